@@ -1,0 +1,93 @@
+# connectd - build, test, run. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+VERSION := 0.1.0
+PKGS := libmicrohttpd rdkafka json-c libpq
+CC ?= cc
+
+# Recursive (=) on purpose: pkg-config runs when a recipe needs it, after `deps` has installed it.
+CPPFLAGS = -D_GNU_SOURCE -Iinclude -Isrc -DCONNECTD_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
+CFLAGS_COMMON := -std=c11 -Wall -Wextra -Werror -MMD -MP
+LDLIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+REL_CFLAGS := -O2 -g
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+LIB_SRC := $(filter-out src/main.c,$(sort $(wildcard src/*.c src/*/*.c connectors/*.c connectors/*/*.c)))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+BROKER_SRC := tests/broker/test_broker.c
+
+REL_OBJ := $(LIB_SRC:%.c=build/obj/%.o)
+ASAN_OBJ := $(LIB_SRC:%.c=build/asan/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
+
+.PHONY: all asan deps test unit integration run bench clean help FORCE
+
+all: build/connectd build/test-broker
+
+help:
+	@echo "make          build build/connectd (and the test broker)"
+	@echo "make deps     install the Debian packages connectd needs (only the missing ones)"
+	@echo "make run      build and start a worker in the foreground (embedded Kafka when none is configured)"
+	@echo "make test     sanitizer build, then every unit and integration test"
+	@echo "make bench    benchmarks"
+	@echo "make clean    remove build/"
+
+deps:
+	@bash scripts/deps.sh
+
+# The commit id is baked into version.o only; the file changes only when HEAD does.
+build/commit: FORCE
+	@mkdir -p build
+	@c=$$(git rev-parse --short=16 HEAD 2>/dev/null || echo unknown); \
+	 [ "$$(cat $@ 2>/dev/null)" = "$$c" ] || echo "$$c" > $@
+build/obj/src/version.o build/asan/obj/src/version.o: build/commit
+build/obj/src/version.o build/asan/obj/src/version.o: CPPFLAGS += -DCONNECTD_COMMIT='"$(shell cat build/commit 2>/dev/null || echo unknown)"'
+
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS_COMMON) $(REL_CFLAGS) -c $< -o $@
+build/asan/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS_COMMON) $(ASAN_CFLAGS) -c $< -o $@
+
+build/connectd: build/obj/src/main.o $(REL_OBJ)
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
+build/test-broker: build/obj/$(BROKER_SRC:.c=.o) $(REL_OBJ)
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/asan/connectd: build/asan/obj/src/main.o $(ASAN_OBJ)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
+build/asan/test-broker: build/asan/obj/$(BROKER_SRC:.c=.o) $(ASAN_OBJ)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
+build/asan/unit/%: build/asan/obj/tests/unit/%.o $(ASAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+asan: build/asan/connectd build/asan/test-broker $(UNIT_BIN)
+
+unit: deps asan
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# Integration tests run the sanitizer build of connectd and the test broker.
+integration: deps asan
+	CONNECTD_BIN=$(CURDIR)/build/asan/connectd TEST_BROKER_BIN=$(CURDIR)/build/asan/test-broker \
+	  /usr/bin/python3 -m pytest tests/integration $(PYTEST_ARGS)
+
+test: deps asan
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+run: deps build/connectd
+	./build/connectd $(ARGS)
+
+bench: deps all
+	@if ls bench/*.sh >/dev/null 2>&1; then for b in bench/*.sh; do bash $$b; done; \
+	 else echo "no benchmarks yet (they come with the PostgreSQL connector)"; fi
+
+clean:
+	rm -rf build
+
+FORCE:
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,174 @@
+/* client.c - turns worker properties into librdkafka configurations, and routes librdkafka's
+ * logs into connectd's loggers. */
+#include "kafka/client.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+static log_logger_t *rdk_log(void) {
+    static log_logger_t *lg;
+    if (!lg) lg = log_get("org.apache.kafka.clients.librdkafka");
+    return lg;
+}
+
+static void on_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    /* syslog levels: 0-3 error, 4 warning, 5-6 notice/info, 7 debug */
+    log_level_t lvl = level <= 3   ? LOG_LEVEL_ERROR
+                      : level == 4 ? LOG_LEVEL_WARN
+                      : level <= 6 ? LOG_LEVEL_INFO
+                                   : LOG_LEVEL_DEBUG;
+    log_logger_t *lg = rdk_log();
+    if (log_enabled(lg, lvl)) log_write(lg, lvl, "[%s] %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+void kafka_conf_route_logs(rd_kafka_conf_t *conf) { rd_kafka_conf_set_log_cb(conf, on_rdkafka_log); }
+
+/* Finds `name="value"` (or name=value) in a JAAS line. */
+static char *jaas_option(const char *jaas, const char *name) {
+    size_t nlen = strlen(name);
+    for (const char *p = jaas; (p = strstr(p, name)) != NULL; p += nlen) {
+        if (p != jaas && !isspace((unsigned char)p[-1])) continue;
+        const char *q = p + nlen;
+        while (isspace((unsigned char)*q)) q++;
+        if (*q != '=') continue;
+        q++;
+        while (isspace((unsigned char)*q)) q++;
+        const char *end;
+        if (*q == '"') {
+            q++;
+            end = strchr(q, '"');
+            if (!end) return NULL;
+        } else {
+            end = q;
+            while (*end && !isspace((unsigned char)*end) && *end != ';') end++;
+        }
+        return strndup(q, (size_t)(end - q));
+    }
+    return NULL;
+}
+
+int kafka_jaas_credentials(const char *jaas, char **username, char **password) {
+    *username = jaas_option(jaas, "username");
+    *password = jaas_option(jaas, "password");
+    if (*username && *password) return 0;
+    free(*username);
+    free(*password);
+    *username = *password = NULL;
+    return -1;
+}
+
+typedef struct {
+    rd_kafka_conf_t *conf;
+    const worker_config_t *wc;
+    size_t strip; /* length of the role prefix to remove from keys */
+    int failed;
+    char *errstr;
+    size_t errstr_size;
+} apply_ctx_t;
+
+/* Java client settings that librdkafka does not know, or names differently. */
+static const struct {
+    const char *java;
+    const char *rdkafka; /* NULL: connectd handles it itself, or it has no meaning here */
+} java_names[] = {
+    {"max.request.size", "message.max.bytes"},
+    {"default.api.timeout.ms", NULL},
+    {"key.serializer", NULL},
+    {"value.serializer", NULL},
+    {"key.deserializer", NULL},
+    {"value.deserializer", NULL},
+    {"ssl.truststore.type", NULL},
+    {"ssl.keystore.type", NULL},
+    {"sasl.jaas.config", NULL}, /* translated to sasl.username / sasl.password below */
+    {"sasl.login.callback.handler.class", NULL},
+    {"sasl.client.callback.handler.class", NULL},
+};
+
+static void apply_one(const char *key, const char *value, const char *origin, void *opaque) {
+    apply_ctx_t *ctx = opaque;
+    if (ctx->failed) return;
+    const char *name = key + ctx->strip;
+    char err[512];
+    if (!strcmp(key, "admin.listeners")) return; /* a REST setting that shares the prefix */
+
+    if (!strcmp(name, "sasl.jaas.config")) {
+        char *user, *pass;
+        if (kafka_jaas_credentials(value, &user, &pass) == 0) {
+            rd_kafka_conf_set(ctx->conf, "sasl.username", user, NULL, 0);
+            rd_kafka_conf_set(ctx->conf, "sasl.password", pass, NULL, 0);
+            free(user);
+            free(pass);
+        } else {
+            log_warn(rdk_log(),
+                     "%s (from %s) has no username and password; only the PLAIN and SCRAM login "
+                     "modules are understood, so it is not used",
+                     key, origin);
+        }
+        return;
+    }
+    if (!strcmp(name, "ssl.truststore.location")) {
+        /* A PEM truststore is a CA file to librdkafka; Java KeyStores are not supported. */
+        char typekey[256];
+        snprintf(typekey, sizeof(typekey), "%.*sssl.truststore.type", (int)ctx->strip, key);
+        const char *type = worker_config_get(ctx->wc, typekey);
+        if (type && !strcasecmp(type, "PEM")) name = "ssl.ca.location";
+    }
+    for (size_t i = 0; i < sizeof(java_names) / sizeof(java_names[0]); i++) {
+        if (strcmp(name, java_names[i].java) != 0) continue;
+        if (!java_names[i].rdkafka) return;
+        name = java_names[i].rdkafka;
+        break;
+    }
+    rd_kafka_conf_res_t res = rd_kafka_conf_set(ctx->conf, name, value, err, sizeof(err));
+    if (res == RD_KAFKA_CONF_OK) return;
+    if (res == RD_KAFKA_CONF_UNKNOWN) {
+        log_warn(rdk_log(), "%s (from %s) is not a setting of the Kafka client library; ignored", key,
+                 origin);
+        return;
+    }
+    snprintf(ctx->errstr, ctx->errstr_size, "%s: invalid value '%s' for %s: %s", origin, value, key,
+             err);
+    ctx->failed = 1;
+}
+
+/* Worker-level keys that configure every client. */
+static const char *const shared_prefixes[] = {"security.protocol", "sasl.", "ssl."};
+
+static void apply_shared(const char *key, const char *value, const char *origin, void *opaque) {
+    for (size_t i = 0; i < sizeof(shared_prefixes) / sizeof(shared_prefixes[0]); i++)
+        if (!strncmp(key, shared_prefixes[i], strlen(shared_prefixes[i]))) {
+            apply_one(key, value, origin, opaque);
+            return;
+        }
+}
+
+rd_kafka_conf_t *kafka_client_conf(const worker_config_t *wc, kafka_role_t role,
+                                   const char *client_id, char *errstr, size_t errstr_size) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    kafka_conf_route_logs(conf);
+    const char *bootstrap = worker_config_get(wc, "bootstrap.servers");
+    if (bootstrap && rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr,
+                                       errstr_size) != RD_KAFKA_CONF_OK)
+        goto fail;
+    if (client_id &&
+        rd_kafka_conf_set(conf, "client.id", client_id, errstr, errstr_size) != RD_KAFKA_CONF_OK)
+        goto fail;
+
+    apply_ctx_t ctx = {conf, wc, 0, 0, errstr, errstr_size};
+    worker_config_foreach(wc, "", apply_shared, &ctx);
+    if (ctx.failed) goto fail;
+
+    static const char *const role_prefix[] = {"producer.", "consumer.", "admin."};
+    ctx.strip = strlen(role_prefix[role]);
+    worker_config_foreach(wc, role_prefix[role], apply_one, &ctx);
+    if (ctx.failed) goto fail;
+    return conf;
+fail:
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+}

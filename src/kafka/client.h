@@ -1,0 +1,30 @@
+/* client.h - librdkafka client configuration from the worker's properties.
+ * As in Kafka Connect, the worker's top-level client settings (bootstrap.servers,
+ * security.protocol, sasl.*, ssl.*) apply to every client, and `producer.`, `consumer.` and
+ * `admin.` prefixed keys apply to that kind of client only. Java-only names that have a librdkafka
+ * equivalent are translated; the rest are reported once and left out. */
+#ifndef CONNECTD_KAFKA_CLIENT_H
+#define CONNECTD_KAFKA_CLIENT_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+
+#include "worker_config.h"
+
+typedef enum { KAFKA_ROLE_PRODUCER, KAFKA_ROLE_CONSUMER, KAFKA_ROLE_ADMIN } kafka_role_t;
+
+/* Builds a configuration for one client. client_id may be NULL. Returns a new conf (the caller
+ * hands it to rd_kafka_new or destroys it), or NULL with errstr naming the key, its origin and
+ * librdkafka's reason. */
+rd_kafka_conf_t *kafka_client_conf(const worker_config_t *wc, kafka_role_t role,
+                                   const char *client_id, char *errstr, size_t errstr_size);
+
+/* Sends librdkafka's log lines to the "org.apache.kafka.clients.librdkafka" logger. */
+void kafka_conf_route_logs(rd_kafka_conf_t *conf);
+
+/* Parses the username and password out of a Java sasl.jaas.config value such as
+ *   org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";
+ * Returns 0 and fills both (malloc'ed, caller frees), or -1 if either is missing. */
+int kafka_jaas_credentials(const char *jaas, char **username, char **password);
+
+#endif

@@ -1,0 +1,43 @@
+/* topics.h - the worker's internal topics: find them, create the missing ones, check them.
+ * Existence is decided from a full metadata request (all topics), which creates nothing even on
+ * brokers that auto-create a topic whenever its name is asked for. Brokers that cannot create or
+ * describe topics (librdkafka's mock cluster among them) get a warning, and the worker goes on
+ * with auto-created topics. */
+#ifndef CONNECTD_KAFKA_TOPICS_H
+#define CONNECTD_KAFKA_TOPICS_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "worker_config.h"
+
+typedef struct {
+    const char *topic;
+    const char *worker_key;   /* e.g. "config.storage.topic", for messages */
+    const char *prefix;       /* e.g. "config.storage.", for extra topic settings */
+    int partitions;           /* -1: the broker's default */
+    int replication_factor;   /* -1: the broker's default */
+    bool single_partition;    /* the config topic must have exactly one partition */
+    bool existed;             /* out: found by kafka_topics_ensure */
+} kafka_topic_spec_t;
+
+/* Creates the missing topics (compacted, with the spec's partitions and replication factor and
+ * the worker's `<prefix><topic-config>` settings). Every step waits at most timeout_ms.
+ * Returns 0, or -1 with errstr when the broker refuses (other than being unable to create topics
+ * at all) or an existing topic breaks a rule Kafka Connect enforces. */
+int kafka_topics_ensure(rd_kafka_t *rk, const worker_config_t *wc, kafka_topic_spec_t *specs,
+                        size_t n, int timeout_ms, char *errstr, size_t errstr_size);
+
+/* The cleanup.policy check of existing topics runs in the background (a broker that cannot
+ * describe configs only answers at the timeout, and start-up must not wait for that). */
+typedef struct kafka_topics_check kafka_topics_check_t;
+kafka_topics_check_t *kafka_topics_check_start(rd_kafka_t *rk, const kafka_topic_spec_t *specs,
+                                               size_t n, int timeout_ms);
+/* Waits up to wait_ms. Returns 1 when finished and fine (or not checkable, with a warning
+ * logged), 0 while pending, -1 when a topic is not compacted (errstr says which and what to do).
+ * Returns 1 at once for a NULL check. */
+int kafka_topics_check_poll(kafka_topics_check_t *chk, int wait_ms, char *errstr, size_t errstr_size);
+void kafka_topics_check_destroy(kafka_topics_check_t *chk);
+
+#endif

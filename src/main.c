@@ -1,0 +1,316 @@
+/* main.c - connectd's command line, start-up sequence, signals and orderly stop.
+ *   connectd [options] [worker.properties]
+ * Start-up: worker config -> embedded broker when no bootstrap.servers -> Kafka cluster id ->
+ * internal topics -> REST server. The first SIGTERM/SIGINT stops in order; a second exits at once. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kafka/client.h"
+#include "kafka/embedded.h"
+#include "kafka/topics.h"
+#include "log.h"
+#include "rest/resources.h"
+#include "rest/rest.h"
+#include "version.h"
+#include "worker_config.h"
+
+extern char **environ;
+
+#define REST_DRAIN_MS 30000
+
+static atomic_int stop_signal; /* the first signal received, 0 while running */
+static atomic_bool exiting;    /* loggers are being freed: the signal thread must not log */
+static log_logger_t *mlog;
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "Usage: connectd [options] [worker.properties]\n"
+            "\n"
+            "A Kafka Connect worker. Takes Kafka Connect's worker properties from the file, then\n"
+            "from environment variables (BOOTSTRAP_SERVERS, GROUP_ID, ... and CONNECT_*), then\n"
+            "from -D options, later ones winning. Without bootstrap.servers it starts an embedded,\n"
+            "in-memory Kafka-protocol broker.\n"
+            "\n"
+            "Options:\n"
+            "  -D key=value   set a worker property (repeatable)\n"
+            "  -h, --help     show this help\n"
+            "  -V, --version  show the version\n"
+            "\n"
+            "Environment: LOG_LEVEL sets the root log level (ERROR, WARN, INFO, DEBUG, TRACE).\n");
+}
+
+static void *signal_thread(void *arg) {
+    sigset_t *set = arg;
+    for (;;) {
+        int sig;
+        if (sigwait(set, &sig) != 0) continue;
+        int expected = 0;
+        if (atomic_load(&exiting)) _exit(128 + sig);
+        if (atomic_compare_exchange_strong(&stop_signal, &expected, sig)) {
+            log_info(mlog, "Received signal %s, stopping (send it again to exit at once)",
+                     sig == SIGINT ? "SIGINT" : "SIGTERM");
+        } else {
+            static const char msg[] = "connectd: second signal, exiting at once\n";
+            ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+            (void)w;
+            _exit(128 + sig);
+        }
+    }
+    return NULL;
+}
+
+static bool stopping(void) { return atomic_load(&stop_signal) != 0; }
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Kafka Connect's default partition counts, or the configured ones. */
+static int partitions_of(const worker_config_t *wc, const char *key, int dflt) {
+    int64_t v = worker_config_get_int(wc, key);
+    return v > 0 ? (int)v : dflt;
+}
+
+static void fill_topic_specs(const worker_config_t *wc, kafka_topic_spec_t specs[3]) {
+    specs[0] = (kafka_topic_spec_t){worker_config_get(wc, "config.storage.topic"),
+                                    "config.storage.topic", "config.storage.", 1,
+                                    (int)worker_config_get_int(wc, "config.storage.replication.factor"),
+                                    true, false};
+    specs[1] = (kafka_topic_spec_t){worker_config_get(wc, "offset.storage.topic"),
+                                    "offset.storage.topic", "offset.storage.",
+                                    (int)worker_config_get_int(wc, "offset.storage.partitions"),
+                                    (int)worker_config_get_int(wc, "offset.storage.replication.factor"),
+                                    false, false};
+    specs[2] = (kafka_topic_spec_t){worker_config_get(wc, "status.storage.topic"),
+                                    "status.storage.topic", "status.storage.",
+                                    (int)worker_config_get_int(wc, "status.storage.partitions"),
+                                    (int)worker_config_get_int(wc, "status.storage.replication.factor"),
+                                    false, false};
+}
+
+static kafka_embedded_t *start_embedded(worker_config_t *wc, char *errstr, size_t errstr_size) {
+    kafka_embedded_t *kb = kafka_embedded_new(1, errstr, errstr_size);
+    if (!kb) return NULL;
+    /* The mock cannot create topics through the Admin API: create the internal ones here, with
+     * Kafka Connect's partition counts, before any client asks for them. */
+    kafka_topic_spec_t specs[3];
+    fill_topic_specs(wc, specs);
+    static const int dflt[3] = {1, 25, 5};
+    for (int i = 0; i < 3; i++) {
+        int parts = i == 0 ? 1 : partitions_of(wc, i == 1 ? "offset.storage.partitions" : "status.storage.partitions", dflt[i]);
+        if (kafka_embedded_create_topic(kb, specs[i].topic, parts, errstr, errstr_size) != 0) {
+            kafka_embedded_destroy(kb);
+            return NULL;
+        }
+    }
+    const char *bs = kafka_embedded_bootstraps(kb);
+    worker_config_set(wc, "bootstrap.servers", bs, "embedded broker");
+    log_logger_t *elog = log_get("connectd.EmbeddedKafka");
+    log_info(elog, "No bootstrap.servers configured: started an embedded Kafka-protocol broker at %s",
+             bs);
+    log_info(elog, "Read a topic with: kcat -b %s -C -t %s -o beginning -f '%%k %%s\\n'", bs,
+             specs[2].topic);
+    log_warn(elog, "The embedded broker keeps everything in memory only: connector configs, "
+                   "offsets and change events are lost when connectd stops, and each partition "
+                   "keeps only its newest ~5 MiB. Set bootstrap.servers to use a real Kafka "
+                   "cluster.");
+    return kb;
+}
+
+/* Looks up the cluster id, retrying until the deadline; this is also how an unreachable or
+ * misconfigured bootstrap.servers is detected. */
+static char *lookup_cluster_id(rd_kafka_t *rk, const char *bootstrap, int timeout_ms) {
+    int64_t start = mono_ms(), last_warn = start;
+    while (!stopping()) {
+        char *id = rd_kafka_clusterid(rk, 500);
+        if (id) return id;
+        int64_t now = mono_ms();
+        if (now - start >= timeout_ms) break;
+        if (now - last_warn >= 10000) {
+            log_warn(mlog, "Still trying to reach the Kafka cluster at %s (%lld s so far)",
+                     bootstrap, (long long)((now - start) / 1000));
+            last_warn = now;
+        }
+    }
+    return NULL;
+}
+
+/* The REST listeners: `listeners`, else the deprecated rest.host.name / rest.port (REST_PORT in
+ * the debezium/connect image), else http://:8083. */
+static void effective_listeners(const worker_config_t *wc, char *buf, size_t size) {
+    if (worker_config_is_set(wc, "listeners") ||
+        (!worker_config_is_set(wc, "rest.port") && !worker_config_is_set(wc, "rest.host.name"))) {
+        snprintf(buf, size, "%s", worker_config_get(wc, "listeners"));
+        return;
+    }
+    const char *host = worker_config_get(wc, "rest.host.name");
+    int64_t port = worker_config_is_set(wc, "rest.port") ? worker_config_get_int(wc, "rest.port") : 8083;
+    snprintf(buf, size, "http://%s:%lld", host ? host : "", (long long)port);
+}
+
+int main(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    char errstr[2048];
+    const char *props_file = NULL;
+    char **defs = calloc((size_t)argc + 1, sizeof(char *));
+    size_t n_defs = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "D:hV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'D': defs[n_defs++] = optarg; break;
+        case 'h': usage(stdout); free(defs); return 0;
+        case 'V':
+            printf("connectd %s (Kafka Connect %s REST API, commit %s)\n", connectd_version(),
+                   CONNECTD_KAFKA_CONNECT_VERSION, connectd_commit());
+            free(defs);
+            return 0;
+        default: usage(stderr); free(defs); return 2;
+        }
+    }
+    if (optind < argc) props_file = argv[optind++];
+    if (optind < argc) {
+        fprintf(stderr, "connectd: unexpected argument '%s': give at most one properties file\n",
+                argv[optind]);
+        free(defs);
+        return 2;
+    }
+
+    /* Signals go to one thread; every thread created from here on inherits the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    mlog = log_get("org.apache.kafka.connect.cli.ConnectDistributed");
+    const char *env_level = getenv("LOG_LEVEL");
+    if (env_level && *env_level) {
+        int lvl = log_level_parse(env_level);
+        if (lvl < 0) {
+            fprintf(stderr, "connectd: environment variable LOG_LEVEL: invalid log level '%s' "
+                            "(use ERROR, WARN, INFO, DEBUG or TRACE)\n", env_level);
+            free(defs);
+            return 1;
+        }
+        log_set_level("root", (log_level_t)lvl, NULL);
+    }
+
+    worker_config_t *wc = worker_config_new();
+    int rc = 0;
+    if ((props_file && worker_config_load_file(wc, props_file, errstr, sizeof(errstr)) != 0) ||
+        worker_config_load_env(wc, environ, errstr, sizeof(errstr)) != 0)
+        rc = 1;
+    for (size_t i = 0; rc == 0 && i < n_defs; i++)
+        if (worker_config_set_arg(wc, defs[i], errstr, sizeof(errstr)) != 0) rc = 1;
+    free(defs);
+    if (rc == 0 && worker_config_validate(wc, errstr, sizeof(errstr)) != 0) rc = 1;
+    if (rc) {
+        fprintf(stderr, "connectd: %s\n", errstr);
+        worker_config_destroy(wc);
+        log_shutdown();
+        return 1;
+    }
+
+    pthread_t sig_thr;
+    pthread_create(&sig_thr, NULL, signal_thread, &sigs);
+    pthread_detach(sig_thr);
+
+    log_info(mlog, "Kafka Connect worker initializing (connectd %s, Kafka Connect %s REST API, "
+                   "commit %s)",
+             connectd_version(), CONNECTD_KAFKA_CONNECT_VERSION, connectd_commit());
+
+    kafka_embedded_t *embedded = NULL;
+    rd_kafka_t *rk = NULL;
+    rest_server_t *rest = NULL;
+    kafka_topics_check_t *check = NULL;
+    char *cluster_id = NULL;
+    rest_api_ctx_t api = {0};
+    kafka_topic_spec_t specs[3];
+    char listeners[1024];
+    int64_t api_timeout = worker_config_get_int(wc, "default.api.timeout.ms");
+
+    if (!worker_config_get(wc, "bootstrap.servers")) {
+        embedded = start_embedded(wc, errstr, sizeof(errstr));
+        if (!embedded) goto fail;
+    }
+    const char *bootstrap = worker_config_get(wc, "bootstrap.servers");
+
+    rd_kafka_conf_t *conf = kafka_client_conf(wc, KAFKA_ROLE_ADMIN, "connectd-admin", errstr,
+                                              sizeof(errstr));
+    if (!conf) goto fail;
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        goto fail;
+    }
+    cluster_id = lookup_cluster_id(rk, bootstrap, (int)api_timeout);
+    if (!cluster_id) {
+        if (stopping()) goto stop;
+        snprintf(errstr, sizeof(errstr),
+                 "Failed to connect to and describe Kafka cluster at bootstrap.servers=%s within "
+                 "%lld ms. Check worker's broker connection and security properties "
+                 "(bootstrap.servers, security.protocol, sasl.*, ssl.*).",
+                 bootstrap, (long long)api_timeout);
+        goto fail;
+    }
+    api.kafka_cluster_id = cluster_id;
+    log_info(mlog, "Kafka cluster ID: %s", cluster_id);
+
+    fill_topic_specs(wc, specs);
+    if (kafka_topics_ensure(rk, wc, specs, 3, api_timeout < 30000 ? (int)api_timeout : 30000,
+                            errstr, sizeof(errstr)) != 0)
+        goto fail;
+    check = kafka_topics_check_start(rk, specs, 3, (int)api_timeout);
+    if (stopping()) goto stop;
+
+    size_t n_routes;
+    const rest_route_t *routes = rest_api_routes(&n_routes);
+    rest = rest_server_new(routes, n_routes, &api);
+    effective_listeners(wc, listeners, sizeof(listeners));
+    if (!rest || rest_server_listen(rest, listeners, errstr, sizeof(errstr)) != 0) goto fail;
+
+    log_info(mlog, "Kafka Connect started");
+    while (!stopping()) {
+        int r = kafka_topics_check_poll(check, 0, errstr, sizeof(errstr));
+        if (r < 0) goto fail;
+        sleep_ms(100);
+    }
+    goto stop;
+
+fail:
+    log_error(mlog, "Stopping due to error: %s", errstr);
+    rc = 1;
+stop:
+    log_info(mlog, "Kafka Connect stopping");
+    rest_server_stop(rest, REST_DRAIN_MS);
+    rest_server_destroy(rest);
+    kafka_topics_check_destroy(check);
+    if (rk) rd_kafka_destroy(rk);
+    free(cluster_id);
+    kafka_embedded_destroy(embedded);
+    log_info(mlog, "Kafka Connect stopped");
+    worker_config_destroy(wc);
+    atomic_store(&exiting, true);
+    log_shutdown();
+    return rc;
+}

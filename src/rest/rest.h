@@ -1,0 +1,60 @@
+/* rest.h - the HTTP server: listeners, routing, request bodies, JSON responses and the JSON
+ * error body of Kafka Connect ({"error_code":N,"message":"..."}). No business logic: a route's
+ * handler does the work and fills a response. */
+#ifndef CONNECTD_REST_H
+#define CONNECTD_REST_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct rest_server rest_server_t;
+
+typedef struct rest_request {
+    const char *method;
+    char **params;        /* the decoded path segments matched by "{...}" in the route */
+    size_t n_params;
+    json_object *body;    /* the parsed JSON body, or NULL when the request had none */
+    void *priv;           /* the server's own */
+} rest_request_t;
+
+typedef struct rest_response {
+    int status;
+    json_object *body;    /* owned by the response; NULL for a response without a body */
+} rest_response_t;
+
+typedef void (*rest_handler_fn)(void *ctx, const rest_request_t *req, rest_response_t *resp);
+
+typedef struct {
+    const char *method;   /* "GET", "POST", ... */
+    const char *pattern;  /* "/connectors/{connector}/status"; "{...}" matches one segment */
+    rest_handler_fn fn;
+} rest_route_t;
+
+/* routes must outlive the server; ctx is handed to every handler. */
+rest_server_t *rest_server_new(const rest_route_t *routes, size_t n_routes, void *ctx);
+
+/* Starts serving on every listener of a comma-separated `listeners` value
+ * ("http://:8083,http://127.0.0.1:9000"). Returns 0, or -1 with errstr naming the listener. */
+int rest_server_listen(rest_server_t *srv, const char *listeners, char *errstr, size_t errstr_size);
+
+/* The port the first listener is bound to (useful with port 0), or -1. */
+int rest_server_port(const rest_server_t *srv);
+
+/* Orderly stop: refuse new connections, let requests in flight finish (waiting at most
+ * drain_ms), then close everything. */
+void rest_server_stop(rest_server_t *srv, int drain_ms);
+void rest_server_destroy(rest_server_t *srv);
+
+/* The decoded value of a query parameter, or NULL. Owned by the request. */
+const char *rest_query(const rest_request_t *req, const char *name);
+
+/* Fills resp with the JSON error body. */
+void rest_error(rest_response_t *resp, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Decodes %XX escapes (and '+' as space when plus_is_space) in place; returns -1 on a bad
+ * escape. */
+int rest_url_decode(char *s, bool plus_is_space);
+
+#endif

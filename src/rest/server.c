@@ -1,0 +1,447 @@
+/* server.c - libmicrohttpd glue: one daemon per listener, a thread per connection (handlers may
+ * wait on the herder for up to its timeout, and must not hold up other clients), routing by path
+ * segments, request bodies, JSON answers, and the drain on orderly stop. */
+#include "rest/rest.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define REST_MAX_BODY (16u * 1024 * 1024)
+#define REST_MAX_LISTENERS 8
+#define REST_MAX_SEGMENTS 16
+
+struct rest_server {
+    const rest_route_t *routes;
+    size_t n_routes;
+    void *ctx;
+    struct MHD_Daemon *daemons[REST_MAX_LISTENERS];
+    int ports[REST_MAX_LISTENERS];
+    size_t n_daemons;
+    atomic_int in_flight;
+    atomic_bool stopping;
+};
+
+typedef struct {
+    struct MHD_Connection *conn;
+    char *body;
+    size_t len, cap;
+    bool too_large;
+    bool counted;
+    bool refused; /* arrived after the stop began */
+    char **strings; /* decoded query values handed out by rest_query */
+    size_t n_strings;
+} req_state_t;
+
+static log_logger_t *rlog(void) {
+    static log_logger_t *lg;
+    if (!lg) lg = log_get("org.apache.kafka.connect.runtime.rest.RestServer");
+    return lg;
+}
+
+int rest_url_decode(char *s, bool plus_is_space) {
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (*r == '%') {
+            if (!isxdigit((unsigned char)r[1]) || !isxdigit((unsigned char)r[2])) return -1;
+            char hex[3] = {r[1], r[2], 0};
+            *w++ = (char)strtol(hex, NULL, 16);
+            r += 2;
+        } else if (*r == '+' && plus_is_space) {
+            *w++ = ' ';
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    return 0;
+}
+
+void rest_error(rest_response_t *resp, int status, const char *fmt, ...) {
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (resp->body) json_object_put(resp->body);
+    resp->status = status;
+    resp->body = json_object_new_object();
+    json_object_object_add(resp->body, "error_code", json_object_new_int(status));
+    json_object_object_add(resp->body, "message", json_object_new_string(msg));
+}
+
+const char *rest_query(const rest_request_t *req, const char *name) {
+    req_state_t *st = req->priv;
+    const char *raw = MHD_lookup_connection_value(st->conn, MHD_GET_ARGUMENT_KIND, name);
+    if (!raw) return NULL;
+    char *dup = strdup(raw);
+    char **n = dup ? realloc(st->strings, (st->n_strings + 1) * sizeof(char *)) : NULL;
+    if (!n) {
+        free(dup);
+        return NULL;
+    }
+    st->strings = n;
+    st->strings[st->n_strings++] = dup;
+    if (rest_url_decode(dup, true) != 0) return raw;
+    return dup;
+}
+
+/* Splits a path into segments in place; empty segments (a trailing slash) are dropped. */
+static size_t split_path(char *path, char **segs, size_t max) {
+    size_t n = 0;
+    for (char *tok, *save = NULL, *p = path; (tok = strtok_r(p, "/", &save)) != NULL; p = NULL) {
+        if (n == max) return max + 1;
+        segs[n++] = tok;
+    }
+    return n;
+}
+
+static bool match_route(const char *pattern, char **segs, size_t n, char **params, size_t *n_params) {
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", pattern);
+    char *psegs[REST_MAX_SEGMENTS];
+    size_t pn = split_path(buf, psegs, REST_MAX_SEGMENTS);
+    if (pn != n) return false;
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (psegs[i][0] == '{') {
+            params[np++] = segs[i];
+        } else if (strcmp(psegs[i], segs[i]) != 0) {
+            return false;
+        }
+    }
+    *n_params = np;
+    return true;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_object *body) {
+    struct MHD_Response *r;
+    if (body) {
+        const char *text =
+            json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    } else {
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    }
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static bool is_json_content_type(const char *ct) {
+    if (!ct) return true; /* no Content-Type: taken as JSON (Strimzi sends none on bodyless calls) */
+    return strcasestr(ct, "json") != NULL;
+}
+
+static void dispatch(rest_server_t *srv, req_state_t *st, const char *url, const char *method,
+                     rest_response_t *resp) {
+    char *path = strdup(url);
+    char *segs[REST_MAX_SEGMENTS + 1];
+    size_t n = path ? split_path(path, segs, REST_MAX_SEGMENTS) : REST_MAX_SEGMENTS + 1;
+    bool bad_escape = false;
+    for (size_t i = 0; i < n && i < REST_MAX_SEGMENTS; i++)
+        if (rest_url_decode(segs[i], false) != 0) bad_escape = true;
+
+    const rest_route_t *found = NULL;
+    bool path_known = false;
+    char *params[REST_MAX_SEGMENTS];
+    size_t n_params = 0;
+    if (!bad_escape && n <= REST_MAX_SEGMENTS) {
+        for (size_t i = 0; i < srv->n_routes && !found; i++) {
+            size_t np;
+            char *pp[REST_MAX_SEGMENTS];
+            if (!match_route(srv->routes[i].pattern, segs, n, pp, &np)) continue;
+            path_known = true;
+            if (strcmp(srv->routes[i].method, method) != 0) continue;
+            found = &srv->routes[i];
+            memcpy(params, pp, np * sizeof(char *));
+            n_params = np;
+        }
+    }
+    if (!found) {
+        if (path_known)
+            rest_error(resp, 405, "HTTP 405 Method Not Allowed");
+        else
+            rest_error(resp, 404, "HTTP 404 Not Found");
+        free(path);
+        return;
+    }
+
+    rest_request_t req = {.method = method, .params = params, .n_params = n_params, .priv = st};
+    if (st->len > 0) {
+        const char *ct =
+            MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!is_json_content_type(ct)) {
+            rest_error(resp, 415, "HTTP 415 Unsupported Media Type");
+            free(path);
+            return;
+        }
+        json_tokener *tok = json_tokener_new();
+        req.body = json_tokener_parse_ex(tok, st->body, (int)st->len);
+        enum json_tokener_error jerr = json_tokener_get_error(tok);
+        if (jerr == json_tokener_success && tok->char_offset < (int)st->len) {
+            /* Trailing bytes after the value: only whitespace is allowed. */
+            for (size_t i = (size_t)tok->char_offset; i < st->len; i++)
+                if (!isspace((unsigned char)st->body[i])) jerr = json_tokener_error_parse_unexpected;
+        }
+        if (jerr == json_tokener_continue) jerr = json_tokener_error_parse_eof;
+        json_tokener_free(tok);
+        if (jerr != json_tokener_success) {
+            if (req.body) json_object_put(req.body);
+            rest_error(resp, 400, "Request body is not valid JSON: %s",
+                       json_tokener_error_desc(jerr));
+            free(path);
+            return;
+        }
+    }
+    found->fn(srv->ctx, &req, resp);
+    if (req.body) json_object_put(req.body);
+    free(path);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
+    (void)version;
+    rest_server_t *srv = cls;
+    req_state_t *st = *con_cls;
+    if (!st) {
+        st = calloc(1, sizeof(*st));
+        if (!st) return MHD_NO;
+        st->conn = conn;
+        st->counted = true;
+        st->refused = atomic_load(&srv->stopping);
+        atomic_fetch_add(&srv->in_flight, 1);
+        *con_cls = st;
+        log_debug(rlog(), "\"%s %s\" received", method, url);
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (!st->too_large && st->len + *upload_data_size > REST_MAX_BODY) st->too_large = true;
+        if (!st->too_large) {
+            if (st->len + *upload_data_size + 1 > st->cap) {
+                size_t ncap = (st->len + *upload_data_size + 1) * 2;
+                char *nb = realloc(st->body, ncap);
+                if (!nb) return MHD_NO;
+                st->body = nb;
+                st->cap = ncap;
+            }
+            memcpy(st->body + st->len, upload_data, *upload_data_size);
+            st->len += *upload_data_size;
+            st->body[st->len] = '\0';
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    rest_response_t resp = {0, NULL};
+    if (st->refused) {
+        rest_error(&resp, 503, "The worker is shutting down and does not take new requests");
+    } else if (st->too_large) {
+        rest_error(&resp, 413, "Request body is larger than %u bytes", REST_MAX_BODY);
+    } else {
+        dispatch(srv, st, url, method, &resp);
+    }
+    if (resp.status == 0) rest_error(&resp, 500, "The request was not answered");
+    log_debug(rlog(), "\"%s %s\" %d", method, url, resp.status);
+    enum MHD_Result ret = send_json(conn, resp.status, resp.body);
+    if (resp.body) json_object_put(resp.body);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    (void)conn;
+    (void)toe;
+    rest_server_t *srv = cls;
+    req_state_t *st = *con_cls;
+    if (!st) return;
+    if (st->counted) atomic_fetch_sub(&srv->in_flight, 1);
+    for (size_t i = 0; i < st->n_strings; i++) free(st->strings[i]);
+    free(st->strings);
+    free(st->body);
+    free(st);
+    *con_cls = NULL;
+}
+
+/* Paths are routed undecoded, so that an escaped '/' (%2F) inside a connector name stays inside
+ * its segment; segments and query values are decoded by this file. */
+static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s) {
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    if (log_enabled(rlog(), LOG_LEVEL_WARN)) log_vwrite(rlog(), LOG_LEVEL_WARN, fmt, ap);
+}
+
+rest_server_t *rest_server_new(const rest_route_t *routes, size_t n_routes, void *ctx) {
+    rest_server_t *srv = calloc(1, sizeof(*srv));
+    if (!srv) return NULL;
+    srv->routes = routes;
+    srv->n_routes = n_routes;
+    srv->ctx = ctx;
+    return srv;
+}
+
+static int parse_listener(const char *l, char *host, size_t host_size, int *port, char *errstr,
+                          size_t errstr_size) {
+    const char *p = strstr(l, "://");
+    if (!p) {
+        snprintf(errstr, errstr_size,
+                 "Invalid listener '%s' in 'listeners': expected protocol://host:port, e.g. "
+                 "http://:8083", l);
+        return -1;
+    }
+    if ((size_t)(p - l) != 4 || strncasecmp(l, "http", 4) != 0) {
+        snprintf(errstr, errstr_size,
+                 "Listener '%s': only http listeners are supported; put a TLS-terminating proxy in "
+                 "front of connectd for https", l);
+        return -1;
+    }
+    p += 3;
+    const char *colon;
+    if (*p == '[') {
+        const char *close = strchr(p, ']');
+        if (!close || close[1] != ':') goto bad;
+        snprintf(host, host_size, "%.*s", (int)(close - p - 1), p + 1);
+        colon = close + 1;
+    } else {
+        colon = strrchr(p, ':');
+        if (!colon) goto bad;
+        snprintf(host, host_size, "%.*s", (int)(colon - p), p);
+    }
+    char *end;
+    long v = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || (*end && strcmp(end, "/") != 0) || v < 0 || v > 65535) goto bad;
+    *port = (int)v;
+    return 0;
+bad:
+    snprintf(errstr, errstr_size,
+             "Invalid listener '%s' in 'listeners': expected protocol://host:port with a port "
+             "between 0 and 65535, e.g. http://:8083", l);
+    return -1;
+}
+
+static struct MHD_Daemon *start_daemon(rest_server_t *srv, const char *host, int port,
+                                       char *errstr, size_t errstr_size) {
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem common[] = {
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)no_unescape, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_Daemon *d = NULL;
+    if (!*host) {
+        /* All interfaces: IPv6 and IPv4 on one socket, or IPv4 alone where IPv6 is off. */
+        d = MHD_start_daemon(flags | MHD_USE_DUAL_STACK, (uint16_t)port, NULL, NULL, on_request, srv,
+                             MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY,
+                             common, MHD_OPTION_END);
+        if (!d)
+            d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, srv,
+                                 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY,
+                                 common, MHD_OPTION_END);
+    } else {
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
+        char portstr[8];
+        snprintf(portstr, sizeof(portstr), "%d", port);
+        int gerr = getaddrinfo(host, portstr, &hints, &ai);
+        if (gerr) {
+            snprintf(errstr, errstr_size, "Cannot resolve listener host '%s': %s", host,
+                     gai_strerror(gerr));
+            return NULL;
+        }
+        d = MHD_start_daemon(flags | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0), (uint16_t)port,
+                             NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+                             NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_ARRAY, common,
+                             MHD_OPTION_END);
+        freeaddrinfo(ai);
+    }
+    if (!d)
+        snprintf(errstr, errstr_size,
+                 "Cannot listen on %s:%d: %s (is another worker or program using the port?)",
+                 *host ? host : "*", port, strerror(errno ? errno : EADDRINUSE));
+    return d;
+}
+
+int rest_server_listen(rest_server_t *srv, const char *listeners, char *errstr, size_t errstr_size) {
+    char *list = strdup(listeners ? listeners : "");
+    if (!list) return -1;
+    int rc = 0;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && rc == 0;
+         tok = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*tok)) tok++;
+        char *e = tok + strlen(tok);
+        while (e > tok && isspace((unsigned char)e[-1])) *--e = '\0';
+        if (!*tok) continue;
+        char host[256];
+        int port;
+        if (srv->n_daemons == REST_MAX_LISTENERS) {
+            snprintf(errstr, errstr_size, "Too many listeners (at most %d)", REST_MAX_LISTENERS);
+            rc = -1;
+        } else if (parse_listener(tok, host, sizeof(host), &port, errstr, errstr_size) != 0) {
+            rc = -1;
+        } else {
+            struct MHD_Daemon *d = start_daemon(srv, host, port, errstr, errstr_size);
+            if (!d) {
+                rc = -1;
+            } else {
+                const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+                srv->ports[srv->n_daemons] = info ? info->port : port;
+                srv->daemons[srv->n_daemons++] = d;
+                log_info(rlog(), "REST server listening at http://%s:%d/", *host ? host : "0.0.0.0",
+                         srv->ports[srv->n_daemons - 1]);
+            }
+        }
+    }
+    if (rc == 0 && srv->n_daemons == 0) {
+        snprintf(errstr, errstr_size, "No listener configured: set 'listeners', e.g. http://:8083");
+        rc = -1;
+    }
+    free(list);
+    return rc;
+}
+
+int rest_server_port(const rest_server_t *srv) { return srv->n_daemons ? srv->ports[0] : -1; }
+
+void rest_server_stop(rest_server_t *srv, int drain_ms) {
+    if (!srv || atomic_exchange(&srv->stopping, true)) return;
+    for (size_t i = 0; i < srv->n_daemons; i++) {
+        MHD_socket s = MHD_quiesce_daemon(srv->daemons[i]);
+        if (s != MHD_INVALID_SOCKET) close(s);
+    }
+    struct timespec step = {0, 10 * 1000 * 1000};
+    for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < drain_ms; waited += 10)
+        nanosleep(&step, NULL);
+    if (atomic_load(&srv->in_flight) > 0)
+        log_warn(rlog(), "%d REST requests still running after %d ms; closing them",
+                 atomic_load(&srv->in_flight), drain_ms);
+    for (size_t i = 0; i < srv->n_daemons; i++) MHD_stop_daemon(srv->daemons[i]);
+    srv->n_daemons = 0;
+    log_info(rlog(), "REST server stopped");
+}
+
+void rest_server_destroy(rest_server_t *srv) {
+    if (!srv) return;
+    rest_server_stop(srv, 0);
+    free(srv);
+}
