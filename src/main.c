@@ -163,6 +163,33 @@ static void effective_listeners(const worker_config_t *wc, char *buf, size_t siz
     snprintf(buf, size, "http://%s:%lld", host ? host : "", (long long)port);
 }
 
+/* The URL other workers and status records know this worker by (its worker id is host:port):
+ * rest.advertised.host.name / rest.advertised.port, else the first listener's host and bound
+ * port, else this machine's host name. */
+static void advertised_url(const worker_config_t *wc, int bound_port, char *buf, size_t size) {
+    char host[256] = "";
+    const char *adv = worker_config_get(wc, "rest.advertised.host.name");
+    if (adv && *adv) {
+        snprintf(host, sizeof(host), "%s", adv);
+    } else {
+        char listeners[1024];
+        effective_listeners(wc, listeners, sizeof(listeners));
+        const char *p = strstr(listeners, "://");
+        if (p) {
+            p += 3;
+            size_t n = strcspn(p, ",");
+            const char *colon = memrchr(p, ':', n);
+            if (colon && colon > p) snprintf(host, sizeof(host), "%.*s", (int)(colon - p), p);
+        }
+        if (!*host || !strcmp(host, "0.0.0.0") || !strcmp(host, "[::]"))
+            if (gethostname(host, sizeof(host)) != 0) snprintf(host, sizeof(host), "localhost");
+    }
+    int port = worker_config_is_set(wc, "rest.advertised.port")
+                   ? (int)worker_config_get_int(wc, "rest.advertised.port")
+                   : bound_port;
+    snprintf(buf, size, "http://%s:%d/", host, port);
+}
+
 int main(int argc, char **argv) {
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
@@ -289,6 +316,9 @@ int main(int argc, char **argv) {
     effective_listeners(wc, listeners, sizeof(listeners));
     if (!rest || rest_server_listen(rest, listeners, errstr, sizeof(errstr)) != 0) goto fail;
 
+    char advertised[512];
+    advertised_url(wc, rest_server_port(rest), advertised, sizeof(advertised));
+    log_info(mlog, "Advertised URI: %s", advertised);
     log_info(mlog, "Kafka Connect started");
     while (!stopping()) {
         int r = kafka_topics_check_poll(check, 0, errstr, sizeof(errstr));

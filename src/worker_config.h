@@ -41,7 +41,8 @@ int worker_config_validate(worker_config_t *wc, char *errstr, size_t errstr_size
 const char *worker_config_get(const worker_config_t *wc, const char *key);
 /* Whether the key was set by any layer (as opposed to defaulted). */
 bool worker_config_is_set(const worker_config_t *wc, const char *key);
-/* Typed getters for defined keys, valid after a successful validate. */
+/* Typed getters for defined keys, valid after a successful validate. get_int returns INT64_MIN
+ * when the key has no value (no default and not set); get_bool returns false then. */
 int64_t worker_config_get_int(const worker_config_t *wc, const char *key);
 bool worker_config_get_bool(const worker_config_t *wc, const char *key);
 /* Where the value came from: "worker.properties line 12", "environment variable GROUP_ID",

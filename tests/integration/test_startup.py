@@ -83,6 +83,16 @@ def test_file_then_environment_then_arguments(connectd):
     c2.wait_ready()
 
 
+def test_rest_port_and_advertised_address_from_the_environment(broker, connectd):
+    port = free_port()
+    c = connectd(bootstrap=broker.bootstrap, port=False,
+                 env={"REST_PORT": str(port), "ADVERTISED_HOST_NAME": "connect-1",
+                      "ADVERTISED_PORT": "18083"})
+    c.port, c.url = port, f"http://127.0.0.1:{port}"
+    c.wait_ready()
+    assert "Advertised URI: http://connect-1:18083/" in c.output()
+
+
 def test_debezium_image_environment_is_accepted(broker, connectd):
     # The connect service of a docker-compose file written for debezium/connect:2.4.
     env = {

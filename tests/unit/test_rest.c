@@ -1,0 +1,193 @@
+/* test_rest.c - the HTTP server: routing, trailing slashes, decoded path parameters, query
+ * values, JSON bodies and the JSON error body, over a real socket. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rest/rest.h"
+
+static void echo(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    (void)ctx;
+    json_object *o = json_object_new_object();
+    json_object *params = json_object_new_array();
+    for (size_t i = 0; i < req->n_params; i++)
+        json_object_array_add(params, json_object_new_string(req->params[i]));
+    json_object_object_add(o, "params", params);
+    const char *q = rest_query(req, "q");
+    json_object_object_add(o, "q", q ? json_object_new_string(q) : NULL);
+    json_object_object_add(o, "body", req->body ? json_object_get(req->body) : NULL);
+    resp->status = 200;
+    resp->body = o;
+}
+
+static void nothing(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    (void)ctx;
+    (void)req;
+    resp->status = 204;
+}
+
+static const rest_route_t routes[] = {
+    {"GET", "/connectors/{c}/tasks/{t}", echo},
+    {"POST", "/connectors", echo},
+    {"PUT", "/connectors/{c}/pause", nothing},
+};
+
+static rest_server_t *srv;
+static int port;
+
+static int setup(void **state) {
+    (void)state;
+    log_set_level("root", LOG_LEVEL_ERROR, NULL);
+    char err[256];
+    srv = rest_server_new(routes, 3, NULL);
+    assert_int_equal(rest_server_listen(srv, "http://127.0.0.1:0", err, sizeof(err)), 0);
+    port = rest_server_port(srv);
+    assert_true(port > 0);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    rest_server_destroy(srv);
+    log_shutdown();
+    return 0;
+}
+
+/* Sends a raw request and returns the status; *body receives the response body (malloc'ed). */
+static int roundtrip(const char *raw, char **body) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(write(fd, raw, strlen(raw)), (ssize_t)strlen(raw));
+    char buf[8192];
+    size_t len = 0;
+    ssize_t n;
+    while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) len += (size_t)n;
+    buf[len] = '\0';
+    close(fd);
+    int status = -1;
+    sscanf(buf, "HTTP/1.%*d %d", &status);
+    char *b = strstr(buf, "\r\n\r\n");
+    *body = strdup(b ? b + 4 : "");
+    return status;
+}
+
+static void expect(const char *raw, int status, const char *body) {
+    char *got;
+    assert_int_equal(roundtrip(raw, &got), status);
+    assert_string_equal(got, body);
+    free(got);
+}
+
+/* A POST with the right Content-Length; ctype NULL sends no Content-Type. */
+static const char *post(const char *path, const char *ctype, const char *body) {
+    static char raw[4096];
+    int n = snprintf(raw, sizeof(raw), "POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n", path);
+    if (ctype) n += snprintf(raw + n, sizeof(raw) - (size_t)n, "Content-Type: %s\r\n", ctype);
+    snprintf(raw + n, sizeof(raw) - (size_t)n, "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+    return raw;
+}
+
+#define GET(path) "GET " path " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+
+static void test_route_params_are_decoded(void **state) {
+    (void)state;
+    expect(GET("/connectors/a%2D%3Eb.Mirror/tasks/3"), 200,
+           "{\"params\":[\"a->b.Mirror\",\"3\"],\"q\":null,\"body\":null}");
+    /* An escaped slash stays inside its segment. */
+    expect(GET("/connectors/x%2Fy/tasks/0"), 200,
+           "{\"params\":[\"x/y\",\"0\"],\"q\":null,\"body\":null}");
+}
+
+static void test_trailing_slash_and_query(void **state) {
+    (void)state;
+    expect(GET("/connectors/c/tasks/1/?q=a%20b+c"), 200,
+           "{\"params\":[\"c\",\"1\"],\"q\":\"a b c\",\"body\":null}");
+}
+
+static void test_not_found_and_method_not_allowed(void **state) {
+    (void)state;
+    expect(GET("/connectors/c"), 404, "{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}");
+    expect(GET("/connectors"), 405,
+           "{\"error_code\":405,\"message\":\"HTTP 405 Method Not Allowed\"}");
+    expect(GET("/connectors/%zz/tasks/1"), 404,
+           "{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}");
+}
+
+static void test_json_body(void **state) {
+    (void)state;
+    expect(post("/connectors/", "application/json; charset=utf-8", "{\"name\":\"a/b\"}  "), 200, "{\"params\":[],\"q\":null,\"body\":{\"name\":\"a/b\"}}");
+    /* No Content-Type at all is taken as JSON. */
+    expect(post("/connectors", NULL, "{}"), 200, "{\"params\":[],\"q\":null,\"body\":{}}");
+}
+
+static void test_bad_bodies(void **state) {
+    (void)state;
+    char *got;
+    assert_int_equal(roundtrip(post("/connectors", "application/json", "{\"a\": 1,"), &got), 400);
+    assert_non_null(strstr(got, "\"error_code\":400"));
+    assert_non_null(strstr(got, "not valid JSON"));
+    free(got);
+    assert_int_equal(roundtrip(post("/connectors", "application/json", "{} {}"), &got), 400);
+    free(got);
+    expect(post("/connectors", "text/plain", "{}"), 415, "{\"error_code\":415,\"message\":\"HTTP 415 Unsupported Media Type\"}");
+}
+
+static void test_no_content(void **state) {
+    (void)state;
+    expect("PUT /connectors/c/pause HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 204, "");
+}
+
+static void test_url_decode(void **state) {
+    (void)state;
+    char a[] = "a%2Bb+c%41";
+    assert_int_equal(rest_url_decode(a, true), 0);
+    assert_string_equal(a, "a+b cA");
+    char b[] = "a+b";
+    assert_int_equal(rest_url_decode(b, false), 0);
+    assert_string_equal(b, "a+b");
+    char c[] = "bad%4";
+    assert_int_equal(rest_url_decode(c, false), -1);
+}
+
+static void test_listener_errors(void **state) {
+    (void)state;
+    char err[512];
+    rest_server_t *s = rest_server_new(routes, 3, NULL);
+    assert_int_equal(rest_server_listen(s, "https://:8443", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "only http listeners are supported"));
+    assert_int_equal(rest_server_listen(s, "http://localhost", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "expected protocol://host:port"));
+    assert_int_equal(rest_server_listen(s, "", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "No listener configured"));
+    char inuse[64];
+    snprintf(inuse, sizeof(inuse), "http://127.0.0.1:%d", port);
+    assert_int_equal(rest_server_listen(s, inuse, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "Cannot listen on 127.0.0.1"));
+    rest_server_destroy(s);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_route_params_are_decoded),
+        cmocka_unit_test(test_trailing_slash_and_query),
+        cmocka_unit_test(test_not_found_and_method_not_allowed),
+        cmocka_unit_test(test_json_body),
+        cmocka_unit_test(test_bad_bodies),
+        cmocka_unit_test(test_no_content),
+        cmocka_unit_test(test_url_decode),
+        cmocka_unit_test(test_listener_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
