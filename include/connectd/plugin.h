@@ -1,0 +1,107 @@
+/* plugin.h - the connector plugin interface.
+ *
+ * A plugin is a static struct of function pointers with its class name and aliases, its type,
+ * version and config definition; connectors/registry.c lists them. The runtime calls
+ * task_configs() on the connector's config, then per task start(), poll() (source) or put() /
+ * flush() (sink), commit() with the offsets Kafka has durably accepted, and stop(). A task never
+ * produces to Kafka or writes offsets itself: the runtime does, so every connector gets
+ * at-least-once delivery, offset commits, status reporting and back-pressure.
+ *
+ * Threads: each task runs in a thread of its own; a task's functions are only called from it. */
+#ifndef CONNECTD_PLUGIN_H
+#define CONNECTD_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "connectd/config_def.h"
+#include "connectd/data.h"
+#include "connectd/props.h"
+
+typedef enum { CD_CONNECTOR_SOURCE, CD_CONNECTOR_SINK } cd_connector_type_t;
+
+typedef struct {
+    const char *key;
+    const char *value; /* NULL: a null header value */
+    size_t value_len;
+} cd_header_t;
+
+/* What a source task hands to the runtime. Everything it points to only has to stay valid until
+ * cd_task_send() returns. */
+typedef struct {
+    const char *topic;
+    int32_t kafka_partition;          /* -1: chosen from the key bytes (murmur2), as Kafka does */
+    const cd_schema_t *key_schema;    /* NULL: schemaless key */
+    const cd_value_t *key;            /* NULL: no key */
+    const cd_schema_t *value_schema;  /* NULL: schemaless value */
+    const cd_value_t *value;          /* NULL: a tombstone */
+    const char *source_partition;     /* JSON object text, as Java writes it, e.g.
+                                         {"filename":"/tmp/in.txt"}; NULL: no offset */
+    const char *source_offset;        /* JSON object text, e.g. {"position":42} */
+    int64_t timestamp_ms;             /* -1: none */
+    const cd_header_t *headers;
+    size_t n_headers;
+} cd_source_record_t;
+
+/* What a sink task receives. Memory stays valid during the put() call only. */
+typedef struct {
+    const char *topic;
+    int32_t kafka_partition;
+    int64_t kafka_offset;
+    int64_t timestamp_ms;
+    const cd_schema_t *key_schema;
+    const cd_value_t *key;
+    const cd_schema_t *value_schema;
+    const cd_value_t *value;
+} cd_sink_record_t;
+
+/* The runtime's side of a running task. */
+typedef struct cd_task_context cd_task_context_t;
+
+const char *cd_task_connector_name(const cd_task_context_t *ctx);
+int cd_task_id(const cd_task_context_t *ctx);
+/* True once the runtime wants the task's poll()/put() to return (stop, pause, restart). */
+bool cd_task_stopping(const cd_task_context_t *ctx);
+/* Source: converts and produces one record. Blocks while too many records are in flight
+ * (back-pressure). Returns 0, or -1 when the record could not be taken because the task is being
+ * stopped or its producer failed (errstr says which): poll() should then return. */
+int cd_task_send(cd_task_context_t *ctx, const cd_source_record_t *rec, char *errstr,
+                 size_t errstr_size);
+/* Source: the last committed offset (JSON object text, malloc'ed, caller frees) of a source
+ * partition, or NULL when there is none. */
+char *cd_task_committed_offset(cd_task_context_t *ctx, const char *source_partition);
+
+typedef struct cd_connector_plugin {
+    const char *class_name;      /* "org.apache.kafka.connect.file.FileStreamSourceConnector" */
+    const char *const *aliases;  /* NULL-terminated, or NULL */
+    cd_connector_type_t type;
+    const char *version;         /* NULL: unknown */
+    const char *task_class;      /* written as task.class into task configs */
+    cd_config_def_t config_def;  /* the connector's own keys */
+
+    /* Cross-key checks beyond the definitions. May be NULL. */
+    void (*validate)(const cd_props_t *config, cd_config_result_t *result);
+    /* Splits a (valid) connector config into at most max_tasks task configs, each a new props
+     * the caller destroys. Returns the count, or -1 with errstr. */
+    int (*task_configs)(const cd_props_t *config, int max_tasks, cd_props_t **out,
+                        char *errstr, size_t errstr_size);
+
+    /* Task lifecycle. start returns the task's state, or NULL with errstr (the task FAILS). */
+    void *(*start)(const cd_props_t *task_config, cd_task_context_t *ctx, char *errstr,
+                   size_t errstr_size);
+    /* Source: sends what is available through cd_task_send, waiting for data at most about a
+     * second when there is none. Returns 0, or -1 with errstr when the task has failed. */
+    int (*poll)(void *task, char *errstr, size_t errstr_size);
+    /* Source: every record up to source_offset of source_partition is in Kafka and the offset
+     * is in the offsets topic. May be NULL. */
+    void (*commit)(void *task, const char *source_partition, const char *source_offset);
+    /* Sink: takes records; returns 0 or -1 with errstr (the task FAILS). */
+    int (*put)(void *task, const cd_sink_record_t *records, size_t n, char *errstr,
+               size_t errstr_size);
+    /* Sink: makes everything put so far durable, before consumer offsets are committed. */
+    int (*flush)(void *task, char *errstr, size_t errstr_size);
+    void (*stop)(void *task);
+} cd_connector_plugin_t;
+
+#endif
