@@ -7,7 +7,7 @@ PKGS := libmicrohttpd rdkafka json-c libpq
 CC ?= cc
 
 # Recursive (=) on purpose: pkg-config runs when a recipe needs it, after `deps` has installed it.
-CPPFLAGS = -D_GNU_SOURCE -Iinclude -Isrc -DCONNECTD_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
+CPPFLAGS = -D_GNU_SOURCE -I. -Iinclude -Isrc -DCONNECTD_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
 CFLAGS_COMMON := -std=c11 -Wall -Wextra -Werror -MMD -MP
 LDLIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 REL_CFLAGS := -O2 -g

@@ -13,12 +13,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "herder.h"
 #include "kafka/client.h"
 #include "kafka/embedded.h"
 #include "kafka/topics.h"
 #include "log.h"
 #include "rest/resources.h"
 #include "rest/rest.h"
+#include "store/config_store.h"
+#include "store/offset_store.h"
+#include "store/status_store.h"
+#include "worker.h"
 #include "version.h"
 #include "worker_config.h"
 
@@ -163,6 +168,18 @@ static void effective_listeners(const worker_config_t *wc, char *buf, size_t siz
     snprintf(buf, size, "http://%s:%lld", host ? host : "", (long long)port);
 }
 
+static void wake_herder(void *opaque) {
+    herder_t *h = atomic_load((_Atomic(herder_t *) *)opaque);
+    if (h) herder_wakeup(h);
+}
+
+/* The port of the first listener. */
+static int listener_port(const char *listeners) {
+    size_t n = strcspn(listeners, ",");
+    const char *colon = memrchr(listeners, ':', n);
+    return colon ? atoi(colon + 1) : 8083;
+}
+
 /* The URL other workers and status records know this worker by (its worker id is host:port):
  * rest.advertised.host.name / rest.advertised.port, else the first listener's host and bound
  * port, else this machine's host name. */
@@ -272,7 +289,14 @@ int main(int argc, char **argv) {
     kafka_topics_check_t *check = NULL;
     char *cluster_id = NULL;
     rest_api_ctx_t api = {0};
+    config_store_t *cs = NULL;
+    status_store_t *ss = NULL;
+    offset_store_t *os = NULL;
+    worker_t *worker = NULL;
+    herder_t *herder = NULL;
+    _Atomic(herder_t *) herder_ref = NULL; /* what the config store's callback wakes */
     kafka_topic_spec_t specs[3];
+    char advertised[512];
     char listeners[1024];
     int64_t api_timeout = worker_config_get_int(wc, "default.api.timeout.ms");
 
@@ -310,15 +334,42 @@ int main(int argc, char **argv) {
     check = kafka_topics_check_start(rk, specs, 3, (int)api_timeout);
     if (stopping()) goto stop;
 
+    /* The internal topics, read to their end before anything runs. The config store wakes the
+     * herder on every change; the herder exists only later, hence the indirection. */
+    int store_timeout = api_timeout < 30000 ? (int)api_timeout : 30000;
+    if (!(cs = config_store_new(wc, wake_herder, &herder_ref, errstr, sizeof(errstr))) ||
+        !(ss = status_store_new(wc, errstr, sizeof(errstr))) ||
+        !(os = offset_store_new(wc, errstr, sizeof(errstr))) ||
+        config_store_start(cs, store_timeout, errstr, sizeof(errstr)) != 0 ||
+        status_store_start(ss, store_timeout, errstr, sizeof(errstr)) != 0 ||
+        offset_store_start(os, store_timeout, errstr, sizeof(errstr)) != 0)
+        goto fail;
+    if (stopping()) goto stop;
+
+    effective_listeners(wc, listeners, sizeof(listeners));
+    advertised_url(wc, listener_port(listeners), advertised, sizeof(advertised));
+    char wid[512];
+    snprintf(wid, sizeof(wid), "%.*s", (int)(strlen(advertised) - 8), advertised + 7);
+    log_info(mlog, "Advertised URI: %s (worker id %s)", advertised, wid);
+    worker = worker_new(wc, ss, os, wid, status_store_max_generation(ss) + 1);
+    herder = herder_new(wc, cs, ss, os, worker);
+    atomic_store(&herder_ref, herder);
+    if (herder_start(herder) != 0) {
+        snprintf(errstr, sizeof(errstr), "could not start the herder thread");
+        goto fail;
+    }
+
+    api.wc = wc;
+    api.cs = cs;
+    api.ss = ss;
+    api.os = os;
+    api.herder = herder;
+    api.advertised_url = advertised;
     size_t n_routes;
     const rest_route_t *routes = rest_api_routes(&n_routes);
     rest = rest_server_new(routes, n_routes, &api);
-    effective_listeners(wc, listeners, sizeof(listeners));
     if (!rest || rest_server_listen(rest, listeners, errstr, sizeof(errstr)) != 0) goto fail;
-
-    char advertised[512];
-    advertised_url(wc, rest_server_port(rest), advertised, sizeof(advertised));
-    log_info(mlog, "Advertised URI: %s", advertised);
+    api.started = 1;
     log_info(mlog, "Kafka Connect started");
     while (!stopping()) {
         int r = kafka_topics_check_poll(check, 0, errstr, sizeof(errstr));
@@ -333,7 +384,16 @@ fail:
 stop:
     log_info(mlog, "Kafka Connect stopping");
     rest_server_stop(rest, REST_DRAIN_MS);
+    /* Tasks stop and commit their offsets; statuses say UNASSIGNED before the clients close. */
+    herder_stop(herder);
+    atomic_store(&herder_ref, NULL);
+    worker_destroy(worker);
+    herder_destroy(herder);
+    if (ss) status_store_flush(ss, 5000);
     rest_server_destroy(rest);
+    config_store_destroy(cs);
+    status_store_destroy(ss);
+    offset_store_destroy(os);
     kafka_topics_check_destroy(check);
     if (rk) rd_kafka_destroy(rk);
     free(cluster_id);

@@ -79,6 +79,9 @@ typedef struct cd_connector_plugin {
     const char *version;         /* NULL: unknown */
     const char *task_class;      /* written as task.class into task configs */
     cd_config_def_t config_def;  /* the connector's own keys */
+    /* True when the connector itself accepts offset changes made through the REST API (Kafka's
+     * Connector.alterOffsets returning true); it decides the message of PATCH/DELETE offsets. */
+    bool alters_offsets;
 
     /* Cross-key checks beyond the definitions. May be NULL. */
     void (*validate)(const cd_props_t *config, cd_config_result_t *result);

@@ -1,10 +1,219 @@
-/* resources.c - handlers of the Kafka Connect REST API. Each one reads the request, asks the
- * worker, and shapes the answer as Apache Kafka Connect does (spec/connect-rest-api.md). */
+/* resources.c - handlers of the Kafka Connect REST API (spec/connect-rest-api.md section 2).
+ * Each one reads the request, asks the stores or the herder, and shapes the answer with Apache
+ * Kafka Connect's status codes, JSON fields and message texts. */
 #include "rest/resources.h"
 
+#include <ctype.h>
+#include <regex.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "connect/connector_config.h"
+#include "connect/converter.h"
+#include "connectors/registry.h"
+#include "kafka/client.h"
+#include "log.h"
 #include "version.h"
 
-/* GET / - worker info. Clients parse `version` as a Kafka version (kcctl enables features by it). */
+#define STORE_TIMEOUT_MS 30000
+
+/* ------------------------------------------------------------------ helpers */
+
+static json_object *props_json(const cd_props_t *p) {
+    json_object *o = json_object_new_object();
+    for (size_t i = 0; i < cd_props_count(p); i++) {
+        const char *v = cd_props_value_at(p, i);
+        json_object_object_add(o, cd_props_key_at(p, i), v ? json_object_new_string(v) : NULL);
+    }
+    return o;
+}
+
+/* A JSON config map: strings kept, numbers and booleans turned into their text, null kept as a
+ * NULL value; nested objects and arrays are refused. */
+static cd_props_t *json_to_config(json_object *o, rest_response_t *resp) {
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        rest_error(resp, 400, "The request body must be a JSON object of configuration keys and values");
+        return NULL;
+    }
+    cd_props_t *p = cd_props_new();
+    json_object_object_foreach(o, k, v) {
+        switch (json_object_get_type(v)) {
+        case json_type_null: cd_props_set(p, k, NULL); break;
+        case json_type_string:
+        case json_type_int:
+        case json_type_double:
+        case json_type_boolean: cd_props_set(p, k, json_object_get_string(v)); break;
+        default:
+            rest_error(resp, 400,
+                       "Cannot deserialize value of configuration '%s': config values must be "
+                       "strings, numbers or booleans, not JSON objects or arrays", k);
+            cd_props_destroy(p);
+            return NULL;
+        }
+    }
+    return p;
+}
+
+static const char *type_of(const cd_props_t *cfg) {
+    const cd_connector_plugin_t *pl = cfg ? registry_find(cd_props_get(cfg, "connector.class")) : NULL;
+    if (!pl) return "unknown";
+    return pl->type == CD_CONNECTOR_SOURCE ? "source" : "sink";
+}
+
+static json_object *task_ids_json(rest_api_ctx_t *api, const char *name) {
+    json_object *tasks = json_object_new_array();
+    size_t n;
+    cd_props_t **t = config_store_task_configs(api->cs, name, &n, NULL);
+    for (size_t i = 0; i < n; i++) {
+        json_object *id = json_object_new_object();
+        json_object_object_add(id, "connector", json_object_new_string(name));
+        json_object_object_add(id, "task", json_object_new_int((int)i));
+        json_object_array_add(tasks, id);
+    }
+    config_store_free_tasks(t, n);
+    return tasks;
+}
+
+/* ConnectorInfo. with_tasks false gives "tasks": [] (a connector just created). */
+static json_object *connector_info(rest_api_ctx_t *api, const char *name, const cd_props_t *cfg,
+                                   bool with_tasks) {
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(name));
+    json_object_object_add(o, "config", props_json(cfg));
+    json_object_object_add(o, "tasks", with_tasks ? task_ids_json(api, name) : json_object_new_array());
+    json_object_object_add(o, "type", json_object_new_string(type_of(cfg)));
+    return o;
+}
+
+static json_object *status_json(const status_t *st, int id) {
+    json_object *o = json_object_new_object();
+    if (id >= 0) json_object_object_add(o, "id", json_object_new_int(id));
+    json_object_object_add(o, "state", json_object_new_string(st->state));
+    json_object_object_add(o, "worker_id", json_object_new_string(st->worker_id ? st->worker_id : ""));
+    if (st->trace && *st->trace) json_object_object_add(o, "trace", json_object_new_string(st->trace));
+    return o;
+}
+
+/* ConnectorStateInfo, or NULL when the connector has no status record. */
+static json_object *state_info(rest_api_ctx_t *api, const char *name) {
+    status_t cst;
+    if (!status_store_connector(api->ss, name, &cst)) return NULL;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(name));
+    json_object_object_add(o, "connector", status_json(&cst, -1));
+    status_clear(&cst);
+    json_object *tasks = json_object_new_array();
+    size_t n;
+    task_status_t *ts = status_store_tasks(api->ss, name, &n);
+    for (size_t i = 0; i < n; i++) json_object_array_add(tasks, status_json(&ts[i].status, ts[i].id));
+    task_statuses_free(ts, n);
+    json_object_object_add(o, "tasks", tasks);
+    cd_props_t *cfg = config_store_connector_config(api->cs, name);
+    json_object_object_add(o, "type", json_object_new_string(type_of(cfg)));
+    cd_props_destroy(cfg);
+    return o;
+}
+
+/* Java's Map.toString: {k=v, k=v}. */
+static char *java_map_string(const cd_props_t *p) {
+    size_t cap = 64, len = 0;
+    char *s = malloc(cap);
+    s[len++] = '{';
+    for (size_t i = 0; i < cd_props_count(p); i++) {
+        const char *k = cd_props_key_at(p, i), *v = cd_props_value_at(p, i);
+        size_t need = len + strlen(k) + (v ? strlen(v) : 4) + 8;
+        if (need > cap) s = realloc(s, cap = need * 2);
+        len += (size_t)sprintf(s + len, "%s%s=%s", i ? ", " : "", k, v ? v : "null");
+    }
+    s[len++] = '}';
+    s[len] = '\0';
+    return s;
+}
+
+/* Checks a connector config the way Kafka Connect does before it is written. Returns 0, or -1
+ * with the error response filled. */
+static int validate_config(const cd_props_t *cfg, rest_response_t *resp) {
+    const char *cls = cd_props_get(cfg, "connector.class");
+    if (!cls || !*cls) {
+        char *m = java_map_string(cfg);
+        rest_error(resp, 400, "Connector config %s contains no connector type", m);
+        free(m);
+        return -1;
+    }
+    const cd_connector_plugin_t *plugin = registry_find(cls);
+    if (!plugin) {
+        char *avail = registry_describe();
+        rest_error(resp, 500,
+                   "Failed to find any class that implements Connector and which name matches %s, "
+                   "available connectors are: %s",
+                   cls, avail);
+        free(avail);
+        return -1;
+    }
+    cd_config_result_t *r = cd_connector_config_validate(plugin, cfg);
+    int rc = 0;
+    if (cd_config_result_error_count(r) > 0) {
+        char *m = cd_config_result_error_message(r);
+        rest_error(resp, 400, "%s", m);
+        free(m);
+        rc = -1;
+    }
+    cd_config_result_destroy(r);
+    return rc;
+}
+
+/* Inserts name into the config, or checks that the config's name matches. */
+static int put_name(cd_props_t *cfg, const char *name, rest_response_t *resp) {
+    if (cd_props_has(cfg, "name")) {
+        const char *n = cd_props_get(cfg, "name");
+        if (!n || strcmp(n, name) != 0) {
+            rest_error(resp, 400,
+                       "Connector name configuration (%s) doesn't match connector name in the URL (%s)",
+                       n ? n : "null", name);
+            return -1;
+        }
+    } else {
+        cd_props_set(cfg, "name", name);
+    }
+    return 0;
+}
+
+static void set_location(rest_api_ctx_t *api, rest_response_t *resp, const char *name) {
+    size_t n = strlen(api->advertised_url) + strlen(name) * 3 + 16;
+    char *loc = malloc(n);
+    size_t len = (size_t)snprintf(loc, n, "%sconnectors/", api->advertised_url);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (isalnum(*p) || strchr("-._~", *p))
+            loc[len++] = (char)*p;
+        else
+            len += (size_t)sprintf(loc + len, "%%%02X", *p);
+    }
+    loc[len] = '\0';
+    resp->location = loc;
+}
+
+static bool query_bool(const rest_request_t *req, const char *name) {
+    const char *v = rest_query(req, name);
+    return v && !strcasecmp(v, "true");
+}
+
+static void store_error(rest_response_t *resp, const char *err) {
+    rest_error(resp, 500, "%s", err);
+}
+
+static int parse_task_id(const char *s, int *out) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < 0 || v > 1000000) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ root, health */
+
 static void get_root(void *ctx, const rest_request_t *req, rest_response_t *resp) {
     (void)req;
     const rest_api_ctx_t *api = ctx;
@@ -12,14 +221,950 @@ static void get_root(void *ctx, const rest_request_t *req, rest_response_t *resp
     json_object_object_add(o, "version", json_object_new_string(CONNECTD_KAFKA_CONNECT_VERSION));
     json_object_object_add(o, "commit", json_object_new_string(connectd_commit()));
     json_object_object_add(o, "kafka_cluster_id",
-                           api->kafka_cluster_id ? json_object_new_string(api->kafka_cluster_id)
-                                                 : NULL);
+                           api->kafka_cluster_id ? json_object_new_string(api->kafka_cluster_id) : NULL);
     resp->status = 200;
     resp->body = o;
 }
 
+static void get_health(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    (void)req;
+    rest_api_ctx_t *api = ctx;
+    json_object *o = json_object_new_object();
+    if (api->started && api->herder && herder_ping(api->herder, 10000)) {
+        resp->status = 200;
+        json_object_object_add(o, "status", json_object_new_string("healthy"));
+        json_object_object_add(o, "message", json_object_new_string(
+            "Worker has completed startup and is ready to handle requests."));
+    } else if (!api->started) {
+        resp->status = 503;
+        json_object_object_add(o, "status", json_object_new_string("starting"));
+        json_object_object_add(o, "message", json_object_new_string("Worker is still starting up."));
+    } else {
+        resp->status = 500;
+        json_object_object_add(o, "status", json_object_new_string("unhealthy"));
+        json_object_object_add(o, "message", json_object_new_string(
+            "Worker was unable to handle this request and may be unable to handle other requests."));
+    }
+    resp->body = o;
+}
+
+/* ------------------------------------------------------------------ connectors */
+
+typedef struct {
+    bool any, status, info;
+} expand_t;
+
+static void note_expand(const char *value, void *opaque) {
+    expand_t *e = opaque;
+    e->any = true;
+    if (!strcmp(value, "status")) e->status = true;
+    if (!strcmp(value, "info")) e->info = true;
+}
+
+static void list_connectors(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    (void)req;
+    char **names = config_store_connectors(api->cs);
+    /* expand is repeatable: ?expand=status&expand=info. */
+    expand_t ex = {false, false, false};
+    rest_query_each(req, "expand", note_expand, &ex);
+    bool want_status = ex.status, want_info = ex.info;
+    if (!ex.any) {
+        json_object *arr = json_object_new_array();
+        for (char **n = names; *n; n++) json_object_array_add(arr, json_object_new_string(*n));
+        resp->status = 200;
+        resp->body = arr;
+        config_store_free_names(names);
+        return;
+    }
+    json_object *o = json_object_new_object();
+    for (char **n = names; *n; n++) {
+        json_object *entry = json_object_new_object();
+        if (want_status) {
+            json_object *st = state_info(api, *n);
+            if (!st) {
+                json_object_put(entry);
+                continue; /* no status yet: left out entirely */
+            }
+            json_object_object_add(entry, "status", st);
+        }
+        if (want_info) {
+            cd_props_t *cfg = config_store_connector_config(api->cs, *n);
+            json_object_object_add(entry, "info", cfg ? connector_info(api, *n, cfg, true) : NULL);
+            cd_props_destroy(cfg);
+        }
+        json_object_object_add(o, *n, entry);
+    }
+    config_store_free_names(names);
+    resp->status = 200;
+    resp->body = o;
+}
+
+static void create_connector(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    json_object *body = req->body, *v;
+    if (!body || !json_object_is_type(body, json_type_object)) {
+        rest_error(resp, 400, "The request body must be a JSON object with \"name\" and \"config\"");
+        return;
+    }
+    json_object_object_foreach(body, field, fv) {
+        (void)fv;
+        if (strcmp(field, "name") && strcmp(field, "config") && strcmp(field, "initial_state")) {
+            rest_error(resp, 400, "Unrecognized field \"%s\" in the request body (known fields: name, config, initial_state)", field);
+            return;
+        }
+    }
+    char *name = strdup(json_object_object_get_ex(body, "name", &v) && v ? json_object_get_string(v) : "");
+    /* trim */
+    char *s = name;
+    while (isspace((unsigned char)*s)) s++;
+    memmove(name, s, strlen(s) + 1);
+    for (size_t l = strlen(name); l > 0 && isspace((unsigned char)name[l - 1]); l--) name[l - 1] = '\0';
+
+    target_state_t initial, *initial_p = NULL;
+    if (json_object_object_get_ex(body, "initial_state", &v) && v) {
+        const char *st = json_object_get_string(v);
+        if (!strcasecmp(st, "RUNNING")) initial = TARGET_STARTED;
+        else if (!strcasecmp(st, "PAUSED")) initial = TARGET_PAUSED;
+        else if (!strcasecmp(st, "STOPPED")) initial = TARGET_STOPPED;
+        else {
+            rest_error(resp, 400, "Invalid initial_state '%s': use RUNNING, PAUSED or STOPPED", st);
+            free(name);
+            return;
+        }
+        initial_p = &initial;
+    }
+    if (!json_object_object_get_ex(body, "config", &v) || !v) {
+        rest_error(resp, 400, "Connector config is missing: the request body needs a \"config\" object");
+        free(name);
+        return;
+    }
+    cd_props_t *cfg = json_to_config(v, resp);
+    if (!cfg) {
+        free(name);
+        return;
+    }
+    char err[1024];
+    if (put_name(cfg, name, resp) == 0 && validate_config(cfg, resp) == 0) {
+        if (config_store_contains(api->cs, name)) {
+            rest_error(resp, 409, "Connector %s already exists", name);
+        } else if (config_store_put_connector(api->cs, name, cfg, initial_p, STORE_TIMEOUT_MS, err,
+                                              sizeof(err)) != 0) {
+            store_error(resp, err);
+        } else {
+            resp->status = 201;
+            resp->body = connector_info(api, name, cfg, false);
+            set_location(api, resp, name);
+        }
+    }
+    cd_props_destroy(cfg);
+    free(name);
+}
+
+#define CONNECTOR (req->params[0])
+
+static void get_connector(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    cd_props_t *cfg = config_store_connector_config(api->cs, CONNECTOR);
+    if (!cfg) {
+        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
+        return;
+    }
+    resp->status = 200;
+    resp->body = connector_info(api, CONNECTOR, cfg, true);
+    cd_props_destroy(cfg);
+}
+
+static void delete_connector(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    char err[1024];
+    if (!config_store_contains(api->cs, CONNECTOR)) {
+        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
+    } else if (config_store_delete_connector(api->cs, CONNECTOR, STORE_TIMEOUT_MS, err, sizeof(err)) != 0) {
+        store_error(resp, err);
+    } else {
+        resp->status = 204;
+    }
+}
+
+static void get_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    cd_props_t *cfg = config_store_connector_config(api->cs, CONNECTOR);
+    if (!cfg) {
+        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
+        return;
+    }
+    resp->status = 200;
+    resp->body = props_json(cfg);
+    cd_props_destroy(cfg);
+}
+
+static void put_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    cd_props_t *cfg = json_to_config(req->body, resp);
+    if (!cfg) return;
+    char err[1024];
+    if (put_name(cfg, CONNECTOR, resp) == 0 && validate_config(cfg, resp) == 0) {
+        bool existed = config_store_contains(api->cs, CONNECTOR);
+        if (config_store_put_connector(api->cs, CONNECTOR, cfg, NULL, STORE_TIMEOUT_MS, err,
+                                       sizeof(err)) != 0) {
+            store_error(resp, err);
+        } else {
+            resp->status = existed ? 200 : 201;
+            resp->body = connector_info(api, CONNECTOR, cfg, existed);
+            if (!existed) set_location(api, resp, CONNECTOR);
+        }
+    }
+    cd_props_destroy(cfg);
+}
+
+static void patch_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    cd_props_t *patch = json_to_config(req->body, resp);
+    if (!patch) return;
+    cd_props_t *cfg = config_store_connector_config(api->cs, CONNECTOR);
+    char err[1024];
+    if (!cfg) {
+        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
+    } else {
+        for (size_t i = 0; i < cd_props_count(patch); i++) {
+            const char *k = cd_props_key_at(patch, i), *v = cd_props_value_at(patch, i);
+            if (v)
+                cd_props_set(cfg, k, v);
+            else
+                cd_props_remove(cfg, k);
+        }
+        if (put_name(cfg, CONNECTOR, resp) == 0 && validate_config(cfg, resp) == 0) {
+            if (config_store_put_connector(api->cs, CONNECTOR, cfg, NULL, STORE_TIMEOUT_MS, err,
+                                           sizeof(err)) != 0) {
+                store_error(resp, err);
+            } else {
+                resp->status = 200;
+                resp->body = connector_info(api, CONNECTOR, cfg, true);
+            }
+        }
+    }
+    cd_props_destroy(cfg);
+    cd_props_destroy(patch);
+}
+
+static void get_status(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    json_object *o = state_info(api, CONNECTOR);
+    if (!o) {
+        rest_error(resp, 404, "No status found for connector %s", CONNECTOR);
+        return;
+    }
+    resp->status = 200;
+    resp->body = o;
+}
+
+static void restart_connector(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    bool include_tasks = query_bool(req, "includeTasks"), only_failed = query_bool(req, "onlyFailed");
+    if (!config_store_contains(api->cs, CONNECTOR)) {
+        rest_error(resp, 404, "Unknown connector: %s", CONNECTOR);
+        return;
+    }
+    if (!include_tasks && !only_failed) {
+        if (herder_restart_connector(api->herder, CONNECTOR) != 0)
+            rest_error(resp, 404, "Unknown connector: %s", CONNECTOR);
+        else
+            resp->status = 204;
+        return;
+    }
+    /* The plan, from the statuses as they are now. */
+    json_object *plan = state_info(api, CONNECTOR);
+    char err[1024];
+    if (config_store_put_restart(api->cs, CONNECTOR, include_tasks, only_failed, STORE_TIMEOUT_MS,
+                                 err, sizeof(err)) != 0) {
+        json_object_put(plan);
+        store_error(resp, err);
+        return;
+    }
+    if (!plan) {
+        rest_error(resp, 404, "Status for connector %s not found", CONNECTOR);
+        return;
+    }
+    json_object *c = json_object_object_get(plan, "connector");
+    const char *cstate = json_object_get_string(json_object_object_get(c, "state"));
+    if (!only_failed || !strcmp(cstate, "FAILED"))
+        json_object_object_add(c, "state", json_object_new_string("RESTARTING"));
+    json_object *tasks = json_object_object_get(plan, "tasks");
+    for (size_t i = 0; include_tasks && i < json_object_array_length(tasks); i++) {
+        json_object *t = json_object_array_get_idx(tasks, i);
+        const char *ts = json_object_get_string(json_object_object_get(t, "state"));
+        if (!only_failed || !strcmp(ts, "FAILED")) {
+            json_object_object_add(t, "state", json_object_new_string("RESTARTING"));
+            json_object_object_del(t, "trace");
+        }
+    }
+    if (!only_failed || !strcmp(cstate, "FAILED")) json_object_object_del(c, "trace");
+    resp->status = 202;
+    resp->body = plan;
+}
+
+static void set_target(rest_api_ctx_t *api, const rest_request_t *req, rest_response_t *resp,
+                       target_state_t st) {
+    char err[1024];
+    if (!config_store_contains(api->cs, CONNECTOR)) {
+        rest_error(resp, 404, "Unknown connector %s", CONNECTOR);
+    } else if (config_store_put_target_state(api->cs, CONNECTOR, st, STORE_TIMEOUT_MS, err,
+                                             sizeof(err)) != 0) {
+        store_error(resp, err);
+    } else {
+        resp->status = 202;
+    }
+}
+
+static void pause_connector(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    set_target(ctx, req, resp, TARGET_PAUSED);
+}
+
+static void resume_connector(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    set_target(ctx, req, resp, TARGET_STARTED);
+}
+
+static void stop_connector(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    char err[1024];
+    if (!config_store_contains(api->cs, CONNECTOR)) {
+        rest_error(resp, 404, "Unknown connector %s", CONNECTOR);
+    } else if (config_store_put_stopped(api->cs, CONNECTOR, STORE_TIMEOUT_MS, err, sizeof(err)) != 0) {
+        store_error(resp, err);
+    } else {
+        resp->status = 204;
+    }
+}
+
+static void get_tasks(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    if (!config_store_contains(api->cs, CONNECTOR)) {
+        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
+        return;
+    }
+    size_t n;
+    cd_props_t **tasks = config_store_task_configs(api->cs, CONNECTOR, &n, NULL);
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        json_object *t = json_object_new_object(), *id = json_object_new_object();
+        json_object_object_add(id, "connector", json_object_new_string(CONNECTOR));
+        json_object_object_add(id, "task", json_object_new_int((int)i));
+        json_object_object_add(t, "id", id);
+        json_object_object_add(t, "config", props_json(tasks[i]));
+        json_object_array_add(arr, t);
+    }
+    config_store_free_tasks(tasks, n);
+    resp->status = 200;
+    resp->body = arr;
+}
+
+static void get_tasks_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    if (!config_store_contains(api->cs, CONNECTOR)) {
+        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
+        return;
+    }
+    size_t n;
+    cd_props_t **tasks = config_store_task_configs(api->cs, CONNECTOR, &n, NULL);
+    json_object *o = json_object_new_object();
+    for (size_t i = 0; i < n; i++) {
+        char key[600];
+        snprintf(key, sizeof(key), "%s-%zu", CONNECTOR, i);
+        json_object_object_add(o, key, props_json(tasks[i]));
+    }
+    config_store_free_tasks(tasks, n);
+    resp->status = 200;
+    resp->body = o;
+}
+
+static void get_task_status(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    int id;
+    status_t st;
+    if (parse_task_id(req->params[1], &id) != 0) {
+        rest_error(resp, 404, "HTTP 404 Not Found");
+    } else if (!status_store_task(api->ss, CONNECTOR, id, &st)) {
+        rest_error(resp, 404, "No status found for task %s-%d", CONNECTOR, id);
+    } else {
+        resp->status = 200;
+        resp->body = status_json(&st, id);
+        status_clear(&st);
+    }
+}
+
+static void restart_task(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    int id;
+    if (parse_task_id(req->params[1], &id) != 0) {
+        rest_error(resp, 404, "HTTP 404 Not Found");
+        return;
+    }
+    int rc = herder_restart_task(api->herder, CONNECTOR, id);
+    if (rc == -1)
+        rest_error(resp, 404, "Unknown connector: %s", CONNECTOR);
+    else if (rc == -2)
+        rest_error(resp, 404, "Unknown task: %s-%d", CONNECTOR, id);
+    else
+        resp->status = 204;
+}
+
+static void get_topics(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    if (!worker_config_get_bool(api->wc, "topic.tracking.enable")) {
+        rest_error(resp, 403, "Topic tracking is disabled.");
+        return;
+    }
+    char **topics = status_store_topics(api->ss, CONNECTOR);
+    json_object *arr = json_object_new_array(), *inner = json_object_new_object(),
+                *o = json_object_new_object();
+    for (char **t = topics; *t; t++) json_object_array_add(arr, json_object_new_string(*t));
+    config_store_free_names(topics);
+    json_object_object_add(inner, "topics", arr);
+    json_object_object_add(o, CONNECTOR, inner);
+    resp->status = 200;
+    resp->body = o;
+}
+
+static void reset_topics(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    if (!worker_config_get_bool(api->wc, "topic.tracking.enable")) {
+        rest_error(resp, 403, "Topic tracking is disabled.");
+    } else if (!worker_config_get_bool(api->wc, "topic.tracking.allow.reset")) {
+        rest_error(resp, 403, "Topic tracking reset is disabled.");
+    } else {
+        status_store_reset_topics(api->ss, CONNECTOR);
+        resp->status = 202;
+    }
+}
+
+/* ------------------------------------------------------------------ offsets (KIP-875) */
+
+static const char *sink_group(const cd_props_t *cfg, const char *name, char *buf, size_t size) {
+    const char *g = cd_props_get(cfg, "consumer.override.group.id");
+    if (g && *g) return g;
+    snprintf(buf, size, "connect-%s", name);
+    return buf;
+}
+
+/* A consumer handle in the sink connector's group, used only for committed offsets (it never
+ * subscribes, so it does not join the group). */
+static rd_kafka_t *group_client(rest_api_ctx_t *api, const char *group, char *err, size_t errsize) {
+    rd_kafka_conf_t *conf = kafka_client_conf(api->wc, KAFKA_ROLE_CONSUMER, "connectd-offsets-admin",
+                                              err, errsize);
+    if (!conf) return NULL;
+    rd_kafka_conf_set(conf, "group.id", group, NULL, 0);
+    rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errsize);
+    if (!rk) rd_kafka_conf_destroy(conf);
+    return rk;
+}
+
+/* Every partition of the sink's topics (topics list, or topics.regex matched against the
+ * cluster's topics). */
+static rd_kafka_topic_partition_list_t *sink_partitions(rd_kafka_t *rk, const cd_props_t *cfg) {
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(8);
+    const struct rd_kafka_metadata *md;
+    if (rd_kafka_metadata(rk, 1, NULL, &md, 10000)) return parts;
+    const char *topics = cd_props_get(cfg, "topics");
+    const char *regex = cd_props_get(cfg, "topics.regex");
+    regex_t re;
+    bool use_re = regex && *regex && regcomp(&re, regex, REG_EXTENDED | REG_NOSUB) == 0;
+    for (int i = 0; i < md->topic_cnt; i++) {
+        const char *t = md->topics[i].topic;
+        bool match = false;
+        if (use_re) {
+            regmatch_t m[1];
+            match = regexec(&re, t, 1, m, 0) == 0;
+        } else if (topics) {
+            char *list = strdup(topics);
+            for (char *save = NULL, *tok = strtok_r(list, ", ", &save); tok && !match;
+                 tok = strtok_r(NULL, ", ", &save))
+                match = !strcmp(tok, t);
+            free(list);
+        }
+        if (match)
+            for (int p = 0; p < md->topics[i].partition_cnt; p++)
+                rd_kafka_topic_partition_list_add(parts, t, md->topics[i].partitions[p].id);
+    }
+    if (use_re) regfree(&re);
+    rd_kafka_metadata_destroy(md);
+    return parts;
+}
+
+static void get_offsets(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    cd_props_t *cfg = config_store_connector_config(api->cs, CONNECTOR);
+    if (!cfg) {
+        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
+        return;
+    }
+    const cd_connector_plugin_t *pl = registry_find(cd_props_get(cfg, "connector.class"));
+    char err[1024];
+    json_object *list = NULL;
+    if (!pl || pl->type == CD_CONNECTOR_SOURCE) {
+        if (offset_store_refresh(api->os, STORE_TIMEOUT_MS, err, sizeof(err)) != 0) {
+            rest_error(resp, 500, "Failed to retrieve offsets for source connector %s", CONNECTOR);
+            cd_props_destroy(cfg);
+            return;
+        }
+        list = offset_store_list(api->os, CONNECTOR);
+    } else {
+        char gbuf[600];
+        rd_kafka_t *rk = group_client(api, sink_group(cfg, CONNECTOR, gbuf, sizeof(gbuf)), err, sizeof(err));
+        rd_kafka_topic_partition_list_t *parts = rk ? sink_partitions(rk, cfg) : NULL;
+        if (!rk || (parts->cnt > 0 && rd_kafka_committed(rk, parts, 10000))) {
+            rest_error(resp, 500, "Failed to retrieve consumer group offsets for sink connector %s", CONNECTOR);
+        } else {
+            list = json_object_new_array();
+            for (int i = 0; i < parts->cnt; i++) {
+                if (parts->elems[i].offset < 0) continue;
+                json_object *item = json_object_new_object(), *p = json_object_new_object(),
+                            *o = json_object_new_object();
+                json_object_object_add(p, "kafka_topic", json_object_new_string(parts->elems[i].topic));
+                json_object_object_add(p, "kafka_partition", json_object_new_int(parts->elems[i].partition));
+                json_object_object_add(o, "kafka_offset", json_object_new_int64(parts->elems[i].offset));
+                json_object_object_add(item, "partition", p);
+                json_object_object_add(item, "offset", o);
+                json_object_array_add(list, item);
+            }
+        }
+        if (parts) rd_kafka_topic_partition_list_destroy(parts);
+        if (rk) rd_kafka_destroy(rk);
+    }
+    cd_props_destroy(cfg);
+    if (!list) return;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "offsets", list);
+    resp->status = 200;
+    resp->body = o;
+}
+
+/* The preconditions of offset changes: the connector exists, is STOPPED and has no tasks. */
+static cd_props_t *stopped_connector(rest_api_ctx_t *api, const char *name, rest_response_t *resp) {
+    cd_props_t *cfg = config_store_connector_config(api->cs, name);
+    target_state_t st;
+    if (!cfg) {
+        rest_error(resp, 404, "Connector %s not found", name);
+        return NULL;
+    }
+    if (!config_store_target_state(api->cs, name, &st) || st != TARGET_STOPPED ||
+        config_store_task_count(api->cs, name) > 0) {
+        rest_error(resp, 400,
+                   "Connectors must be in the STOPPED state before their offsets can be modified. "
+                   "This can be done for the specified connector by issuing a 'PUT' request to the "
+                   "'/connectors/%s/stop' endpoint", name);
+        cd_props_destroy(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+static const char *json_type_java(json_object *v) {
+    return json_object_is_type(v, json_type_array) ? "java.util.ArrayList" : "java.util.LinkedHashMap";
+}
+
+/* Parses a sink offsets entry. Returns 0, or -1 with the 400 error set. */
+static int sink_entry(json_object *item, rest_response_t *resp, const char **topic, int32_t *part,
+                      int64_t *off, bool *reset) {
+    json_object *p = json_object_object_get(item, "partition");
+    json_object *o = json_object_object_get(item, "offset");
+    if (!p || json_object_is_type(p, json_type_null)) {
+        rest_error(resp, 400, "The partition for a sink connector offset cannot be null or missing");
+        return -1;
+    }
+    json_object *t, *kp;
+    if (!json_object_object_get_ex(p, "kafka_topic", &t) || !json_object_object_get_ex(p, "kafka_partition", &kp)) {
+        rest_error(resp, 400, "The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'");
+        return -1;
+    }
+    if (!t || !json_object_is_type(t, json_type_string)) {
+        rest_error(resp, 400, "Kafka topic names must be valid strings and may not be null");
+        return -1;
+    }
+    if (!kp || json_object_is_type(kp, json_type_null)) {
+        rest_error(resp, 400, "Kafka partitions must be valid numbers and may not be null");
+        return -1;
+    }
+    char *end;
+    const char *ps = json_object_get_string(kp);
+    long pv = strtol(ps, &end, 10);
+    if (*end || !*ps) {
+        rest_error(resp, 400, "Failed to parse the following Kafka partition value in the provided offsets: '%s'. Partition values for sink connectors need to be integers.", ps);
+        return -1;
+    }
+    *topic = json_object_get_string(t);
+    *part = (int32_t)pv;
+    *reset = !o || json_object_is_type(o, json_type_null);
+    if (*reset) return 0;
+    json_object *ko;
+    if (!json_object_object_get_ex(o, "kafka_offset", &ko)) {
+        rest_error(resp, 400, "The offset for a sink connector should either be null or contain the key 'kafka_offset'");
+        return -1;
+    }
+    const char *os = ko ? json_object_get_string(ko) : "null";
+    long long ov = strtoll(os, &end, 10);
+    if (!ko || *end || !*os) {
+        rest_error(resp, 400, "Failed to parse the following Kafka offset value in the provided offsets: '%s'. Offset values for sink connectors need to be integers.", os);
+        return -1;
+    }
+    *off = ov;
+    return 0;
+}
+
+static const char *altered_message(const cd_connector_plugin_t *pl, bool reset) {
+    if (pl && pl->alters_offsets)
+        return reset ? "The offsets for this connector have been reset successfully"
+                     : "The offsets for this connector have been altered successfully";
+    return reset ? "The Connect framework-managed offsets for this connector have been reset "
+                   "successfully. However, if this connector manages offsets externally, they will "
+                   "need to be manually reset in the system that the connector uses."
+                 : "The Connect framework-managed offsets for this connector have been altered "
+                   "successfully. However, if this connector manages offsets externally, they will "
+                   "need to be manually altered in the system that the connector uses.";
+}
+
+static void message(rest_response_t *resp, const char *text) {
+    resp->status = 200;
+    resp->body = json_object_new_object();
+    json_object_object_add(resp->body, "message", json_object_new_string(text));
+}
+
+/* Commits (or, for reset entries, rewinds to the beginning) sink consumer-group offsets. */
+static int commit_group_offsets(rest_api_ctx_t *api, const char *group,
+                                rd_kafka_topic_partition_list_t *parts, char *err, size_t errsize) {
+    rd_kafka_t *rk = group_client(api, group, err, errsize);
+    if (!rk) return -1;
+    for (int i = 0; i < parts->cnt; i++) {
+        if (parts->elems[i].offset >= 0) continue;
+        int64_t lo, hi;
+        if (rd_kafka_query_watermark_offsets(rk, parts->elems[i].topic, parts->elems[i].partition,
+                                             &lo, &hi, 10000) == 0)
+            parts->elems[i].offset = lo;
+    }
+    rd_kafka_resp_err_t e = rd_kafka_commit(rk, parts, 0);
+    if (e) snprintf(err, errsize, "%s", rd_kafka_err2str(e));
+    rd_kafka_destroy(rk);
+    return e ? -1 : 0;
+}
+
+static void patch_offsets(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    cd_props_t *cfg = stopped_connector(api, CONNECTOR, resp);
+    if (!cfg) return;
+    json_object *offsets = req->body ? json_object_object_get(req->body, "offsets") : NULL;
+    if (!offsets || !json_object_is_type(offsets, json_type_array) || json_object_array_length(offsets) == 0) {
+        rest_error(resp, 400, "Partitions / offsets need to be provided for an alter offsets request");
+        cd_props_destroy(cfg);
+        return;
+    }
+    const cd_connector_plugin_t *pl = registry_find(cd_props_get(cfg, "connector.class"));
+    size_t n = json_object_array_length(offsets);
+    char err[1024];
+    if (pl && pl->type == CD_CONNECTOR_SINK) {
+        rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new((int)n);
+        bool ok = true;
+        for (size_t i = 0; i < n && ok; i++) {
+            const char *topic;
+            int32_t part;
+            int64_t off = -1;
+            bool reset;
+            ok = sink_entry(json_object_array_get_idx(offsets, i), resp, &topic, &part, &off, &reset) == 0;
+            if (ok) rd_kafka_topic_partition_list_add(parts, topic, part)->offset = reset ? -1 : off;
+        }
+        char gbuf[600];
+        if (ok && commit_group_offsets(api, sink_group(cfg, CONNECTOR, gbuf, sizeof(gbuf)), parts, err, sizeof(err)) != 0)
+            rest_error(resp, 500, "Failed to alter consumer group offsets for connector %s: %s", CONNECTOR, err);
+        else if (ok)
+            message(resp, altered_message(pl, false));
+        rd_kafka_topic_partition_list_destroy(parts);
+        cd_props_destroy(cfg);
+        return;
+    }
+    offset_write_t *w = calloc(n, sizeof(*w));
+    char **texts = calloc(2 * n, sizeof(char *));
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        json_object *item = json_object_array_get_idx(offsets, i);
+        json_object *p = json_object_object_get(item, "partition");
+        json_object *o = json_object_object_get(item, "offset");
+        const char *bad = NULL;
+        if (!p || !json_object_is_type(p, json_type_object)) {
+            rest_error(resp, 400, "The partition of a source connector offset must be a JSON object");
+            ok = false;
+            break;
+        }
+        texts[2 * i] = offset_store_json_text(p, &bad);
+        if (texts[2 * i] && o && json_object_is_type(o, json_type_object))
+            texts[2 * i + 1] = offset_store_json_text(o, &bad);
+        else if (o && !json_object_is_type(o, json_type_null))
+            bad = "offset";
+        if (bad) {
+            json_object *bv = json_object_object_get(json_object_is_type(p, json_type_object) && json_object_object_get(p, bad) ? p : o, bad);
+            rest_error(resp, 500, "Offsets may only contain primitive types as values, but field %s contains %s",
+                       bad, bv ? json_type_java(bv) : "a non-primitive value");
+            ok = false;
+            break;
+        }
+        w[i] = (offset_write_t){texts[2 * i], texts[2 * i + 1]};
+    }
+    if (ok) {
+        if (offset_store_write(api->os, CONNECTOR, w, n, STORE_TIMEOUT_MS, err, sizeof(err)) != 0)
+            rest_error(resp, 500, "Failed to modify offsets for source connector %s", CONNECTOR);
+        else
+            message(resp, altered_message(pl, false));
+    }
+    for (size_t i = 0; i < 2 * n; i++) free(texts[i]);
+    free(texts);
+    free(w);
+    cd_props_destroy(cfg);
+}
+
+static void delete_offsets(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    cd_props_t *cfg = stopped_connector(api, CONNECTOR, resp);
+    if (!cfg) return;
+    const cd_connector_plugin_t *pl = registry_find(cd_props_get(cfg, "connector.class"));
+    char err[1024];
+    if (pl && pl->type == CD_CONNECTOR_SINK) {
+        char gbuf[600];
+        const char *group = sink_group(cfg, CONNECTOR, gbuf, sizeof(gbuf));
+        rd_kafka_t *rk = group_client(api, group, err, sizeof(err));
+        rd_kafka_topic_partition_list_t *parts = rk ? sink_partitions(rk, cfg) : NULL;
+        if (rk) rd_kafka_destroy(rk);
+        for (int i = 0; parts && i < parts->cnt; i++) parts->elems[i].offset = -1;
+        if (!parts || (parts->cnt > 0 && commit_group_offsets(api, group, parts, err, sizeof(err)) != 0))
+            rest_error(resp, 500, "Failed to reset consumer group offsets for connector %s", CONNECTOR);
+        else
+            message(resp, altered_message(pl, true));
+        if (parts) rd_kafka_topic_partition_list_destroy(parts);
+        cd_props_destroy(cfg);
+        return;
+    }
+    if (offset_store_refresh(api->os, STORE_TIMEOUT_MS, err, sizeof(err)) != 0) {
+        rest_error(resp, 500, "Failed to reset offsets for source connector %s", CONNECTOR);
+        cd_props_destroy(cfg);
+        return;
+    }
+    json_object *list = offset_store_list(api->os, CONNECTOR);
+    size_t n = json_object_array_length(list);
+    offset_write_t *w = calloc(n + 1, sizeof(*w));
+    char **texts = calloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        texts[i] = offset_store_json_text(json_object_object_get(json_object_array_get_idx(list, i), "partition"), NULL);
+        w[i] = (offset_write_t){texts[i], NULL};
+    }
+    if (n > 0 && offset_store_write(api->os, CONNECTOR, w, n, STORE_TIMEOUT_MS, err, sizeof(err)) != 0)
+        rest_error(resp, 500, "Failed to reset offsets for source connector %s", CONNECTOR);
+    else
+        message(resp, altered_message(pl, true));
+    for (size_t i = 0; i < n; i++) free(texts[i]);
+    free(texts);
+    free(w);
+    json_object_put(list);
+    cd_props_destroy(cfg);
+}
+
+/* ------------------------------------------------------------------ plugins */
+
+static json_object *plugin_json(const char *cls, const char *type, const char *version) {
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "class", json_object_new_string(cls));
+    json_object_object_add(o, "type", json_object_new_string(type));
+    if (version) json_object_object_add(o, "version", json_object_new_string(version));
+    return o;
+}
+
+static void list_plugins(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    (void)ctx;
+    const char *co = rest_query(req, "connectorsOnly");
+    bool connectors_only = !co || !strcasecmp(co, "true");
+    json_object *arr = json_object_new_array();
+    size_t n;
+    const cd_connector_plugin_t *const *pl = registry_connectors(&n);
+    for (int pass = 0; pass < 2; pass++) /* sinks, then sources */
+        for (size_t i = 0; i < n; i++)
+            if ((pass == 0) == (pl[i]->type == CD_CONNECTOR_SINK))
+                json_object_array_add(arr, plugin_json(pl[i]->class_name,
+                                                       pl[i]->type == CD_CONNECTOR_SINK ? "sink" : "source",
+                                                       pl[i]->version));
+    if (!connectors_only) {
+        for (const char *const *c = cd_converter_classes; *c; c++)
+            json_object_array_add(arr, plugin_json(*c, "converter", CONNECTD_KAFKA_CONNECT_VERSION));
+        for (const char *const *c = cd_converter_classes; *c; c++)
+            json_object_array_add(arr, plugin_json(*c, "header_converter", CONNECTD_KAFKA_CONNECT_VERSION));
+    }
+    resp->status = 200;
+    resp->body = arr;
+}
+
+static void plugin_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    (void)ctx;
+    const cd_connector_plugin_t *pl = registry_find(req->params[0]);
+    if (!pl) {
+        rest_error(resp, 404, "Unknown plugin %s.", req->params[0]);
+        return;
+    }
+    resp->status = 200;
+    resp->body = cd_connector_plugin_config_json(pl);
+}
+
+static size_t strip_connector_suffix(const char *s) {
+    size_t l = strlen(s);
+    return l >= 9 && !strcmp(s + l - 9, "Connector") ? l - 9 : l;
+}
+
+static void validate_plugin_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    (void)ctx;
+    cd_props_t *cfg = json_to_config(req->body, resp);
+    if (!cfg) return;
+    const char *cls = cd_props_get(cfg, "connector.class");
+    const char *path = req->params[0];
+    if (!cls || !*cls) {
+        char *m = java_map_string(cfg);
+        rest_error(resp, 400, "Connector config %s contains no connector type", m);
+        free(m);
+        cd_props_destroy(cfg);
+        return;
+    }
+    size_t cl = strip_connector_suffix(cls), pl_len = strip_connector_suffix(path);
+    if (pl_len > cl || strncmp(cls + cl - pl_len, path, pl_len) != 0) {
+        rest_error(resp, 400, "Included connector type %s does not match request type %s", cls, path);
+        cd_props_destroy(cfg);
+        return;
+    }
+    const cd_connector_plugin_t *pl = registry_find(cls);
+    if (!pl) {
+        char *avail = registry_describe();
+        rest_error(resp, 500,
+                   "Failed to find any class that implements Connector and which name matches %s, "
+                   "available connectors are: %s", cls, avail);
+        free(avail);
+        cd_props_destroy(cfg);
+        return;
+    }
+    cd_config_result_t *r = cd_connector_config_validate(pl, cfg);
+    resp->status = 200;
+    resp->body = cd_config_result_to_json(r, cls);
+    cd_config_result_destroy(r);
+    cd_props_destroy(cfg);
+}
+
+/* ------------------------------------------------------------------ loggers */
+
+static json_object *level_json(const log_logger_t *lg, bool effective) {
+    json_object *o = json_object_new_object();
+    int lvl = lg->explicit_level >= 0 || !effective ? lg->explicit_level : atomic_load(&((log_logger_t *)lg)->effective);
+    if (lvl < 0) lvl = atomic_load(&((log_logger_t *)lg)->effective);
+    json_object_object_add(o, "level", json_object_new_string(log_level_name((log_level_t)lvl)));
+    json_object_object_add(o, "last_modified",
+                           lg->last_modified >= 0 ? json_object_new_int64(lg->last_modified) : NULL);
+    return o;
+}
+
+static void add_explicit(const log_logger_t *lg, void *opaque) {
+    if (lg->explicit_level >= 0 || !strcmp(lg->name, "root"))
+        json_object_object_add(opaque, lg->name, level_json(lg, false));
+}
+
+static void list_loggers(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    (void)ctx;
+    (void)req;
+    json_object *o = json_object_new_object();
+    log_foreach(add_explicit, o);
+    resp->status = 200;
+    resp->body = o;
+}
+
+typedef struct {
+    const char *name;
+    json_object *out;
+} find_logger_t;
+
+static void find_logger(const log_logger_t *lg, void *opaque) {
+    find_logger_t *f = opaque;
+    if (!strcmp(lg->name, f->name)) f->out = level_json(lg, true);
+}
+
+static void get_logger(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    (void)ctx;
+    find_logger_t f = {!strcasecmp(req->params[0], "root") ? "root" : req->params[0], NULL};
+    log_foreach(find_logger, &f);
+    if (!f.out) {
+        rest_error(resp, 404, "Logger %s not found.", req->params[0]);
+        return;
+    }
+    resp->status = 200;
+    resp->body = f.out;
+}
+
+static void put_logger(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    json_object *lv = req->body && json_object_is_type(req->body, json_type_object)
+                          ? json_object_object_get(req->body, "level")
+                          : NULL;
+    if (!lv || json_object_is_type(lv, json_type_null)) {
+        rest_error(resp, 400, "Desired 'level' parameter was not specified in request.");
+        return;
+    }
+    const char *level = json_object_get_string(lv);
+    int l = log_level_parse(level);
+    if (l < 0) {
+        rest_error(resp, 404, "invalid log level '%s'.", level);
+        return;
+    }
+    const char *scope = rest_query(req, "scope");
+    if (scope && !strcasecmp(scope, "cluster")) {
+        char err[1024];
+        if (config_store_put_logger_level(api->cs, req->params[0], log_level_name((log_level_t)l),
+                                          STORE_TIMEOUT_MS, err, sizeof(err)) != 0)
+            store_error(resp, err);
+        else
+            resp->status = 204;
+        return;
+    }
+    char **names = NULL;
+    size_t n = log_set_level(req->params[0], (log_level_t)l, &names);
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        json_object_array_add(arr, json_object_new_string(names[i]));
+        free(names[i]);
+    }
+    free(names);
+    resp->status = 200;
+    resp->body = arr;
+}
+
 static const rest_route_t routes[] = {
     {"GET", "/", get_root},
+    {"GET", "/health", get_health},
+    {"GET", "/connectors", list_connectors},
+    {"POST", "/connectors", create_connector},
+    {"GET", "/connectors/{c}", get_connector},
+    {"DELETE", "/connectors/{c}", delete_connector},
+    {"GET", "/connectors/{c}/config", get_config},
+    {"PUT", "/connectors/{c}/config", put_config},
+    {"PATCH", "/connectors/{c}/config", patch_config},
+    {"GET", "/connectors/{c}/status", get_status},
+    {"POST", "/connectors/{c}/restart", restart_connector},
+    {"PUT", "/connectors/{c}/pause", pause_connector},
+    {"PUT", "/connectors/{c}/resume", resume_connector},
+    {"PUT", "/connectors/{c}/stop", stop_connector},
+    {"GET", "/connectors/{c}/tasks", get_tasks},
+    {"GET", "/connectors/{c}/tasks-config", get_tasks_config},
+    {"GET", "/connectors/{c}/tasks/{t}/status", get_task_status},
+    {"POST", "/connectors/{c}/tasks/{t}/restart", restart_task},
+    {"GET", "/connectors/{c}/topics", get_topics},
+    {"PUT", "/connectors/{c}/topics/reset", reset_topics},
+    {"GET", "/connectors/{c}/offsets", get_offsets},
+    {"PATCH", "/connectors/{c}/offsets", patch_offsets},
+    {"DELETE", "/connectors/{c}/offsets", delete_offsets},
+    {"GET", "/connector-plugins", list_plugins},
+    {"GET", "/connector-plugins/{p}/config", plugin_config},
+    {"PUT", "/connector-plugins/{p}/config/validate", validate_plugin_config},
+    {"GET", "/admin/loggers", list_loggers},
+    {"GET", "/admin/loggers/{l}", get_logger},
+    {"PUT", "/admin/loggers/{l}", put_logger},
 };
 
 const rest_route_t *rest_api_routes(size_t *n_routes) {

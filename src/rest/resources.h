@@ -2,10 +2,22 @@
 #ifndef CONNECTD_REST_RESOURCES_H
 #define CONNECTD_REST_RESOURCES_H
 
+#include "herder.h"
 #include "rest/rest.h"
+#include "store/config_store.h"
+#include "store/offset_store.h"
+#include "store/status_store.h"
+#include "worker_config.h"
 
 typedef struct {
     const char *kafka_cluster_id; /* of bootstrap.servers, looked up at start */
+    const worker_config_t *wc;
+    config_store_t *cs;
+    status_store_t *ss;
+    offset_store_t *os;
+    herder_t *herder;
+    const char *advertised_url; /* "http://host:port/" */
+    volatile int started;       /* start-up has finished */
 } rest_api_ctx_t;
 
 /* The route table; static, valid for the life of the process. */

@@ -21,6 +21,7 @@ typedef struct rest_request {
 typedef struct rest_response {
     int status;
     json_object *body;    /* owned by the response; NULL for a response without a body */
+    char *location;       /* malloc'ed Location header value, or NULL */
 } rest_response_t;
 
 typedef void (*rest_handler_fn)(void *ctx, const rest_request_t *req, rest_response_t *resp);
@@ -48,6 +49,10 @@ void rest_server_destroy(rest_server_t *srv);
 
 /* The decoded value of a query parameter, or NULL. Owned by the request. */
 const char *rest_query(const rest_request_t *req, const char *name);
+
+/* Calls cb with the decoded value of every occurrence of a query parameter. */
+void rest_query_each(const rest_request_t *req, const char *name,
+                     void (*cb)(const char *value, void *opaque), void *opaque);
 
 /* Fills resp with the JSON error body. */
 void rest_error(rest_response_t *resp, int status, const char *fmt, ...)

@@ -100,6 +100,31 @@ const char *rest_query(const rest_request_t *req, const char *name) {
     return dup;
 }
 
+typedef struct {
+    const char *name;
+    void (*cb)(const char *value, void *opaque);
+    void *opaque;
+} each_ctx_t;
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value) {
+    (void)kind;
+    each_ctx_t *e = cls;
+    if (key && value && !strcmp(key, e->name)) {
+        char *dup = strdup(value);
+        if (dup && rest_url_decode(dup, true) == 0) e->cb(dup, e->opaque);
+        free(dup);
+    }
+    return MHD_YES;
+}
+
+void rest_query_each(const rest_request_t *req, const char *name,
+                     void (*cb)(const char *value, void *opaque), void *opaque) {
+    req_state_t *st = req->priv;
+    each_ctx_t e = {name, cb, opaque};
+    MHD_get_connection_values(st->conn, MHD_GET_ARGUMENT_KIND, each_arg, &e);
+}
+
 /* Splits a path into segments in place; empty segments (a trailing slash) are dropped. */
 static size_t split_path(char *path, char **segs, size_t max) {
     size_t n = 0;
@@ -128,7 +153,8 @@ static bool match_route(const char *pattern, char **segs, size_t n, char **param
     return true;
 }
 
-static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_object *body) {
+static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_object *body,
+                                 const char *location) {
     struct MHD_Response *r;
     if (body) {
         const char *text =
@@ -138,6 +164,7 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_o
     } else {
         r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     }
+    if (location) MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
     MHD_destroy_response(r);
     return ret;
@@ -249,7 +276,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
 
-    rest_response_t resp = {0, NULL};
+    rest_response_t resp = {0, NULL, NULL};
     if (st->refused) {
         rest_error(&resp, 503, "The worker is shutting down and does not take new requests");
     } else if (st->too_large) {
@@ -259,8 +286,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (resp.status == 0) rest_error(&resp, 500, "The request was not answered");
     log_debug(rlog(), "\"%s %s\" %d", method, url, resp.status);
-    enum MHD_Result ret = send_json(conn, resp.status, resp.body);
+    enum MHD_Result ret = send_json(conn, resp.status, resp.body, resp.location);
     if (resp.body) json_object_put(resp.body);
+    free(resp.location);
     return ret;
 }
 

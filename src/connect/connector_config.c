@@ -1,0 +1,405 @@
+/* connector_config.c - Kafka Connect's own connector keys (ConnectorConfig plus
+ * SourceConnectorConfig / SinkConnectorConfig of Apache Kafka 3.9) and the validation that
+ * combines them with a plugin's keys, as AbstractHerder.validateConnectorConfig does. Texts,
+ * groups and orders are Kafka's, so validate and plugin-config answers match a Java worker's. */
+#include "connect/connector_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- documentation strings, verbatim from Apache Kafka ------------------------------------ */
+
+#define COMMON_GROUP "Common"
+#define TRANSFORMS_GROUP "Transforms"
+#define PREDICATES_GROUP "Predicates"
+#define ERROR_GROUP "Error Handling"
+#define TOPIC_CREATION_GROUP "Topic Creation"
+#define EXACTLY_ONCE_SUPPORT_GROUP "Exactly Once Support"
+#define OFFSETS_TOPIC_GROUP "offsets.topic"
+
+#define NAME_DOC "Globally unique name to use for this connector."
+#define CONNECTOR_CLASS_DOC                                                                                  \
+    "Name or alias of the class for this connector. Must be a subclass of "                                  \
+    "org.apache.kafka.connect.connector.Connector. If the connector is "                                     \
+    "org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name,  or use " \
+    "\"FileStreamSink\" or \"FileStreamSinkConnector\" to make the configuration a bit shorter"
+#define TASKS_MAX_DOC "Maximum number of tasks to use for this connector."
+#define TASKS_MAX_ENFORCE_DOC                                                                                \
+    "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector. By "         \
+    "default, "                                                                                              \
+    "connectors that generate too many tasks will fail, and existing sets of tasks that exceed the "         \
+    "tasks.max property will also be failed. If this property is set to false, then connectors will be "     \
+    "allowed to generate more than the maximum number of tasks, and existing sets of tasks that exceed the " \
+    "tasks.max property will be allowed to run. This property is deprecated and will be removed in an "      \
+    "upcoming major release."
+#define CONVERTER_DOC(what)                                                                                 \
+    "Converter class used to convert between Kafka Connect format and the serialized form that is written " \
+    "to Kafka. This controls the format of the " what " in messages written to or read from Kafka, and "    \
+    "since this is independent of connectors it allows any connector to work with any serialization "       \
+    "format. Examples of common formats include JSON and Avro."
+#define HEADER_CONVERTER_DOC                                                                               \
+    "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is "  \
+    "written to Kafka. This controls the format of the header values in messages written to or read from " \
+    "Kafka, and since this is independent of connectors it allows any connector to work with any "         \
+    "serialization format. Examples of common formats include JSON and Avro. By default, the "             \
+    "SimpleHeaderConverter is used to serialize header values to strings and deserialize them by "         \
+    "inferring the schemas."
+#define TRANSFORMS_DOC "Aliases for the transformations to be applied to records."
+#define PREDICATES_DOC "Aliases for the predicates used by transformations."
+#define CONFIG_RELOAD_ACTION_DOC                                                                           \
+    "The action that Connect should take on the connector when changes in external configuration "         \
+    "providers result in a change in the connector's configuration properties. A value of 'none' "         \
+    "indicates that Connect will do nothing. A value of 'restart' indicates that Connect should "          \
+    "restart/reload the connector with the updated configuration properties.The restart may actually be "  \
+    "scheduled in the future if the external configuration provider indicates that a configuration value " \
+    "will expire in the future."
+#define ERRORS_RETRY_TIMEOUT_DOC                                                                           \
+    "The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, " \
+    "which means no retries will be attempted. Use -1 for infinite retries."
+#define ERRORS_RETRY_MAX_DELAY_DOC                                                                          \
+    "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to the " \
+    "delay once this limit is reached to prevent thundering herd issues."
+#define ERRORS_TOLERANCE_DOC                                                                              \
+    "Behavior for tolerating errors during connector operation. 'none' is the default value and signals " \
+    "that any error will result in an immediate connector task failure; 'all' changes the behavior to "   \
+    "skip over problematic records."
+#define ERRORS_LOG_ENABLE_DOC                                                                              \
+    "If true, write each error and the details of the failed operation and problematic record to the "     \
+    "Connect application log. This is 'false' by default, so that only errors that are not tolerated are " \
+    "reported."
+#define ERRORS_LOG_INCLUDE_MESSAGES_DOC                                                                    \
+    "Whether to include in the log the Connect record that resulted in a failure. For sink records, the "  \
+    "topic, partition, offset, and timestamp will be logged. For source records, the key and value (and "  \
+    "their schemas), all headers, and the timestamp, Kafka topic, Kafka partition, source partition, and " \
+    "source offset will be logged. This is 'false' by default, which will prevent record keys, values, "   \
+    "and headers from being written to log files."
+
+#define TOPIC_CREATION_GROUPS_DOC "Groups of configurations for topics created by source connectors"
+#define EXACTLY_ONCE_SUPPORT_DOC                                                                          \
+    "Permitted values are requested, required. If set to \"required\", forces a preflight check for the " \
+    "connector to ensure that it can provide exactly-once semantics with the given configuration. Some "  \
+    "connectors may be capable of providing exactly-once semantics but not signal to Connect that they "  \
+    "support this; in that case, documentation for the connector should be consulted carefully before "   \
+    "creating it, and the value for this property should be set to \"requested\". Additionally, if the "  \
+    "value is set to \"required\" but the worker that performs preflight validation does not have "       \
+    "exactly-once support enabled for source connectors, requests to create or validate the connector "   \
+    "will fail."
+#define TRANSACTION_BOUNDARY_DOC                                                                             \
+    "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction will be " \
+    "started and committed for every batch of records that each task from this connector provides to "       \
+    "Connect. If set to 'connector', relies on connector-defined transaction boundaries; note that not all " \
+    "connectors are capable of defining their own transaction boundaries, and in that case, attempts to "    \
+    "instantiate a connector with this value will fail. Finally, if set to 'interval', commits "             \
+    "transactions only after a user-defined time interval has passed."
+#define TRANSACTION_BOUNDARY_INTERVAL_DOC                                                               \
+    "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction " \
+    "commits by connector tasks. If unset, defaults to the value of the worker-level "                  \
+    "'offset.flush.interval.ms' property. It has no effect if a different transaction.boundary is "     \
+    "specified."
+/* \xe2\x80\x99 is the right single quotation mark Kafka's text has in "worker's". */
+#define OFFSETS_TOPIC_DOC                                                                                  \
+    "The name of a separate offsets topic to use for this connector. If empty or not specified, the "      \
+    "worker\xe2\x80\x99s global offsets topic name will be used. If specified, the offsets topic will be " \
+    "created if it does not already exist on the Kafka cluster targeted by this connector (which may be "  \
+    "different from the one used for the worker's global offsets topic if the bootstrap.servers property " \
+    "of the connector's producer has been overridden from the worker's). Only applicable in distributed "  \
+    "mode; in standalone mode, setting this property will have no effect."
+
+#define TOPICS_DOC "List of topics to consume, separated by commas"
+#define TOPICS_REGEX_DOC                                                                       \
+    "Regular expression giving topics to consume. Under the hood, the regex is compiled to a " \
+    "<code>java.util.regex.Pattern</code>. Only one of topics or topics.regex should be specified."
+#define DLQ_TOPIC_NAME_DOC                                                                                  \
+    "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error " \
+    "when processed by this sink connector, or its transformations or converters. The topic name is blank " \
+    "by default, which means that no messages are to be recorded in the DLQ."
+#define DLQ_TOPIC_REPLICATION_FACTOR_DOC \
+    "Replication factor used to create the dead letter queue topic when it doesn't already exist."
+#define DLQ_CONTEXT_HEADERS_ENABLE_DOC                                                                    \
+    "If true, add headers containing error context to the messages written to the dead letter queue. To " \
+    "avoid clashing with headers from the original record, all error context header keys, all error "     \
+    "context header keys will start with <code>__connect.errors.</code>"
+
+/* ---- the definitions ------------------------------------------------------------------------ */
+
+static const char *const RELOAD_ACTIONS[] = {"none", "restart", NULL};
+static const char *const TOLERANCES[] = {"none", "all", NULL};
+static const char *const EXACTLY_ONCE_LEVELS[] = {"requested", "required", NULL};
+static const char *const TRANSACTION_BOUNDARIES[] = {"poll", "interval", "connector", NULL};
+
+/* A key with a default (dflt may be NULL: Kafka's null default). */
+#define KEY(nm, ty, dflt, imp, doc, grp, ord, wid, disp, ...)                                             \
+    {                                                                                                     \
+        .name = nm, .type = ty, .has_default = true, .default_value = dflt, .importance = imp,            \
+        .documentation = doc, .group = grp, .order = ord, .width = wid, .display_name = disp, __VA_ARGS__ \
+    }
+/* A required key. */
+#define REQUIRED_KEY(nm, ty, imp, doc, grp, ord, wid, disp, ...)                                             \
+    {                                                                                                        \
+        .name = nm, .type = ty, .has_default = false, .importance = imp, .documentation = doc, .group = grp, \
+        .order = ord, .width = wid, .display_name = disp, __VA_ARGS__                                        \
+    }
+
+/* ConnectorConfig.configDef() */
+#define CONNECTOR_KEYS                                                                                       \
+    REQUIRED_KEY("name", CD_CFG_STRING, CD_IMPORTANCE_HIGH, NAME_DOC, COMMON_GROUP, 1, CD_WIDTH_MEDIUM,      \
+                 "Connector name", .validator = CD_VALID_CONNECTOR_NAME),                                    \
+        REQUIRED_KEY("connector.class", CD_CFG_STRING, CD_IMPORTANCE_HIGH, CONNECTOR_CLASS_DOC,              \
+                     COMMON_GROUP, 2, CD_WIDTH_LONG, "Connector class"),                                     \
+        KEY("tasks.max", CD_CFG_INT, "1", CD_IMPORTANCE_HIGH, TASKS_MAX_DOC, COMMON_GROUP, 3,                \
+            CD_WIDTH_SHORT, "Tasks max", .validator = CD_VALID_RANGE, .min = 1, .has_min = true),            \
+        KEY("tasks.max.enforce", CD_CFG_BOOLEAN, "true", CD_IMPORTANCE_LOW, TASKS_MAX_ENFORCE_DOC,           \
+            COMMON_GROUP, 4, CD_WIDTH_SHORT, "Enforce tasks max"),                                           \
+        KEY("key.converter", CD_CFG_CLASS, NULL, CD_IMPORTANCE_LOW, CONVERTER_DOC("keys"), COMMON_GROUP, 5,  \
+            CD_WIDTH_SHORT, "Key converter class"),                                                          \
+        KEY("value.converter", CD_CFG_CLASS, NULL, CD_IMPORTANCE_LOW, CONVERTER_DOC("values"), COMMON_GROUP, \
+            6, CD_WIDTH_SHORT, "Value converter class"),                                                     \
+        KEY("header.converter", CD_CFG_CLASS, NULL, CD_IMPORTANCE_LOW, HEADER_CONVERTER_DOC, COMMON_GROUP,   \
+            7, CD_WIDTH_SHORT, "Header converter class"),                                                    \
+        KEY("transforms", CD_CFG_LIST, "", CD_IMPORTANCE_LOW, TRANSFORMS_DOC, TRANSFORMS_GROUP, 8,           \
+            CD_WIDTH_LONG, "Transforms"),                                                                    \
+        KEY("predicates", CD_CFG_LIST, "", CD_IMPORTANCE_LOW, PREDICATES_DOC, PREDICATES_GROUP, 9,           \
+            CD_WIDTH_LONG, "Predicates"),                                                                    \
+        KEY("config.action.reload", CD_CFG_STRING, "restart", CD_IMPORTANCE_LOW, CONFIG_RELOAD_ACTION_DOC,   \
+            COMMON_GROUP, 10, CD_WIDTH_MEDIUM, "Reload Action", .validator = CD_VALID_ONE_OF,                \
+            .allowed = RELOAD_ACTIONS),                                                                      \
+        KEY("errors.retry.timeout", CD_CFG_LONG, "0", CD_IMPORTANCE_MEDIUM, ERRORS_RETRY_TIMEOUT_DOC,        \
+            ERROR_GROUP, 1, CD_WIDTH_MEDIUM, "Retry Timeout for Errors"),                                    \
+        KEY("errors.retry.delay.max.ms", CD_CFG_LONG, "60000", CD_IMPORTANCE_MEDIUM,                         \
+            ERRORS_RETRY_MAX_DELAY_DOC, ERROR_GROUP, 2, CD_WIDTH_MEDIUM,                                     \
+            "Maximum Delay Between Retries for Errors"),                                                     \
+        KEY("errors.tolerance", CD_CFG_STRING, "none", CD_IMPORTANCE_MEDIUM, ERRORS_TOLERANCE_DOC,           \
+            ERROR_GROUP, 3, CD_WIDTH_SHORT, "Error Tolerance", .validator = CD_VALID_ONE_OF,                 \
+            .allowed = TOLERANCES),                                                                          \
+        KEY("errors.log.enable", CD_CFG_BOOLEAN, "false", CD_IMPORTANCE_MEDIUM, ERRORS_LOG_ENABLE_DOC,       \
+            ERROR_GROUP, 4, CD_WIDTH_SHORT, "Log Errors"),                                                   \
+        KEY("errors.log.include.messages", CD_CFG_BOOLEAN, "false", CD_IMPORTANCE_MEDIUM,                    \
+            ERRORS_LOG_INCLUDE_MESSAGES_DOC, ERROR_GROUP, 5, CD_WIDTH_SHORT, "Log Error Details")
+
+/* SourceConnectorConfig.configDef() */
+static const cd_config_key_t SOURCE_KEYS[] = {
+    CONNECTOR_KEYS,
+    KEY("topic.creation.groups", CD_CFG_LIST, "", CD_IMPORTANCE_LOW, TOPIC_CREATION_GROUPS_DOC,
+        TOPIC_CREATION_GROUP, 1, CD_WIDTH_LONG, "Topic Creation Groups"),
+    KEY("exactly.once.support", CD_CFG_STRING, "requested", CD_IMPORTANCE_MEDIUM, EXACTLY_ONCE_SUPPORT_DOC,
+        EXACTLY_ONCE_SUPPORT_GROUP, 2, CD_WIDTH_SHORT, "Exactly once support", .validator = CD_VALID_ONE_OF,
+        .allowed = EXACTLY_ONCE_LEVELS, .ci = true),
+    KEY("transaction.boundary", CD_CFG_STRING, "poll", CD_IMPORTANCE_MEDIUM, TRANSACTION_BOUNDARY_DOC,
+        EXACTLY_ONCE_SUPPORT_GROUP, 3, CD_WIDTH_SHORT, "Transaction Boundary", .validator = CD_VALID_ONE_OF,
+        .allowed = TRANSACTION_BOUNDARIES, .ci = true),
+    KEY("transaction.boundary.interval.ms", CD_CFG_LONG, NULL, CD_IMPORTANCE_LOW,
+        TRANSACTION_BOUNDARY_INTERVAL_DOC, EXACTLY_ONCE_SUPPORT_GROUP, 4, CD_WIDTH_SHORT,
+        "Transaction boundary interval", .validator = CD_VALID_RANGE, .min = 0, .has_min = true),
+    /* Kafka's NonEmptyString says "String must be non-empty", not CD_VALID_NON_EMPTY's text: checked
+     * in base_checks() below. */
+    KEY("offsets.storage.topic", CD_CFG_STRING, NULL, CD_IMPORTANCE_LOW, OFFSETS_TOPIC_DOC,
+        OFFSETS_TOPIC_GROUP, 1, CD_WIDTH_LONG, "Offsets topic"),
+};
+
+/* SinkConnectorConfig.configDef() */
+static const cd_config_key_t SINK_KEYS[] = {
+    CONNECTOR_KEYS,
+    KEY("topics", CD_CFG_LIST, "", CD_IMPORTANCE_HIGH, TOPICS_DOC, COMMON_GROUP, 4, CD_WIDTH_LONG, "Topics"),
+    KEY("topics.regex", CD_CFG_STRING, "", CD_IMPORTANCE_HIGH, TOPICS_REGEX_DOC, COMMON_GROUP, 4,
+        CD_WIDTH_LONG, "Topics regex"),
+    KEY("errors.deadletterqueue.topic.name", CD_CFG_STRING, "", CD_IMPORTANCE_MEDIUM, DLQ_TOPIC_NAME_DOC,
+        ERROR_GROUP, 6, CD_WIDTH_MEDIUM, "Dead Letter Queue Topic Name"),
+    KEY("errors.deadletterqueue.topic.replication.factor", CD_CFG_SHORT, "3", CD_IMPORTANCE_MEDIUM,
+        DLQ_TOPIC_REPLICATION_FACTOR_DOC, ERROR_GROUP, 7, CD_WIDTH_MEDIUM,
+        "Dead Letter Queue Topic Replication Factor"),
+    KEY("errors.deadletterqueue.context.headers.enable", CD_CFG_BOOLEAN, "false", CD_IMPORTANCE_MEDIUM,
+        DLQ_CONTEXT_HEADERS_ENABLE_DOC, ERROR_GROUP, 8, CD_WIDTH_MEDIUM, "Enable Error Context Headers"),
+};
+
+static const cd_config_def_t SOURCE_DEF = {SOURCE_KEYS, sizeof(SOURCE_KEYS) / sizeof(SOURCE_KEYS[0])};
+static const cd_config_def_t SINK_DEF = {SINK_KEYS, sizeof(SINK_KEYS) / sizeof(SINK_KEYS[0])};
+
+const cd_config_def_t *cd_connector_base_def(cd_connector_type_t type) {
+    return type == CD_CONNECTOR_SINK ? &SINK_DEF : &SOURCE_DEF;
+}
+
+/* ---- validation ----------------------------------------------------------------------------- */
+
+static const cd_config_key_t *def_find(const cd_config_def_t *d, const char *name) {
+    for (size_t i = 0; i < d->n_keys; i++)
+        if (!strcmp(d->keys[i].name, name)) return &d->keys[i];
+    return NULL;
+}
+
+/* Java's String.trim().isEmpty() on a possibly null string (Utils.isBlank). */
+static bool is_blank(const char *s) {
+    if (!s) return true;
+    for (; *s; s++)
+        if ((unsigned char)*s > ' ') return false;
+    return true;
+}
+
+static bool submitted_null(const cd_props_t *config, const char *key) {
+    return cd_props_has(config, key) && !cd_props_get(config, key);
+}
+
+/* Kafka's alias validator on transforms, predicates and topic.creation.groups: NonNullValidator,
+ * then no alias twice. The parsed value is "a,b,a"; Kafka prints the list as "[a, b, a]". */
+static void check_aliases(cd_config_result_t *r, const cd_props_t *config, const char *key) {
+    if (submitted_null(config, key)) {
+        cd_config_result_add_error(r, key, "Invalid value null for configuration %s: entry must be non null",
+                                   key);
+        return;
+    }
+    const char *v = cd_config_result_value(r, key);
+    if (!v || !*v) return;
+    char *copy = strdup(v);
+    if (!copy) abort();
+    size_t n = 1;
+    for (const char *c = v; *c; c++) n += *c == ',';
+    char **items = calloc(n, sizeof(*items));
+    if (!items) abort();
+    n = 0;
+    for (char *it = copy;;) { /* strtok would merge empty items */
+        char *comma = strchr(it, ',');
+        if (comma) *comma = '\0';
+        items[n++] = it;
+        if (!comma) break;
+        it = comma + 1;
+    }
+    bool dup = false;
+    for (size_t i = 0; i < n && !dup; i++)
+        for (size_t j = 0; j < i && !dup; j++) dup = !strcmp(items[i], items[j]);
+    if (dup) {
+        size_t len = 2;
+        for (size_t i = 0; i < n; i++) len += strlen(items[i]) + 2;
+        char *shown = malloc(len + 1);
+        if (!shown) abort();
+        strcpy(shown, "[");
+        for (size_t i = 0; i < n; i++) {
+            if (i) strcat(shown, ", ");
+            strcat(shown, items[i]);
+        }
+        strcat(shown, "]");
+        cd_config_result_add_error(r, key, "Invalid value %s for configuration %s: Duplicate alias provided.",
+                                   shown, key);
+        free(shown);
+    }
+    free(items);
+    free(copy);
+}
+
+/* The framework keys' validators that cd_cfg_validator_t cannot express. A key the plugin
+ * redefines is left to the plugin's definition. */
+static void base_checks(cd_config_result_t *r, const cd_connector_plugin_t *plugin,
+                        const cd_props_t *config) {
+    const cd_config_def_t *own = &plugin->config_def;
+    static const char *const alias_keys[] = {"transforms", "predicates", "topic.creation.groups"};
+    for (size_t i = 0; i < sizeof(alias_keys) / sizeof(alias_keys[0]); i++) {
+        if (def_find(own, alias_keys[i])) continue;
+        if (!def_find(cd_connector_base_def(plugin->type), alias_keys[i])) continue;
+        check_aliases(r, config, alias_keys[i]);
+    }
+    if (plugin->type == CD_CONNECTOR_SOURCE && !def_find(own, "offsets.storage.topic")) {
+        const char *v = cd_config_result_value(r, "offsets.storage.topic");
+        if (v && !*v)
+            cd_config_result_add_error(
+                r, "offsets.storage.topic",
+                "Invalid value  for configuration offsets.storage.topic: String must be non-empty");
+    }
+}
+
+/* SinkConnectorConfig.validate(props, validatedConfig). The DLQ-versus-topics.regex check is left
+ * out: it needs Java's regex dialect. */
+static void sink_checks(cd_config_result_t *r, const cd_props_t *config) {
+    const char *topics = cd_props_get(config, "topics");
+    const char *regex = cd_props_get(config, "topics.regex");
+    bool has_topics = !is_blank(topics), has_regex = !is_blank(regex);
+    if (has_topics && has_regex) {
+        const char *msg = "topics and topics.regex are mutually exclusive options, but both are set.";
+        cd_config_result_add_error(r, "topics", "%s", msg);
+        cd_config_result_add_error(r, "topics.regex", "%s", msg);
+    }
+    if (!has_topics && !has_regex) {
+        const char *msg = "Must configure one of topics or topics.regex";
+        cd_config_result_add_error(r, "topics", "%s", msg);
+        cd_config_result_add_error(r, "topics.regex", "%s", msg);
+    }
+    const char *dlq_raw = cd_props_get(config, "errors.deadletterqueue.topic.name");
+    if (!has_topics || is_blank(dlq_raw)) return;
+
+    /* the DLQ topic may not be one of the topics: Kafka compares the trimmed DLQ name with the
+     * parsed list, empty names dropped and duplicates removed, and prints that list */
+    const char *b = dlq_raw, *e = dlq_raw + strlen(dlq_raw);
+    while ((unsigned char)*b <= ' ') b++;
+    while ((unsigned char)e[-1] <= ' ') e--;
+    size_t dlq_len = (size_t)(e - b);
+    const char *list = cd_config_result_value(r, "topics");
+    if (!list) return;
+    size_t cap = strlen(list) * 2 + 3, len = 0;
+    char *shown = calloc(1, cap);
+    if (!shown) abort();
+    bool found = false;
+    shown[len++] = '[';
+    for (const char *it = list;;) {
+        const char *comma = strchr(it, ',');
+        size_t n = comma ? (size_t)(comma - it) : strlen(it);
+        bool dup = false;
+        if (n) {
+            for (const char *prev = list; prev < it && !dup;) {
+                const char *pc = strchr(prev, ',');
+                size_t pn = (size_t)(pc - prev);
+                dup = pn == n && !memcmp(prev, it, n);
+                prev = pc + 1;
+            }
+        }
+        if (n && !dup) {
+            if (len > 1) len += (size_t)snprintf(shown + len, cap - len, ", ");
+            memcpy(shown + len, it, n);
+            len += n;
+            found = found || (n == dlq_len && !memcmp(it, b, n));
+        }
+        if (!comma) break;
+        it = comma + 1;
+    }
+    shown[len++] = ']';
+    shown[len] = '\0';
+    if (found)
+        cd_config_result_add_error(
+            r, "topics",
+            "The DLQ topic '%.*s' may not be included in the list of topics ('topics=%s') "
+            "consumed by the connector",
+            (int)dlq_len, b, shown);
+    free(shown);
+}
+
+cd_config_result_t *cd_connector_config_validate(const cd_connector_plugin_t *plugin,
+                                                 const cd_props_t *config) {
+    const cd_config_def_t *base = cd_connector_base_def(plugin->type);
+    const cd_config_def_t *own = &plugin->config_def;
+
+    /* AbstractHerder keeps the base keys' order, lets the plugin's definition of a key replace the
+     * base one (configKeys.putAll), and appends the plugin's other keys. */
+    size_t n_own = own->keys ? own->n_keys : 0;
+    cd_config_key_t *merged = malloc((base->n_keys + n_own + 1) * sizeof(*merged));
+    if (!merged) abort();
+    size_t n = 0;
+    for (size_t i = 0; i < base->n_keys; i++) {
+        const cd_config_key_t *mine = n_own ? def_find(own, base->keys[i].name) : NULL;
+        merged[n++] = mine ? *mine : base->keys[i];
+    }
+    for (size_t i = 0; i < n_own; i++)
+        if (!def_find(base, own->keys[i].name)) merged[n++] = own->keys[i];
+    cd_config_def_t def = {merged, n};
+    const cd_config_def_t *defs[] = {&def};
+
+    cd_config_result_t *r = cd_config_validate_keys(defs, 1, config);
+    free(merged); /* the result keeps copies of the keys, whose strings are static */
+
+    base_checks(r, plugin, config);
+    if (plugin->type == CD_CONNECTOR_SINK) sink_checks(r, config);
+    cd_config_result_add_null_errors(r, config);
+    if (plugin->validate) plugin->validate(config, r);
+    return r;
+}
+
+json_object *cd_connector_plugin_config_json(const cd_connector_plugin_t *plugin) {
+    const cd_config_def_t *defs[] = {&plugin->config_def, cd_connector_base_def(plugin->type)};
+    return cd_config_def_to_json(defs, 2);
+}

@@ -1,0 +1,284 @@
+/* json_write.c - Jackson-compatible JSON text pieces and Java's number formats, appended straight
+ * into a cd_buf_t. Event rendering spends most of its time here, so strings are copied in runs
+ * and integers are formatted without stdio. */
+#include "connect/json_write.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- strings ---------------------------------------------------------------------------------- */
+
+/* 0: copy as is; 'u': \u00XX; else the character after the backslash. */
+static const unsigned char escape_of[256] = {
+    ['\0'] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u',
+    [0x06] = 'u', [0x07] = 'u', ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', [0x0b] = 'u',
+    ['\f'] = 'f', ['\r'] = 'r', [0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u',
+    [0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u', [0x16] = 'u', [0x17] = 'u',
+    [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u', [0x1d] = 'u',
+    [0x1e] = 'u', [0x1f] = 'u', ['"'] = '"', ['\\'] = '\\',
+};
+
+void cd_jw_string(cd_buf_t *b, const char *s, size_t n) {
+    static const char hex[] = "0123456789ABCDEF";
+    cd_buf_reserve(b, n + 2);
+    b->data[b->len++] = '"';
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        unsigned char e = escape_of[c];
+        if (__builtin_expect(!e, 1)) continue;
+        cd_jw_raw(b, s + run, i - run);
+        run = i + 1;
+        if (e == 'u') {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            cd_jw_raw(b, u, 6);
+        } else {
+            char u[2] = {'\\', (char)e};
+            cd_jw_raw(b, u, 2);
+        }
+    }
+    cd_jw_raw(b, s + run, n - run);
+    cd_jw_char(b, '"');
+}
+
+/* ---- integers --------------------------------------------------------------------------------- */
+
+void cd_jw_int(cd_buf_t *b, int64_t v) {
+    char tmp[24];
+    char *p = tmp + sizeof(tmp);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    cd_jw_raw(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* ---- Java floating point text ----------------------------------------------------------------- */
+
+/* The digits (trailing zeros removed, at least one) and decimal exponent of the decimal Java
+ * picks for x > 0: the shortest that reads back as x, and when one digit would do, the closest of
+ * the one- and two-digit ones (which is why Double.MIN_VALUE prints as 4.9E-324, not 5.0E-324).
+ * The correctly rounded p-digit decimal is the closest one, so the shortest length is found by a
+ * binary search on p with a read-back check. */
+static int shortest_decimal(double x, bool is_float, char *digits, int *exp10) {
+    char tmp[48];
+    int lo = 1, hi = is_float ? 9 : 17;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        snprintf(tmp, sizeof(tmp), "%.*e", mid - 1, x);
+        bool ok = is_float ? strtof(tmp, NULL) == (float)x : strtod(tmp, NULL) == x;
+        if (ok)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    snprintf(tmp, sizeof(tmp), "%.*e", (lo < 2 ? 2 : lo) - 1, x);
+    int n = 0;
+    const char *p = tmp;
+    for (; *p && *p != 'e' && *p != 'E'; p++)
+        if (*p >= '0' && *p <= '9') digits[n++] = *p;
+    *exp10 = *p ? atoi(p + 1) : 0;
+    while (n > 1 && digits[n - 1] == '0') n--;
+    return n;
+}
+
+static void java_fp(cd_buf_t *b, double x, bool is_float) {
+    if (isnan(x)) {
+        cd_jw_lit(b, "NaN");
+        return;
+    }
+    if (isinf(x)) {
+        if (x < 0)
+            cd_jw_lit(b, "-Infinity");
+        else
+            cd_jw_lit(b, "Infinity");
+        return;
+    }
+    if (x == 0) {
+        if (signbit(x))
+            cd_jw_lit(b, "-0.0");
+        else
+            cd_jw_lit(b, "0.0");
+        return;
+    }
+    double ax = fabs(x);
+    if (x < 0) cd_jw_char(b, '-');
+    /* Whole numbers in the plain range are common (4.0, 100.0) and need no search. */
+    if (ax < 1e7 && ax == (double)(int64_t)ax) {
+        cd_jw_int(b, (int64_t)ax);
+        cd_jw_lit(b, ".0");
+        return;
+    }
+    char d[32];
+    int e;
+    int n = shortest_decimal(ax, is_float, d, &e);
+    if (ax >= 1e-3 && ax < 1e7) {
+        if (e >= 0) {
+            /* integer part: digits 0..e, padded with zeros */
+            if (n > e + 1) {
+                cd_jw_raw(b, d, (size_t)e + 1);
+                cd_jw_char(b, '.');
+                cd_jw_raw(b, d + e + 1, (size_t)(n - e - 1));
+            } else {
+                cd_jw_raw(b, d, (size_t)n);
+                for (int i = n; i <= e; i++) cd_jw_char(b, '0');
+                cd_jw_lit(b, ".0");
+            }
+        } else {
+            cd_jw_lit(b, "0.");
+            for (int i = -1; i > e; i--) cd_jw_char(b, '0');
+            cd_jw_raw(b, d, (size_t)n);
+        }
+        return;
+    }
+    cd_jw_char(b, d[0]);
+    cd_jw_char(b, '.');
+    if (n > 1)
+        cd_jw_raw(b, d + 1, (size_t)n - 1);
+    else
+        cd_jw_char(b, '0');
+    cd_jw_char(b, 'E');
+    cd_jw_int(b, e);
+}
+
+void cd_jw_java_double(cd_buf_t *b, double d) { java_fp(b, d, false); }
+
+void cd_jw_java_float(cd_buf_t *b, float f) { java_fp(b, (double)f, true); }
+
+/* ---- Base64 ------------------------------------------------------------------------------------ */
+
+static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void cd_jw_base64(cd_buf_t *b, const void *data, size_t n) {
+    const unsigned char *s = data;
+    size_t out = (n + 2) / 3 * 4;
+    if (!out) return;
+    cd_buf_reserve(b, out);
+    char *o = b->data + b->len;
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+        *o++ = b64_chars[v >> 18];
+        *o++ = b64_chars[(v >> 12) & 63];
+        *o++ = b64_chars[(v >> 6) & 63];
+        *o++ = b64_chars[v & 63];
+    }
+    if (n - i == 1) {
+        uint32_t v = (uint32_t)s[i] << 16;
+        *o++ = b64_chars[v >> 18];
+        *o++ = b64_chars[(v >> 12) & 63];
+        *o++ = '=';
+        *o++ = '=';
+    } else if (n - i == 2) {
+        uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
+        *o++ = b64_chars[v >> 18];
+        *o++ = b64_chars[(v >> 12) & 63];
+        *o++ = b64_chars[(v >> 6) & 63];
+        *o++ = '=';
+    }
+    b->len += out;
+}
+
+static int b64_value(unsigned char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+}
+
+long cd_base64_decode(const char *s, size_t n, unsigned char *out) {
+    while (n && s[n - 1] == '=') n--;
+    if (n % 4 == 1) return -1;
+    size_t o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64_value((unsigned char)s[i]);
+        if (v < 0) return -1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    return (long)o;
+}
+
+/* ---- BigDecimal.toString ------------------------------------------------------------------- */
+
+void cd_jw_big_decimal(cd_buf_t *b, const unsigned char *u, size_t n, int32_t scale) {
+    bool neg = n && (u[0] & 0x80);
+    /* The magnitude as 32-bit limbs, most significant first. */
+    size_t nl = (n + 3) / 4;
+    uint32_t limbs_stack[64];
+    uint32_t *limbs = nl <= 64 ? limbs_stack : malloc(nl * sizeof(uint32_t));
+    /* 9 decimal digits per 30 bits, rounded up generously. */
+    size_t cap = nl * 10 + 10;
+    char digits_stack[650];
+    char *digits = cap <= sizeof(digits_stack) ? digits_stack : malloc(cap);
+    if (!limbs || !digits) abort();
+    memset(limbs, 0, nl * sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++) {
+        uint32_t byte = neg ? (uint8_t)~u[n - 1 - i] : u[n - 1 - i];
+        limbs[nl - 1 - i / 4] |= byte << (8 * (i % 4));
+    }
+    if (neg) /* two's complement: magnitude = ~x + 1 */
+        for (size_t i = nl; i-- > 0;)
+            if (++limbs[i] != 0) break;
+
+    char *end = digits + cap, *p = end;
+    size_t start = 0;
+    while (start < nl && !limbs[start]) start++;
+    while (start < nl) {
+        uint64_t rem = 0;
+        for (size_t i = start; i < nl; i++) {
+            uint64_t cur = rem << 32 | limbs[i];
+            limbs[i] = (uint32_t)(cur / 1000000000u);
+            rem = cur % 1000000000u;
+        }
+        for (int k = 0; k < 9; k++) {
+            *--p = (char)('0' + rem % 10);
+            rem /= 10;
+        }
+        while (start < nl && !limbs[start]) start++;
+    }
+    while (p < end && *p == '0') p++;
+    if (p == end) *--p = '0';
+    size_t nd = (size_t)(end - p);
+
+    if (neg) cd_jw_char(b, '-');
+    int64_t adjusted = -(int64_t)scale + (int64_t)nd - 1;
+    if (scale >= 0 && adjusted >= -6) {
+        if (scale == 0) {
+            cd_jw_raw(b, p, nd);
+        } else if ((int64_t)nd > scale) {
+            cd_jw_raw(b, p, nd - (size_t)scale);
+            cd_jw_char(b, '.');
+            cd_jw_raw(b, p + nd - (size_t)scale, (size_t)scale);
+        } else {
+            cd_jw_lit(b, "0.");
+            for (int64_t i = (int64_t)nd; i < scale; i++) cd_jw_char(b, '0');
+            cd_jw_raw(b, p, nd);
+        }
+    } else {
+        cd_jw_char(b, p[0]);
+        if (nd > 1) {
+            cd_jw_char(b, '.');
+            cd_jw_raw(b, p + 1, nd - 1);
+        }
+        if (adjusted != 0) {
+            cd_jw_char(b, 'E');
+            if (adjusted > 0) cd_jw_char(b, '+');
+            cd_jw_int(b, adjusted);
+        }
+    }
+    if (limbs != limbs_stack) free(limbs);
+    if (digits != digits_stack) free(digits);
+}

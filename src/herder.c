@@ -1,0 +1,403 @@
+/* herder.c - reconciliation loop of a single worker. It runs on a thread of its own, woken by
+ * every config topic change (and once a second), and owns the connector instances; task threads
+ * belong to the worker. All changes happen under one lock, which REST calls that act directly
+ * (restarts) take too. */
+#include "herder.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "connectors/registry.h"
+#include "log.h"
+
+typedef struct conn {
+    char *name;
+    cd_props_t *config;
+    const cd_connector_plugin_t *plugin;
+    bool started;          /* the connector instance is up with this config and target */
+    target_state_t target;
+    bool needs_task_configs;
+    bool failed;
+    uint64_t task_generation; /* of the committed task set the running tasks use */
+    struct conn *next;
+} conn_t;
+
+struct herder {
+    const worker_config_t *wc;
+    config_store_t *cs;
+    status_store_t *ss;
+    offset_store_t *os;
+    worker_t *w;
+    pthread_mutex_t lock; /* reconciliation and direct actions */
+    conn_t *conns;
+
+    pthread_mutex_t wake_lock;
+    pthread_cond_t wake;
+    bool dirty;
+    uint64_t pings_asked, pings_done;
+    pthread_cond_t pinged;
+    atomic_bool stop;
+    pthread_t thread;
+    bool thread_started;
+    int timeout_ms;
+};
+
+static log_logger_t *hlog(void) {
+    static log_logger_t *lg;
+    if (!lg) lg = log_get("org.apache.kafka.connect.runtime.Worker");
+    return lg;
+}
+
+herder_t *herder_new(const worker_config_t *wc, config_store_t *cs, status_store_t *ss,
+                     offset_store_t *os, worker_t *w) {
+    herder_t *h = calloc(1, sizeof(*h));
+    h->wc = wc;
+    h->cs = cs;
+    h->ss = ss;
+    h->os = os;
+    h->w = w;
+    h->timeout_ms = 30000;
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_mutex_init(&h->wake_lock, NULL);
+    pthread_cond_init(&h->wake, NULL);
+    pthread_cond_init(&h->pinged, NULL);
+    h->dirty = true;
+    return h;
+}
+
+void herder_wakeup(void *herder) {
+    herder_t *h = herder;
+    pthread_mutex_lock(&h->wake_lock);
+    h->dirty = true;
+    pthread_cond_broadcast(&h->wake);
+    pthread_mutex_unlock(&h->wake_lock);
+}
+
+static conn_t *find_conn(herder_t *h, const char *name) {
+    for (conn_t *c = h->conns; c; c = c->next)
+        if (!strcmp(c->name, name)) return c;
+    return NULL;
+}
+
+static void put_connector_status(herder_t *h, const char *name, const char *state, const char *trace) {
+    status_store_put_connector(h->ss, name, state, trace, worker_id(h->w), worker_generation(h->w));
+}
+
+static void connector_failed(herder_t *h, conn_t *c, const char *msg) {
+    char trace[4096];
+    snprintf(trace, sizeof(trace), "org.apache.kafka.connect.errors.ConnectException: %s\n", msg);
+    log_error(hlog(), "[%s] Connector failed: %s", c->name, msg);
+    put_connector_status(h, c->name, "FAILED", trace);
+    c->failed = true;
+}
+
+static void stop_tasks(herder_t *h, const char *name, int from_id, bool tombstone) {
+    size_t n;
+    int *ids = worker_tasks_of(h->w, name, &n);
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] >= from_id) worker_stop_task(h->w, name, ids[i], false);
+    free(ids);
+    if (!tombstone) return;
+    task_status_t *st = status_store_tasks(h->ss, name, &n);
+    for (size_t i = 0; i < n; i++)
+        if (st[i].id >= from_id) status_store_delete_task(h->ss, name, st[i].id);
+    task_statuses_free(st, n);
+}
+
+static void forget_conn(herder_t *h, conn_t *c) {
+    conn_t **pp = &h->conns;
+    while (*pp != c) pp = &(*pp)->next;
+    *pp = c->next;
+    cd_props_destroy(c->config);
+    free(c->name);
+    free(c);
+}
+
+/* Asks the connector for its task configs and writes them when they differ from the committed
+ * ones (task records, then the commit). */
+static void generate_task_configs(herder_t *h, conn_t *c) {
+    const char *tm = cd_props_get(c->config, "tasks.max");
+    int max_tasks = tm ? atoi(tm) : 1;
+    if (max_tasks < 1) max_tasks = 1;
+    cd_props_t **gen = calloc((size_t)max_tasks, sizeof(cd_props_t *));
+    char err[2048] = "";
+    int n = c->plugin->task_configs(c->config, max_tasks, gen, err, sizeof(err));
+    if (n < 0) {
+        connector_failed(h, c, err[0] ? err : "the connector could not generate task configs");
+        free(gen);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        cd_props_set(gen[i], "task.class", c->plugin->task_class);
+        if (c->plugin->type == CD_CONNECTOR_SINK) {
+            const char *t = cd_props_get(c->config, "topics");
+            const char *r = cd_props_get(c->config, "topics.regex");
+            if (t) cd_props_set(gen[i], "topics", t);
+            if (r) cd_props_set(gen[i], "topics.regex", r);
+        }
+    }
+    size_t cn;
+    cd_props_t **committed = config_store_task_configs(h->cs, c->name, &cn, NULL);
+    bool same = cn == (size_t)n && config_store_task_count(h->cs, c->name) == n;
+    for (size_t i = 0; same && i < cn; i++) same = cd_props_equal(committed[i], gen[i]);
+    config_store_free_tasks(committed, cn);
+    if (!same) {
+        log_info(hlog(), "[%s] Writing %d task configs", c->name, n);
+        if (config_store_put_task_configs(h->cs, c->name, gen, (size_t)n, h->timeout_ms, err,
+                                          sizeof(err)) != 0)
+            log_error(hlog(), "[%s] Could not write task configs: %s (will retry)", c->name, err);
+        else
+            c->needs_task_configs = false;
+    } else {
+        c->needs_task_configs = false;
+    }
+    for (int i = 0; i < n; i++) cd_props_destroy(gen[i]);
+    free(gen);
+}
+
+static void reconcile_one(herder_t *h, const char *name) {
+    cd_props_t *cfg = config_store_connector_config(h->cs, name);
+    target_state_t target;
+    if (!cfg || !config_store_target_state(h->cs, name, &target)) {
+        cd_props_destroy(cfg);
+        return;
+    }
+    conn_t *c = find_conn(h, name);
+    if (!c) {
+        c = calloc(1, sizeof(*c));
+        c->name = strdup(name);
+        c->next = h->conns;
+        h->conns = c;
+    }
+    if (!c->config || !cd_props_equal(c->config, cfg)) {
+        if (c->config) log_info(hlog(), "[%s] Connector config updated; restarting the connector", name);
+        cd_props_destroy(c->config);
+        c->config = cfg;
+        c->plugin = registry_find(cd_props_get(cfg, "connector.class"));
+        c->started = false;
+        c->failed = false;
+    } else {
+        cd_props_destroy(cfg);
+    }
+    if (!c->plugin) {
+        if (!c->failed) {
+            char msg[1024];
+            char *avail = registry_describe();
+            snprintf(msg, sizeof(msg),
+                     "Failed to find any class that implements Connector and which name matches %s, "
+                     "available connectors are: %s",
+                     cd_props_get(c->config, "connector.class") ? cd_props_get(c->config, "connector.class") : "null",
+                     avail);
+            free(avail);
+            connector_failed(h, c, msg);
+        }
+        return;
+    }
+    if (!c->started || c->target != target) {
+        static const char *const names[] = {"RUNNING", "PAUSED", "STOPPED"};
+        if (target == TARGET_STARTED && (!c->started || c->target != TARGET_STARTED))
+            c->needs_task_configs = true;
+        if (!c->started) log_info(hlog(), "[%s] Starting connector (%s)", name, c->plugin->class_name);
+        c->started = true;
+        c->target = target;
+        c->failed = false;
+        put_connector_status(h, name, names[target], NULL);
+    }
+    if (c->failed) return;
+    if (c->needs_task_configs && target == TARGET_STARTED) generate_task_configs(h, c);
+
+    size_t n;
+    uint64_t gen;
+    cd_props_t **tasks = config_store_task_configs(h->cs, name, &n, &gen);
+    if (target == TARGET_STOPPED) {
+        config_store_free_tasks(tasks, n);
+        tasks = NULL;
+        n = 0;
+    }
+    if (gen != c->task_generation) {
+        stop_tasks(h, name, 0, false); /* a new task set: restart every task with it */
+        c->task_generation = gen;
+    }
+    stop_tasks(h, name, (int)n, true);
+    for (size_t i = 0; i < n; i++) {
+        if (worker_has_task(h->w, name, (int)i))
+            worker_set_task_target(h->w, name, (int)i, target);
+        else
+            worker_start_task(h->w, name, (int)i, c->plugin, c->config, tasks[i], target);
+    }
+    config_store_free_tasks(tasks, n);
+}
+
+static void handle_restart_requests(herder_t *h) {
+    char *name;
+    bool include_tasks, only_failed;
+    while (config_store_next_restart(h->cs, &name, &include_tasks, &only_failed)) {
+        conn_t *c = find_conn(h, name);
+        if (c) {
+            status_t st = {0};
+            bool restart_conn = !only_failed ||
+                                (status_store_connector(h->ss, name, &st) && !strcmp(st.state, "FAILED"));
+            status_clear(&st);
+            if (restart_conn) {
+                put_connector_status(h, name, "RESTARTING", NULL);
+                c->started = false;
+                c->failed = false;
+            }
+            if (include_tasks) {
+                size_t n;
+                task_status_t *ts = status_store_tasks(h->ss, name, &n);
+                for (size_t i = 0; i < n; i++) {
+                    if (only_failed && strcmp(ts[i].status.state, "FAILED") != 0) continue;
+                    status_store_put_task(h->ss, name, ts[i].id, "RESTARTING", NULL, worker_id(h->w),
+                                          worker_generation(h->w));
+                    worker_stop_task(h->w, name, ts[i].id, false);
+                }
+                task_statuses_free(ts, n);
+            }
+            log_info(hlog(), "[%s] Restarting (includeTasks=%s, onlyFailed=%s)", name,
+                     include_tasks ? "true" : "false", only_failed ? "true" : "false");
+        }
+        free(name);
+    }
+}
+
+static void reconcile(herder_t *h) {
+    handle_restart_requests(h);
+    char **names = config_store_connectors(h->cs);
+    /* Connectors whose config is gone: stop them and remove their statuses. */
+    for (conn_t *c = h->conns, *next; c; c = next) {
+        next = c->next;
+        bool present = false;
+        for (char **n = names; *n && !present; n++) present = !strcmp(*n, c->name);
+        if (present) continue;
+        log_info(hlog(), "[%s] Connector deleted; stopping it", c->name);
+        stop_tasks(h, c->name, 0, true);
+        status_store_delete_connector(h->ss, c->name);
+        status_store_reset_topics(h->ss, c->name);
+        forget_conn(h, c);
+    }
+    /* Status records of connectors nobody has a config for (e.g. deleted while we were down). */
+    char **with_status = status_store_connectors(h->ss);
+    for (char **s = with_status; *s; s++) {
+        bool present = false;
+        for (char **n = names; *n && !present; n++) present = !strcmp(*n, *s);
+        if (!present) {
+            stop_tasks(h, *s, 0, true);
+            status_store_delete_connector(h->ss, *s);
+        }
+    }
+    config_store_free_names(with_status);
+    for (char **n = names; *n; n++) reconcile_one(h, *n);
+    config_store_free_names(names);
+}
+
+static void *herder_main(void *arg) {
+    herder_t *h = arg;
+    while (!atomic_load(&h->stop)) {
+        pthread_mutex_lock(&h->wake_lock);
+        if (!h->dirty && h->pings_asked == h->pings_done) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&h->wake, &h->wake_lock, &ts);
+        }
+        h->dirty = false;
+        uint64_t asked = h->pings_asked;
+        pthread_mutex_unlock(&h->wake_lock);
+        if (atomic_load(&h->stop)) break;
+
+        pthread_mutex_lock(&h->lock);
+        reconcile(h);
+        pthread_mutex_unlock(&h->lock);
+
+        pthread_mutex_lock(&h->wake_lock);
+        h->pings_done = asked;
+        pthread_cond_broadcast(&h->pinged);
+        pthread_mutex_unlock(&h->wake_lock);
+    }
+    return NULL;
+}
+
+int herder_start(herder_t *h) {
+    if (pthread_create(&h->thread, NULL, herder_main, h) != 0) return -1;
+    h->thread_started = true;
+    return 0;
+}
+
+bool herder_ping(herder_t *h, int timeout_ms) {
+    pthread_mutex_lock(&h->wake_lock);
+    uint64_t mine = ++h->pings_asked;
+    pthread_cond_broadcast(&h->wake);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    int rc = 0;
+    while (h->pings_done < mine && rc == 0) rc = pthread_cond_timedwait(&h->pinged, &h->wake_lock, &ts);
+    bool ok = h->pings_done >= mine;
+    pthread_mutex_unlock(&h->wake_lock);
+    return ok;
+}
+
+int herder_restart_connector(herder_t *h, const char *name) {
+    pthread_mutex_lock(&h->lock);
+    conn_t *c = find_conn(h, name);
+    int rc = -1;
+    if (c || config_store_contains(h->cs, name)) {
+        if (c) {
+            c->started = false;
+            c->failed = false;
+        }
+        reconcile_one(h, name);
+        rc = 0;
+    }
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+int herder_restart_task(herder_t *h, const char *name, int task) {
+    pthread_mutex_lock(&h->lock);
+    int rc = 0;
+    if (!config_store_contains(h->cs, name)) {
+        rc = -1;
+    } else if (task < 0 || task >= config_store_task_count(h->cs, name)) {
+        rc = -2;
+    } else {
+        worker_stop_task(h->w, name, task, false);
+        reconcile_one(h, name);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+void herder_stop(herder_t *h) {
+    if (!h || atomic_exchange(&h->stop, true)) return;
+    herder_wakeup(h);
+    if (h->thread_started) pthread_join(h->thread, NULL);
+    pthread_mutex_lock(&h->lock);
+    for (conn_t *c = h->conns; c; c = c->next) {
+        size_t n;
+        int *ids = worker_tasks_of(h->w, c->name, &n);
+        for (size_t i = 0; i < n; i++) worker_stop_task(h->w, c->name, ids[i], true);
+        free(ids);
+        if (c->plugin) put_connector_status(h, c->name, "UNASSIGNED", NULL);
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
+void herder_destroy(herder_t *h) {
+    if (!h) return;
+    herder_stop(h);
+    while (h->conns) forget_conn(h, h->conns);
+    pthread_mutex_destroy(&h->lock);
+    pthread_mutex_destroy(&h->wake_lock);
+    pthread_cond_destroy(&h->wake);
+    pthread_cond_destroy(&h->pinged);
+    free(h);
+}

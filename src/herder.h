@@ -1,0 +1,36 @@
+/* herder.h - the cluster view and its reconciliation, for a single worker: connector configs,
+ * task configs and target states come from the config topic; the herder starts, pauses, stops
+ * and restarts connectors and tasks to match, generates task configs, handles restart requests,
+ * and reports connector states to the status topic. REST handlers write to the config topic and
+ * read the stores; they never touch task threads. */
+#ifndef CONNECTD_HERDER_H
+#define CONNECTD_HERDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store/config_store.h"
+#include "store/offset_store.h"
+#include "store/status_store.h"
+#include "worker.h"
+#include "worker_config.h"
+
+typedef struct herder herder_t;
+
+herder_t *herder_new(const worker_config_t *wc, config_store_t *cs, status_store_t *ss,
+                     offset_store_t *os, worker_t *w);
+/* The config store's change callback: wakes the herder up. */
+void herder_wakeup(void *herder);
+int herder_start(herder_t *h);
+/* Stops every connector and task (reported UNASSIGNED), then the herder's thread. */
+void herder_stop(herder_t *h);
+void herder_destroy(herder_t *h);
+
+/* Restarts the connector instance (regenerating its task configs). Returns 0, -1 when unknown. */
+int herder_restart_connector(herder_t *h, const char *name);
+/* Restarts one task. Returns 0, -1 for an unknown connector, -2 for an unknown task. */
+int herder_restart_task(herder_t *h, const char *name, int task);
+/* Runs a no-op through the herder's loop; false if it did not come back within timeout_ms. */
+bool herder_ping(herder_t *h, int timeout_ms);
+
+#endif

@@ -1,0 +1,74 @@
+/* config_store.h - the config topic: connector configs, task configs under the commit rule,
+ * target states, restart requests and cluster-scope logger levels, in Apache Kafka Connect's
+ * record formats (spec/connect-internal-topics.md section 4). The store is rebuilt from the topic
+ * at start and follows it afterwards; writes go to the topic and are seen when read back. */
+#ifndef CONNECTD_STORE_CONFIG_STORE_H
+#define CONNECTD_STORE_CONFIG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "connectd/props.h"
+#include "worker_config.h"
+
+typedef enum { TARGET_STARTED, TARGET_PAUSED, TARGET_STOPPED } target_state_t;
+
+typedef struct config_store config_store_t;
+
+/* Called on the reader thread after a record changed the state; must not block. */
+typedef void (*config_store_change_cb)(void *opaque);
+
+config_store_t *config_store_new(const worker_config_t *wc, config_store_change_cb cb, void *opaque,
+                                 char *errstr, size_t errstr_size);
+/* Reads the topic to its end; records read after this are "new" (restarts, logger levels). */
+int config_store_start(config_store_t *cs, int timeout_ms, char *errstr, size_t errstr_size);
+void config_store_destroy(config_store_t *cs);
+
+/* Reads what other writers have written, to the end of the topic. */
+int config_store_refresh(config_store_t *cs, int timeout_ms, char *errstr, size_t errstr_size);
+
+/* --- reads: copies the caller owns --- */
+/* Names of connectors with a config, sorted; NULL-terminated, free with config_store_free_names. */
+char **config_store_connectors(config_store_t *cs);
+void config_store_free_names(char **names);
+bool config_store_contains(config_store_t *cs, const char *name);
+/* The config as submitted, or NULL. */
+cd_props_t *config_store_connector_config(config_store_t *cs, const char *name);
+/* The connector's target state; returns false when it has no config. */
+bool config_store_target_state(config_store_t *cs, const char *name, target_state_t *state);
+/* The committed task configs (none while inconsistent). *n receives the count; returns an array of
+ * props (free with config_store_free_tasks), or NULL with *n = 0. generation (may be NULL)
+ * changes whenever a new set is committed. */
+cd_props_t **config_store_task_configs(config_store_t *cs, const char *name, size_t *n,
+                                       uint64_t *generation);
+void config_store_free_tasks(cd_props_t **tasks, size_t n);
+/* The committed task count (the last commit record's), or -1. */
+int config_store_task_count(config_store_t *cs, const char *name);
+
+/* A restart request read after start, if any (FIFO). Returns false when none is pending. */
+bool config_store_next_restart(config_store_t *cs, char **name, bool *include_tasks, bool *only_failed);
+
+/* --- writes: each waits for Kafka's acknowledgement and reads the topic back to its end --- */
+/* initial_state: NULL, or the target state to write first (create with initial_state). */
+int config_store_put_connector(config_store_t *cs, const char *name, const cd_props_t *config,
+                               const target_state_t *initial_state, int timeout_ms, char *errstr,
+                               size_t errstr_size);
+int config_store_delete_connector(config_store_t *cs, const char *name, int timeout_ms, char *errstr,
+                                  size_t errstr_size);
+int config_store_put_target_state(config_store_t *cs, const char *name, target_state_t state,
+                                  int timeout_ms, char *errstr, size_t errstr_size);
+/* Task records, then the commit record. */
+int config_store_put_task_configs(config_store_t *cs, const char *name, cd_props_t *const *tasks,
+                                  size_t n, int timeout_ms, char *errstr, size_t errstr_size);
+/* Stop: an empty task set, then target state STOPPED. */
+int config_store_put_stopped(config_store_t *cs, const char *name, int timeout_ms, char *errstr,
+                             size_t errstr_size);
+int config_store_put_restart(config_store_t *cs, const char *name, bool include_tasks,
+                             bool only_failed, int timeout_ms, char *errstr, size_t errstr_size);
+int config_store_put_logger_level(config_store_t *cs, const char *ns, const char *level,
+                                  int timeout_ms, char *errstr, size_t errstr_size);
+
+const char *target_state_name(target_state_t s);
+
+#endif

@@ -1,0 +1,212 @@
+/* offset_store.c - offsets topic codec and table: a hash table from raw key bytes to raw value
+ * bytes, the newest record per key winning (as compaction would), a tombstone removing it. */
+#include "store/offset_store.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connectd/data.h"
+#include "connect/json_write.h"
+#include "store/kafka_log.h"
+
+typedef struct entry {
+    char *key;
+    size_t key_len;
+    char *value;
+    size_t value_len;
+    struct entry *next;
+} entry_t;
+
+#define N_BUCKETS 1024
+
+struct offset_store {
+    kafka_log_t *log;
+    pthread_mutex_t lock;
+    entry_t *buckets[N_BUCKETS];
+};
+
+static uint32_t hash(const char *s, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static entry_t **slot(offset_store_t *os, const char *key, size_t len) {
+    entry_t **p = &os->buckets[hash(key, len) % N_BUCKETS];
+    while (*p && !((*p)->key_len == len && !memcmp((*p)->key, key, len))) p = &(*p)->next;
+    return p;
+}
+
+static void on_record(void *opaque, int32_t partition, int64_t offset, const char *key,
+                      size_t key_len, const char *value, size_t value_len) {
+    (void)partition;
+    (void)offset;
+    offset_store_t *os = opaque;
+    if (!key) return;
+    pthread_mutex_lock(&os->lock);
+    entry_t **p = slot(os, key, key_len);
+    if (!value) {
+        if (*p) {
+            entry_t *e = *p;
+            *p = e->next;
+            free(e->key);
+            free(e->value);
+            free(e);
+        }
+    } else {
+        entry_t *e = *p;
+        if (!e) {
+            e = calloc(1, sizeof(*e));
+            e->key = malloc(key_len);
+            memcpy(e->key, key, key_len);
+            e->key_len = key_len;
+            *p = e;
+        }
+        free(e->value);
+        e->value = malloc(value_len + 1);
+        memcpy(e->value, value, value_len);
+        e->value[value_len] = '\0';
+        e->value_len = value_len;
+    }
+    pthread_mutex_unlock(&os->lock);
+}
+
+offset_store_t *offset_store_new(const worker_config_t *wc, char *errstr, size_t errstr_size) {
+    offset_store_t *os = calloc(1, sizeof(*os));
+    pthread_mutex_init(&os->lock, NULL);
+    char client_id[512];
+    const char *cid = worker_config_get(wc, "client.id");
+    snprintf(client_id, sizeof(client_id), "%s-%s%soffsets", worker_config_get(wc, "group.id"),
+             cid && *cid ? cid : "", cid && *cid ? "-" : "");
+    os->log = kafka_log_new(wc, worker_config_get(wc, "offset.storage.topic"), client_id, on_record,
+                            os, errstr, errstr_size);
+    if (!os->log) {
+        offset_store_destroy(os);
+        return NULL;
+    }
+    return os;
+}
+
+int offset_store_start(offset_store_t *os, int timeout_ms, char *errstr, size_t errstr_size) {
+    return kafka_log_start(os->log, timeout_ms, errstr, errstr_size);
+}
+
+int offset_store_refresh(offset_store_t *os, int timeout_ms, char *errstr, size_t errstr_size) {
+    return kafka_log_read_to_end(os->log, timeout_ms, errstr, errstr_size);
+}
+
+void offset_store_destroy(offset_store_t *os) {
+    if (!os) return;
+    kafka_log_destroy(os->log);
+    for (size_t b = 0; b < N_BUCKETS; b++)
+        for (entry_t *e = os->buckets[b], *n; e; e = n) {
+            n = e->next;
+            free(e->key);
+            free(e->value);
+            free(e);
+        }
+    pthread_mutex_destroy(&os->lock);
+    free(os);
+}
+
+char *offset_store_key(const char *connector, const char *partition_json, size_t *len) {
+    cd_buf_t b = {0};
+    cd_buf_append(&b, "[", 1);
+    cd_jw_string(&b, connector, strlen(connector));
+    cd_buf_append(&b, ",", 1);
+    cd_buf_append(&b, partition_json, strlen(partition_json));
+    cd_buf_append(&b, "]", 2); /* with the terminating NUL, not counted */
+    *len = b.len - 1;
+    return b.data;
+}
+
+char *offset_store_json_text(json_object *map, const char **bad_field) {
+    cd_buf_t b = {0};
+    cd_jw_char(&b, '{');
+    bool first = true;
+    json_object_object_foreach(map, k, v) {
+        if (!first) cd_jw_char(&b, ',');
+        first = false;
+        cd_jw_string(&b, k, strlen(k));
+        cd_jw_char(&b, ':');
+        switch (json_object_get_type(v)) {
+        case json_type_null: cd_jw_lit(&b, "null"); break;
+        case json_type_boolean:
+            if (json_object_get_boolean(v)) cd_jw_lit(&b, "true");
+            else cd_jw_lit(&b, "false");
+            break;
+        case json_type_int: cd_jw_int(&b, json_object_get_int64(v)); break;
+        case json_type_double: cd_jw_java_double(&b, json_object_get_double(v)); break;
+        case json_type_string: cd_jw_string(&b, json_object_get_string(v), (size_t)json_object_get_string_len(v)); break;
+        default:
+            if (bad_field) *bad_field = k;
+            cd_buf_free(&b);
+            return NULL;
+        }
+    }
+    cd_jw_lit(&b, "}\0");
+    return b.data;
+}
+
+char *offset_store_get(offset_store_t *os, const char *connector, const char *partition_json) {
+    size_t len;
+    char *key = offset_store_key(connector, partition_json, &len);
+    pthread_mutex_lock(&os->lock);
+    entry_t *e = *slot(os, key, len);
+    char *v = e ? strdup(e->value) : NULL;
+    pthread_mutex_unlock(&os->lock);
+    free(key);
+    return v;
+}
+
+static json_object *parse(const char *s, size_t len) {
+    json_tokener *tok = json_tokener_new();
+    json_object *o = json_tokener_parse_ex(tok, s, (int)len);
+    json_tokener_free(tok);
+    return o;
+}
+
+json_object *offset_store_list(offset_store_t *os, const char *connector) {
+    json_object *arr = json_object_new_array();
+    pthread_mutex_lock(&os->lock);
+    for (size_t b = 0; b < N_BUCKETS; b++)
+        for (entry_t *e = os->buckets[b]; e; e = e->next) {
+            json_object *k = parse(e->key, e->key_len);
+            json_object *name = k && json_object_is_type(k, json_type_array) &&
+                                        json_object_array_length(k) == 2
+                                    ? json_object_array_get_idx(k, 0)
+                                    : NULL;
+            json_object *part = name ? json_object_array_get_idx(k, 1) : NULL;
+            if (name && json_object_is_type(name, json_type_string) &&
+                !strcmp(json_object_get_string(name), connector) && part &&
+                json_object_is_type(part, json_type_object)) {
+                json_object *item = json_object_new_object();
+                json_object_object_add(item, "partition", json_object_get(part));
+                json_object_object_add(item, "offset", parse(e->value, e->value_len));
+                json_object_array_add(arr, item);
+            }
+            json_object_put(k);
+        }
+    pthread_mutex_unlock(&os->lock);
+    return arr;
+}
+
+int offset_store_write(offset_store_t *os, const char *connector, const offset_write_t *w, size_t n,
+                       int timeout_ms, char *errstr, size_t errstr_size) {
+    kafka_log_record_t *recs = calloc(n ? n : 1, sizeof(*recs));
+    char **keys = calloc(n ? n : 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        keys[i] = offset_store_key(connector, w[i].partition, &len);
+        recs[i] = (kafka_log_record_t){keys[i], len, w[i].offset,
+                                       w[i].offset ? strlen(w[i].offset) : 0};
+    }
+    int rc = kafka_log_write(os->log, recs, n, timeout_ms, errstr, errstr_size);
+    for (size_t i = 0; i < n; i++) free(keys[i]);
+    free(keys);
+    free(recs);
+    return rc;
+}

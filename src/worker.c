@@ -1,0 +1,786 @@
+/* worker.c - task threads. A source task polls its plugin, which hands records to
+ * cd_task_send(): they are converted, produced (idempotent, acks=all) and tracked, and offsets
+ * are committed only for the acknowledged prefix of what was sent. A sink task consumes in group
+ * connect-<name>, hands records to its plugin and commits consumer offsets after the plugin's
+ * flush. Each task has its own Kafka client, so a stuck task cannot hold up another. */
+#include "worker.h"
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "connect/converter.h"
+#include "kafka/client.h"
+#include "log.h"
+
+#define TRACK_CAP 65536
+#define SINK_BATCH 500
+
+typedef enum { TS_STARTING, TS_RUNNING, TS_PAUSED, TS_FAILED, TS_STOPPED } task_state_t;
+static const char *const state_names[] = {"UNASSIGNED", "RUNNING", "PAUSED", "FAILED", "UNASSIGNED"};
+
+typedef struct {
+    bool acked;
+    int part; /* index in parts, -1 without a source offset */
+    char *offset;
+} track_t;
+
+struct cd_task_context {
+    worker_t *w;
+    char *connector;
+    int id;
+    char name[512]; /* <connector>-<id> */
+    const cd_connector_plugin_t *plugin;
+    cd_props_t *conn_config, *task_config;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    target_state_t target;
+    atomic_bool stop;
+    atomic_int state;
+    bool unassigned_on_stop;
+    void *instance;
+
+    /* source */
+    rd_kafka_t *producer;
+    cd_converter_t *key_conv, *value_conv;
+    cd_buf_t kbuf, vbuf;
+    track_t *ring;
+    uint64_t head, tail;
+    char **parts, **committable, **committed;
+    size_t n_parts;
+    rd_kafka_resp_err_t produce_err;
+    char **topics_seen;
+    size_t n_topics_seen;
+
+    /* sink */
+    rd_kafka_t *consumer;
+    cd_arena_t *arena;
+
+    struct cd_task_context *next;
+};
+typedef struct cd_task_context task_t;
+
+struct worker {
+    const worker_config_t *wc;
+    status_store_t *ss;
+    offset_store_t *os;
+    char *id;
+    int64_t generation;
+    pthread_mutex_t lock;
+    task_t *tasks;
+    int64_t flush_interval_ms, flush_timeout_ms, shutdown_timeout_ms;
+    bool track_topics;
+};
+
+static log_logger_t *wlog(void) {
+    static log_logger_t *lg;
+    if (!lg) lg = log_get("org.apache.kafka.connect.runtime.WorkerTask");
+    return lg;
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ context API for plugins */
+
+const char *cd_task_connector_name(const cd_task_context_t *ctx) { return ctx->connector; }
+int cd_task_id(const cd_task_context_t *ctx) { return ctx->id; }
+
+bool cd_task_stopping(const cd_task_context_t *ctx) {
+    if (atomic_load(&ctx->stop)) return true;
+    pthread_mutex_lock((pthread_mutex_t *)&ctx->lock);
+    bool paused = ctx->target != TARGET_STARTED;
+    pthread_mutex_unlock((pthread_mutex_t *)&ctx->lock);
+    return paused;
+}
+
+char *cd_task_committed_offset(cd_task_context_t *ctx, const char *source_partition) {
+    char err[256];
+    if (offset_store_refresh(ctx->w->os, (int)ctx->w->flush_timeout_ms, err, sizeof(err)) != 0)
+        log_warn(wlog(), "%s: reading committed offsets: %s", ctx->name, err);
+    return offset_store_get(ctx->w->os, ctx->connector, source_partition);
+}
+
+static int part_index(task_t *t, const char *partition) {
+    for (size_t i = 0; i < t->n_parts; i++)
+        if (!strcmp(t->parts[i], partition)) return (int)i;
+    t->parts = realloc(t->parts, (t->n_parts + 1) * sizeof(char *));
+    t->committable = realloc(t->committable, (t->n_parts + 1) * sizeof(char *));
+    t->committed = realloc(t->committed, (t->n_parts + 1) * sizeof(char *));
+    t->parts[t->n_parts] = strdup(partition);
+    t->committable[t->n_parts] = NULL;
+    t->committed[t->n_parts] = NULL;
+    return (int)t->n_parts++;
+}
+
+/* Delivery report, on the task's own thread (it is the only one that polls its producer). */
+static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
+    task_t *t = opaque;
+    uint64_t seq = (uint64_t)(uintptr_t)m->_private - 1;
+    if (m->err) {
+        if (!t->produce_err) t->produce_err = m->err;
+        return;
+    }
+    t->ring[seq % TRACK_CAP].acked = true;
+    while (t->head < t->tail && t->ring[t->head % TRACK_CAP].acked) {
+        track_t *e = &t->ring[t->head % TRACK_CAP];
+        if (e->part >= 0) {
+            free(t->committable[e->part]);
+            t->committable[e->part] = e->offset;
+        }
+        e->offset = NULL;
+        e->acked = false;
+        t->head++;
+    }
+}
+
+static void note_topic(task_t *t, const char *topic) {
+    for (size_t i = 0; i < t->n_topics_seen; i++)
+        if (!strcmp(t->topics_seen[i], topic)) return;
+    t->topics_seen = realloc(t->topics_seen, (t->n_topics_seen + 1) * sizeof(char *));
+    t->topics_seen[t->n_topics_seen++] = strdup(topic);
+    if (t->w->track_topics) status_store_put_topic(t->w->ss, t->connector, topic, t->id);
+}
+
+int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errstr,
+                 size_t errstr_size) {
+    if (t->produce_err) {
+        snprintf(errstr, errstr_size, "Unrecoverable exception from producer send callback: %s",
+                 rd_kafka_err2str(t->produce_err));
+        return -1;
+    }
+    /* Back-pressure: wait for acknowledgements while too much is in flight. */
+    while (t->tail - t->head >= TRACK_CAP) {
+        if (atomic_load(&t->stop)) {
+            snprintf(errstr, errstr_size, "task %s is stopping", t->name);
+            return -1;
+        }
+        rd_kafka_poll(t->producer, 10);
+    }
+    t->kbuf.len = 0;
+    t->vbuf.len = 0;
+    int hk = cd_converter_from_connect(t->key_conv, rec->topic, rec->key_schema, rec->key, &t->kbuf,
+                                       errstr, errstr_size);
+    if (hk < 0) return -1;
+    int hv = cd_converter_from_connect(t->value_conv, rec->topic, rec->value_schema, rec->value,
+                                       &t->vbuf, errstr, errstr_size);
+    if (hv < 0) return -1;
+
+    uint64_t seq = t->tail;
+    track_t *e = &t->ring[seq % TRACK_CAP];
+    e->acked = false;
+    e->part = rec->source_partition ? part_index(t, rec->source_partition) : -1;
+    e->offset = rec->source_partition && rec->source_offset ? strdup(rec->source_offset) : NULL;
+    if (e->part >= 0 && !e->offset) e->part = -1;
+
+    rd_kafka_headers_t *hdrs = NULL;
+    if (rec->n_headers) {
+        hdrs = rd_kafka_headers_new(rec->n_headers);
+        for (size_t i = 0; i < rec->n_headers; i++)
+            rd_kafka_header_add(hdrs, rec->headers[i].key, -1, rec->headers[i].value,
+                                rec->headers[i].value ? (ssize_t)rec->headers[i].value_len : 0);
+    }
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            t->producer, RD_KAFKA_V_TOPIC(rec->topic),
+            RD_KAFKA_V_PARTITION(rec->kafka_partition >= 0 ? rec->kafka_partition : RD_KAFKA_PARTITION_UA),
+            RD_KAFKA_V_KEY(hk ? t->kbuf.data : NULL, hk ? t->kbuf.len : 0),
+            RD_KAFKA_V_VALUE(hv ? t->vbuf.data : NULL, hv ? t->vbuf.len : 0),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE((void *)(uintptr_t)(seq + 1)),
+            RD_KAFKA_V_TIMESTAMP(rec->timestamp_ms > 0 ? rec->timestamp_ms : 0),
+            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        if (!err) break;
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !atomic_load(&t->stop)) {
+            rd_kafka_poll(t->producer, 50);
+            continue;
+        }
+        if (hdrs) rd_kafka_headers_destroy(hdrs);
+        free(e->offset);
+        e->offset = NULL;
+        snprintf(errstr, errstr_size, "%s: could not produce to topic %s: %s", t->name, rec->topic,
+                 atomic_load(&t->stop) ? "the task is stopping" : rd_kafka_err2str(err));
+        return -1;
+    }
+    t->tail++;
+    rd_kafka_poll(t->producer, 0);
+    note_topic(t, rec->topic);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+static void report(task_t *t, task_state_t st, const char *trace) {
+    atomic_store(&t->state, st);
+    status_store_put_task(t->w->ss, t->connector, t->id, state_names[st], trace, t->w->id,
+                          t->w->generation);
+}
+
+static void fail(task_t *t, const char *msg) {
+    char trace[4096];
+    snprintf(trace, sizeof(trace), "org.apache.kafka.connect.errors.ConnectException: %s\n", msg);
+    log_error(wlog(), "%s Task threw an uncaught and unrecoverable exception. Task is being killed "
+                      "and will not recover until manually restarted: %s",
+              t->name, msg);
+    report(t, TS_FAILED, trace);
+}
+
+/* Converter settings: the connector's own when it names a converter class, else the worker's. */
+typedef struct {
+    cd_props_t *p;
+    size_t strip;
+} collect_t;
+
+static void collect_cb(const char *key, const char *value, const char *origin, void *opaque) {
+    (void)origin;
+    collect_t *c = opaque;
+    cd_props_set(c->p, key + c->strip, value);
+}
+
+static cd_converter_t *make_converter(task_t *t, bool is_key, char *errstr, size_t errstr_size) {
+    const char *key = is_key ? "key.converter" : "value.converter";
+    char prefix[32];
+    snprintf(prefix, sizeof(prefix), "%s.", key);
+    const char *cls = cd_props_get(t->conn_config, key);
+    cd_props_t *settings;
+    if (cls && *cls) {
+        settings = cd_props_with_prefix(t->conn_config, prefix);
+    } else {
+        cls = worker_config_get(t->w->wc, key);
+        collect_t c = {cd_props_new(), strlen(prefix)};
+        worker_config_foreach(t->w->wc, prefix, collect_cb, &c);
+        settings = c.p;
+    }
+    cd_converter_t *conv = cd_converter_new(cls, settings, is_key, errstr, errstr_size);
+    cd_props_destroy(settings);
+    return conv;
+}
+
+/* Applies the connector's <role>.override.* settings to a client configuration. */
+static int apply_overrides(task_t *t, rd_kafka_conf_t *conf, const char *prefix, char *errstr,
+                           size_t errstr_size) {
+    cd_props_t *ov = cd_props_with_prefix(t->conn_config, prefix);
+    int rc = 0;
+    for (size_t i = 0; i < cd_props_count(ov) && rc == 0; i++) {
+        const char *k = cd_props_key_at(ov, i), *v = cd_props_value_at(ov, i);
+        char err[256];
+        rd_kafka_conf_res_t r = rd_kafka_conf_set(conf, k, v ? v : "", err, sizeof(err));
+        if (r == RD_KAFKA_CONF_UNKNOWN) {
+            log_warn(wlog(), "%s: %s%s is not a setting of the Kafka client library; ignored",
+                     t->name, prefix, k);
+        } else if (r != RD_KAFKA_CONF_OK) {
+            snprintf(errstr, errstr_size, "invalid %s%s=%s: %s", prefix, k, v ? v : "", err);
+            rc = -1;
+        }
+    }
+    cd_props_destroy(ov);
+    return rc;
+}
+
+static bool wait_while_paused(task_t *t) {
+    pthread_mutex_lock(&t->lock);
+    bool paused = t->target != TARGET_STARTED && !atomic_load(&t->stop);
+    if (paused) {
+        if (atomic_load(&t->state) != TS_PAUSED) {
+            pthread_mutex_unlock(&t->lock);
+            report(t, TS_PAUSED, NULL);
+            pthread_mutex_lock(&t->lock);
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200 * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&t->cond, &t->lock, &ts);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return paused;
+}
+
+/* ------------------------------------------------------------------ source tasks */
+
+static int commit_source_offsets(task_t *t) {
+    rd_kafka_poll(t->producer, 0);
+    offset_write_t *writes = calloc(t->n_parts + 1, sizeof(*writes));
+    int *which = calloc(t->n_parts + 1, sizeof(int));
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_parts; i++) {
+        if (!t->committable[i]) continue;
+        if (t->committed[i] && !strcmp(t->committed[i], t->committable[i])) continue;
+        writes[n] = (offset_write_t){t->parts[i], t->committable[i]};
+        which[n++] = (int)i;
+    }
+    int rc = 0;
+    if (n > 0) {
+        char err[512];
+        rc = offset_store_write(t->w->os, t->connector, writes, n, (int)t->w->flush_timeout_ms, err,
+                                sizeof(err));
+        if (rc != 0) {
+            log_error(wlog(), "%s Failed to commit offsets: %s", t->name, err);
+        } else {
+            for (size_t j = 0; j < n; j++) {
+                int i = which[j];
+                free(t->committed[i]);
+                t->committed[i] = strdup(t->committable[i]);
+                if (t->plugin->commit) t->plugin->commit(t->instance, t->parts[i], t->committed[i]);
+            }
+            log_debug(wlog(), "%s Committed offsets for %zu source partitions", t->name, n);
+        }
+    }
+    free(writes);
+    free(which);
+    return rc;
+}
+
+static int start_producer(task_t *t, char *errstr, size_t errstr_size) {
+    char client_id[600];
+    snprintf(client_id, sizeof(client_id), "connector-producer-%s", t->name);
+    rd_kafka_conf_t *conf = kafka_client_conf(t->w->wc, KAFKA_ROLE_PRODUCER, client_id, errstr,
+                                              errstr_size);
+    if (!conf) return -1;
+    static const char *const defaults[][2] = {
+        {"acks", "all"},
+        {"enable.idempotence", "true"},
+        {"partitioner", "murmur2_random"}, /* Java's default partitioner */
+        {"linger.ms", "5"},
+        {"message.timeout.ms", "0"}, /* retry until delivered, as Kafka Connect does */
+        {"queue.buffering.max.kbytes", "65536"},
+    };
+    for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+        rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], NULL, 0);
+    if (apply_overrides(t, conf, "producer.override.", errstr, errstr_size) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_source_delivery);
+    rd_kafka_conf_set_opaque(conf, t);
+    t->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
+    if (!t->producer) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    return 0;
+}
+
+static void run_source(task_t *t) {
+    char err[4096];
+    t->ring = calloc(TRACK_CAP, sizeof(track_t));
+    if (start_producer(t, err, sizeof(err)) != 0 ||
+        !(t->key_conv = make_converter(t, true, err, sizeof(err))) ||
+        !(t->value_conv = make_converter(t, false, err, sizeof(err)))) {
+        fail(t, err);
+        return;
+    }
+    t->instance = t->plugin->start(t->task_config, t, err, sizeof(err));
+    if (!t->instance) {
+        fail(t, err);
+        return;
+    }
+    int64_t next_commit = now_ms() + t->w->flush_interval_ms;
+    bool failed = false;
+    while (!atomic_load(&t->stop)) {
+        if (wait_while_paused(t)) continue;
+        if (atomic_load(&t->state) != TS_RUNNING) report(t, TS_RUNNING, NULL);
+        err[0] = '\0';
+        if (t->plugin->poll(t->instance, err, sizeof(err)) != 0) {
+            if (!atomic_load(&t->stop)) {
+                fail(t, err[0] ? err : "poll failed");
+                failed = true;
+                break;
+            }
+        }
+        rd_kafka_poll(t->producer, 0);
+        if (t->produce_err) {
+            snprintf(err, sizeof(err), "Unrecoverable exception from producer send callback: %s",
+                     rd_kafka_err2str(t->produce_err));
+            fail(t, err);
+            failed = true;
+            break;
+        }
+        if (now_ms() >= next_commit) {
+            commit_source_offsets(t);
+            next_commit = now_ms() + t->w->flush_interval_ms;
+        }
+    }
+    /* Stop: deliver what is in flight, then commit what Kafka has. */
+    rd_kafka_flush(t->producer, (int)t->w->shutdown_timeout_ms);
+    if (!failed) commit_source_offsets(t);
+    t->plugin->stop(t->instance);
+    t->instance = NULL;
+}
+
+/* ------------------------------------------------------------------ sink tasks */
+
+static void commit_sink(task_t *t, bool sync) {
+    char err[2048];
+    if (t->plugin->flush && t->plugin->flush(t->instance, err, sizeof(err)) != 0) {
+        fail(t, err);
+        return;
+    }
+    rd_kafka_resp_err_t e = rd_kafka_commit(t->consumer, NULL, !sync);
+    if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        log_warn(wlog(), "%s Commit of consumer offsets failed: %s", t->name, rd_kafka_err2str(e));
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    task_t *t = opaque;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        rd_kafka_assign(rk, parts);
+        pthread_mutex_lock(&t->lock);
+        bool paused = t->target != TARGET_STARTED;
+        pthread_mutex_unlock(&t->lock);
+        if (paused) rd_kafka_pause_partitions(rk, parts);
+    } else {
+        if (t->instance && atomic_load(&t->state) != TS_FAILED) commit_sink(t, true);
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+static int start_consumer(task_t *t, char *errstr, size_t errstr_size) {
+    char client_id[600], group[600];
+    snprintf(client_id, sizeof(client_id), "connector-consumer-%s", t->name);
+    snprintf(group, sizeof(group), "connect-%s", t->connector);
+    rd_kafka_conf_t *conf = kafka_client_conf(t->w->wc, KAFKA_ROLE_CONSUMER, client_id, errstr,
+                                              errstr_size);
+    if (!conf) return -1;
+    rd_kafka_conf_set(conf, "group.id", group, NULL, 0);
+    rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);
+    /* Offsets are stored only after the plugin took the records, and committed after its flush. */
+    rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", NULL, 0);
+    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", NULL, 0);
+    if (apply_overrides(t, conf, "consumer.override.", errstr, errstr_size) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_opaque(conf, t);
+    t->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+    if (!t->consumer) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_poll_set_consumer(t->consumer);
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(4);
+    const char *topics = cd_props_get(t->task_config, "topics");
+    const char *regex = cd_props_get(t->task_config, "topics.regex");
+    if (regex && *regex) {
+        char buf[1024];
+        snprintf(buf, sizeof(buf), "%s%s", regex[0] == '^' ? "" : "^", regex);
+        rd_kafka_topic_partition_list_add(subs, buf, RD_KAFKA_PARTITION_UA);
+    } else if (topics) {
+        char *list = strdup(topics);
+        for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            while (*tok == ' ') tok++;
+            char *end = tok + strlen(tok);
+            while (end > tok && end[-1] == ' ') *--end = '\0';
+            if (*tok) rd_kafka_topic_partition_list_add(subs, tok, RD_KAFKA_PARTITION_UA);
+        }
+        free(list);
+    }
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(t->consumer, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (e) {
+        snprintf(errstr, errstr_size, "could not subscribe: %s", rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}
+
+static void set_paused(task_t *t, bool paused) {
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (rd_kafka_assignment(t->consumer, &parts) || !parts) return;
+    if (paused)
+        rd_kafka_pause_partitions(t->consumer, parts);
+    else
+        rd_kafka_resume_partitions(t->consumer, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+}
+
+static void run_sink(task_t *t) {
+    char err[4096];
+    t->arena = cd_arena_new();
+    if (!(t->key_conv = make_converter(t, true, err, sizeof(err))) ||
+        !(t->value_conv = make_converter(t, false, err, sizeof(err)))) {
+        fail(t, err);
+        return;
+    }
+    t->instance = t->plugin->start(t->task_config, t, err, sizeof(err));
+    if (!t->instance) {
+        fail(t, err);
+        return;
+    }
+    if (start_consumer(t, err, sizeof(err)) != 0) {
+        fail(t, err);
+        t->plugin->stop(t->instance);
+        t->instance = NULL;
+        return;
+    }
+    cd_sink_record_t *batch = calloc(SINK_BATCH, sizeof(*batch));
+    cd_value_t *vals = calloc(SINK_BATCH * 2, sizeof(*vals));
+    rd_kafka_message_t *msgs[SINK_BATCH];
+    int64_t next_commit = now_ms() + t->w->flush_interval_ms;
+    bool was_paused = false;
+    while (!atomic_load(&t->stop) && atomic_load(&t->state) != TS_FAILED) {
+        pthread_mutex_lock(&t->lock);
+        bool paused = t->target != TARGET_STARTED;
+        pthread_mutex_unlock(&t->lock);
+        if (paused != was_paused) {
+            set_paused(t, paused);
+            was_paused = paused;
+        }
+        if (paused && atomic_load(&t->state) != TS_PAUSED) report(t, TS_PAUSED, NULL);
+        if (!paused && atomic_load(&t->state) != TS_RUNNING) report(t, TS_RUNNING, NULL);
+
+        size_t n = 0;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, 100);
+        while (m) {
+            if (m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    log_warn(wlog(), "%s consumer: %s", t->name, rd_kafka_message_errstr(m));
+                rd_kafka_message_destroy(m);
+            } else {
+                msgs[n++] = m;
+            }
+            if (n == SINK_BATCH) break;
+            m = rd_kafka_consumer_poll(t->consumer, 0);
+        }
+        cd_arena_reset(t->arena);
+        bool failed = false;
+        for (size_t i = 0; i < n && !failed; i++) {
+            cd_sink_record_t *r = &batch[i];
+            memset(r, 0, sizeof(*r));
+            r->topic = rd_kafka_topic_name(msgs[i]->rkt);
+            r->kafka_partition = msgs[i]->partition;
+            r->kafka_offset = msgs[i]->offset;
+            r->timestamp_ms = rd_kafka_message_timestamp(msgs[i], NULL);
+            note_topic(t, r->topic);
+            if (cd_converter_to_connect(t->key_conv, r->topic, msgs[i]->key, msgs[i]->key_len,
+                                        t->arena, &r->key_schema, &vals[2 * i], err, sizeof(err)) ||
+                cd_converter_to_connect(t->value_conv, r->topic, msgs[i]->payload, msgs[i]->len,
+                                        t->arena, &r->value_schema, &vals[2 * i + 1], err,
+                                        sizeof(err))) {
+                fail(t, err);
+                failed = true;
+                break;
+            }
+            r->key = &vals[2 * i];
+            r->value = &vals[2 * i + 1];
+        }
+        if (!failed && n > 0 && t->plugin->put(t->instance, batch, n, err, sizeof(err)) != 0) {
+            fail(t, err);
+            failed = true;
+        }
+        if (!failed) {
+            for (size_t i = 0; i < n; i++)
+                rd_kafka_offset_store(msgs[i]->rkt, msgs[i]->partition, msgs[i]->offset);
+        }
+        for (size_t i = 0; i < n; i++) rd_kafka_message_destroy(msgs[i]);
+        if (failed) break;
+        if (now_ms() >= next_commit) {
+            commit_sink(t, false);
+            next_commit = now_ms() + t->w->flush_interval_ms;
+        }
+    }
+    if (atomic_load(&t->state) != TS_FAILED) commit_sink(t, true);
+    rd_kafka_consumer_close(t->consumer);
+    free(batch);
+    free(vals);
+    t->plugin->stop(t->instance);
+    t->instance = NULL;
+}
+
+static void *task_main(void *arg) {
+    task_t *t = arg;
+    log_info(wlog(), "%s Executing task", t->name);
+    if (t->plugin->type == CD_CONNECTOR_SOURCE)
+        run_source(t);
+    else
+        run_sink(t);
+    if (atomic_load(&t->state) != TS_FAILED) {
+        if (t->unassigned_on_stop) report(t, TS_STOPPED, NULL);
+        else atomic_store(&t->state, TS_STOPPED);
+    }
+    /* A failed task waits here to be stopped (its status stays FAILED). */
+    return NULL;
+}
+
+static void task_free(task_t *t) {
+    if (t->producer) rd_kafka_destroy(t->producer);
+    if (t->consumer) rd_kafka_destroy(t->consumer);
+    cd_converter_destroy(t->key_conv);
+    cd_converter_destroy(t->value_conv);
+    cd_buf_free(&t->kbuf);
+    cd_buf_free(&t->vbuf);
+    if (t->ring)
+        for (size_t i = 0; i < TRACK_CAP; i++) free(t->ring[i].offset);
+    free(t->ring);
+    for (size_t i = 0; i < t->n_parts; i++) {
+        free(t->parts[i]);
+        free(t->committable[i]);
+        free(t->committed[i]);
+    }
+    free(t->parts);
+    free(t->committable);
+    free(t->committed);
+    for (size_t i = 0; i < t->n_topics_seen; i++) free(t->topics_seen[i]);
+    free(t->topics_seen);
+    if (t->arena) cd_arena_destroy(t->arena);
+    cd_props_destroy(t->conn_config);
+    cd_props_destroy(t->task_config);
+    pthread_mutex_destroy(&t->lock);
+    pthread_cond_destroy(&t->cond);
+    free(t->connector);
+    free(t);
+}
+
+/* ------------------------------------------------------------------ worker */
+
+worker_t *worker_new(const worker_config_t *wc, status_store_t *ss, offset_store_t *os,
+                     const char *id, int64_t generation) {
+    worker_t *w = calloc(1, sizeof(*w));
+    w->wc = wc;
+    w->ss = ss;
+    w->os = os;
+    w->id = strdup(id);
+    w->generation = generation;
+    pthread_mutex_init(&w->lock, NULL);
+    w->flush_interval_ms = worker_config_get_int(wc, "offset.flush.interval.ms");
+    w->flush_timeout_ms = worker_config_get_int(wc, "offset.flush.timeout.ms");
+    w->shutdown_timeout_ms = worker_config_get_int(wc, "task.shutdown.graceful.timeout.ms");
+    w->track_topics = worker_config_get_bool(wc, "topic.tracking.enable");
+    return w;
+}
+
+const char *worker_id(const worker_t *w) { return w->id; }
+int64_t worker_generation(const worker_t *w) { return w->generation; }
+
+static task_t *find_task(worker_t *w, const char *connector, int id) {
+    for (task_t *t = w->tasks; t; t = t->next)
+        if (t->id == id && !strcmp(t->connector, connector)) return t;
+    return NULL;
+}
+
+int worker_start_task(worker_t *w, const char *connector, int id, const cd_connector_plugin_t *plugin,
+                      const cd_props_t *connector_config, const cd_props_t *task_config,
+                      target_state_t state) {
+    pthread_mutex_lock(&w->lock);
+    if (find_task(w, connector, id)) {
+        pthread_mutex_unlock(&w->lock);
+        return -1;
+    }
+    task_t *t = calloc(1, sizeof(*t));
+    t->w = w;
+    t->connector = strdup(connector);
+    t->id = id;
+    snprintf(t->name, sizeof(t->name), "%s-%d", connector, id);
+    t->plugin = plugin;
+    t->conn_config = cd_props_copy(connector_config);
+    t->task_config = cd_props_copy(task_config);
+    t->target = state;
+    atomic_store(&t->state, TS_STARTING);
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_cond_init(&t->cond, NULL);
+    t->next = w->tasks;
+    w->tasks = t;
+    pthread_create(&t->thread, NULL, task_main, t);
+    pthread_mutex_unlock(&w->lock);
+    return 0;
+}
+
+void worker_set_task_target(worker_t *w, const char *connector, int id, target_state_t state) {
+    pthread_mutex_lock(&w->lock);
+    task_t *t = find_task(w, connector, id);
+    if (t) {
+        pthread_mutex_lock(&t->lock);
+        t->target = state;
+        pthread_cond_broadcast(&t->cond);
+        pthread_mutex_unlock(&t->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+void worker_stop_task(worker_t *w, const char *connector, int id, bool unassigned) {
+    pthread_mutex_lock(&w->lock);
+    task_t **pp = &w->tasks;
+    while (*pp && !((*pp)->id == id && !strcmp((*pp)->connector, connector))) pp = &(*pp)->next;
+    task_t *t = *pp;
+    if (t) *pp = t->next;
+    pthread_mutex_unlock(&w->lock);
+    if (!t) return;
+    t->unassigned_on_stop = unassigned;
+    pthread_mutex_lock(&t->lock);
+    atomic_store(&t->stop, true);
+    pthread_cond_broadcast(&t->cond);
+    pthread_mutex_unlock(&t->lock);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t wait = w->shutdown_timeout_ms + w->flush_timeout_ms;
+    ts.tv_sec += wait / 1000;
+    ts.tv_nsec += (wait % 1000) * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    if (pthread_timedjoin_np(t->thread, NULL, &ts) != 0) {
+        /* Its memory stays: the thread may still touch it. */
+        log_error(wlog(), "%s Graceful stop of task failed: it did not stop within %lld ms and is "
+                          "abandoned",
+                  t->name, (long long)wait);
+        pthread_detach(t->thread);
+        return;
+    }
+    log_info(wlog(), "%s Task stopped", t->name);
+    task_free(t);
+}
+
+bool worker_has_task(worker_t *w, const char *connector, int id) {
+    pthread_mutex_lock(&w->lock);
+    bool r = find_task(w, connector, id) != NULL;
+    pthread_mutex_unlock(&w->lock);
+    return r;
+}
+
+const char *worker_task_state(worker_t *w, const char *connector, int id) {
+    pthread_mutex_lock(&w->lock);
+    task_t *t = find_task(w, connector, id);
+    const char *s = t ? state_names[atomic_load(&t->state)] : NULL;
+    pthread_mutex_unlock(&w->lock);
+    return s;
+}
+
+int *worker_tasks_of(worker_t *w, const char *connector, size_t *n) {
+    pthread_mutex_lock(&w->lock);
+    size_t cnt = 0;
+    for (task_t *t = w->tasks; t; t = t->next) cnt++;
+    int *ids = calloc(cnt + 1, sizeof(int));
+    *n = 0;
+    for (task_t *t = w->tasks; t; t = t->next)
+        if (!strcmp(t->connector, connector)) ids[(*n)++] = t->id;
+    pthread_mutex_unlock(&w->lock);
+    return ids;
+}
+
+void worker_destroy(worker_t *w) {
+    if (!w) return;
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        task_t *t = w->tasks;
+        char *c = t ? strdup(t->connector) : NULL;
+        int id = t ? t->id : 0;
+        pthread_mutex_unlock(&w->lock);
+        if (!t) break;
+        worker_stop_task(w, c, id, true);
+        free(c);
+    }
+    pthread_mutex_destroy(&w->lock);
+    free(w->id);
+    free(w);
+}
