@@ -55,6 +55,7 @@ static log_logger_t *hlog(void) {
 herder_t *herder_new(const worker_config_t *wc, config_store_t *cs, status_store_t *ss,
                      offset_store_t *os, worker_t *w) {
     herder_t *h = calloc(1, sizeof(*h));
+    hlog(); /* loggers exist from the start, so /admin/loggers can name them */
     h->wc = wc;
     h->cs = cs;
     h->ss = ss;

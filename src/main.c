@@ -344,6 +344,7 @@ int main(int argc, char **argv) {
         status_store_start(ss, store_timeout, errstr, sizeof(errstr)) != 0 ||
         offset_store_start(os, store_timeout, errstr, sizeof(errstr)) != 0)
         goto fail;
+    log_debug(mlog, "Read the config, status and offsets topics to their end");
     if (stopping()) goto stop;
 
     effective_listeners(wc, listeners, sizeof(listeners));

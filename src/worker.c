@@ -648,6 +648,7 @@ static void task_free(task_t *t) {
 worker_t *worker_new(const worker_config_t *wc, status_store_t *ss, offset_store_t *os,
                      const char *id, int64_t generation) {
     worker_t *w = calloc(1, sizeof(*w));
+    wlog(); /* loggers exist from the start, so /admin/loggers can name them */
     w->wc = wc;
     w->ss = ss;
     w->os = os;

@@ -121,7 +121,13 @@ static int source_poll(void *task, char *errstr, size_t errstr_size) {
     int sent = 0;
     while (o > 0 && sent < s->batch_size && !cd_task_stopping(s->ctx)) {
         clearerr(s->in);
+        errno = 0;
         ssize_t n = getline(&s->line, &s->line_cap, s->in);
+        if (n <= 0 && ferror(s->in)) {
+            snprintf(errstr, errstr_size, "Error while reading file %s: %s",
+                     s->file ? s->file : "standard input", strerror(errno ? errno : EIO));
+            return -1;
+        }
         if (n <= 0) break;
         if (s->line[n - 1] != '\n') {
             /* Incomplete line: keep it until the rest is written. */

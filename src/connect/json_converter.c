@@ -1,6 +1,7 @@
 /* json_converter.c - Kafka's org.apache.kafka.connect.json.JsonConverter: renders Connect data as
  * the exact bytes Kafka's (Jackson, compact) produces, with the schema JSON cached per schema
  * cache_id, and parses JsonConverter bytes back into Connect data with json-c for sinks. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -887,14 +888,17 @@ static void *json_create(const cd_props_t *config, bool is_key, char *errstr, si
         cd_converter_config_int("schemas.cache.size", cd_props_get(config, "schemas.cache.size"), &jc->cache_size,
                                 errstr, errstr_size))
         goto bad;
-    if (df) {
-        if (!strcasecmp(df, "NUMERIC")) {
+    if (df) { /* ConfigDef trims STRING values before validating them */
+        while (isspace((unsigned char)*df)) df++;
+        size_t n = strlen(df);
+        while (n && isspace((unsigned char)df[n - 1])) n--;
+        if (n == 7 && !strncasecmp(df, "NUMERIC", n)) {
             jc->decimal_numeric = true;
-        } else if (strcasecmp(df, "BASE64")) {
+        } else if (n != 6 || strncasecmp(df, "BASE64", n)) {
             snprintf(errstr, errstr_size,
-                     "Invalid value %s for configuration decimal.format: String must be one of (case insensitive): "
+                     "Invalid value %.*s for configuration decimal.format: String must be one of (case insensitive): "
                      "BASE64, NUMERIC",
-                     df);
+                     (int)n, df);
             goto bad;
         }
     }

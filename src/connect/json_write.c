@@ -58,29 +58,91 @@ void cd_jw_int(cd_buf_t *b, int64_t v) {
 
 /* ---- Java floating point text ----------------------------------------------------------------- */
 
-/* The digits (trailing zeros removed, at least one) and decimal exponent of the decimal Java
- * picks for x > 0: the shortest that reads back as x, and when one digit would do, the closest of
- * the one- and two-digit ones (which is why Double.MIN_VALUE prints as 4.9E-324, not 5.0E-324).
- * The correctly rounded p-digit decimal is the closest one, so the shortest length is found by a
- * binary search on p with a read-back check. */
-static int shortest_decimal(double x, bool is_float, char *digits, int *exp10) {
+/* A decimal candidate: q significant digits d[0..q-1] and the exponent of the first one. */
+typedef struct {
+    char d[24];
+    int q, e;
+} dec_t;
+
+/* The q-digit decimal nearest to x (printf rounds correctly). */
+static void nearest_decimal(double x, int q, dec_t *c) {
     char tmp[48];
+    snprintf(tmp, sizeof(tmp), "%.*e", q - 1, x);
+    const char *p = tmp;
+    c->q = 0;
+    for (; *p && *p != 'e' && *p != 'E'; p++)
+        if (*p >= '0' && *p <= '9' && c->q < (int)sizeof(c->d)) c->d[c->q++] = *p;
+    c->e = *p ? atoi(p + 1) : 0;
+}
+
+static double decimal_value(const dec_t *c, bool is_float, bool *reads_back, double x) {
+    char tmp[48];
+    snprintf(tmp, sizeof(tmp), "%c.%.*se%d", c->d[0], c->q - 1, c->d + 1, c->e);
+    if (is_float) {
+        float f = strtof(tmp, NULL);
+        *reads_back = f == (float)x;
+        return f;
+    }
+    double d = strtod(tmp, NULL);
+    *reads_back = d == x;
+    return d;
+}
+
+/* The next q-digit decimal above c. */
+static void decimal_up(dec_t *c) {
+    int i = c->q - 1;
+    while (i >= 0 && c->d[i] == '9') c->d[i--] = '0';
+    if (i >= 0) {
+        c->d[i]++;
+    } else {
+        c->d[0] = '1';
+        c->e++;
+    }
+}
+
+/* A q-digit decimal that reads back as x: the nearest one, or for a power of two (whose rounding
+ * interval is twice as wide above as below) possibly the next one above. */
+static bool pick_decimal(double x, bool is_float, bool pow2, int q, dec_t *c) {
+    bool ok;
+    nearest_decimal(x, q, c);
+    double v = decimal_value(c, is_float, &ok, x);
+    if (ok) return true;
+    if (!pow2 || v > x) return false;
+    decimal_up(c);
+    decimal_value(c, is_float, &ok, x);
+    return ok;
+}
+
+/* The digits (trailing zeros removed, at least one) and decimal exponent of the decimal Java
+ * (JDK 19+) picks for x > 0: the shortest that reads back as x, the closest such one, and when one
+ * digit would do, the closest of the one- and two-digit ones (which is why Double.MIN_VALUE prints
+ * as 4.9E-324, not 5.0E-324). Outside powers of two the nearest p-digit decimal reads back
+ * whenever any p-digit one does, so the length is found by a binary search on p. */
+static int shortest_decimal(double x, bool is_float, char *digits, int *exp10) {
     int lo = 1, hi = is_float ? 9 : 17;
+    dec_t c;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        snprintf(tmp, sizeof(tmp), "%.*e", mid - 1, x);
-        bool ok = is_float ? strtof(tmp, NULL) == (float)x : strtod(tmp, NULL) == x;
+        bool ok;
+        nearest_decimal(x, mid, &c);
+        decimal_value(&c, is_float, &ok, x);
         if (ok)
             hi = mid;
         else
             lo = mid + 1;
     }
-    snprintf(tmp, sizeof(tmp), "%.*e", (lo < 2 ? 2 : lo) - 1, x);
-    int n = 0;
-    const char *p = tmp;
-    for (; *p && *p != 'e' && *p != 'E'; p++)
-        if (*p >= '0' && *p <= '9') digits[n++] = *p;
-    *exp10 = *p ? atoi(p + 1) : 0;
+    int fe;
+    bool pow2 = frexp(x, &fe) == 0.5;
+    if (pow2)
+        for (int q = 1; q < lo; q++)
+            if (pick_decimal(x, is_float, true, q, &c)) {
+                lo = q;
+                break;
+            }
+    if (!pick_decimal(x, is_float, pow2, lo < 2 ? 2 : lo, &c)) nearest_decimal(x, 17, &c); /* not reached */
+    int n = c.q;
+    memcpy(digits, c.d, (size_t)n);
+    *exp10 = c.e;
     while (n > 1 && digits[n - 1] == '0') n--;
     return n;
 }

@@ -502,8 +502,8 @@ static char *keyf(const char *prefix, const char *name) {
 /* Writes the records, then reads the topic back to its end. Frees keys and values. */
 static int write_and_read_back(config_store_t *cs, char **keys, char **values, size_t n,
                                int timeout_ms, char *errstr, size_t errstr_size) {
-    kafka_log_record_t recs[8];
-    for (size_t i = 0; i < n; i++)
+    kafka_log_record_t recs[8] = {{0}};
+    for (size_t i = 0; i < n && i < 8; i++)
         recs[i] = (kafka_log_record_t){keys[i], strlen(keys[i]), values[i],
                                        values[i] ? strlen(values[i]) : 0};
     int rc = kafka_log_write(cs->log, recs, n, timeout_ms, errstr, errstr_size);

@@ -190,7 +190,10 @@ int kafka_log_start(kafka_log_t *log, int timeout_ms, char *errstr, size_t errst
         return -1;
     }
     log->reader_started = true;
-    return kafka_log_read_to_end(log, timeout_ms, errstr, errstr_size);
+    log_debug(klog(), "Reading topic %s (%d partitions) to its end", log->topic, log->n_partitions);
+    int rc = kafka_log_read_to_end(log, timeout_ms, errstr, errstr_size);
+    log_debug(klog(), "Read topic %s to its end", log->topic);
+    return rc;
 }
 
 int kafka_log_partitions(const kafka_log_t *log) { return log->n_partitions; }
@@ -199,17 +202,23 @@ int kafka_log_read_to_end(kafka_log_t *log, int timeout_ms, char *errstr, size_t
     int64_t deadline = now_ms() + timeout_ms;
     int64_t *ends = calloc((size_t)log->n_partitions, sizeof(int64_t));
     int rc = 0;
-    for (int p = 0; p < log->n_partitions && rc == 0; p++) {
-        int64_t lo, hi;
-        int left = (int)(deadline - now_ms());
-        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(log->consumer, log->topic, p, &lo,
-                                                                   &hi, left > 0 ? left : 1);
-        if (err) {
-            snprintf(errstr, errstr_size, "Could not find the end of topic %s partition %d: %s",
-                     log->topic, p, rd_kafka_err2str(err));
-            rc = -1;
-        }
-        ends[p] = hi;
+    /* One ListOffsets request for every partition ("latest" is timestamp -1): a request per
+     * partition would queue behind the reader's long-poll fetch each time. */
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(log->n_partitions);
+    for (int p = 0; p < log->n_partitions; p++)
+        rd_kafka_topic_partition_list_add(parts, log->topic, p)->offset = RD_KAFKA_OFFSET_END;
+    int left = (int)(deadline - now_ms());
+    rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(log->consumer, parts, left > 0 ? left : 1);
+    for (int i = 0; i < parts->cnt && !err; i++) {
+        if (parts->elems[i].err) err = parts->elems[i].err;
+        else if (parts->elems[i].partition < log->n_partitions)
+            ends[parts->elems[i].partition] = parts->elems[i].offset;
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (err) {
+        snprintf(errstr, errstr_size, "Could not find the end of topic %s: %s", log->topic,
+                 rd_kafka_err2str(err));
+        rc = -1;
     }
     pthread_mutex_lock(&log->lock);
     for (int p = 0; p < log->n_partitions && rc == 0; p++) {

@@ -176,6 +176,8 @@ class Broker:
         return self.proc.stdout.readline().strip()
 
     def close(self):
+        if getattr(self, "_closed_output", None) is not None:
+            return self._closed_output
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.write("quit\n")
@@ -265,6 +267,8 @@ class Connectd:
         return self.wait_exit(timeout)
 
     def close(self):
+        if getattr(self, "_closed_output", None) is not None:
+            return self._closed_output
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -275,7 +279,37 @@ class Connectd:
         self._out.close()
         out = self.output()
         shutil.rmtree(self.dir, ignore_errors=True)
+        self._closed_output = out
         return out
+
+
+FAST_WORKER_ARGS = ["-D", "offset.flush.interval.ms=500", "-D", "consumer.fetch.wait.max.ms=20",
+                    "-D", "consumer.session.timeout.ms=6000",
+                    "-D", "consumer.heartbeat.interval.ms=1000"]
+
+
+@pytest.fixture
+def worker(connectd):
+    """A fresh test broker and a connectd on it, with short offset-flush and fetch intervals.
+    worker.restart() starts a new connectd process on the same broker (the old one must have
+    exited)."""
+    b = Broker()
+    mine = []
+
+    def restart(**kw):
+        n = connectd(bootstrap=b.bootstrap, args=FAST_WORKER_ARGS, **kw)
+        mine.append(n)
+        n.wait_ready()
+        n.broker = b
+        n.restart = restart
+        return n
+
+    try:
+        yield restart()
+    finally:
+        for c in mine:  # workers stop before their broker does
+            c.close()
+        b.close()
 
 
 @pytest.fixture
