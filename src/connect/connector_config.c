@@ -3,6 +3,7 @@
  * combines them with a plugin's keys, as AbstractHerder.validateConnectorConfig does. Texts,
  * groups and orders are Kafka's, so validate and plugin-config answers match a Java worker's. */
 #include "connect/connector_config.h"
+#include "connect/converter.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,6 +296,21 @@ static void base_checks(cd_config_result_t *r, const cd_connector_plugin_t *plug
         if (def_find(own, alias_keys[i])) continue;
         if (!def_find(cd_connector_base_def(plugin->type), alias_keys[i])) continue;
         check_aliases(r, config, alias_keys[i]);
+    }
+    /* A converter class must be one this worker has (Kafka: "Class ... could not be found."). */
+    static const char *const converter_keys[] = {"key.converter", "value.converter"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *cls = cd_props_get(config, converter_keys[i]);
+        if (!cls || !*cls) continue;
+        char err[256];
+        cd_converter_t *c = cd_converter_new(cls, NULL, i == 0, err, sizeof(err));
+        if (c) {
+            cd_converter_destroy(c);
+            continue;
+        }
+        cd_config_result_add_error(r, converter_keys[i],
+                                   "Invalid value %s for configuration %s: Class %s could not be found.",
+                                   cls, converter_keys[i], cls);
     }
     if (plugin->type == CD_CONNECTOR_SOURCE && !def_find(own, "offsets.storage.topic")) {
         const char *v = cd_config_result_value(r, "offsets.storage.topic");
