@@ -329,6 +329,17 @@ static void on_record(void *opaque, int32_t partition, int64_t offset, const cha
     if (changed && cs->cb) cs->cb(cs->opaque);
 }
 
+void config_store_apply(config_store_t *cs, const char *key, size_t key_len, const char *value,
+                        size_t value_len) {
+    on_record(cs, 0, 0, key, key_len, value, value_len);
+}
+
+void config_store_mark_started(config_store_t *cs) {
+    pthread_mutex_lock(&cs->lock);
+    cs->started = true;
+    pthread_mutex_unlock(&cs->lock);
+}
+
 config_store_t *config_store_new(const worker_config_t *wc, config_store_change_cb cb, void *opaque,
                                  char *errstr, size_t errstr_size) {
     config_store_t *cs = calloc(1, sizeof(*cs));
@@ -351,9 +362,7 @@ config_store_t *config_store_new(const worker_config_t *wc, config_store_change_
 
 int config_store_start(config_store_t *cs, int timeout_ms, char *errstr, size_t errstr_size) {
     if (kafka_log_start(cs->log, timeout_ms, errstr, errstr_size) != 0) return -1;
-    pthread_mutex_lock(&cs->lock);
-    cs->started = true;
-    pthread_mutex_unlock(&cs->lock);
+    config_store_mark_started(cs);
     return 0;
 }
 

@@ -25,6 +25,13 @@ config_store_t *config_store_new(const worker_config_t *wc, config_store_change_
 int config_store_start(config_store_t *cs, int timeout_ms, char *errstr, size_t errstr_size);
 void config_store_destroy(config_store_t *cs);
 
+/* Applies one record of the topic (value NULL: tombstone), as the reader thread does; exposed so
+ * that the record rules can be tested without a broker. */
+void config_store_apply(config_store_t *cs, const char *key, size_t key_len, const char *value,
+                        size_t value_len);
+/* Marks the initial catch-up as done (config_store_start does it after reading to the end). */
+void config_store_mark_started(config_store_t *cs);
+
 /* Reads what other writers have written, to the end of the topic. */
 int config_store_refresh(config_store_t *cs, int timeout_ms, char *errstr, size_t errstr_size);
 

@@ -175,6 +175,11 @@ static void on_record(void *opaque, int32_t partition, int64_t offset, const cha
     free(k);
 }
 
+void status_store_apply(status_store_t *ss, const char *key, size_t key_len, const char *value,
+                        size_t value_len) {
+    on_record(ss, 0, 0, key, key_len, value, value_len);
+}
+
 status_store_t *status_store_new(const worker_config_t *wc, char *errstr, size_t errstr_size) {
     status_store_t *ss = calloc(1, sizeof(*ss));
     pthread_mutex_init(&ss->lock, NULL);

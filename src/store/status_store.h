@@ -29,6 +29,11 @@ int status_store_start(status_store_t *ss, int timeout_ms, char *errstr, size_t 
 void status_store_destroy(status_store_t *ss);
 int status_store_refresh(status_store_t *ss, int timeout_ms, char *errstr, size_t errstr_size);
 
+/* Applies one record of the topic (value NULL: tombstone), as the reader thread does; exposed so
+ * that the reader rules can be tested without a broker. */
+void status_store_apply(status_store_t *ss, const char *key, size_t key_len, const char *value,
+                        size_t value_len);
+
 /* Copies; release with status_clear / task_statuses_free. */
 bool status_store_connector(status_store_t *ss, const char *name, status_t *out);
 bool status_store_task(status_store_t *ss, const char *name, int task, status_t *out);

@@ -1,0 +1,207 @@
+/* test_stores.c - the record rules of the config and status topics (spec/connect-internal-topics.md
+ * 4.4 and 5.4), fed record by record without a broker. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store/config_store.h"
+#include "store/offset_store.h"
+#include "store/status_store.h"
+
+static worker_config_t *wc;
+
+static int setup(void **state) {
+    (void)state;
+    log_set_level("root", LOG_LEVEL_OFF, NULL); /* the clients complain about the absent broker */
+    wc = worker_config_new();
+    worker_config_set(wc, "bootstrap.servers", "127.0.0.1:1", "test"); /* never contacted */
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    worker_config_destroy(wc);
+    log_shutdown();
+    return 0;
+}
+
+static void rec(config_store_t *cs, const char *k, const char *v) {
+    config_store_apply(cs, k, strlen(k), v, v ? strlen(v) : 0);
+}
+
+static config_store_t *new_cs(void) {
+    char err[256];
+    config_store_t *cs = config_store_new(wc, NULL, NULL, err, sizeof(err));
+    assert_non_null(cs);
+    return cs;
+}
+
+static void test_commit_rule(void **state) {
+    (void)state;
+    config_store_t *cs = new_cs();
+    rec(cs, "connector-my-pg-conn", "{\"properties\":{\"name\":\"my-pg-conn\",\"a\":\"1\"}}");
+    rec(cs, "task-my-pg-conn-0", "{\"properties\":{\"t\":\"0\"}}");
+    rec(cs, "task-my-pg-conn-1", "{\"properties\":{\"t\":\"1\"}}");
+    size_t n;
+    cd_props_t **t = config_store_task_configs(cs, "my-pg-conn", &n, NULL);
+    assert_int_equal(n, 0); /* deferred until the commit */
+    rec(cs, "commit-my-pg-conn", "{\"tasks\":2}");
+    uint64_t gen1;
+    t = config_store_task_configs(cs, "my-pg-conn", &n, &gen1);
+    assert_int_equal(n, 2);
+    assert_string_equal(cd_props_get(t[1], "t"), "1");
+    config_store_free_tasks(t, n);
+    /* An incomplete set makes the connector inconsistent: no visible tasks. */
+    rec(cs, "task-my-pg-conn-1", "{\"properties\":{\"t\":\"new\"}}");
+    rec(cs, "commit-my-pg-conn", "{\"tasks\":2}");
+    t = config_store_task_configs(cs, "my-pg-conn", &n, NULL);
+    assert_int_equal(n, 0);
+    assert_int_equal(config_store_task_count(cs, "my-pg-conn"), 2);
+    /* A full set repairs it, with a new generation; extra deferred numbers are allowed. */
+    rec(cs, "task-my-pg-conn-0", "{\"properties\":{\"t\":\"a\"}}");
+    rec(cs, "task-my-pg-conn-2", "{\"properties\":{\"t\":\"c\"}}");
+    rec(cs, "commit-my-pg-conn", "{\"tasks\":1}");
+    uint64_t gen2;
+    t = config_store_task_configs(cs, "my-pg-conn", &n, &gen2);
+    assert_int_equal(n, 1);
+    assert_string_equal(cd_props_get(t[0], "t"), "a");
+    assert_true(gen2 != gen1);
+    config_store_free_tasks(t, n);
+    config_store_destroy(cs);
+}
+
+static void test_target_states_and_deletion(void **state) {
+    (void)state;
+    config_store_t *cs = new_cs();
+    target_state_t st;
+    /* A target state may come before the config (create with initial_state). */
+    rec(cs, "target-state-c", "{\"state\":\"PAUSED\",\"state.v2\":\"STOPPED\"}");
+    assert_false(config_store_contains(cs, "c"));
+    rec(cs, "connector-c", "{\"properties\":{\"name\":\"c\"}}");
+    assert_true(config_store_target_state(cs, "c", &st));
+    assert_int_equal(st, TARGET_STOPPED);
+    /* state.v2 wins; a pre-3.5 record has only state. */
+    rec(cs, "target-state-c", "{\"state\":\"STARTED\"}");
+    assert_true(config_store_target_state(cs, "c", &st));
+    assert_int_equal(st, TARGET_STARTED);
+    rec(cs, "target-state-c", "{\"state\":\"PAUSED\",\"state.v2\":\"WHATEVER\"}"); /* ignored */
+    assert_true(config_store_target_state(cs, "c", &st));
+    assert_int_equal(st, TARGET_STARTED);
+    /* Tombstoned target state of an existing connector: back to STARTED. */
+    rec(cs, "target-state-c", "{\"state\":\"PAUSED\",\"state.v2\":\"PAUSED\"}");
+    rec(cs, "target-state-c", NULL);
+    assert_true(config_store_target_state(cs, "c", &st));
+    assert_int_equal(st, TARGET_STARTED);
+    /* Delete, then a leftover commit does not bring it back. */
+    rec(cs, "connector-c", NULL);
+    rec(cs, "commit-c", "{\"tasks\":0}");
+    assert_false(config_store_contains(cs, "c"));
+    char **names = config_store_connectors(cs);
+    assert_null(names[0]);
+    config_store_free_names(names);
+    /* Malformed records are skipped. */
+    rec(cs, "connector-d", "not json");
+    rec(cs, "connector-e", "{\"properties\":[1]}");
+    rec(cs, "task-x", "{\"properties\":{}}");
+    rec(cs, "tasks-fencing-d", "{\"task-count\":1}");
+    assert_false(config_store_contains(cs, "d"));
+    assert_false(config_store_contains(cs, "e"));
+    config_store_destroy(cs);
+}
+
+static void test_restart_requests_only_after_start(void **state) {
+    (void)state;
+    config_store_t *cs = new_cs();
+    char *name;
+    bool it, of;
+    rec(cs, "connector-c", "{\"properties\":{\"name\":\"c\"}}");
+    rec(cs, "restart-connector-c", "{\"include-tasks\":true,\"only-failed\":true}");
+    assert_false(config_store_next_restart(cs, &name, &it, &of)); /* history */
+    config_store_mark_started(cs);
+    rec(cs, "restart-connector-c", "{\"include-tasks\":true,\"only-failed\":\"yes\"}");
+    assert_true(config_store_next_restart(cs, &name, &it, &of));
+    assert_string_equal(name, "c");
+    assert_true(it);
+    assert_false(of); /* not a boolean: false */
+    free(name);
+    config_store_destroy(cs);
+}
+
+static void srec(status_store_t *ss, const char *k, const char *v) {
+    status_store_apply(ss, k, strlen(k), v, v ? strlen(v) : 0);
+}
+
+static void test_status_rules(void **state) {
+    (void)state;
+    char err[256];
+    status_store_t *ss = status_store_new(wc, err, sizeof(err));
+    assert_non_null(ss);
+    srec(ss, "status-task-my-pg-conn-0", "{\"state\":\"RUNNING\",\"trace\":null,\"worker_id\":\"w1:8083\",\"generation\":7}");
+    /* A stale UNASSIGNED from an older generation is ignored. */
+    srec(ss, "status-task-my-pg-conn-0", "{\"state\":\"UNASSIGNED\",\"trace\":null,\"worker_id\":\"w2:8083\",\"generation\":6}");
+    status_t st;
+    assert_true(status_store_task(ss, "my-pg-conn", 0, &st));
+    assert_string_equal(st.state, "RUNNING");
+    assert_string_equal(st.worker_id, "w1:8083");
+    status_clear(&st);
+    srec(ss, "status-task-my-pg-conn-0", "{\"state\":\"FAILED\",\"trace\":\"boom\",\"worker_id\":\"w1:8083\",\"generation\":8}");
+    assert_true(status_store_task(ss, "my-pg-conn", 0, &st));
+    assert_string_equal(st.trace, "boom");
+    status_clear(&st);
+    srec(ss, "status-task-my-pg-conn-0", "{\"state\":\"BOGUS\",\"worker_id\":\"w\",\"generation\":9}");
+    assert_true(status_store_task(ss, "my-pg-conn", 0, &st));
+    assert_string_equal(st.state, "FAILED"); /* unknown state: record dropped */
+    status_clear(&st);
+    srec(ss, "status-connector-my-pg-conn", "{\"state\":\"RUNNING\",\"trace\":null,\"worker_id\":\"w1:8083\",\"generation\":8}");
+    srec(ss, "status-topic-db.public.t:connector-my-pg-conn", "{\"topic\":{\"name\":\"db.public.t\",\"connector\":\"my-pg-conn\",\"task\":0,\"discoverTimestamp\":1}}");
+    char **topics = status_store_topics(ss, "my-pg-conn");
+    assert_string_equal(topics[0], "db.public.t");
+    assert_null(topics[1]);
+    free(topics[0]);
+    free(topics);
+    assert_int_equal(status_store_max_generation(ss), 8);
+    /* The connector tombstone removes only the connector entry. */
+    srec(ss, "status-connector-my-pg-conn", NULL);
+    assert_false(status_store_connector(ss, "my-pg-conn", &st));
+    assert_true(status_store_task(ss, "my-pg-conn", 0, &st));
+    status_clear(&st);
+    status_store_destroy(ss);
+}
+
+static void test_offset_keys(void **state) {
+    (void)state;
+    size_t len;
+    char *k = offset_store_key("inventory", "{\"server\":\"dbserver1\"}", &len);
+    assert_string_equal(k, "[\"inventory\",{\"server\":\"dbserver1\"}]");
+    assert_int_equal(len, strlen(k));
+    free(k);
+    k = offset_store_key("a\"b\x01", "{}", &len);
+    assert_string_equal(k, "[\"a\\\"b\\u0001\",{}]");
+    free(k);
+    json_object *o = json_tokener_parse("{\"filename\":\"/tmp/a b\",\"n\":3,\"f\":1.5,\"b\":true,\"z\":null}");
+    char *t = offset_store_json_text(o, NULL);
+    assert_string_equal(t, "{\"filename\":\"/tmp/a b\",\"n\":3,\"f\":1.5,\"b\":true,\"z\":null}");
+    free(t);
+    json_object_put(o);
+    o = json_tokener_parse("{\"a\":1,\"bad\":[1]}");
+    const char *bad = NULL;
+    assert_null(offset_store_json_text(o, &bad));
+    assert_string_equal(bad, "bad");
+    json_object_put(o);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commit_rule),
+        cmocka_unit_test(test_target_states_and_deletion),
+        cmocka_unit_test(test_restart_requests_only_after_start),
+        cmocka_unit_test(test_status_rules),
+        cmocka_unit_test(test_offset_keys),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
