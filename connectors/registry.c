@@ -42,7 +42,7 @@ const cd_connector_plugin_t *registry_find(const char *name) {
     return NULL;
 }
 
-char *registry_describe(void) {
+static char *registry_describe(void) {
     size_t cap = 256, len = 0;
     char *s = malloc(cap);
     s[0] = '\0';
@@ -63,4 +63,15 @@ char *registry_describe(void) {
         }
     }
     return s;
+}
+
+char *registry_not_found_message(const char *cls) {
+    char *avail = registry_describe();
+    const char *fmt = "Failed to find any class that implements Connector and which name matches "
+                      "%s, available connectors are: %s";
+    size_t n = strlen(fmt) + strlen(cls ? cls : "null") + strlen(avail) + 1;
+    char *msg = malloc(n);
+    snprintf(msg, n, fmt, cls ? cls : "null", avail);
+    free(avail);
+    return msg;
 }

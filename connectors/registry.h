@@ -13,7 +13,8 @@ const cd_connector_plugin_t *const *registry_connectors(size_t *n);
  * class name, or the simple name without its "Connector" suffix). NULL when none matches. */
 const cd_connector_plugin_t *registry_find(const char *name);
 
-/* "class1, class2, ..." of every plugin and its aliases, for error messages. malloc'ed. */
-char *registry_describe(void);
+/* Kafka Connect's message for a class that matches no plugin ("Failed to find any class that
+ * implements Connector and which name matches <cls>, available connectors are: ..."). malloc'ed. */
+char *registry_not_found_message(const char *cls);
 
 #endif

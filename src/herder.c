@@ -186,15 +186,9 @@ static void reconcile_one(herder_t *h, const char *name) {
     }
     if (!c->plugin) {
         if (!c->failed) {
-            char msg[1024];
-            char *avail = registry_describe();
-            snprintf(msg, sizeof(msg),
-                     "Failed to find any class that implements Connector and which name matches %s, "
-                     "available connectors are: %s",
-                     cd_props_get(c->config, "connector.class") ? cd_props_get(c->config, "connector.class") : "null",
-                     avail);
-            free(avail);
+            char *msg = registry_not_found_message(cd_props_get(c->config, "connector.class"));
             connector_failed(h, c, msg);
+            free(msg);
         }
         return;
     }

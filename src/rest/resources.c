@@ -145,12 +145,9 @@ static int validate_config(const cd_props_t *cfg, rest_response_t *resp) {
     }
     const cd_connector_plugin_t *plugin = registry_find(cls);
     if (!plugin) {
-        char *avail = registry_describe();
-        rest_error(resp, 500,
-                   "Failed to find any class that implements Connector and which name matches %s, "
-                   "available connectors are: %s",
-                   cls, avail);
-        free(avail);
+        char *msg = registry_not_found_message(cls);
+        rest_error(resp, 500, "%s", msg);
+        free(msg);
         return -1;
     }
     cd_config_result_t *r = cd_connector_config_validate(plugin, cfg);
@@ -1035,11 +1032,9 @@ static void validate_plugin_config(void *ctx, const rest_request_t *req, rest_re
     }
     const cd_connector_plugin_t *pl = registry_find(cls);
     if (!pl) {
-        char *avail = registry_describe();
-        rest_error(resp, 500,
-                   "Failed to find any class that implements Connector and which name matches %s, "
-                   "available connectors are: %s", cls, avail);
-        free(avail);
+        char *msg = registry_not_found_message(cls);
+        rest_error(resp, 500, "%s", msg);
+        free(msg);
         cd_props_destroy(cfg);
         return;
     }

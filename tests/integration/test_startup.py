@@ -251,3 +251,24 @@ def test_postgres_fixture_is_logical(pg):
         assert cur.fetchone()[0] == "logical"
         cur.execute("SELECT rolreplication FROM pg_roles WHERE rolname = current_user")
         assert cur.fetchone()[0] is True
+
+
+def test_new_request_during_shutdown_gets_503(broker, connectd):
+    c = connectd(bootstrap=broker.bootstrap, env={"LOG_LEVEL": "DEBUG"}).wait_ready()
+    keep = socket.create_connection(("127.0.0.1", c.port), timeout=30)
+    keep.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    first = keep.recv(4096).decode()
+    assert first.startswith("HTTP/1.1 200")
+    held = _start_partial_request(c.port)  # keeps the drain going
+    c.wait_output(r'"POST /nope" received')
+    c.proc.send_signal(signal.SIGTERM)
+    c.wait_output(r"Kafka Connect stopping")
+    keep.sendall(b"GET /connectors HTTP/1.1\r\nHost: x\r\n\r\n")
+    reply = keep.recv(4096).decode()
+    assert reply.startswith("HTTP/1.1 503")
+    assert '"error_code":503' in reply
+    held.sendall(b"  ")
+    held.recv(4096)
+    held.close()
+    keep.close()
+    assert c.wait_exit() == 0
