@@ -22,6 +22,8 @@ ASAN_OBJ := $(LIB_SRC:%.c=build/asan/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
 
 .PHONY: all asan deps test unit integration run bench clean help FORCE
+# Keep the unit tests' objects between runs.
+.SECONDARY:
 
 all: build/connectd build/test-broker
 
