@@ -83,9 +83,14 @@ test: deps asan
 run: deps build/connectd
 	./build/connectd $(ARGS)
 
-bench: deps all
-	@if ls bench/*.sh >/dev/null 2>&1; then for b in bench/*.sh; do bash $$b; done; \
-	 else echo "no benchmarks yet (they come with the PostgreSQL connector)"; fi
+build/bench/%: build/obj/bench/%.o $(REL_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
+
+bench: deps all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b; done
 
 clean:
 	rm -rf build
