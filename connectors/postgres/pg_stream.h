@@ -1,0 +1,49 @@
+/* pg_stream.h - a logical replication connection (libpq, replication=database): identify the
+ * server, create a slot, start streaming, read XLogData with a timeout, and confirm positions with
+ * Standby Status Updates. Keepalives are answered here; decoding the payload is pgoutput.c's job. */
+#ifndef CONNECTD_PG_STREAM_H
+#define CONNECTD_PG_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pg_stream pg_stream_t;
+
+/* conninfo: libpq keywords/values for the server (host, port, user, password, dbname, sslmode,
+ * ...), NULL-terminated arrays as PQconnectdbParams takes them; replication=database is added. */
+pg_stream_t *pg_stream_connect(const char *const *keywords, const char *const *values,
+                               char *errstr, size_t errstr_size);
+void pg_stream_close(pg_stream_t *s);
+
+/* IDENTIFY_SYSTEM: the server's current WAL position. */
+int pg_stream_identify(pg_stream_t *s, uint64_t *xlogpos, char *errstr, size_t errstr_size);
+
+/* CREATE_REPLICATION_SLOT "<slot>" LOGICAL <plugin>; *consistent_point receives where the slot
+ * starts. sqlstate (may be NULL, 6 bytes) receives the server's error code on failure. */
+int pg_stream_create_slot(pg_stream_t *s, const char *slot, const char *plugin,
+                          uint64_t *consistent_point, char *sqlstate, char *errstr,
+                          size_t errstr_size);
+
+/* START_REPLICATION SLOT "<slot>" LOGICAL <lsn> (<options>); options is the text inside the
+ * parentheses, e.g. "proto_version" '1', "publication_names" '"dbz_publication"'. */
+int pg_stream_start(pg_stream_t *s, const char *slot, uint64_t start_lsn, const char *options,
+                    char *sqlstate, char *errstr, size_t errstr_size);
+
+/* Waits up to timeout_ms for the next XLogData message. Returns 1 with *data and *len (valid until
+ * the next call) and *lsn (the WAL start of the message), 0 when none arrived in time (keepalives
+ * were answered), -1 on error or end of stream. */
+int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *len, uint64_t *lsn,
+                   char *errstr, size_t errstr_size);
+
+/* Sends a Standby Status Update: write = the last position received, flush = apply = flushed. */
+int pg_stream_confirm(pg_stream_t *s, uint64_t flushed, char *errstr, size_t errstr_size);
+
+/* The highest WAL end position the server has reported (from XLogData and keepalives). */
+uint64_t pg_stream_received(const pg_stream_t *s);
+
+/* The libpq connection, for ordinary queries on a replication connection (simple protocol). */
+struct pg_conn;
+struct pg_conn *pg_stream_conn(pg_stream_t *s);
+
+#endif
