@@ -7,10 +7,12 @@
 
 extern const cd_connector_plugin_t file_stream_source_plugin;
 extern const cd_connector_plugin_t file_stream_sink_plugin;
+extern const cd_connector_plugin_t postgres_plugin;
 
 static const cd_connector_plugin_t *const plugins[] = {
     &file_stream_sink_plugin,
     &file_stream_source_plugin,
+    &postgres_plugin,
 };
 
 const cd_connector_plugin_t *const *registry_connectors(size_t *n) {

@@ -246,11 +246,13 @@ def test_test_broker_control_channel():
 
 
 def test_postgres_fixture_is_logical(pg):
-    with pg.connect() as conn, conn.cursor() as cur:
+    conn = pg.connect()
+    with conn.cursor() as cur:
         cur.execute("SHOW wal_level")
         assert cur.fetchone()[0] == "logical"
         cur.execute("SELECT rolreplication FROM pg_roles WHERE rolname = current_user")
         assert cur.fetchone()[0] is True
+    conn.close()
 
 
 def test_new_request_during_shutdown_gets_503(broker, connectd):

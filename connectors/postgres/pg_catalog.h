@@ -1,0 +1,34 @@
+/* pg_catalog.h - what the connector needs to know about a captured table, read from the system
+ * catalogs on a regular connection: columns (root types with domains resolved, typmods, NOT NULL,
+ * defaults, enum labels) and the key columns (primary key, else the first unique index). */
+#ifndef CONNECTD_PG_CATALOG_H
+#define CONNECTD_PG_CATALOG_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "connectors/postgres/pg_types.h"
+
+typedef struct {
+    pg_column_info_t info; /* strings owned by the table */
+    int attnum;
+    int key_position;      /* 1-based position in the key, 0 when not a key column */
+} pg_catalog_column_t;
+
+typedef struct {
+    uint32_t relid;
+    char *schema, *table;
+    pg_catalog_column_t *columns; /* in attnum order, dropped columns left out */
+    size_t n_columns;
+    size_t n_key;                 /* key columns, found by key_position */
+    char replica_identity;        /* pg_class.relreplident: d, n, f, i */
+} pg_catalog_table_t;
+
+/* Reads the table; returns 0, or -1 with errstr (e.g. the table is gone). */
+int pg_catalog_read(PGconn *conn, uint32_t relid, pg_catalog_table_t *out, char *errstr,
+                    size_t errstr_size);
+void pg_catalog_clear(pg_catalog_table_t *t);
+
+#endif

@@ -1,0 +1,1388 @@
+/* pg_config.c - the PostgreSQL connector's configuration: the key definitions (Debezium 3.x
+ * names, defaults and allowed values), the validate hook, the mapping of 1.x names and the
+ * parsed view. Texts taken from Debezium keep its words; connectd's own say what to change. */
+#include "connectors/postgres/pg_config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "connect/connector_config.h"
+#include "log.h"
+
+#define LOGGER_NAME "io.debezium.connector.postgresql.PostgresConnectorConfig"
+
+/* Debezium compiles its filter lists with Pattern.CASE_INSENSITIVE and matches whole names
+ * (Matcher.matches); the patterns are anchored below. */
+#define PG_REGEX_FLAGS (REG_EXTENDED | REG_ICASE | REG_NOSUB)
+
+/* ---- key definitions ------------------------------------------------------------------------ */
+
+static const char *const SSLMODES[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full", NULL};
+static const char *const PLUGINS[] = {"pgoutput", "decoderbufs", NULL};
+/* In the order of the enums of pg_config.h where there is one: enum_index() relies on it. */
+static const char *const AUTOCREATE_MODES[] = {"all_tables", "disabled", "filtered", "no_tables", NULL};
+static const char *const LSN_FLUSH_MODES[] = {"connector", "manual", "connector_and_driver", NULL};
+static const char *const FLUSH_TIMEOUT_ACTIONS[] = {"fail", "warn", "ignore", NULL};
+static const char *const OFFSET_MISMATCH[] = {"no_validation", "trust_offset", "trust_slot",
+                                               "trust_greater_lsn", NULL};
+static const char *const SNAPSHOT_MODES[] = {"always",      "initial",     "never",
+                                             "no_data",     "initial_only", "when_needed",
+                                             "configuration_based", "custom", NULL};
+static const char *const ISOLATION_MODES[] = {"serializable", "repeatable_read", "read_committed",
+                                              "read_uncommitted", NULL};
+static const char *const LOCKING_MODES[] = {"shared", "none", "custom", NULL};
+static const char *const QUERY_MODES[] = {"select_all", "custom", NULL};
+static const char *const DECIMAL_MODES[] = {"precise", "double", "string", NULL};
+static const char *const TIME_MODES[] = {"adaptive", "adaptive_time_microseconds", "connect",
+                                         "isostring", "microseconds", "nanoseconds", NULL};
+static const char *const BINARY_MODES[] = {"bytes", "base64", "base64-url-safe", "hex", NULL};
+static const char *const HSTORE_MODES[] = {"json", "map", NULL};
+static const char *const INTERVAL_MODES[] = {"numeric", "string", NULL};
+static const char *const ADJUSTMENT_MODES[] = {"none", "avro", "avro_unicode", NULL};
+static const char *const REFRESH_MODES[] = {"columns_diff", "columns_diff_exclude_unchanged_toast", NULL};
+static const char *const PROCESSING_FAILURE_MODES[] = {"fail", "warn", "skip", "ignore", NULL};
+static const char *const CONVERTING_FAILURE_MODES[] = {"fail", "warn", "skip", NULL};
+static const char *const WATERMARK_STRATEGIES[] = {"insert_insert", "insert_delete", NULL};
+
+#define G_CONN "Postgres"
+#define G_REPL "Replication"
+#define G_FILTERS "Filters"
+#define G_SNAP "Snapshot"
+#define G_EVENTS "Events"
+#define G_CONNECTOR "Connector"
+#define G_SIGNALS "Signals"
+#define G_DEPRECATED "Deprecated"
+
+/* Every key is optional for the engine: the ones Debezium requires (hostname, user, dbname,
+ * topic.prefix) are checked by pg_config_validate, because topic.prefix may come from the 1.x
+ * database.server.name and the message should be Debezium's. */
+#define KEY(n, t, def, imp, grp, w, disp, doc)                                                     \
+    {.name = (n), .type = (t), .has_default = true, .default_value = (def), .importance = (imp),   \
+     .documentation = (doc), .group = (grp), .order = -1, .width = (w), .display_name = (disp)}
+#define STR(n, def, imp, grp, disp, doc) KEY(n, CD_CFG_STRING, def, imp, grp, CD_WIDTH_MEDIUM, disp, doc)
+#define BOOL(n, def, imp, grp, disp, doc) KEY(n, CD_CFG_BOOLEAN, def, imp, grp, CD_WIDTH_SHORT, disp, doc)
+#define LIST(n, def, imp, grp, disp, doc) KEY(n, CD_CFG_LIST, def, imp, grp, CD_WIDTH_LONG, disp, doc)
+#define ENUM(n, def, allowed_, imp, grp, disp, doc)                                                \
+    {.name = (n), .type = CD_CFG_STRING, .has_default = true, .default_value = (def),              \
+     .validator = CD_VALID_ONE_OF, .allowed = (allowed_), .ci = true, .importance = (imp),         \
+     .documentation = (doc), .group = (grp), .order = -1, .width = CD_WIDTH_SHORT,                 \
+     .display_name = (disp)}
+#define NUM_MIN(n, t, def, lo, imp, grp, disp, doc)                                                \
+    {.name = (n), .type = (t), .has_default = true, .default_value = (def),                        \
+     .validator = CD_VALID_RANGE, .min = (lo), .has_min = true, .importance = (imp),               \
+     .documentation = (doc), .group = (grp), .order = -1, .width = CD_WIDTH_SHORT,                 \
+     .display_name = (disp)}
+#define INT_MIN_(n, def, lo, imp, grp, disp, doc) NUM_MIN(n, CD_CFG_INT, def, lo, imp, grp, disp, doc)
+#define LONG_MIN_(n, def, lo, imp, grp, disp, doc) NUM_MIN(n, CD_CFG_LONG, def, lo, imp, grp, disp, doc)
+
+#define HI CD_IMPORTANCE_HIGH
+#define MED CD_IMPORTANCE_MEDIUM
+#define LO CD_IMPORTANCE_LOW
+
+const cd_config_key_t pg_config_keys[] = {
+    /* §5.2 connection */
+    STR("database.hostname", NULL, HI, G_CONN, "Hostname",
+        "Resolvable hostname or IP address of the PostgreSQL server. Required."),
+    {.name = "database.port", .type = CD_CFG_INT, .has_default = true, .default_value = "5432",
+     .validator = CD_VALID_RANGE, .min = 1, .has_min = true, .max = 65535, .has_max = true,
+     .importance = HI, .documentation = "Port of the PostgreSQL server.", .group = G_CONN,
+     .order = -1, .width = CD_WIDTH_SHORT, .display_name = "Port"},
+    STR("database.user", NULL, HI, G_CONN, "User",
+        "Name of the database user the connector connects as. Required. It needs the REPLICATION "
+        "and LOGIN attributes (or rds_replication and the like), SELECT on the captured tables and "
+        "CREATE on the database when the publication is created by the connector."),
+    {.name = "database.password", .type = CD_CFG_PASSWORD, .has_default = true, .default_value = NULL,
+     .importance = HI, .documentation = "Password of the database user.", .group = G_CONN,
+     .order = -1, .width = CD_WIDTH_SHORT, .display_name = "Password"},
+    STR("database.dbname", NULL, HI, G_CONN, "Database",
+        "The one database whose changes are captured; it appears as source.db in events. Required."),
+    ENUM("database.sslmode", "prefer", SSLMODES, MED, G_CONN, "SSL mode",
+         "Whether to use an encrypted connection: 'disable', 'allow' (plain first, then "
+         "encrypted), 'prefer' (encrypted first, then plain; the default), 'require', 'verify-ca' "
+         "(require and check the server certificate against the CA) or 'verify-full' (verify-ca "
+         "and check the host name)."),
+    STR("database.sslcert", NULL, MED, G_CONN, "SSL client certificate",
+        "File containing the client's SSL certificate."),
+    STR("database.sslkey", NULL, MED, G_CONN, "SSL client key", "File containing the client's SSL private key."),
+    {.name = "database.sslpassword", .type = CD_CFG_PASSWORD, .has_default = true, .default_value = NULL,
+     .importance = MED, .documentation = "Password of the client private key in database.sslkey.",
+     .group = G_CONN, .order = -1, .width = CD_WIDTH_MEDIUM, .display_name = "SSL client key password"},
+    STR("database.sslrootcert", NULL, MED, G_CONN, "SSL root certificate",
+        "File containing the root certificate(s) the server certificate is checked against."),
+    STR("database.sslfactory", NULL, LO, G_CONN, "SSL socket factory",
+        "JDBC SSL socket factory class (e.g. org.postgresql.ssl.NonValidatingFactory). Accepted for "
+        "compatibility; connectd connects through libpq and uses database.sslmode."),
+    BOOL("database.tcpKeepAlive", "true", MED, G_CONN, "TCP keep-alive probe",
+         "Whether TCP keep-alive probes are sent, so that idle connections are not dropped."),
+    STR("database.initial.statements", NULL, LO, G_CONN, "Initial statements",
+        "SQL statements separated by ';' run on every regular connection (not on the replication "
+        "one), e.g. to set session parameters; ';;' stands for a literal ';'."),
+    INT_MIN_("database.query.timeout.ms", "600000", 0, LO, G_CONN, "Query timeout (ms)",
+             "Time to wait for a query to complete; 0 means no limit."),
+    STR("database.connection.factory.class", NULL, LO, G_CONN, "Connection factory class",
+        "Class that creates database connections (e.g. for AWS IAM authentication). Accepted for "
+        "compatibility."),
+    LONG_MIN_("connection.validation.timeout.ms", "60000", 0, LO, G_CONN, "Connection validation timeout (ms)",
+              "Time allowed for the connection test made while validating the configuration."),
+    STR("topic.prefix", NULL, HI, G_CONN, "Topic prefix",
+        "Logical name of the database server: the prefix of every topic the connector writes, the "
+        "source partition of its offsets and source.name in events. Required; only letters, digits, "
+        "'_', '-' and '.' are allowed. Replaces the 1.x database.server.name."),
+
+    /* §5.3 replication slot and publication */
+    ENUM("plugin.name", "pgoutput", PLUGINS, MED, G_REPL, "Plugin",
+         "Logical decoding plugin. connectd decodes 'pgoutput' (built into PostgreSQL 10+, needed "
+         "for truncate and message events); 'decoderbufs', Debezium's default, is accepted with a "
+         "warning and pgoutput is used."),
+    STR("slot.name", "debezium", MED, G_REPL, "Slot",
+        "Name of the logical replication slot the connector streams from: digits, lower-case "
+        "letters and '_', at most 63 characters. Each connector needs its own slot."),
+    BOOL("slot.drop.on.stop", "false", MED, G_REPL, "Drop slot on stop",
+         "Whether the slot is dropped when the connector stops gracefully. For tests only: "
+         "changes made while the connector is stopped are lost."),
+    BOOL("slot.failover", "false", MED, G_REPL, "Create failover slot",
+         "Whether the slot is created as a failover slot (PostgreSQL 17+ primaries only)."),
+    STR("slot.stream.params", NULL, LO, G_REPL, "Stream parameters",
+        "Extra options for the decoding plugin when streaming starts, as 'k=v' pairs separated by "
+        "';' (e.g. origin=any for pgoutput)."),
+    INT_MIN_("slot.max.retries", "6", 0, LO, G_REPL, "Retry count",
+             "How many times connecting to the slot or starting the stream is retried."),
+    LONG_MIN_("slot.retry.delay.ms", "10000", 0, LO, G_REPL, "Retry delay (ms)",
+              "Time between those retries."),
+    STR("publication.name", "dbz_publication", MED, G_REPL, "Publication",
+        "Name of the publication pgoutput streams."),
+    ENUM("publication.autocreate.mode", "all_tables", AUTOCREATE_MODES, MED, G_REPL,
+         "Publication auto create mode",
+         "What to do about the publication: 'all_tables' creates it FOR ALL TABLES when missing "
+         "(needs a superuser); 'disabled' requires it to exist; 'filtered' creates or alters it "
+         "for the tables the include/exclude lists select; 'no_tables' creates it without tables "
+         "(logical messages only). An existing publication is otherwise used as is."),
+    BOOL("publish.via.partition.root", "false", LO, G_REPL, "Publish via partition root",
+         "Whether an auto-created publication publishes partition changes as the root table's."),
+    STR("replica.identity.autoset.values", NULL, LO, G_REPL, "Replica identity auto set values",
+        "'<schema.table regex>:<FULL|DEFAULT|NOTHING|INDEX name>' entries, comma separated, whose "
+        "replica identity the connector sets at start."),
+    INT_MIN_("status.update.interval.ms", "10000", 1, MED, G_REPL, "Status update interval (ms)",
+             "How often status updates (keepalives) are sent on the replication connection."),
+    LONG_MIN_("xmin.fetch.interval.ms", "0", 0, LO, G_REPL, "Xmin fetch interval (ms)",
+              "How often the slot's catalog_xmin is read into source.xmin; 0 disables it."),
+    ENUM("lsn.flush.mode", "connector", LSN_FLUSH_MODES, MED, G_REPL, "LSN flush mode",
+         "Who confirms processed LSNs to the slot: 'connector' (after offsets are committed), "
+         "'manual' (nobody: WAL is retained until confirmed outside the connector) or "
+         "'connector_and_driver' (also keepalive LSNs)."),
+    BOOL("flush.lsn.source", "true", LO, G_REPL, "Flush LSN in source",
+         "Deprecated boolean form of lsn.flush.mode: false means manual, true connector."),
+    LONG_MIN_("lsn.flush.timeout.ms", "30000", 0, LO, G_REPL, "LSN flush timeout (ms)",
+              "Longest time one flush of the LSN may take."),
+    ENUM("lsn.flush.timeout.action", "fail", FLUSH_TIMEOUT_ACTIONS, LO, G_REPL, "LSN flush timeout action",
+         "What a flush that takes too long does: 'fail', 'warn' or 'ignore'."),
+    ENUM("offset.mismatch.strategy", "no_validation", OFFSET_MISMATCH, LO, G_REPL, "Offset mismatch strategy",
+         "What to do when the stored offset and the slot disagree at start: 'no_validation', "
+         "'trust_offset' (advance the slot to the offset), 'trust_slot' (move the offset to the "
+         "slot) or 'trust_greater_lsn'."),
+    BOOL("read.only", "false", LO, G_REPL, "Read only connection",
+         "Whether incremental snapshots run without writing to the signal table (PostgreSQL 13+)."),
+
+    /* §5.4 filters */
+    LIST("schema.include.list", NULL, HI, G_FILTERS, "Include schemas",
+         "Comma-separated regular expressions matching the whole names of the schemas to capture. "
+         "Cannot be used with schema.exclude.list."),
+    LIST("schema.exclude.list", NULL, MED, G_FILTERS, "Exclude schemas",
+         "Comma-separated regular expressions matching the whole names of the schemas not to "
+         "capture. Cannot be used with schema.include.list."),
+    LIST("table.include.list", NULL, HI, G_FILTERS, "Include tables",
+         "Comma-separated regular expressions matching whole '<schema>.<table>' names of the "
+         "tables to capture. Cannot be used with table.exclude.list."),
+    LIST("table.exclude.list", NULL, MED, G_FILTERS, "Exclude tables",
+         "Comma-separated regular expressions matching whole '<schema>.<table>' names of the "
+         "tables not to capture. Cannot be used with table.include.list."),
+    LIST("column.include.list", NULL, MED, G_FILTERS, "Include columns",
+         "Comma-separated regular expressions matching whole '<schema>.<table>.<column>' names of "
+         "the columns to put in change events (key columns always stay in the key). Cannot be used "
+         "with column.exclude.list."),
+    LIST("column.exclude.list", NULL, MED, G_FILTERS, "Exclude columns",
+         "Comma-separated regular expressions matching whole '<schema>.<table>.<column>' names of "
+         "the columns to leave out of change events. Cannot be used with column.include.list."),
+    LIST("message.prefix.include.list", NULL, MED, G_FILTERS, "Include logical decoding message prefixes",
+         "Comma-separated regular expressions matching the prefixes of the logical decoding "
+         "messages to emit; all are emitted by default. Cannot be used with "
+         "message.prefix.exclude.list."),
+    LIST("message.prefix.exclude.list", NULL, MED, G_FILTERS, "Exclude logical decoding message prefixes",
+         "Comma-separated regular expressions matching the prefixes of the logical decoding "
+         "messages not to emit. Cannot be used with message.prefix.include.list."),
+    BOOL("table.ignore.builtin", "true", LO, G_FILTERS, "Ignore system tables",
+         "Whether system tables are ignored (pg_catalog, information_schema, pg_temp* and "
+         "spatial_ref_sys always are)."),
+
+    /* §5.5 snapshots */
+    ENUM("snapshot.mode", "initial", SNAPSHOT_MODES, MED, G_SNAP, "Snapshot mode",
+         "When to snapshot the captured tables: 'initial', 'always', 'initial_only', 'no_data' "
+         "(never; 'never' is its old name), 'when_needed', 'configuration_based' or 'custom'. "
+         "connectd has no snapshots yet: only no_data and never are accepted, and an unset "
+         "snapshot.mode streams from now on without a snapshot."),
+    STR("snapshot.mode.custom.name", NULL, LO, G_SNAP, "Custom snapshot mode name",
+        "Name of the custom snapshotter when snapshot.mode is 'custom'."),
+    BOOL("snapshot.mode.configuration.based.snapshot.data", "false", LO, G_SNAP,
+         "Snapshot data (configuration based)", "configuration_based mode: whether table data is snapshotted."),
+    BOOL("snapshot.mode.configuration.based.snapshot.schema", "false", LO, G_SNAP,
+         "Snapshot schema (configuration based)", "configuration_based mode: whether table schemas are snapshotted."),
+    BOOL("snapshot.mode.configuration.based.start.stream", "false", LO, G_SNAP,
+         "Start stream (configuration based)", "configuration_based mode: whether streaming follows the snapshot."),
+    BOOL("snapshot.mode.configuration.based.snapshot.on.schema.error", "false", LO, G_SNAP,
+         "Snapshot on schema error (configuration based)",
+         "configuration_based mode: whether a schema error triggers a snapshot."),
+    BOOL("snapshot.mode.configuration.based.snapshot.on.data.error", "false", LO, G_SNAP,
+         "Snapshot on data error (configuration based)",
+         "configuration_based mode: whether a data error (lost WAL position) triggers a snapshot."),
+    ENUM("snapshot.isolation.mode", "serializable", ISOLATION_MODES, LO, G_SNAP, "Snapshot isolation mode",
+         "Transaction isolation level of the snapshot: 'serializable', 'repeatable_read', "
+         "'read_committed' or 'read_uncommitted'."),
+    ENUM("snapshot.locking.mode", "none", LOCKING_MODES, LO, G_SNAP, "Snapshot locking mode",
+         "Table locks taken during the snapshot: 'none', 'shared' (ACCESS SHARE per table) or 'custom'."),
+    STR("snapshot.locking.mode.custom.name", NULL, LO, G_SNAP, "Custom snapshot locking mode name",
+        "Name of the custom locking implementation when snapshot.locking.mode is 'custom'."),
+    LONG_MIN_("snapshot.lock.timeout.ms", "10000", 0, MED, G_SNAP, "Snapshot lock timeout (ms)",
+              "How long the snapshot waits for table locks."),
+    ENUM("snapshot.query.mode", "select_all", QUERY_MODES, LO, G_SNAP, "Snapshot query mode",
+         "How snapshot rows are read: 'select_all' or 'custom'."),
+    STR("snapshot.query.mode.custom.name", NULL, LO, G_SNAP, "Custom snapshot query mode name",
+        "Name of the custom query implementation when snapshot.query.mode is 'custom'."),
+    STR("snapshot.select.statement.overrides", NULL, MED, G_SNAP, "Snapshot select statement overrides",
+        "Comma-separated '<schema>.<table>' names whose snapshot SELECT is given by "
+        "snapshot.select.statement.overrides.<schema>.<table>."),
+    LIST("snapshot.include.collection.list", NULL, MED, G_SNAP, "Snapshot tables",
+         "Regular expressions selecting which captured tables the snapshot reads; all by default."),
+    INT_MIN_("snapshot.fetch.size", "10240", 1, MED, G_SNAP, "Snapshot fetch size",
+             "Rows fetched at a time while snapshotting."),
+    LONG_MIN_("snapshot.delay.ms", "0", 0, LO, G_SNAP, "Snapshot delay (ms)", "Wait before the snapshot starts."),
+    INT_MIN_("snapshot.max.threads", "1", 1, LO, G_SNAP, "Snapshot maximum threads",
+             "Tables snapshotted in parallel."),
+    LONG_MIN_("streaming.delay.ms", "0", 0, LO, G_SNAP, "Streaming delay (ms)",
+              "Wait between the end of the snapshot and the start of streaming."),
+
+    /* §5.6 event content */
+    BOOL("tombstones.on.delete", "true", MED, G_EVENTS, "Change the behaviour of Debezium with regards to delete operations",
+         "Whether each delete event is followed by a tombstone (same key, null value) so that "
+         "log compaction can remove the row's records."),
+    LIST("skipped.operations", "t", LO, G_EVENTS, "Skipped operations",
+         "Operations not emitted while streaming, comma separated: c (inserts), u (updates), "
+         "d (deletes), t (truncates), or 'none' to emit everything. Truncates are skipped by default."),
+    BOOL("skip.messages.without.change", "false", LO, G_EVENTS, "Skip messages without change",
+         "Whether updates whose included columns did not change are dropped (REPLICA IDENTITY FULL only)."),
+    STR("message.key.columns", NULL, MED, G_EVENTS, "Columns PK mapping",
+        "Custom message keys, as '<table regex>:<col>,<col>' entries separated by ';', e.g. "
+        "inventory.customers:pk1,pk2;(.*).purchaseorders:pk3. Tables not listed use their primary key."),
+    ENUM("decimal.handling.mode", "precise", DECIMAL_MODES, MED, G_EVENTS, "Decimal handling",
+         "How numeric, decimal and money values are represented: 'precise' (Connect Decimal, "
+         "binary), 'double' or 'string'."),
+    ENUM("time.precision.mode", "adaptive", TIME_MODES, MED, G_EVENTS, "Time precision",
+         "How time, date and timestamp values are represented: 'adaptive' (the column's "
+         "precision), 'adaptive_time_microseconds', 'connect' (Kafka Connect's types, milliseconds), "
+         "'isostring', 'microseconds' or 'nanoseconds'."),
+    ENUM("binary.handling.mode", "bytes", BINARY_MODES, LO, G_EVENTS, "Binary handling",
+         "How bytea values are represented: 'bytes', 'base64', 'base64-url-safe' or 'hex'."),
+    ENUM("hstore.handling.mode", "json", HSTORE_MODES, LO, G_EVENTS, "HStore handling",
+         "How hstore values are represented: 'json' (a JSON string) or 'map'."),
+    ENUM("interval.handling.mode", "numeric", INTERVAL_MODES, LO, G_EVENTS, "Interval handling",
+         "How interval values are represented: 'numeric' (microseconds) or 'string' (ISO 8601)."),
+    {.name = "money.fraction.digits", .type = CD_CFG_SHORT, .has_default = true, .default_value = "2",
+     .validator = CD_VALID_RANGE, .min = 0, .has_min = true, .importance = LO,
+     .documentation = "Scale of money values in 'precise' decimal mode.", .group = G_EVENTS,
+     .order = -1, .width = CD_WIDTH_SHORT, .display_name = "Money fraction digits"},
+    BOOL("include.unknown.datatypes", "false", MED, G_EVENTS, "Include unknown datatypes",
+         "Whether columns of types the connector does not know are emitted (as bytes) instead of left out."),
+    STR("unavailable.value.placeholder", "__debezium_unavailable_value", MED, G_EVENTS,
+        "Unavailable value placeholder",
+        "Value put in place of unchanged TOASTed values the server did not send. A value "
+        "starting with 'hex:' gives the octets in hexadecimal."),
+    ENUM("schema.name.adjustment.mode", "none", ADJUSTMENT_MODES, MED, G_EVENTS, "Schema name adjustment",
+         "How schema names are made safe for the converter: 'none', 'avro' or 'avro_unicode'."),
+    ENUM("field.name.adjustment.mode", "none", ADJUSTMENT_MODES, MED, G_EVENTS, "Field name adjustment",
+         "How field names are made safe for the converter: 'none', 'avro' or 'avro_unicode'."),
+    LIST("column.propagate.source.type", NULL, LO, G_EVENTS, "Propagate source types by columns",
+         "Regular expressions of '<schema>.<table>.<column>' names whose field schemas carry the "
+         "column's original type and length."),
+    LIST("datatype.propagate.source.type", NULL, LO, G_EVENTS, "Propagate source types by data type",
+         "Regular expressions of type names whose field schemas carry the original type and length."),
+    BOOL("include.schema.comments", "false", LO, G_EVENTS, "Include table and column comments",
+         "Whether column comments become the doc of their fields."),
+    LIST("converters", NULL, LO, G_EVENTS, "List of prefixes defining custom values converters",
+         "Names of custom value converters, each configured by <name>.type and <name>.*."),
+    BOOL("provide.transaction.metadata", "false", LO, G_EVENTS, "Enables transaction metadata extraction together with event counting",
+         "Whether events carry a transaction block and BEGIN/END records go to the "
+         "<topic.prefix>.<topic.transaction> topic."),
+    BOOL("extended.headers.enabled", "true", LO, G_EVENTS, "Extended headers",
+         "Whether records carry the __debezium.context.* headers."),
+    ENUM("schema.refresh.mode", "columns_diff", REFRESH_MODES, MED, G_EVENTS, "Schema refresh mode",
+         "When the in-memory table schema is refreshed: 'columns_diff' (whenever a message differs) "
+         "or 'columns_diff_exclude_unchanged_toast' (unless unchanged TOASTed values explain it)."),
+    ENUM("event.processing.failure.handling.mode", "fail", PROCESSING_FAILURE_MODES, MED, G_EVENTS,
+         "Event processing failure handling",
+         "What an event that cannot be processed does: 'fail' (stop, naming its offset), 'warn' "
+         "(log and skip it) or 'skip'."),
+    ENUM("event.converting.failure.handling.mode", "warn", CONVERTING_FAILURE_MODES, MED, G_EVENTS,
+         "Event converting failure handling",
+         "What a value that cannot be converted does: 'warn' (null and logged), 'skip' (null) or 'fail'."),
+
+    /* §5.7 throughput, retries, heartbeat, topics */
+    INT_MIN_("max.batch.size", "2048", 1, MED, G_CONNECTOR, "Change event batch size",
+             "Most records handed over per poll."),
+    INT_MIN_("max.queue.size", "8192", 1, MED, G_CONNECTOR, "Change event buffer size",
+             "Most records buffered between the replication stream and Kafka; must be larger "
+             "than max.batch.size."),
+    LONG_MIN_("max.queue.size.in.bytes", "0", 0, MED, G_CONNECTOR, "Change event buffer size in bytes",
+              "Most bytes buffered; 0 means no byte limit."),
+    LONG_MIN_("poll.interval.ms", "500", 1, MED, G_CONNECTOR, "Poll interval (ms)",
+              "How long a poll waits for new events."),
+    INT_MIN_("errors.max.retries", "-1", -1, LO, G_CONNECTOR, "The maximum number of retries",
+             "Restarts after retriable errors: -1 without limit, 0 none."),
+    LONG_MIN_("retriable.restart.connector.wait.ms", "10000", 0, LO, G_CONNECTOR, "Retriable restart wait (ms)",
+              "Wait before restarting after a retriable error."),
+    INT_MIN_("heartbeat.interval.ms", "0", 0, MED, G_CONNECTOR, "Connector heartbeat interval (milli-seconds)",
+             "How often a heartbeat record is sent to <topic.heartbeat.prefix>.<topic.prefix>, so "
+             "that the slot's position advances while captured tables are quiet; 0 disables it."),
+    STR("heartbeat.action.query", NULL, MED, G_CONNECTOR, "An optional query to execute with every heartbeat",
+        "SQL run with every heartbeat on a regular connection, e.g. an UPDATE of a small captured "
+        "table, so that quiet databases still produce WAL the slot can confirm."),
+    {.name = "topic.naming.strategy", .type = CD_CFG_CLASS, .has_default = true,
+     .default_value = "io.debezium.schema.SchemaTopicNamingStrategy", .importance = LO,
+     .documentation = "How topic names are built; connectd names topics as "
+                      "io.debezium.schema.SchemaTopicNamingStrategy does.",
+     .group = G_CONNECTOR, .order = -1, .width = CD_WIDTH_MEDIUM, .display_name = "Topic naming strategy class"},
+    STR("topic.delimiter", ".", LO, G_CONNECTOR, "Topic delimiter", "Separator between the parts of topic names."),
+    STR("topic.heartbeat.prefix", "__debezium-heartbeat", LO, G_CONNECTOR, "Prefix name of heartbeat topic",
+        "Prefix of the heartbeat topic, <prefix>.<topic.prefix>."),
+    STR("topic.heartbeat.name", NULL, LO, G_CONNECTOR, "Heartbeat topic name",
+        "Full name of the heartbeat topic, overriding topic.heartbeat.prefix."),
+    STR("topic.transaction", "transaction", LO, G_CONNECTOR, "Transaction topic name",
+        "Suffix of the transaction metadata topic, <topic.prefix>.<topic.transaction>."),
+    INT_MIN_("topic.cache.size", "10000", 1, LO, G_CONNECTOR, "Topic cache size", "Topic names kept in memory."),
+
+    /* §5.8 signals and incremental snapshots */
+    STR("signal.data.collection", NULL, LO, G_SIGNALS, "Signaling data collection",
+        "'<schema>.<table>' of the signal table (source channel)."),
+    LIST("signal.enabled.channels", "source", LO, G_SIGNALS, "Enabled channels names",
+         "Signal channels to read: source, kafka, file, jmx."),
+    LONG_MIN_("signal.poll.interval.ms", "5000", 0, LO, G_SIGNALS, "Signal processor poll interval",
+              "How often channels other than source are polled."),
+    STR("signal.kafka.topic", NULL, LO, G_SIGNALS, "Signal topic name", "Topic of the kafka signal channel."),
+    STR("signal.kafka.bootstrap.servers", NULL, LO, G_SIGNALS, "Kafka broker addresses",
+        "Brokers of the kafka signal channel."),
+    STR("signal.kafka.groupId", "kafka-signal", LO, G_SIGNALS, "Consumer group id",
+        "Consumer group of the kafka signal channel."),
+    STR("signal.file", "file-signals.txt", LO, G_SIGNALS, "Signal file name", "File of the file signal channel."),
+    INT_MIN_("incremental.snapshot.chunk.size", "1024", 1, MED, G_SIGNALS, "Incremental snapshot chunk size",
+             "Rows read per chunk of an incremental snapshot."),
+    ENUM("incremental.snapshot.watermarking.strategy", "insert_insert", WATERMARK_STRATEGIES, LO, G_SIGNALS,
+         "Incremental snapshot watermarking strategy",
+         "How chunk windows are marked in the signal table: 'insert_insert' or 'insert_delete'."),
+    BOOL("incremental.snapshot.allow.schema.changes", "false", LO, G_SIGNALS,
+         "Allow schema changes during incremental snapshot",
+         "Whether schema changes are allowed while an incremental snapshot runs."),
+    LIST("notification.enabled.channels", NULL, LO, G_SIGNALS, "Enabled notification channels names",
+         "Notification channels: sink, log, jmx."),
+
+    /* Debezium 1.x names, mapped by pg_config_effective */
+    STR("database.server.name", NULL, LO, G_DEPRECATED, "Namespace (1.x)",
+        "Debezium 1.x name of topic.prefix, used when topic.prefix is not set; deprecated."),
+    STR("schema.whitelist", NULL, LO, G_DEPRECATED, "Include schemas (1.x)",
+        "Debezium 1.x name of schema.include.list; deprecated."),
+    STR("schema.blacklist", NULL, LO, G_DEPRECATED, "Exclude schemas (1.x)",
+        "Debezium 1.x name of schema.exclude.list; deprecated."),
+    STR("table.whitelist", NULL, LO, G_DEPRECATED, "Include tables (1.x)",
+        "Debezium 1.x name of table.include.list; deprecated."),
+    STR("table.blacklist", NULL, LO, G_DEPRECATED, "Exclude tables (1.x)",
+        "Debezium 1.x name of table.exclude.list; deprecated."),
+    STR("column.whitelist", NULL, LO, G_DEPRECATED, "Include columns (1.x)",
+        "Debezium 1.x name of column.include.list; deprecated."),
+    STR("column.blacklist", NULL, LO, G_DEPRECATED, "Exclude columns (1.x)",
+        "Debezium 1.x name of column.exclude.list; deprecated."),
+    STR("heartbeat.topics.prefix", NULL, LO, G_DEPRECATED, "Heartbeat topic prefix (1.x)",
+        "Debezium 1.x name of topic.heartbeat.prefix; deprecated."),
+    STR("toasted.value.placeholder", NULL, LO, G_DEPRECATED, "Toasted value placeholder (1.x)",
+        "Debezium 1.x name of unavailable.value.placeholder; deprecated."),
+};
+
+const size_t pg_config_n_keys = sizeof(pg_config_keys) / sizeof(pg_config_keys[0]);
+_Static_assert(sizeof(pg_config_keys) / sizeof(pg_config_keys[0]) == PG_CONFIG_N_KEYS,
+               "PG_CONFIG_N_KEYS in pg_config.h must match the number of keys");
+
+/* ---- small helpers -------------------------------------------------------------------------- */
+
+static void *xmalloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (!p) abort(); /* configs are small: running out of memory here is not recoverable */
+    return p;
+}
+
+static void *xrealloc(void *p, size_t n) {
+    p = realloc(p, n ? n : 1);
+    if (!p) abort();
+    return p;
+}
+
+static char *xstrdup(const char *s) {
+    if (!s) return NULL;
+    char *d = strdup(s);
+    if (!d) abort();
+    return d;
+}
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0) abort();
+    va_end(ap);
+    return s;
+}
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+} sb_t;
+
+static void sb_addn(sb_t *b, const char *s, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void sb_add(sb_t *b, const char *s) { sb_addn(b, s, strlen(s)); }
+static void sb_addc(sb_t *b, char c) { sb_addn(b, &c, 1); }
+
+static char *sb_take(sb_t *b) {
+    char *s = b->s ? b->s : xstrdup("");
+    b->s = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+/* Java regex \s, which Debezium's patterns use. */
+static bool jspace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static char *trim_dup(const char *s, size_t n) {
+    while (n && jspace(*s)) s++, n--;
+    while (n && jspace(s[n - 1])) n--;
+    char *d = xmalloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+static bool blank(const char *s) {
+    if (!s) return true;
+    for (; *s; s++)
+        if (!jspace(*s)) return false;
+    return true;
+}
+
+static void push(char ***arr, size_t *n, char *item) {
+    *arr = xrealloc(*arr, (*n + 1) * sizeof(**arr));
+    (*arr)[(*n)++] = item;
+}
+
+static void free_strv(char **v, size_t n) {
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
+static const cd_config_key_t *key_def(const char *name) {
+    for (size_t i = 0; i < pg_config_n_keys; i++)
+        if (!strcmp(pg_config_keys[i].name, name)) return &pg_config_keys[i];
+    return NULL;
+}
+
+/* The value of a key in a props as the user wrote it, else the key's default (NULL if none). */
+static const char *raw_or_default(const cd_props_t *p, const char *key) {
+    if (cd_props_has(p, key)) return cd_props_get(p, key);
+    const cd_config_key_t *k = key_def(key);
+    return k ? k->default_value : NULL;
+}
+
+static int enum_index(const char *const *allowed, const char *v) {
+    for (int i = 0; v && allowed[i]; i++)
+        if (!strcasecmp(allowed[i], v)) return i;
+    return -1;
+}
+
+static log_logger_t *logger(void) { return log_get(LOGGER_NAME); }
+
+/* ---- Debezium 1.x names --------------------------------------------------------------------- */
+
+static const struct {
+    const char *old_name, *new_name;
+} LEGACY[] = {
+    {"database.server.name", "topic.prefix"},
+    {"schema.whitelist", "schema.include.list"},
+    {"schema.blacklist", "schema.exclude.list"},
+    {"table.whitelist", "table.include.list"},
+    {"table.blacklist", "table.exclude.list"},
+    {"column.whitelist", "column.include.list"},
+    {"column.blacklist", "column.exclude.list"},
+    {"heartbeat.topics.prefix", "topic.heartbeat.prefix"},
+    {"toasted.value.placeholder", "unavailable.value.placeholder"},
+};
+#define N_LEGACY (sizeof(LEGACY) / sizeof(LEGACY[0]))
+
+cd_props_t *pg_config_effective(const cd_props_t *config) {
+    cd_props_t *eff = cd_props_copy(config);
+    log_logger_t *lg = logger();
+    for (size_t i = 0; i < N_LEGACY; i++) {
+        const char *v = cd_props_get(config, LEGACY[i].old_name);
+        if (!v) continue; /* absent, or null (which the engine reports) */
+        cd_props_remove(eff, LEGACY[i].old_name);
+        if (cd_props_get(config, LEGACY[i].new_name)) {
+            log_warn(lg, "Configuration property \"%s\" is ignored because \"%s\" is set; remove \"%s\".",
+                     LEGACY[i].old_name, LEGACY[i].new_name, LEGACY[i].old_name);
+        } else {
+            /* Debezium 1.x's own words (Configuration.getFallbackStringProperty) */
+            log_warn(lg,
+                     "Using configuration property \"%s\" is deprecated and will be removed in future "
+                     "versions. Please use \"%s\" instead.",
+                     LEGACY[i].old_name, LEGACY[i].new_name);
+            cd_props_set(eff, LEGACY[i].new_name, v);
+        }
+    }
+
+    /* flush.lsn.source (2.2-3.3) is the boolean form of lsn.flush.mode (3.4+). */
+    const char *fls = cd_props_get(config, "flush.lsn.source");
+    if (fls) {
+        char *t = trim_dup(fls, strlen(fls));
+        bool is_false = !strcasecmp(t, "false"), is_true = !strcasecmp(t, "true");
+        free(t);
+        if (cd_props_get(config, "lsn.flush.mode")) {
+            log_warn(lg, "Configuration property \"flush.lsn.source\" is ignored because \"lsn.flush.mode\" "
+                         "is set; remove \"flush.lsn.source\".");
+        } else if (is_false || is_true) { /* anything else is a type error the engine reports */
+            log_warn(lg,
+                     "Using configuration property \"flush.lsn.source\" is deprecated and will be "
+                     "removed in future versions. Please use \"lsn.flush.mode\" instead.");
+            if (is_false)
+                log_warn(lg, "Property 'flush.lsn.source' is set to 'false', the LSN will not be flushed "
+                             "to the database source and WAL logs will not be cleared. User is expected "
+                             "to handle this outside Debezium.");
+            cd_props_set(eff, "lsn.flush.mode", is_false ? "manual" : "connector");
+        }
+    }
+    return eff;
+}
+
+/* The key the user wrote for a current key: its 1.x name when only that was submitted. */
+static const char *origin(const cd_props_t *config, const char *key) {
+    if (cd_props_get(config, key)) return key;
+    for (size_t i = 0; i < N_LEGACY; i++)
+        if (!strcmp(LEGACY[i].new_name, key) && cd_props_get(config, LEGACY[i].old_name))
+            return LEGACY[i].old_name;
+    return key;
+}
+
+/* ---- regular expressions -------------------------------------------------------------------- */
+
+/* Debezium's patterns are Java regexes; regcomp takes POSIX EREs. The common Java-only spellings
+ * are rewritten: (?: groups, \d and \D, escapes inside brackets (POSIX reads a backslash there
+ * literally) and a leading (?i), which matching already implies. glibc's ERE knows \w \W \s \S
+ * itself. Anything else Java-only (lookaround, possessive quantifiers) fails to compile and is
+ * reported by validate. */
+static char *java_to_ere(const char *p) {
+    sb_t b = {0};
+    if (!strncmp(p, "(?i)", 4)) p += 4;
+    bool in_bracket = false;
+    for (size_t i = 0; p[i];) {
+        char c = p[i];
+        if (c == '\\' && p[i + 1]) {
+            char n = p[i + 1];
+            if (!in_bracket) {
+                if (n == 'd')
+                    sb_add(&b, "[0-9]");
+                else if (n == 'D')
+                    sb_add(&b, "[^0-9]");
+                else
+                    sb_addn(&b, p + i, 2);
+            } else if (n == 'd') {
+                sb_add(&b, "0-9");
+            } else if (n == 'w') {
+                sb_add(&b, "[:alnum:]_");
+            } else if (n == 's') {
+                sb_add(&b, "[:space:]");
+            } else {
+                sb_addc(&b, n);
+            }
+            i += 2;
+            continue;
+        }
+        if (!in_bracket && c == '(' && p[i + 1] == '?' && p[i + 2] == ':') {
+            sb_addc(&b, '(');
+            i += 3;
+            continue;
+        }
+        if (!in_bracket && c == '[') {
+            in_bracket = true;
+            sb_addc(&b, c);
+            i++;
+            if (p[i] == '^') sb_addc(&b, p[i++]);
+            if (p[i] == ']') sb_addc(&b, p[i++]); /* a leading ']' is a member */
+            continue;
+        }
+        if (in_bracket && c == ']') in_bracket = false;
+        sb_addc(&b, c);
+        i++;
+    }
+    return sb_take(&b);
+}
+
+/* Compiles pattern to match a whole string. 0, or regcomp's code with its message in err. */
+static int compile_whole(const char *pattern, regex_t *re, char *err, size_t err_size) {
+    char *ere = java_to_ere(pattern);
+    char *anchored = xasprintf("^(%s)$", ere);
+    int rc = regcomp(re, anchored, PG_REGEX_FLAGS);
+    if (rc) regerror(rc, re, err, err_size);
+    free(anchored);
+    free(ere);
+    return rc;
+}
+
+static bool matches(const regex_t *re, const char *s) { return regexec(re, s, 0, NULL, 0) == 0; }
+
+/* Splits a regex list as Debezium's RegExSplitterByComma does: "\," is a comma inside a pattern,
+ * items are trimmed and empty ones dropped. */
+static size_t split_regex_list(const char *s, char ***out) {
+    *out = NULL;
+    size_t n = 0;
+    if (!s) return 0;
+    sb_t cur = {0};
+    for (size_t i = 0;; i++) {
+        char c = s[i];
+        if (c == '\\' && s[i + 1]) {
+            if (s[i + 1] == ',')
+                sb_addc(&cur, ',');
+            else
+                sb_addn(&cur, s + i, 2);
+            i++;
+            continue;
+        }
+        if (c == ',' || c == '\0') {
+            char *item = sb_take(&cur);
+            char *t = trim_dup(item, strlen(item));
+            free(item);
+            if (*t)
+                push(out, &n, t);
+            else
+                free(t);
+            if (!c) break;
+            continue;
+        }
+        sb_addc(&cur, c);
+    }
+    return n;
+}
+
+/* Java's String.split(sep): every piece, minus the trailing empty ones. */
+static size_t split_java(const char *s, char sep, char ***out) {
+    *out = NULL;
+    size_t n = 0;
+    for (const char *p = s;;) {
+        const char *e = strchr(p, sep);
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char *item = xmalloc(len + 1);
+        memcpy(item, p, len);
+        item[len] = '\0';
+        push(out, &n, item);
+        if (!e) break;
+        p = e + 1;
+    }
+    while (n > 0 && !**(*out + n - 1)) free((*out)[--n]);
+    return n;
+}
+
+/* ---- reporting -------------------------------------------------------------------------------- */
+
+/* Where problems go: the validate result, or (parse) one errstr with every message. */
+typedef struct {
+    cd_config_result_t *result;
+    char *errstr;
+    size_t errstr_size;
+    int n;
+} sink_t;
+
+static void report(sink_t *s, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void report(sink_t *s, const char *key, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0) abort();
+    va_end(ap);
+    if (s->result) {
+        cd_config_result_add_error(s->result, key, "%s", msg);
+    } else if (s->errstr && s->errstr_size) {
+        size_t used = strlen(s->errstr);
+        if (used + 1 < s->errstr_size)
+            snprintf(s->errstr + used, s->errstr_size - used, "%s%s", s->n ? "; " : "", msg);
+    }
+    s->n++;
+    free(msg);
+}
+
+/* Debezium's framing of a problem found by one of its validators (Field.validationOutput). */
+#define INVALID "The '%s' value is invalid: "
+
+/* ---- the checks ------------------------------------------------------------------------------- */
+
+typedef struct {
+    const cd_props_t *config;       /* as submitted */
+    const cd_props_t *eff;          /* 1.x names mapped */
+    const cd_config_result_t *vals; /* eff parsed against pg_config_keys: values and defaults */
+    sink_t *sink;
+} checks_t;
+
+static const char *val(const checks_t *c, const char *key) { return cd_config_result_value(c->vals, key); }
+
+/* A key submitted with a null value already has the engine's message. */
+static bool submitted_null(const checks_t *c, const char *key) {
+    return cd_props_has(c->eff, key) && !cd_props_get(c->eff, key);
+}
+
+static void check_required(const checks_t *c, const char *key) {
+    if (submitted_null(c, key)) return;
+    if (blank(val(c, key)) && cd_config_result_key_error_count(c->vals, key) == 0)
+        report(c->sink, origin(c->config, key), INVALID "A value is required", origin(c->config, key));
+}
+
+static void check_topic_prefix(const checks_t *c) {
+    const char *key = "topic.prefix";
+    check_required(c, key);
+    const char *v = val(c, key);
+    if (blank(v)) return;
+    for (const char *p = v; *p; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-') {
+            const char *o = origin(c->config, key);
+            report(c->sink, o,
+                   INVALID "%s has invalid format (only the underscore, hyphen, dot and alphanumeric "
+                           "characters are allowed)",
+                   o, v);
+            return;
+        }
+    }
+}
+
+static void check_slot_name(const checks_t *c) {
+    const char *v = val(c, "slot.name");
+    if (!v || submitted_null(c, "slot.name")) return;
+    size_t n = strlen(v);
+    bool ok = n >= 1 && n <= 63;
+    for (const char *p = v; ok && *p; p++)
+        ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
+    if (!ok)
+        report(c->sink, "slot.name",
+               INVALID "Valid replication slot name must contain only digits, lowercase characters and "
+                       "underscores with length <= 63",
+               "slot.name");
+}
+
+/* The four include/exclude pairs; Debezium reports the clash on the exclude key. */
+static const struct {
+    const char *include, *exclude;
+} LIST_PAIRS[] = {
+    {"schema.include.list", "schema.exclude.list"},
+    {"table.include.list", "table.exclude.list"},
+    {"column.include.list", "column.exclude.list"},
+    {"message.prefix.include.list", "message.prefix.exclude.list"},
+};
+#define N_LIST_PAIRS (sizeof(LIST_PAIRS) / sizeof(LIST_PAIRS[0]))
+
+static void check_lists(const checks_t *c) {
+    for (size_t i = 0; i < N_LIST_PAIRS; i++) {
+        const char *keys[2] = {LIST_PAIRS[i].include, LIST_PAIRS[i].exclude};
+        for (int k = 0; k < 2; k++) {
+            char **pats;
+            size_t n = split_regex_list(cd_props_get(c->eff, keys[k]), &pats);
+            for (size_t j = 0; j < n; j++) {
+                regex_t re;
+                char err[256];
+                if (compile_whole(pats[j], &re, err, sizeof(err))) {
+                    const char *o = origin(c->config, keys[k]);
+                    report(c->sink, o,
+                           INVALID "A comma-separated list of valid regular expressions is expected, but "
+                                   "'%s' is not one (%s); fix or escape that pattern",
+                           o, pats[j], err);
+                } else {
+                    regfree(&re);
+                }
+            }
+            free_strv(pats, n);
+        }
+        if (!blank(cd_props_get(c->eff, keys[0])) && !blank(cd_props_get(c->eff, keys[1]))) {
+            const char *oi = origin(c->config, keys[0]), *oe = origin(c->config, keys[1]);
+            report(c->sink, oe, INVALID "\"%s\" is already specified (set either %s or %s, not both)", oe,
+                   oi, oi, oe);
+        }
+    }
+}
+
+/* One message.key.columns entry against Debezium's ^\s*([^\s:]+):([^:\s]+)\s*$. On success the
+ * table part and the column part are returned (malloc'ed). */
+static bool key_entry_split(const char *s, char **table, char **cols) {
+    const char *p = s;
+    while (jspace(*p)) p++;
+    const char *t = p;
+    while (*p && !jspace(*p) && *p != ':') p++;
+    if (p == t || *p != ':') return false;
+    const char *t_end = p++;
+    const char *k = p;
+    while (*p && !jspace(*p) && *p != ':') p++;
+    if (p == k) return false;
+    const char *k_end = p;
+    while (jspace(*p)) p++;
+    if (*p) return false;
+    *table = trim_dup(t, (size_t)(t_end - t));
+    *cols = trim_dup(k, (size_t)(k_end - k));
+    return true;
+}
+
+#define KEY_COLUMNS_PATTERN "^\\s*([^\\s:]+):([^:\\s]+)\\s*$"
+
+static void check_key_columns(const checks_t *c) {
+    const char *v = cd_props_get(c->eff, "message.key.columns");
+    if (!v) return;
+    if (!*v) {
+        report(c->sink, "message.key.columns", INVALID "Must not be empty", "message.key.columns");
+        return;
+    }
+    char **entries;
+    size_t n = split_java(v, ';', &entries);
+    for (size_t i = 0; i < n; i++) {
+        char *table, *cols;
+        if (!key_entry_split(entries[i], &table, &cols)) {
+            report(c->sink, "message.key.columns",
+                   INVALID "%s has an invalid format (expecting '" KEY_COLUMNS_PATTERN
+                           "'); write '<table regex>:<column>,<column>' entries separated by ';', "
+                           "e.g. inventory.customers:pk1,pk2;(.*).purchaseorders:pk3",
+                   "message.key.columns", entries[i]);
+            continue;
+        }
+        regex_t re;
+        char err[256];
+        if (compile_whole(table, &re, err, sizeof(err)))
+            report(c->sink, "message.key.columns",
+                   INVALID "'%s' is not a valid regular expression (%s); fix or escape that pattern",
+                   "message.key.columns", table, err);
+        else
+            regfree(&re);
+        free(table);
+        free(cols);
+    }
+    free_strv(entries, n);
+}
+
+/* Debezium's validateSkippedOperation; "r" passes as it does there (snapshot reads are never
+ * skipped anyway). Returns the PG_OP_* bits when out is not NULL. */
+static bool skipped_ops(const char *v, unsigned *out, const checks_t *c) {
+    unsigned bits = 0;
+    bool ok = true;
+    if (v && strcmp(v, "none")) {
+        bool none = false, ops = false;
+        char **items;
+        size_t n = split_java(v, ',', &items);
+        if (n == 0) { /* "" splits into one empty item in Java, which is not an operation */
+            push(&items, &n, xstrdup(""));
+        }
+        for (size_t i = 0; i < n && ok; i++) {
+            char *op = trim_dup(items[i], strlen(items[i]));
+            if (!strcmp(op, "none")) {
+                none = true;
+            } else if (strlen(op) == 1 && strchr("rcudt", op[0])) {
+                ops = true;
+                bits |= op[0] == 'c' ? PG_OP_CREATE
+                        : op[0] == 'u' ? PG_OP_UPDATE
+                        : op[0] == 'd' ? PG_OP_DELETE
+                        : op[0] == 't' ? PG_OP_TRUNCATE
+                                       : 0;
+            } else {
+                if (c)
+                    report(c->sink, "skipped.operations",
+                           INVALID "Invalid operation '%s'; use a comma-separated list of c (insert), "
+                                   "u (update), d (delete) and t (truncate), or none",
+                           "skipped.operations", op);
+                ok = false;
+            }
+            free(op);
+        }
+        free_strv(items, n);
+        if (ok && none && ops) {
+            if (c)
+                report(c->sink, "skipped.operations",
+                       INVALID "'none' cannot be specified with other skipped operation types",
+                       "skipped.operations");
+            ok = false;
+        }
+    }
+    if (out) *out = bits;
+    return ok;
+}
+
+/* Snapshots are the next piece of work. Until then only the modes that take no snapshot pass.
+ * An unset snapshot.mode (Debezium's default is initial) is accepted on purpose: the connector
+ * then runs as no_data, streaming from the slot's position, so that minimal configs work now;
+ * a user who wrote a snapshotting mode explicitly is told instead of silently getting none. */
+static void check_snapshot_mode(const checks_t *c) {
+    const char *raw = cd_props_get(c->eff, "snapshot.mode");
+    if (!raw) return;
+    const char *v = val(c, "snapshot.mode");
+    if (!v || enum_index(SNAPSHOT_MODES, v) < 0) return; /* the engine already said what is allowed */
+    if (!strcasecmp(v, "no_data") || !strcasecmp(v, "never")) return;
+    report(c->sink, "snapshot.mode",
+           "snapshot.mode '%s' is not supported yet by connectd: set snapshot.mode to no_data (stream "
+           "changes from now on, without an initial snapshot)",
+           v);
+}
+
+static void check_queue_size(const checks_t *c) {
+    const char *q = val(c, "max.queue.size"), *b = val(c, "max.batch.size");
+    if (!q || !b) return;
+    long lq = strtol(q, NULL, 10), lb = strtol(b, NULL, 10);
+    if (lq > 0 && lq <= lb)
+        report(c->sink, "max.queue.size",
+               INVALID "Must be larger than the maximum batch size (max.queue.size is %ld, max.batch.size "
+                       "is %ld): raise max.queue.size or lower max.batch.size",
+               "max.queue.size", lq, lb);
+}
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* "hex:<even number of hex digits>" -> octets; false when malformed. */
+static bool decode_hex_placeholder(const char *v, uint8_t **out, size_t *len) {
+    const char *h = v + 4;
+    size_t n = strlen(h);
+    if (n % 2) return false;
+    uint8_t *b = out ? xmalloc(n / 2) : NULL;
+    for (size_t i = 0; i < n; i += 2) {
+        int hi = hexval(h[i]), lo = hexval(h[i + 1]);
+        if (hi < 0 || lo < 0) {
+            free(b);
+            return false;
+        }
+        if (b) b[i / 2] = (uint8_t)(hi << 4 | lo);
+    }
+    if (out) *out = b, *len = n / 2;
+    return true;
+}
+
+static void check_placeholder(const checks_t *c) {
+    const char *v = val(c, "unavailable.value.placeholder");
+    if (!v || strncmp(v, "hex:", 4) || decode_hex_placeholder(v, NULL, NULL)) return;
+    const char *o = origin(c->config, "unavailable.value.placeholder");
+    report(c->sink, o,
+           INVALID "'%s' starts with 'hex:' but is not followed by an even number of hexadecimal digits; "
+                   "write the octets in hex (e.g. hex:00ff) or drop the 'hex:' prefix",
+           o, v);
+}
+
+static void warn_plugin(const checks_t *c) {
+    const char *v = val(c, "plugin.name");
+    if (v && !strcasecmp(v, "decoderbufs"))
+        log_warn(logger(),
+                 "plugin.name 'decoderbufs' is accepted for compatibility, but connectd decodes only "
+                 "pgoutput: the replication slot and stream use pgoutput. Set plugin.name to pgoutput "
+                 "to silence this warning.");
+}
+
+static void run_checks(const checks_t *c) {
+    check_required(c, "database.hostname");
+    check_required(c, "database.user");
+    check_required(c, "database.dbname");
+    check_topic_prefix(c);
+    check_slot_name(c);
+    check_lists(c);
+    check_key_columns(c);
+    if (!submitted_null(c, "skipped.operations"))
+        skipped_ops(raw_or_default(c->eff, "skipped.operations"), NULL, c);
+    check_snapshot_mode(c);
+    check_queue_size(c);
+    check_placeholder(c);
+    warn_plugin(c);
+}
+
+static cd_config_result_t *validate_own(const cd_props_t *eff) {
+    const cd_config_def_t def = {pg_config_keys, pg_config_n_keys};
+    const cd_config_def_t *defs[] = {&def};
+    return cd_config_validate(defs, 1, eff);
+}
+
+void pg_config_validate(const cd_props_t *config, cd_config_result_t *result) {
+    cd_props_t *eff = pg_config_effective(config);
+    /* Only read for values here: the engine has reported type errors on `result` already. */
+    cd_config_result_t *vals = validate_own(eff);
+    sink_t sink = {.result = result};
+    checks_t c = {config, eff, vals, &sink};
+    run_checks(&c);
+    cd_config_result_destroy(vals);
+    cd_props_destroy(eff);
+}
+
+/* ---- the parsed view -------------------------------------------------------------------------- */
+
+static char *str_val(const cd_config_result_t *vals, const char *key) {
+    return xstrdup(cd_config_result_value(vals, key));
+}
+
+static long long num_val(const cd_config_result_t *vals, const char *key) {
+    const char *v = cd_config_result_value(vals, key);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
+static bool bool_val(const cd_config_result_t *vals, const char *key) {
+    const char *v = cd_config_result_value(vals, key);
+    return v && !strcmp(v, "true");
+}
+
+static int enum_val(const cd_config_result_t *vals, const char *key, const char *const *allowed) {
+    int i = enum_index(allowed, cd_config_result_value(vals, key));
+    return i < 0 ? 0 : i;
+}
+
+static char *lower_dup(const char *s) {
+    char *d = xstrdup(s);
+    for (char *p = d; p && *p; p++) *p = (char)tolower((unsigned char)*p);
+    return d;
+}
+
+static void compile_list(const char *raw, pg_regex_list_t *l) {
+    l->n = split_regex_list(raw, &l->patterns);
+    l->compiled = xmalloc(l->n * sizeof(*l->compiled));
+    char err[256];
+    for (size_t i = 0; i < l->n; i++)
+        if (compile_whole(l->patterns[i], &l->compiled[i], err, sizeof(err))) abort(); /* checked */
+}
+
+static void free_list(pg_regex_list_t *l) {
+    for (size_t i = 0; i < l->n; i++) regfree(&l->compiled[i]);
+    free(l->compiled);
+    free_strv(l->patterns, l->n);
+    memset(l, 0, sizeof(*l));
+}
+
+/* database.initial.statements as Debezium's JdbcConnection splits them. */
+static void split_statements(const char *s, pg_config_t *out) {
+    if (!s) return;
+    sb_t cur = {0};
+    for (size_t i = 0;; i++) {
+        if (s[i] == ';' && s[i + 1] == ';') {
+            sb_addc(&cur, ';');
+            i++;
+            continue;
+        }
+        if (s[i] == ';' || !s[i]) {
+            char *stmt = sb_take(&cur);
+            char *t = trim_dup(stmt, strlen(stmt));
+            free(stmt);
+            if (*t)
+                push(&out->initial_statements, &out->n_initial_statements, t);
+            else
+                free(t);
+            if (!s[i]) break;
+            continue;
+        }
+        sb_addc(&cur, s[i]);
+    }
+}
+
+static void split_stream_params(const char *s, pg_config_t *out) {
+    if (!s) return;
+    char **items;
+    size_t n = split_java(s, ';', &items);
+    for (size_t i = 0; i < n; i++) {
+        if (blank(items[i])) continue;
+        char *eq = strchr(items[i], '=');
+        if (!eq) {
+            log_warn(logger(), "The following STREAM_PARAMS value is invalid: %s", items[i]);
+            continue;
+        }
+        size_t n_keys = out->n_stream_params; /* both arrays grow together */
+        push(&out->stream_param_keys, &n_keys, trim_dup(items[i], (size_t)(eq - items[i])));
+        push(&out->stream_param_values, &out->n_stream_params, trim_dup(eq + 1, strlen(eq + 1)));
+    }
+    free_strv(items, n);
+}
+
+static void parse_key_columns(const char *v, pg_config_t *out) {
+    if (!v) return;
+    char **entries;
+    size_t n = split_java(v, ';', &entries);
+    for (size_t i = 0; i < n; i++) {
+        char *table, *cols;
+        if (!key_entry_split(entries[i], &table, &cols)) continue; /* checked before */
+        out->key_columns = xrealloc(out->key_columns, (out->n_key_columns + 1) * sizeof(*out->key_columns));
+        pg_key_columns_t *e = &out->key_columns[out->n_key_columns++];
+        memset(e, 0, sizeof(*e));
+        e->table_pattern = table;
+        char err[256];
+        if (compile_whole(table, &e->table_re, err, sizeof(err))) abort(); /* checked before */
+        char **names;
+        size_t nn = split_java(cols, ',', &names);
+        for (size_t j = 0; j < nn; j++) {
+            if (*names[j])
+                push(&e->columns, &e->n_columns, names[j]);
+            else
+                free(names[j]);
+        }
+        free(names);
+        free(cols);
+    }
+    free_strv(entries, n);
+}
+
+int pg_config_parse(const cd_props_t *config, pg_config_t *out, char *errstr, size_t errstr_size) {
+    memset(out, 0, sizeof(*out));
+    if (errstr && errstr_size) errstr[0] = '\0';
+    cd_props_t *eff = pg_config_effective(config);
+    cd_config_result_t *vals = validate_own(eff);
+    sink_t sink = {.errstr = errstr, .errstr_size = errstr_size};
+    for (size_t i = 0; i < pg_config_n_keys; i++) {
+        const char *key = pg_config_keys[i].name;
+        for (size_t j = 0; j < cd_config_result_key_error_count(vals, key); j++)
+            report(&sink, key, "%s", cd_config_result_key_error(vals, key, j));
+    }
+    checks_t c = {config, eff, vals, &sink};
+    run_checks(&c);
+    if (sink.n) {
+        cd_config_result_destroy(vals);
+        cd_props_destroy(eff);
+        return -1;
+    }
+
+    out->hostname = str_val(vals, "database.hostname");
+    out->port = (int)num_val(vals, "database.port");
+    out->user = str_val(vals, "database.user");
+    out->password = str_val(vals, "database.password");
+    out->dbname = str_val(vals, "database.dbname");
+    out->sslmode = lower_dup(cd_config_result_value(vals, "database.sslmode"));
+    out->sslcert = str_val(vals, "database.sslcert");
+    out->sslkey = str_val(vals, "database.sslkey");
+    out->sslpassword = str_val(vals, "database.sslpassword");
+    out->sslrootcert = str_val(vals, "database.sslrootcert");
+    out->tcp_keepalive = bool_val(vals, "database.tcpKeepAlive");
+    split_statements(cd_props_get(eff, "database.initial.statements"), out);
+    out->query_timeout_ms = (int)num_val(vals, "database.query.timeout.ms");
+    out->connection_validation_timeout_ms = num_val(vals, "connection.validation.timeout.ms");
+    out->topic_prefix = str_val(vals, "topic.prefix");
+
+    out->plugin_name = xstrdup("pgoutput");
+    out->slot_name = str_val(vals, "slot.name");
+    out->slot_drop_on_stop = bool_val(vals, "slot.drop.on.stop");
+    out->slot_failover = bool_val(vals, "slot.failover");
+    out->slot_stream_params = str_val(vals, "slot.stream.params");
+    split_stream_params(out->slot_stream_params, out);
+    out->slot_max_retries = (int)num_val(vals, "slot.max.retries");
+    out->slot_retry_delay_ms = num_val(vals, "slot.retry.delay.ms");
+    out->publication_name = str_val(vals, "publication.name");
+    out->publication_autocreate_mode =
+        (pg_autocreate_mode_t)enum_val(vals, "publication.autocreate.mode", AUTOCREATE_MODES);
+    out->publish_via_partition_root = bool_val(vals, "publish.via.partition.root");
+    out->status_update_interval_ms = (int)num_val(vals, "status.update.interval.ms");
+    out->xmin_fetch_interval_ms = num_val(vals, "xmin.fetch.interval.ms");
+    out->lsn_flush_mode = (pg_lsn_flush_mode_t)enum_val(vals, "lsn.flush.mode", LSN_FLUSH_MODES);
+    out->lsn_flush_timeout_ms = num_val(vals, "lsn.flush.timeout.ms");
+    out->lsn_flush_timeout_action = lower_dup(cd_config_result_value(vals, "lsn.flush.timeout.action"));
+    out->offset_mismatch_strategy = lower_dup(cd_config_result_value(vals, "offset.mismatch.strategy"));
+
+    compile_list(cd_props_get(eff, "schema.include.list"), &out->schema_include);
+    compile_list(cd_props_get(eff, "schema.exclude.list"), &out->schema_exclude);
+    compile_list(cd_props_get(eff, "table.include.list"), &out->table_include);
+    compile_list(cd_props_get(eff, "table.exclude.list"), &out->table_exclude);
+    compile_list(cd_props_get(eff, "column.include.list"), &out->column_include);
+    compile_list(cd_props_get(eff, "column.exclude.list"), &out->column_exclude);
+    compile_list(cd_props_get(eff, "message.prefix.include.list"), &out->message_prefix_include);
+    compile_list(cd_props_get(eff, "message.prefix.exclude.list"), &out->message_prefix_exclude);
+
+    out->snapshot_mode_set = cd_props_get(eff, "snapshot.mode") != NULL;
+    out->snapshot_mode =
+        out->snapshot_mode_set ? lower_dup(cd_config_result_value(vals, "snapshot.mode")) : xstrdup("no_data");
+
+    out->tombstones_on_delete = bool_val(vals, "tombstones.on.delete");
+    skipped_ops(raw_or_default(eff, "skipped.operations"), &out->skipped_operations, NULL);
+    out->skip_messages_without_change = bool_val(vals, "skip.messages.without.change");
+    parse_key_columns(cd_props_get(eff, "message.key.columns"), out);
+    out->decimal_handling_mode = (pg_decimal_mode_t)enum_val(vals, "decimal.handling.mode", DECIMAL_MODES);
+    out->time_precision_mode = (pg_time_mode_t)enum_val(vals, "time.precision.mode", TIME_MODES);
+    out->binary_handling_mode = (pg_binary_mode_t)enum_val(vals, "binary.handling.mode", BINARY_MODES);
+    out->hstore_handling_mode = (pg_hstore_mode_t)enum_val(vals, "hstore.handling.mode", HSTORE_MODES);
+    out->interval_handling_mode = (pg_interval_mode_t)enum_val(vals, "interval.handling.mode", INTERVAL_MODES);
+    out->money_fraction_digits = (int)num_val(vals, "money.fraction.digits");
+    out->include_unknown_datatypes = bool_val(vals, "include.unknown.datatypes");
+    out->unavailable_value_placeholder = str_val(vals, "unavailable.value.placeholder");
+    const char *ph = out->unavailable_value_placeholder;
+    if (!strncmp(ph, "hex:", 4)) {
+        decode_hex_placeholder(ph, &out->unavailable_placeholder_bytes, &out->unavailable_placeholder_len);
+    } else {
+        out->unavailable_placeholder_len = strlen(ph);
+        out->unavailable_placeholder_bytes = xmalloc(out->unavailable_placeholder_len);
+        memcpy(out->unavailable_placeholder_bytes, ph, out->unavailable_placeholder_len);
+    }
+    out->schema_name_adjustment_mode = lower_dup(cd_config_result_value(vals, "schema.name.adjustment.mode"));
+    out->field_name_adjustment_mode = lower_dup(cd_config_result_value(vals, "field.name.adjustment.mode"));
+    out->provide_transaction_metadata = bool_val(vals, "provide.transaction.metadata");
+    out->extended_headers_enabled = bool_val(vals, "extended.headers.enabled");
+    out->event_processing_failure_handling_mode =
+        lower_dup(cd_config_result_value(vals, "event.processing.failure.handling.mode"));
+
+    out->max_batch_size = (int)num_val(vals, "max.batch.size");
+    out->max_queue_size = (int)num_val(vals, "max.queue.size");
+    out->max_queue_size_in_bytes = num_val(vals, "max.queue.size.in.bytes");
+    out->poll_interval_ms = num_val(vals, "poll.interval.ms");
+    out->errors_max_retries = (int)num_val(vals, "errors.max.retries");
+    out->retriable_restart_connector_wait_ms = num_val(vals, "retriable.restart.connector.wait.ms");
+    out->heartbeat_interval_ms = (int)num_val(vals, "heartbeat.interval.ms");
+    out->heartbeat_action_query = blank(cd_config_result_value(vals, "heartbeat.action.query"))
+                                      ? NULL
+                                      : str_val(vals, "heartbeat.action.query");
+    out->topic_delimiter = str_val(vals, "topic.delimiter");
+    out->topic_heartbeat_prefix = str_val(vals, "topic.heartbeat.prefix");
+    out->topic_heartbeat_name = str_val(vals, "topic.heartbeat.name");
+    out->topic_transaction = str_val(vals, "topic.transaction");
+    out->signal_data_collection = str_val(vals, "signal.data.collection");
+
+    cd_config_result_destroy(vals);
+    cd_props_destroy(eff);
+    return 0;
+}
+
+void pg_config_clear(pg_config_t *c) {
+    if (!c) return;
+    free(c->hostname);
+    free(c->user);
+    free(c->password);
+    free(c->dbname);
+    free(c->sslmode);
+    free(c->sslcert);
+    free(c->sslkey);
+    free(c->sslpassword);
+    free(c->sslrootcert);
+    free_strv(c->initial_statements, c->n_initial_statements);
+    free(c->topic_prefix);
+    free(c->plugin_name);
+    free(c->slot_name);
+    free(c->slot_stream_params);
+    free_strv(c->stream_param_keys, c->n_stream_params);
+    free_strv(c->stream_param_values, c->n_stream_params);
+    free(c->publication_name);
+    free(c->lsn_flush_timeout_action);
+    free(c->offset_mismatch_strategy);
+    free_list(&c->schema_include);
+    free_list(&c->schema_exclude);
+    free_list(&c->table_include);
+    free_list(&c->table_exclude);
+    free_list(&c->column_include);
+    free_list(&c->column_exclude);
+    free_list(&c->message_prefix_include);
+    free_list(&c->message_prefix_exclude);
+    free(c->snapshot_mode);
+    for (size_t i = 0; i < c->n_key_columns; i++) {
+        free(c->key_columns[i].table_pattern);
+        regfree(&c->key_columns[i].table_re);
+        free_strv(c->key_columns[i].columns, c->key_columns[i].n_columns);
+    }
+    free(c->key_columns);
+    free(c->unavailable_value_placeholder);
+    free(c->unavailable_placeholder_bytes);
+    free(c->schema_name_adjustment_mode);
+    free(c->field_name_adjustment_mode);
+    free(c->event_processing_failure_handling_mode);
+    free(c->heartbeat_action_query);
+    free(c->topic_delimiter);
+    free(c->topic_heartbeat_prefix);
+    free(c->topic_heartbeat_name);
+    free(c->topic_transaction);
+    free(c->signal_data_collection);
+    memset(c, 0, sizeof(*c));
+}
+
+/* ---- matching --------------------------------------------------------------------------------- */
+
+static bool list_matches(const pg_regex_list_t *l, const char *s) {
+    for (size_t i = 0; i < l->n; i++)
+        if (matches(&l->compiled[i], s)) return true;
+    return false;
+}
+
+/* PostgresConnectorConfig.SystemTablesPredicate */
+static bool system_table(const char *schema, const char *table) {
+    return !strcasecmp(schema, "pg_catalog") || !strcasecmp(schema, "information_schema") ||
+           !strncmp(schema, "pg_temp", 7) || !strcasecmp(table, "spatial_ref_sys");
+}
+
+bool pg_config_table_included(const pg_config_t *c, const char *schema, const char *table) {
+    if (!schema || !table || system_table(schema, table)) return false;
+    if (c->schema_include.n && !list_matches(&c->schema_include, schema)) return false;
+    if (c->schema_exclude.n && list_matches(&c->schema_exclude, schema)) return false;
+    if (!c->table_include.n && !c->table_exclude.n) return true;
+    /* Debezium tests a table pattern against "<schema>.<table>" and against the TableId with its
+     * catalog, "<db>.<schema>.<table>". */
+    char *id = xasprintf("%s.%s", schema, table);
+    char *full = c->dbname ? xasprintf("%s.%s.%s", c->dbname, schema, table) : NULL;
+    bool in = true;
+    if (c->table_include.n)
+        in = list_matches(&c->table_include, id) || (full && list_matches(&c->table_include, full));
+    if (in && c->table_exclude.n)
+        in = !list_matches(&c->table_exclude, id) && !(full && list_matches(&c->table_exclude, full));
+    free(id);
+    free(full);
+    return in;
+}
+
+bool pg_config_column_included(const pg_config_t *c, const char *schema, const char *table,
+                               const char *column) {
+    if (!c->column_include.n && !c->column_exclude.n) return true;
+    char *id = xasprintf("%s.%s.%s", schema, table, column);
+    bool in = c->column_include.n ? list_matches(&c->column_include, id) : !list_matches(&c->column_exclude, id);
+    free(id);
+    return in;
+}
+
+bool pg_config_message_prefix_included(const pg_config_t *c, const char *prefix) {
+    if (!prefix) prefix = "";
+    if (c->message_prefix_include.n) return list_matches(&c->message_prefix_include, prefix);
+    return !list_matches(&c->message_prefix_exclude, prefix);
+}
+
+size_t pg_config_key_columns(const pg_config_t *c, const char *schema, const char *table,
+                             const char **out, size_t cap) {
+    if (!c->n_key_columns) return 0;
+    char *id = xasprintf("%s.%s", schema, table);
+    char *full = c->dbname ? xasprintf("%s.%s.%s", c->dbname, schema, table) : NULL;
+    size_t n = 0;
+    const char **seen = xmalloc(sizeof(*seen) * 1); /* grows: every column we counted */
+    size_t seen_n = 0;
+    for (size_t i = 0; i < c->n_key_columns; i++) {
+        const pg_key_columns_t *e = &c->key_columns[i];
+        if (!matches(&e->table_re, id) && !(full && matches(&e->table_re, full))) continue;
+        for (size_t j = 0; j < e->n_columns; j++) {
+            bool dup = false;
+            for (size_t k = 0; k < seen_n && !dup; k++) dup = !strcasecmp(seen[k], e->columns[j]);
+            if (dup) continue;
+            seen = xrealloc(seen, (seen_n + 1) * sizeof(*seen));
+            seen[seen_n++] = e->columns[j];
+            if (n < cap) out[n] = e->columns[j];
+            n++;
+        }
+    }
+    free(seen);
+    free(id);
+    free(full);
+    return n;
+}
