@@ -97,88 +97,87 @@ static char *dup_or_null(PGresult *r, int row, int col) {
     return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
 }
 
-int pg_catalog_read(PGconn *conn, uint32_t relid, pg_catalog_table_t *out, char *errstr,
+static int fill_type(PGconn *conn, type_cache_t *tc, uint32_t oid, int32_t typmod,
+                     pg_column_info_t *info, char *errstr, size_t errstr_size) {
+    const type_row_t *t = root_type(conn, tc, oid, &typmod, errstr, errstr_size);
+    if (!t) return -1;
+    info->type_name = strdup(t->name);
+    info->typtype = t->typtype;
+    info->typmod = typmod;
+    uint32_t enum_oid = t->typtype == 'e' ? t->oid : 0;
+    if (t->elem) {
+        /* Arrays of domains are not mapped (Debezium omits them): keep the 'd'. */
+        const type_row_t *e = type_of(conn, tc, t->elem, errstr, errstr_size);
+        if (!e) return -1;
+        info->elem_type_name = strdup(e->name);
+        info->elem_typtype = e->typtype;
+        if (e->typtype == 'e') enum_oid = e->oid;
+    }
+    if (enum_oid) {
+        size_t n;
+        char **labels = enum_labels(conn, enum_oid, &n, errstr, errstr_size);
+        if (!labels) return -1;
+        info->enum_labels = (const char *const *)labels;
+        info->n_enum_labels = n;
+    }
+    return 0;
+}
+
+int pg_catalog_read(PGconn *conn, const pgo_relation_t *rel, pg_catalog_table_t *out, char *errstr,
                     size_t errstr_size) {
     memset(out, 0, sizeof(*out));
-    out->relid = relid;
+    out->relid = rel->oid;
+    out->schema = strdup(rel->nspname);
+    out->table = strdup(rel->relname);
+    out->replica_identity = rel->replica_identity;
     type_cache_t tc = {0};
     int rc = -1;
-    PGresult *rel = query(conn,
-                          "SELECT n.nspname, c.relname, c.relreplident FROM pg_catalog.pg_class c "
-                          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1",
-                          relid, errstr, errstr_size);
-    PGresult *cols = NULL, *keys = NULL;
-    if (!rel) goto done;
-    if (PQntuples(rel) != 1) {
-        snprintf(errstr, errstr_size, "Table with oid %u not found", relid);
-        goto done;
-    }
-    out->schema = strdup(PQgetvalue(rel, 0, 0));
-    out->table = strdup(PQgetvalue(rel, 0, 1));
-    out->replica_identity = PQgetvalue(rel, 0, 2)[0];
-
-    cols = query(conn,
-                 "SELECT a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull, "
-                 "pg_catalog.pg_get_expr(d.adbin, d.adrelid) "
-                 "FROM pg_catalog.pg_attribute a "
-                 "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-                 "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-                 relid, errstr, errstr_size);
-    if (!cols) goto done;
+    PGresult *cols = query(conn,
+                           "SELECT a.attname, a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), "
+                           "a.atttypid "
+                           "FROM pg_catalog.pg_attribute a "
+                           "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                           "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped",
+                           rel->oid, errstr, errstr_size);
     /* Primary key columns in key order, else those of the first unique index by name (what
      * JDBC's getIndexInfo gives Debezium). */
-    keys = query(conn,
-                 "SELECT k.attnum FROM (SELECT i.indkey, i.indisprimary, c.relname "
+    PGresult *keys = cols ? query(conn,
+                 "SELECT a.attname FROM (SELECT i.indkey, i.indisprimary, c.relname "
                  "  FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
                  "  WHERE i.indrelid = $1 AND i.indisunique AND i.indpred IS NULL "
                  "  AND i.indexprs IS NULL ORDER BY i.indisprimary DESC, c.relname LIMIT 1) x, "
-                 "LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos) ORDER BY k.pos",
-                 relid, errstr, errstr_size);
-    if (!keys) goto done;
+                 "LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos) "
+                 "JOIN pg_catalog.pg_attribute a ON a.attrelid = $1 AND a.attnum = k.attnum "
+                 "ORDER BY k.pos",
+                 rel->oid, errstr, errstr_size) : NULL;
+    if (!cols || !keys) goto done;
 
-    out->n_columns = (size_t)PQntuples(cols);
+    out->n_columns = rel->ncols;
     out->columns = calloc(out->n_columns + 1, sizeof(pg_catalog_column_t));
     for (size_t i = 0; i < out->n_columns; i++) {
         pg_catalog_column_t *c = &out->columns[i];
-        c->attnum = atoi(PQgetvalue(cols, (int)i, 0));
-        c->info.name = strdup(PQgetvalue(cols, (int)i, 1));
-        int32_t typmod = atoi(PQgetvalue(cols, (int)i, 3));
-        const type_row_t *t = root_type(conn, &tc, (uint32_t)strtoul(PQgetvalue(cols, (int)i, 2), NULL, 10),
-                                        &typmod, errstr, errstr_size);
-        if (!t) goto done;
-        c->info.type_name = strdup(t->name);
-        c->info.typtype = t->typtype;
-        c->info.typmod = typmod;
-        c->info.not_null = PQgetvalue(cols, (int)i, 4)[0] == 't';
-        c->info.default_expr = dup_or_null(cols, (int)i, 5);
-        uint32_t enum_oid = t->typtype == 'e' ? t->oid : 0;
-        if (t->elem) {
-            /* Arrays of domains are not mapped (Debezium omits them): keep the 'd'. */
-            const type_row_t *e = type_of(conn, &tc, t->elem, errstr, errstr_size);
-            if (!e) goto done;
-            c->info.elem_type_name = strdup(e->name);
-            c->info.elem_typtype = e->typtype;
-            if (e->typtype == 'e') enum_oid = e->oid;
+        const pgo_column_t *w = &rel->columns[i];
+        c->attnum = (int)i + 1;
+        c->info.name = strdup(w->name);
+        for (int r = 0; r < PQntuples(cols); r++) {
+            if (strcmp(PQgetvalue(cols, r, 0), w->name) != 0) continue;
+            /* NOT NULL and the default only while the catalog still has the column's type. */
+            if ((uint32_t)strtoul(PQgetvalue(cols, r, 3), NULL, 10) == w->type_oid) {
+                c->info.not_null = PQgetvalue(cols, r, 1)[0] == 't';
+                c->info.default_expr = dup_or_null(cols, r, 2);
+            }
         }
-        if (enum_oid) {
-            size_t n;
-            char **labels = enum_labels(conn, enum_oid, &n, errstr, errstr_size);
-            if (!labels) goto done;
-            c->info.enum_labels = (const char *const *)labels;
-            c->info.n_enum_labels = n;
-        }
+        if (fill_type(conn, &tc, w->type_oid, w->atttypmod, &c->info, errstr, errstr_size) != 0) goto done;
     }
     for (int k = 0; k < PQntuples(keys); k++) {
-        int attnum = atoi(PQgetvalue(keys, k, 0));
         for (size_t i = 0; i < out->n_columns; i++)
-            if (out->columns[i].attnum == attnum) {
+            if (!strcmp(out->columns[i].info.name, PQgetvalue(keys, k, 0))) {
                 out->columns[i].key_position = k + 1;
                 out->n_key++;
             }
     }
     rc = 0;
 done:
-    PQclear(rel);
     PQclear(cols);
     PQclear(keys);
     for (size_t i = 0; i < tc.n; i++) free(tc.rows[i].name);

@@ -1,6 +1,8 @@
-/* pg_catalog.h - what the connector needs to know about a captured table, read from the system
- * catalogs on a regular connection: columns (root types with domains resolved, typmods, NOT NULL,
- * defaults, enum labels) and the key columns (primary key, else the first unique index). */
+/* pg_catalog.h - what the connector needs to know about a captured table. The columns and their
+ * types are those of pgoutput's Relation message (the table as it was when the change was made,
+ * even if a later ALTER TABLE has already changed the catalog); the system catalogs add what the
+ * message lacks: root types with domains resolved, NOT NULL, defaults, enum labels, and the key
+ * columns (primary key, else the first unique index). */
 #ifndef CONNECTD_PG_CATALOG_H
 #define CONNECTD_PG_CATALOG_H
 
@@ -10,6 +12,7 @@
 #include <stdint.h>
 
 #include "connectors/postgres/pg_types.h"
+#include "connectors/postgres/pgoutput.h"
 
 typedef struct {
     pg_column_info_t info; /* strings owned by the table */
@@ -20,14 +23,14 @@ typedef struct {
 typedef struct {
     uint32_t relid;
     char *schema, *table;
-    pg_catalog_column_t *columns; /* in attnum order, dropped columns left out */
+    pg_catalog_column_t *columns; /* in the Relation message's order */
     size_t n_columns;
     size_t n_key;                 /* key columns, found by key_position */
     char replica_identity;        /* pg_class.relreplident: d, n, f, i */
 } pg_catalog_table_t;
 
-/* Reads the table; returns 0, or -1 with errstr (e.g. the table is gone). */
-int pg_catalog_read(PGconn *conn, uint32_t relid, pg_catalog_table_t *out, char *errstr,
+/* Describes the relation of a Relation message; returns 0, or -1 with errstr. */
+int pg_catalog_read(PGconn *conn, const pgo_relation_t *rel, pg_catalog_table_t *out, char *errstr,
                     size_t errstr_size);
 void pg_catalog_clear(pg_catalog_table_t *t);
 

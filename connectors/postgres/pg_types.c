@@ -168,15 +168,13 @@ static bool parse_long(const char *s, size_t n, int64_t min, int64_t max, int64_
     for (; i < n; i++) {
         if (s[i] < '0' || s[i] > '9') return false;
         unsigned d = (unsigned)(s[i] - '0');
-        if (v > (lim - d) / 10) return false;
+        if (d > lim || v > (lim - d) / 10) return false;
         v = v * 10 + d;
     }
-    if (neg) {
-        *out = v ? (int64_t)(0 - v) : 0; /* v <= 2^63 here */
-        if (v == (uint64_t)1 << 63) *out = INT64_MIN;
-    } else {
+    if (neg)
+        *out = v == (uint64_t)1 << 63 ? INT64_MIN : -(int64_t)v;
+    else
         *out = (int64_t)v;
-    }
     return true;
 }
 
@@ -536,8 +534,7 @@ static bool parse_time_part(const char **pp, const char *end, dt_t *t) {
         if (p < end && *p == '.') {
             p++;
             while (p < end && *p >= '0' && *p <= '9') {
-                if (nf < 6) frac = frac * 10 + (*p - '0');
-                else if (nf == 6 && *p >= '5') frac++; /* PostgreSQL never prints more than 6 */
+                if (nf < 6) frac = frac * 10 + (*p - '0'); /* PostgreSQL never prints more than 6 */
                 nf++;
                 p++;
             }
@@ -587,7 +584,7 @@ static bool parse_datetime(const char *s, size_t n, bool want_date, dt_t *t) {
         if (!digits(&p, end, 2, 2, &m) || p >= end || *p != '-') return false;
         p++;
         if (!digits(&p, end, 2, 2, &d)) return false;
-        if (m < 1 || m > 12 || y < 1) return false;
+        if (m < 1 || m > 12 || y < 1 || d < 1) return false;
         t->year = y;
         t->month = (int)m;
         t->day = (int)d;
@@ -606,7 +603,6 @@ static bool parse_datetime(const char *s, size_t n, bool want_date, dt_t *t) {
     }
     if (p != end) return false;
     if (t->has_date && t->day > days_in_month(t->year, t->month)) return false;
-    if (t->day < 0) return false;
     return true;
 }
 
@@ -728,23 +724,21 @@ static bool parse_interval(const char *s, size_t n, interval_t *iv) {
             }
             value_tok = NULL;
         } else {
-            int32_t v = 0;
-            bool sec = tl >= 3 && strncasecmp(tok, "sec", 3) == 0;
-            if (!sec && (tl >= 3 && (strncasecmp(tok, "mon", 3) == 0 || strncasecmp(tok, "day", 3) == 0 ||
-                                     strncasecmp(tok, "min", 3) == 0)) == false &&
-                !(tl >= 4 && (strncasecmp(tok, "year", 4) == 0 || strncasecmp(tok, "hour", 4) == 0)))
-                continue;
+            /* token.startsWith(unit), in PGInterval's order; other words are ignored */
+            static const char *const units[] = {"year", "mon", "day", "hour", "min", "sec"};
+            int unit = -1;
+            for (int u = 0; u < 6 && unit < 0; u++)
+                if (tl >= strlen(units[u]) && strncasecmp(tok, units[u], strlen(units[u])) == 0) unit = u;
+            if (unit < 0) continue;
             if (!value_tok) return false;
-            if (sec) {
+            if (unit == 5) {
                 if (!java_double(value_tok, value_len, &seconds)) return false;
                 continue;
             }
+            int32_t v;
             if (!java_int(value_tok, value_len, &v)) return false;
-            if (strncasecmp(tok, "year", 4) == 0) years = v;
-            else if (strncasecmp(tok, "mon", 3) == 0) months = v;
-            else if (strncasecmp(tok, "day", 3) == 0) days = v;
-            else if (strncasecmp(tok, "hour", 4) == 0) hours = v;
-            else minutes = v;
+            int32_t *dst[] = {&years, &months, &days, &hours, &minutes};
+            *dst[unit] = v;
         }
     }
     iv->years = years;
@@ -1170,7 +1164,7 @@ static void numeric_typmod(int32_t typmod, conv_t *k) {
     k->vsd = false;
 }
 
-/* Fills k from a root type; for array elements, is_elem restricts to the element types Debezium maps. */
+/* Fills k from a root type (is_elem: an array's element type). */
 static known_t classify(const char *tn, char typtype, int32_t typmod, bool is_elem, conv_t *k) {
     memset(k, 0, sizeof(*k));
     k->type_name = tn;
@@ -1181,18 +1175,11 @@ static known_t classify(const char *tn, char typtype, int32_t typmod, bool is_el
         return TYPE_KNOWN;
     }
     if (typtype == 'd' || typtype == 'c' || typtype == 'p' || typtype == 'm') return TYPE_UNKNOWN;
+    /* Debezium maps an array through its element type's mapping, except for these array types (and bit[],
+     * which it gives a non-array schema that cannot hold the values) */
     static const char *const omitted_elems[] = {"money", "name", "interval", "varbit", "xml", "point",
                                                  "refcursor", "bit", NULL};
-    static const char *const other_elems[] = {"int2", "int4", "int8", "oid", "bpchar", "varchar", "text", "char",
-                                              "numeric", "float4", "float8", "bool", "date", "uuid", "json",
-                                              "jsonb", "time", "timetz", "timestamp", "timestamptz", "bytea",
-                                              "inet", "cidr", "macaddr", "macaddr8", "int4range", "int8range",
-                                              "numrange", "daterange", "tsrange", "tstzrange", "geometry",
-                                              "geography", "citext", "hstore", "ltree", NULL};
-    if (is_elem) {
-        if (in_list(tn, omitted_elems)) return TYPE_OMITTED;
-        if (!in_list(tn, other_elems)) return TYPE_UNKNOWN;
-    }
+    if (is_elem && in_list(tn, omitted_elems)) return TYPE_OMITTED;
     if (in_list(tn, string_types)) k->kind = K_STRING;
     else if (eq(tn, "bool")) k->kind = K_BOOL;
     else if (eq(tn, "bit") || eq(tn, "varbit")) {
@@ -1738,9 +1725,12 @@ static int conv_sparsevec(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     }
     p++;
     e--;
+    if (skip_ws(p, e) == e) { /* "{}": String.split gives one empty element, which Debezium rejects */
+        *out = cd_null();
+        return 0;
+    }
     size_t cnt = 0;
-    if (skip_ws(p, e) < e)
-        for (const char *q = p, *stop = e; q <= stop; q++) cnt += q == stop || *q == ',';
+    for (const char *q = p; q <= e; q++) cnt += q == e || *q == ',';
     cd_value_t *k = new_values(x->a, cnt), *v = new_values(x->a, cnt);
     uint32_t *h = cd_arena_alloc(x->a, (cnt ? cnt : 1) * sizeof(uint32_t));
     size_t used = 0;
@@ -1979,11 +1969,8 @@ static bool placeholder_value(const pg_column_t *c, cd_arena_t *a, cd_value_t *o
             *out = ph_str;
             return true;
         }
-        if (s->type == CD_TYPE_BYTES && !s->name) {
-            *out = ph_bytes;
-            return true;
-        }
-        if (s->type == CD_TYPE_BYTES && eq(s->name, "io.debezium.data.Bits")) {
+        /* plain bytes (bytea, unknown types) and Bits, not a Decimal */
+        if (s->type == CD_TYPE_BYTES && (!s->name || eq(s->name, "io.debezium.data.Bits"))) {
             *out = ph_bytes;
             return true;
         }
@@ -2213,7 +2200,8 @@ static bool parse_default(const pg_column_t *c, const char *expr, cd_arena_t *a,
         }
         return conv_bit1(&x, t, n, out) == 0;
     case K_BITS:
-        if (n == 1) return false; /* a Boolean: Debezium has no conversion of it to Bits */
+        /* Debezium's "bit" parser turns a one-character value into a Boolean, which Bits cannot take */
+        if (n == 1 && eq(k->type_name, "bit")) return false;
         return conv_bits(&x, t, n, out) == 0;
     case K_NUMERIC: {
         dec_t d;
@@ -2377,10 +2365,10 @@ int pg_column_value(const pg_column_t *c, char kind, const char *text, size_t le
                     cd_value_t *out, char *errstr, size_t errstr_size) {
     switch (kind) {
     case 't': {
-        char *s = cd_arena_strndup(scratch, text ? text : "", text ? len : 0);
+        size_t n = text ? len : 0;
+        char *s = cd_arena_strndup(scratch, text ? text : "", n);
         vctx_t x = {c, &c->conv, scratch, errstr, errstr_size};
-        if (c->is_array) return conv_array(&x, s, len, out);
-        return conv_text(&x, s, text ? len : 0, out);
+        return c->is_array ? conv_array(&x, s, n, out) : conv_text(&x, s, n, out);
     }
     case 'u':
     case 'n':

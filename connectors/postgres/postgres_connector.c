@@ -581,7 +581,7 @@ static int load_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr,
     if (!r->captured) {
         r->n_wire = wire->ncols;
     } else {
-        if (pg_catalog_read(t->conn, wire->oid, &r->cat, errstr, errstr_size) != 0) {
+        if (pg_catalog_read(t->conn, wire, &r->cat, errstr, errstr_size) != 0) {
             free(r);
             return -1;
         }
@@ -649,14 +649,10 @@ static int load_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr,
         nm = xasprintf("%s.Envelope", r->topic);
         r->envelope = struct_schema(r->arena, nm, false, ef, 8, 2);
         free(nm);
-        /* pgoutput's columns (non-dropped, non-generated, in attnum order) by name. */
+        /* The catalog columns are the Relation message's, in its order. */
         r->n_wire = wire->ncols;
         r->wire_to_cat = calloc((size_t)wire->ncols + 1, sizeof(int));
-        for (uint16_t w = 0; w < wire->ncols; w++) {
-            r->wire_to_cat[w] = -1;
-            for (size_t i = 0; i < n; i++)
-                if (!strcmp(wire->columns[w].name, r->cat.columns[i].info.name)) r->wire_to_cat[w] = (int)i;
-        }
+        for (uint16_t w = 0; w < wire->ncols; w++) r->wire_to_cat[w] = w;
     }
     if (old) {
         for (size_t i = 0; i < t->n_rels; i++)

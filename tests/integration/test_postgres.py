@@ -181,3 +181,175 @@ def test_unknown_user_fails_with_a_clear_message(pg, pgdb, worker):
     assert status == 201
     st = wait_state(worker, "bad", "RUNNING", ["FAILED"], timeout=60)
     assert 'role "nobody_here" does not exist' in st["tasks"][0]["trace"]
+
+
+def test_replica_identity_full_toast_and_key_change(pg, pgdb, worker):
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE docs (id INT PRIMARY KEY, title TEXT, body TEXT)")
+    cur.execute("CREATE TABLE full_docs (id INT PRIMARY KEY, title TEXT, body TEXT)")
+    cur.execute("ALTER TABLE full_docs REPLICA IDENTITY FULL")
+    start_connector(worker, pg, db)
+    big = "x" * 100000  # stored out of line (TOAST)
+    cur.execute("ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL")
+    cur.execute("INSERT INTO docs VALUES (1, 'a', %s)", (big,))
+    cur.execute("UPDATE docs SET title = 'b' WHERE id = 1")          # body unchanged: placeholder
+    cur.execute("UPDATE docs SET id = 2 WHERE id = 1")                # key change: d, tombstone, c
+    cur.execute("INSERT INTO full_docs VALUES (1, 'a', 'text')")
+    cur.execute("UPDATE full_docs SET title = 'b' WHERE id = 1")      # before = whole old row
+    cur.execute("DELETE FROM full_docs WHERE id = 1")
+    bs = worker.broker.bootstrap
+    wait_for(lambda: len(records(bs, "fulfillment.public.docs")) == 5, 30, "docs records")
+    recs = records(bs, "fulfillment.public.docs")
+    ops = [(v["payload"]["op"] if v else None) for _, v in recs]
+    assert ops == ["c", "u", "d", None, "c"]
+    assert recs[0][1]["payload"]["after"]["body"] == big
+    assert recs[1][1]["payload"]["after"] == {"id": 1, "title": "b", "body": "__debezium_unavailable_value"}
+    assert recs[2][0]["payload"] == {"id": 1} and recs[3][0]["payload"] == {"id": 1}
+    assert recs[4][0]["payload"] == {"id": 2}
+    assert recs[2][1]["payload"]["before"]["id"] == 1
+    wait_for(lambda: len(records(bs, "fulfillment.public.full_docs")) == 4, 30, "full_docs records")
+    full = records(bs, "fulfillment.public.full_docs")
+    assert full[1][1]["payload"]["before"] == {"id": 1, "title": "a", "body": "text"}
+    assert full[2][1]["payload"]["before"] == {"id": 1, "title": "b", "body": "text"}
+    assert full[3][1] is None
+
+
+def test_key_change_headers(pg, pgdb, worker):
+    from confluent_kafka import Consumer, TopicPartition
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+    start_connector(worker, pg, db)
+    cur.execute("INSERT INTO t VALUES (1, 'a')")
+    cur.execute("UPDATE t SET id = 2 WHERE id = 1")
+    bs = worker.broker.bootstrap
+    wait_for(lambda: len(records(bs, "fulfillment.public.t")) == 4, 30, "records")
+    c = Consumer({"bootstrap.servers": bs, "group.id": "h" + db, "auto.offset.reset": "earliest"})
+    md = c.list_topics("fulfillment.public.t", timeout=10)
+    c.assign([TopicPartition("fulfillment.public.t", p, 0) for p in md.topics["fulfillment.public.t"].partitions])
+    headers = []
+    while len(headers) < 4:
+        m = c.poll(5)
+        assert m is not None
+        if not m.error():
+            headers.append(dict(m.headers() or []))
+    c.close()
+    newkey = [h for h in headers if "__debezium.newkey" in h]
+    oldkey = [h for h in headers if "__debezium.oldkey" in h]
+    assert len(newkey) == 2 and all(h["__debezium.newkey"] == b'{"id":2}' for h in newkey)
+    assert len(oldkey) == 1 and oldkey[0]["__debezium.oldkey"] == b'{"id":1}'
+    assert all(h["__debezium.context.connectorLogicalName"] == b"fulfillment" for h in headers)
+
+
+def test_truncate_and_logical_messages(pg, pgdb, worker):
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (id INT PRIMARY KEY)")
+    start_connector(worker, pg, db, **{"skipped.operations": "none"})
+    cur.execute("INSERT INTO t VALUES (1)")
+    cur.execute("TRUNCATE t")
+    cur.execute("SELECT pg_logical_emit_message(true, 'foo', 'bar')")
+    bs = worker.broker.bootstrap
+    wait_for(lambda: len(records(bs, "fulfillment.public.t")) == 2, 30, "insert and truncate")
+    trunc = [r for r in records(bs, "fulfillment.public.t") if r[1]["payload"]["op"] == "t"]
+    assert len(trunc) == 1 and trunc[0][0] is None
+    wait_for(lambda: len(records(bs, "fulfillment.message")) == 1, 30, "message")
+    k, v = records(bs, "fulfillment.message")[0]
+    assert k == {"schema": {"type": "struct", "fields": [{"type": "string", "optional": True, "field": "prefix"}],
+                            "optional": False, "name": "io.debezium.connector.postgresql.MessageKey", "version": 1},
+                 "payload": {"prefix": "foo"}}
+    p = v["payload"]
+    assert p["op"] == "m" and p["message"] == {"prefix": "foo", "content": "YmFy"}
+    assert p["source"]["schema"] == "" and p["source"]["table"] == "" and isinstance(p["source"]["txId"], int)
+    assert [f["field"] for f in v["schema"]["fields"]] == ["op", "ts_ms", "source", "transaction", "message"]
+
+
+def test_heartbeats_advance_the_slot_on_a_filtered_database(pg, pgdb, worker):
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE captured (id INT PRIMARY KEY)")
+    cur.execute("CREATE TABLE noise (id INT PRIMARY KEY)")
+    start_connector(worker, pg, db, **{"table.include.list": "public.captured", "heartbeat.interval.ms": "200"})
+    cur.execute("INSERT INTO captured VALUES (1)")
+    bs = worker.broker.bootstrap
+    wait_for(lambda: records(bs, "fulfillment.public.captured"), 30, "captured record")
+    for i in range(20):
+        cur.execute("INSERT INTO noise VALUES (%s)", (i,))
+    cur.execute("SELECT pg_current_wal_lsn() - '0/0'")
+    target = int(cur.fetchone()[0])
+    # The slot confirms commit positions: within a commit record of the WAL end.
+    wait_for(lambda: (slot_confirmed(pg, "s_" + db) or 0) >= target - 256, 60, "the slot to pass the filtered changes")
+    hb = wait_for(lambda: records(bs, "__debezium-heartbeat.fulfillment"), 30, "heartbeat records")
+    assert hb[0][0] == {"schema": {"type": "struct", "fields": [{"type": "string", "optional": False, "field": "serverName"}],
+                                          "optional": False, "name": "io.debezium.connector.common.ServerNameKey", "version": 1},
+                               "payload": {"serverName": "fulfillment"}}
+    assert records(bs, "fulfillment.public.noise") == []
+
+
+def test_alter_table_shows_in_the_next_event(pg, pgdb, worker):
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (id INT PRIMARY KEY, a TEXT)")
+    start_connector(worker, pg, db)
+    cur.execute("INSERT INTO t VALUES (1, 'x')")
+    cur.execute("ALTER TABLE t ADD COLUMN b INT")
+    cur.execute("INSERT INTO t VALUES (2, 'y', 5)")
+    cur.execute("ALTER TABLE t DROP COLUMN a")
+    cur.execute("INSERT INTO t VALUES (3, 6)")
+    cur.execute("ALTER TABLE t ALTER COLUMN b TYPE BIGINT")
+    cur.execute("INSERT INTO t VALUES (4, 7)")
+    bs = worker.broker.bootstrap
+    wait_for(lambda: len(records(bs, "fulfillment.public.t")) == 4, 30, "4 records")
+    recs = sorted((v["payload"]["after"]["id"], v) for _, v in records(bs, "fulfillment.public.t"))
+    afters = [v["payload"]["after"] for _, v in recs]
+    assert afters == [{"id": 1, "a": "x"}, {"id": 2, "a": "y", "b": 5}, {"id": 3, "b": 6}, {"id": 4, "b": 7}]
+    assert recs[2][1]["schema"]["fields"][1]["fields"][1] == {"type": "int32", "optional": True, "field": "b"}
+    assert recs[3][1]["schema"]["fields"][1]["fields"][1] == {"type": "int64", "optional": True, "field": "b"}
+
+
+def test_kill_9_loses_nothing(pg, pgdb, worker):
+    import signal
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (id INT PRIMARY KEY)")
+    start_connector(worker, pg, db)
+    for i in range(200):
+        cur.execute("INSERT INTO t VALUES (%s)", (i,))
+    bs = worker.broker.bootstrap
+    wait_for(lambda: len(records(bs, "fulfillment.public.t")) >= 50, 30, "some records")
+    worker.stop(signal.SIGKILL)
+    for i in range(200, 300):
+        cur.execute("INSERT INTO t VALUES (%s)", (i,))
+    w2 = worker.restart()
+    wait_state(w2, "inventory", "RUNNING", ["RUNNING"])
+    def ids():
+        return {v["payload"]["after"]["id"] for _, v in records(bs, "fulfillment.public.t")}
+    wait_for(lambda: ids() >= set(range(300)), 60, "every row at least once")
+
+
+def test_publication_missing_with_autocreate_disabled(pg, pgdb, worker):
+    _, db = pgdb
+    status, body, _ = worker.request("POST", "/connectors", {"name": "nopub", "config": pg_config(
+        pg, db, **{"publication.autocreate.mode": "disabled", "publication.name": "missing_pub"})})
+    assert status == 201
+    st = wait_state(worker, "nopub", "RUNNING", ["FAILED"], timeout=60)
+    assert "Publication autocreation is disabled, please create one and restart the connector." in st["tasks"][0]["trace"]
+    conn, _ = pgdb
+    conn.cursor().execute("CREATE PUBLICATION missing_pub FOR ALL TABLES")
+    assert worker.request("POST", "/connectors/nopub/restart?includeTasks=true&onlyFailed=true")[0] == 202
+    wait_state(worker, "nopub", "RUNNING", ["RUNNING"], timeout=60)
+
+
+def test_validate_rejects_bad_pg_config(pg, worker):
+    cfg = {"connector.class": PG, "name": "v", "database.hostname": "h", "database.user": "u",
+           "database.dbname": "d", "topic.prefix": "bad prefix!", "slot.name": "Bad-Slot",
+           "snapshot.mode": "initial"}
+    status, body, _ = worker.request("PUT", "/connector-plugins/PostgresConnector/config/validate", cfg)
+    assert status == 200 and body["error_count"] >= 3
+    errors = {c["value"]["name"]: c["value"]["errors"] for c in body["configs"] if c["value"] and c["value"]["errors"]}
+    assert any("has invalid format (only the underscore, hyphen, dot and alphanumeric characters are allowed)" in e
+               for e in errors["topic.prefix"])
+    assert any("Valid replication slot name must contain only digits, lowercase characters and underscores with length <= 63" in e
+               for e in errors["slot.name"])
+    assert any("no_data" in e for e in errors["snapshot.mode"])

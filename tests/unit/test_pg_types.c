@@ -224,6 +224,8 @@ static void test_integers_and_floats(void **state) {
     expect_payload(COL("int2"), "-32768", "-32768");
     expect_error_contains(COL("int2"), "32768", "not a smallint");
     expect_error_contains(COL("int4"), "12x", "not an integer");
+    expect_error_contains(COL("oid"), "-5", "not an oid");
+    expect_error_contains(COL("int8"), "9223372036854775808", "not a bigint");
     pg_column_t *r = COL("float4");
     expect_full(r, "3.3", "{\"schema\":{\"type\":\"float\",\"optional\":true},\"payload\":3.3}");
     expect_payload(r, "NaN", "\"NaN\"");
@@ -406,6 +408,9 @@ static void test_interval(void **state) {
     expect_payload(i, "-1 days +02:00:00", "-79200000000");
     expect_payload(i, "1 mon", "2629800000000");
     expect_payload(i, "00:00:00.000001", "1");
+    expect_payload(i, "-2 years -3 mons +4 days -00:00:00.5", "-70659000500000");
+    /* (long) of a too-large double saturates, as in Java */
+    expect_payload(i, "178000000 years", "9223372036854775807");
     expect_error_contains(i, "1 year 2:3", "not an interval");
 }
 
@@ -474,6 +479,11 @@ static void test_postgis_and_vectors(void **state) {
     /* HashMap<Short,Double>(3) has 4 buckets: keys iterate by key & 3 */
     expect_payload(COL("sparsevec"), "{4:1,5:2,6:3}/9", "{\"dimensions\":9,\"vector\":[[4,1.0],[5,2.0],[6,3.0]]}");
     expect_payload(COL("sparsevec"), "{2:1,5:2,3:3}/9", "{\"dimensions\":9,\"vector\":[[5,2.0],[2,1.0],[3,3.0]]}");
+    /* Short.hashCode(-1) = 0xffffffff, spread to 0xffff0000: bucket 0, ahead of key 2 (bucket 2) */
+    expect_payload(COL("sparsevec"), "{2:2,-1:1}/9", "{\"dimensions\":9,\"vector\":[[-1,1.0],[2,2.0]]}");
+    /* "{}/5" (all zeros) fails Debezium's parse: null */
+    expect_payload(COL("sparsevec"), "{}/5", "null");
+    expect_payload(COL("vector"), "1,2", "null");
 }
 
 static void test_unknown_types(void **state) {
@@ -675,6 +685,12 @@ static void test_arrays_more(void **state) {
     expect_payload(COL("_int4range", .elem = "int4range"), "{\"[1,5)\",empty}", "[\"[1,5)\",\"empty\"]");
     expect_payload(COL("_citext", .elem = "citext"), "{Abc}", "[\"Abc\"]");
     expect_payload(COL("_ltree", .elem = "ltree"), "{a.b,c}", "[\"a.b\",\"c\"]");
+    expect_full(COL("_tsvector", .elem = "tsvector"), "{\"'a':1\"}",
+                "{\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"optional\":true,"
+                "\"name\":\"io.debezium.data.Tsvector\",\"version\":1},\"optional\":true},\"payload\":[\"'a':1\"]}");
+    expect_payload(COL("_isbn", .elem = "isbn"), "{978-0-393-04002-9}", "[\"978-0-393-04002-9\"]");
+    expect_payload(COL("_vector", .elem = "vector"), "{\"[1,2]\",NULL}", "[[1.0,2.0],null]");
+    expect_payload(COL("_char", .elem = "char"), "{a,b}", "[\"a\",\"b\"]");
     expect_payload(COL("_hstore", .elem = "hstore"), "{\"\\\"a\\\"=>\\\"1\\\"\"}", "[\"{\\\"a\\\":\\\"1\\\"}\"]");
     expect_payload(COL("_geometry", .elem = "geometry"), "{0101000000000000000000f03f000000000000f03f}",
                    "[{\"wkb\":\"AQEAAAAAAAAAAADwPwAAAAAAAPA/\",\"srid\":null}]");
@@ -757,6 +773,12 @@ static void test_defaults(void **state) {
     expect_field_schema(COL("bit", .typmod = 3, .def = "B'101'::\"bit\""),
                         "{\"type\":\"bytes\",\"optional\":true,\"name\":\"io.debezium.data.Bits\",\"version\":1,"
                         "\"parameters\":{\"length\":\"3\"},\"default\":\"BQ==\",\"field\":\"c\"}");
+    expect_field_schema(COL("varbit", .typmod = 4, .def = "B'1'::bit varying"),
+                        "{\"type\":\"bytes\",\"optional\":true,\"name\":\"io.debezium.data.Bits\",\"version\":1,"
+                        "\"parameters\":{\"length\":\"4\"},\"default\":\"AQ==\",\"field\":\"c\"}");
+    expect_field_schema(COL("bit", .typmod = 2, .def = "some_bits()"),
+                        "{\"type\":\"bytes\",\"optional\":true,\"name\":\"io.debezium.data.Bits\",\"version\":1,"
+                        "\"parameters\":{\"length\":\"2\"},\"default\":\"\",\"field\":\"c\"}");
     static const char *const colors[] = {"red", "green"};
     expect_field_schema(COL("color", .typtype = 'e', .labels = colors, .n_labels = 2, .def = "'red'::color"),
                         "{\"type\":\"string\",\"optional\":true,\"name\":\"io.debezium.data.Enum\",\"version\":1,"
