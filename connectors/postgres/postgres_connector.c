@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "connect/converter.h"
+#include "connect/json_write.h"
 #include "connectd/plugin.h"
 #include "connectors/postgres/pg_catalog.h"
 #include "connectors/postgres/pg_config.h"
@@ -87,6 +88,30 @@ static const cd_schema_t s_hb_value = {.type = CD_TYPE_STRUCT,
                                        .version = 1,
                                        .fields = hb_value_fields,
                                        .n_fields = 1};
+static const cd_field_t tx_key_fields[] = {{"id", &s_str}};
+static const cd_schema_t s_tx_key = {.type = CD_TYPE_STRUCT,
+                                     .name = "io.debezium.connector.common.TransactionMetadataKey",
+                                     .version = 1,
+                                     .fields = tx_key_fields,
+                                     .n_fields = 1};
+static const cd_field_t tx_coll_fields[] = {{"data_collection", &s_str}, {"event_count", &s_i64}};
+static const cd_schema_t s_tx_coll = {.type = CD_TYPE_STRUCT,
+                                      .optional = true,
+                                      .name = "event.collection",
+                                      .version = 1,
+                                      .fields = tx_coll_fields,
+                                      .n_fields = 2};
+static const cd_schema_t s_tx_colls = {.type = CD_TYPE_ARRAY, .optional = true, .value_schema = &s_tx_coll};
+static const cd_field_t tx_value_fields[] = {{"status", &s_str},
+                                             {"id", &s_str},
+                                             {"event_count", &s_oi64},
+                                             {"data_collections", &s_tx_colls},
+                                             {"ts_ms", &s_i64}};
+static const cd_schema_t s_tx_value = {.type = CD_TYPE_STRUCT,
+                                       .name = "io.debezium.connector.common.TransactionMetadataValue",
+                                       .version = 1,
+                                       .fields = tx_value_fields,
+                                       .n_fields = 5};
 static const cd_field_t msg_key_fields[] = {{"prefix", &s_ostr}};
 static const cd_schema_t s_msg_key = {.type = CD_TYPE_STRUCT,
                                       .name = "io.debezium.connector.postgresql.MessageKey",
@@ -133,6 +158,12 @@ typedef struct {
 
     /* transaction in progress */
     bool in_txn, skip_txn;
+    /* provide.transaction.metadata: events per table of the open transaction, in first-seen
+     * order, and the total */
+    char **tx_tables;
+    int64_t *tx_counts;
+    size_t n_tx_tables;
+    int64_t tx_total;
     uint32_t xid;
     int64_t commit_ts_us;
     uint64_t txn_final_lsn;
@@ -675,8 +706,26 @@ static char *offset_json(pg_task_t *t, uint64_t lsn_proc) {
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"lsn_commit\":%llu", (unsigned long long)t->lsn_commit);
     n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"lsn\":%llu", (unsigned long long)t->lsn);
     if (t->last_txn_id) n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"txId\":%llu", (unsigned long long)t->last_txn_id);
-    snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"ts_usec\":%lld}", (long long)t->last_ts_usec);
-    return strdup(buf);
+    n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"ts_usec\":%lld", (long long)t->last_ts_usec);
+    cd_buf_t b = {0};
+    cd_buf_append(&b, buf, (size_t)n);
+    if (t->cfg.provide_transaction_metadata && t->in_txn) {
+        n = snprintf(buf, sizeof(buf), ",\"transaction_id\":\"%u\"", t->xid);
+        cd_buf_append(&b, buf, (size_t)n);
+        for (size_t i = 0; i < t->n_tx_tables; i++) {
+            /* data collection names are schema.table identifiers; quote them as JSON */
+            cd_buf_append(&b, ",", 1);
+            cd_buf_t k = {0};
+            cd_buf_append(&k, "transaction_data_collection_order_", 34);
+            cd_buf_append(&k, t->tx_tables[i], strlen(t->tx_tables[i]));
+            cd_jw_string(&b, k.data, k.len);
+            cd_buf_free(&k);
+            n = snprintf(buf, sizeof(buf), ":%lld", (long long)t->tx_counts[i]);
+            cd_buf_append(&b, buf, (size_t)n);
+        }
+    }
+    cd_buf_append(&b, "}", 2);
+    return b.data;
 }
 
 static const cd_header_t *context_headers(pg_task_t *t, size_t *n) {
@@ -789,14 +838,78 @@ static void key_text(pg_task_t *t, const cd_schema_t *ks, const cd_value_t *k, c
     }
 }
 
+/* The transaction block of an event of table dc ("<schema>.<table>"), counting it; null when
+ * transaction metadata is off. */
+static cd_value_t tx_block(pg_task_t *t, const char *dc) {
+    if (!t->cfg.provide_transaction_metadata || !t->in_txn) return cd_null();
+    size_t i;
+    for (i = 0; i < t->n_tx_tables; i++)
+        if (!strcmp(t->tx_tables[i], dc)) break;
+    if (i == t->n_tx_tables) {
+        t->tx_tables = realloc(t->tx_tables, (i + 1) * sizeof(char *));
+        t->tx_counts = realloc(t->tx_counts, (i + 1) * sizeof(int64_t));
+        t->tx_tables[i] = strdup(dc);
+        t->tx_counts[i] = 0;
+        t->n_tx_tables++;
+    }
+    t->tx_counts[i]++;
+    t->tx_total++;
+    char id[64];
+    int n = snprintf(id, sizeof(id), "%u:%llu", t->xid, (unsigned long long)t->lsn);
+    cd_value_t *f = cd_arena_alloc(t->scratch, 3 * sizeof(cd_value_t));
+    f[0] = cd_string(cd_arena_strndup(t->scratch, id, (size_t)n), (size_t)n);
+    f[1] = cd_int(CD_TYPE_INT64, t->tx_total);
+    f[2] = cd_int(CD_TYPE_INT64, t->tx_counts[i]);
+    return (cd_value_t){.type = CD_TYPE_STRUCT, .u.strct = {f, 3}};
+}
+
+static void tx_reset(pg_task_t *t) {
+    for (size_t i = 0; i < t->n_tx_tables; i++) free(t->tx_tables[i]);
+    free(t->tx_tables);
+    free(t->tx_counts);
+    t->tx_tables = NULL;
+    t->tx_counts = NULL;
+    t->n_tx_tables = 0;
+    t->tx_total = 0;
+}
+
+/* BEGIN and END records on the transaction topic. */
+static int send_tx_event(pg_task_t *t, bool begin, uint64_t lsn, char *errstr, size_t errstr_size) {
+    cd_arena_reset(t->scratch);
+    char id[64];
+    int n = snprintf(id, sizeof(id), "%u:%llu", t->xid, (unsigned long long)lsn);
+    cd_value_t idv = cd_string(id, (size_t)n);
+    cd_value_t key = {.type = CD_TYPE_STRUCT, .u.strct = {&idv, 1}};
+    cd_value_t *f = cd_arena_alloc(t->scratch, 5 * sizeof(cd_value_t));
+    f[0] = begin ? cd_string("BEGIN", 5) : cd_string("END", 3);
+    f[1] = idv;
+    f[2] = begin ? cd_null() : cd_int(CD_TYPE_INT64, t->tx_total);
+    if (begin) {
+        f[3] = cd_null();
+    } else {
+        cd_value_t *items = cd_arena_alloc(t->scratch, (t->n_tx_tables + 1) * sizeof(cd_value_t));
+        for (size_t i = 0; i < t->n_tx_tables; i++) {
+            cd_value_t *c = cd_arena_alloc(t->scratch, 2 * sizeof(cd_value_t));
+            c[0] = cd_string(t->tx_tables[i], strlen(t->tx_tables[i]));
+            c[1] = cd_int(CD_TYPE_INT64, t->tx_counts[i]);
+            items[i] = (cd_value_t){.type = CD_TYPE_STRUCT, .u.strct = {c, 2}};
+        }
+        f[3] = (cd_value_t){.type = CD_TYPE_ARRAY, .u.array = {items, t->n_tx_tables}};
+    }
+    f[4] = cd_int(CD_TYPE_INT64, t->commit_ts_us / 1000);
+    cd_value_t value = {.type = CD_TYPE_STRUCT, .u.strct = {f, 5}};
+    return send_record(t, t->transaction_topic, &s_tx_key, &key, &s_tx_value, &value, NULL, 0, t->lsn_proc,
+                       errstr, errstr_size);
+}
+
 static cd_value_t envelope(pg_task_t *t, const cd_value_t *before, const cd_value_t *after,
-                           const cd_value_t *source, const char *op) {
+                           const cd_value_t *source, const char *op, const cd_value_t *block) {
     cd_value_t *f = cd_arena_alloc(t->scratch, 8 * sizeof(cd_value_t));
     int64_t now = wall_us();
     f[0] = before ? *before : cd_null();
     f[1] = after ? *after : cd_null();
     f[2] = *source;
-    f[3] = cd_null();
+    f[3] = block ? *block : cd_null();
     f[4] = cd_string(op, 1);
     f[5] = cd_int(CD_TYPE_INT64, now / 1000);
     f[6] = cd_int(CD_TYPE_INT64, now);
@@ -827,6 +940,7 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
     char seq[96];
     cd_value_t src;
     fill_source(t, &src, r->cat.schema, r->cat.table, true, seq, sizeof(seq));
+    cd_value_t block = tx_block(t, r->data_collection);
     const pgo_tuple_t *newt = &m->u.change.new_tuple, *oldt = &m->u.change.old_tuple;
     bool has_old = m->u.change.old_kind != 0;
     cd_value_t after, before, key, old_key;
@@ -836,7 +950,7 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
         if (build_struct(t, r, newt, r->value_cols, r->n_value, &after, errstr, errstr_size) ||
             (r->key_schema && build_struct(t, r, newt, r->key_cols, r->n_key, &key, errstr, errstr_size)))
             return -1;
-        cd_value_t env = envelope(t, NULL, &after, &src, "c");
+        cd_value_t env = envelope(t, NULL, &after, &src, "c", &block);
         rc = send_record(t, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env,
                          NULL, 0, lsn, errstr, errstr_size);
     } else if (m->type == 'U') {
@@ -857,7 +971,7 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
             cd_buf_free(&b);
         }
         if (!key_changed) {
-            cd_value_t env = envelope(t, full ? &before : NULL, &after, &src, "u");
+            cd_value_t env = envelope(t, full ? &before : NULL, &after, &src, "u", &block);
             rc = send_record(t, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env,
                              NULL, 0, lsn, errstr, errstr_size);
         } else {
@@ -868,14 +982,15 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
             key_text(t, r->key_schema, &old_key, &ok);
             cd_header_t hnew = {"__debezium.newkey", nk.data, nk.len};
             cd_header_t hold = {"__debezium.oldkey", ok.data, ok.len};
-            cd_value_t del = envelope(t, &before, NULL, &src, "d");
+            cd_value_t del = envelope(t, &before, NULL, &src, "d", &block);
             rc = send_record(t, r->topic, r->key_schema, &old_key, r->envelope, &del, &hnew, 1, prev_proc,
                              errstr, errstr_size);
             if (rc == 0 && t->cfg.tombstones_on_delete)
                 rc = send_record(t, r->topic, r->key_schema, &old_key, NULL, NULL, &hnew, 1, prev_proc,
                                  errstr, errstr_size);
             if (rc == 0) {
-                cd_value_t cre = envelope(t, NULL, &after, &src, "c");
+                cd_value_t block2 = tx_block(t, r->data_collection);
+                cd_value_t cre = envelope(t, NULL, &after, &src, "c", &block2);
                 rc = send_record(t, r->topic, r->key_schema, &key, r->envelope, &cre, &hold, 1, lsn,
                                  errstr, errstr_size);
             }
@@ -886,7 +1001,7 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
         if (build_struct(t, r, oldt, r->value_cols, r->n_value, &before, errstr, errstr_size) ||
             (r->key_schema && build_struct(t, r, oldt, r->key_cols, r->n_key, &key, errstr, errstr_size)))
             return -1;
-        cd_value_t env = envelope(t, &before, NULL, &src, "d");
+        cd_value_t env = envelope(t, &before, NULL, &src, "d", &block);
         bool tomb = t->cfg.tombstones_on_delete;
         rc = send_record(t, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env, NULL,
                          0, tomb ? prev_proc : lsn, errstr, errstr_size);
@@ -913,7 +1028,8 @@ static int on_truncate(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *err
         char seq[96];
         cd_value_t src;
         fill_source(t, &src, r->cat.schema, r->cat.table, true, seq, sizeof(seq));
-        cd_value_t env = envelope(t, NULL, NULL, &src, "t");
+        cd_value_t block = tx_block(t, r->data_collection);
+        cd_value_t env = envelope(t, NULL, NULL, &src, "t", &block);
         if (send_record(t, r->topic, NULL, NULL, r->envelope, &env, NULL, 0, lsn, errstr, errstr_size) != 0)
             return -1;
     }
@@ -945,7 +1061,7 @@ static int on_message(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errs
     vf[0] = cd_string("m", 1);
     vf[1] = cd_int(CD_TYPE_INT64, wall_us() / 1000);
     vf[2] = src;
-    vf[3] = cd_null();
+    vf[3] = transactional ? tx_block(t, "") : cd_null();
     vf[4] = (cd_value_t){.type = CD_TYPE_STRUCT, .u.strct = {mf, 2}};
     cd_value_t value = {.type = CD_TYPE_STRUCT, .u.strct = {vf, 5}};
     int rc = send_record(t, t->message_topic, &s_msg_key, &key, t->msg_value_schema, &value, NULL, 0,
@@ -989,8 +1105,14 @@ static int dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr
         /* A transaction that committed at or before the committed lsn_commit was emitted whole. */
         t->skip_txn = t->resume && t->resume_has_commit && m->u.begin.final_lsn <= t->resume_lsn_commit;
         t->message_type = "BEGIN";
+        tx_reset(t);
+        if (t->cfg.provide_transaction_metadata && !t->skip_txn &&
+            !(t->resume && t->xid == t->resume_txid))
+            return send_tx_event(t, true, lsn, errstr, errstr_size);
         return 0;
-    case 'C':
+    case 'C': {
+        /* The position moves first, so that the END record's offset says the transaction is
+         * complete. */
         t->in_txn = false;
         t->lsn = m->u.commit.commit_lsn;
         t->lsn_proc = m->u.commit.commit_lsn;
@@ -998,9 +1120,14 @@ static int dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr
         t->have_commit = true;
         t->have_position = true;
         t->message_type = "COMMIT";
+        int rc = 0;
+        if (t->cfg.provide_transaction_metadata && !t->skip_txn)
+            rc = send_tx_event(t, false, m->u.commit.commit_lsn, errstr, errstr_size);
         if (t->resume && m->u.commit.commit_lsn > t->resume_lsn_commit) t->resume = false;
         t->skip_txn = false;
-        return 0;
+        tx_reset(t);
+        return rc;
+    }
     case 'R':
         return load_relation(t, &m->u.relation, errstr, errstr_size);
     case 'I':
@@ -1239,6 +1366,7 @@ static void task_stop(void *task) {
     for (size_t i = 0; i < t->n_rels; i++) rel_free(t->rels[i]);
     free(t->rels);
     pgo_decoder_destroy(t->dec);
+    tx_reset(t);
     cd_converter_destroy(t->plain_json);
     if (t->scratch) cd_arena_destroy(t->scratch);
     if (t->fixed) cd_arena_destroy(t->fixed);

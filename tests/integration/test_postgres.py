@@ -353,3 +353,38 @@ def test_validate_rejects_bad_pg_config(pg, worker):
     assert any("Valid replication slot name must contain only digits, lowercase characters and underscores with length <= 63" in e
                for e in errors["slot.name"])
     assert any("no_data" in e for e in errors["snapshot.mode"])
+
+
+def test_transaction_metadata(pg, pgdb, worker):
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE a (id INT PRIMARY KEY)")
+    cur.execute("CREATE TABLE b (id INT PRIMARY KEY)")
+    start_connector(worker, pg, db, **{"provide.transaction.metadata": "true"})
+    conn.autocommit = False
+    cur.execute("INSERT INTO a VALUES (1)")
+    cur.execute("INSERT INTO b VALUES (1)")
+    cur.execute("INSERT INTO a VALUES (2)")
+    conn.commit()
+    conn.autocommit = True
+    bs = worker.broker.bootstrap
+    wait_for(lambda: len(records(bs, "fulfillment.transaction")) == 2, 30, "BEGIN and END")
+    txs = sorted((v["payload"]["status"] != "BEGIN", k, v) for k, v in records(bs, "fulfillment.transaction"))
+    (_, bk, begin), (_, ek, end) = txs
+    assert begin["schema"]["name"] == "io.debezium.connector.common.TransactionMetadataValue"
+    assert [f["field"] for f in begin["schema"]["fields"]] == ["status", "id", "event_count", "data_collections", "ts_ms"]
+    assert begin["payload"]["event_count"] is None and begin["payload"]["data_collections"] is None
+    assert bk["payload"] == {"id": begin["payload"]["id"]}
+    xid = begin["payload"]["id"].split(":")[0]
+    assert end["payload"]["id"].split(":")[0] == xid
+    assert end["payload"]["event_count"] == 3
+    assert end["payload"]["data_collections"] == [{"data_collection": "public.a", "event_count": 2},
+                                                  {"data_collection": "public.b", "event_count": 1}]
+    wait_for(lambda: len(records(bs, "fulfillment.public.a")) == 2, 30, "a events")
+    blocks = sorted(v["payload"]["transaction"]["total_order"] for _, v in records(bs, "fulfillment.public.a"))
+    assert blocks == [1, 3]
+    for _, v in records(bs, "fulfillment.public.a"):
+        tb = v["payload"]["transaction"]
+        assert tb["id"] == f'{xid}:{v["payload"]["source"]["lsn"]}'
+    b_block = records(bs, "fulfillment.public.b")[0][1]["payload"]["transaction"]
+    assert (b_block["total_order"], b_block["data_collection_order"]) == (2, 1)
