@@ -80,8 +80,9 @@ def http(method, url, body=None, headers=None, timeout=30):
 # ---------------------------------------------------------------- PostgreSQL
 
 class Postgres:
-    def __init__(self, bindir, datadir, port, as_user):
+    def __init__(self, bindir, datadir, port, as_user, wal_level="logical"):
         self.bindir, self.datadir, self.port, self.as_user = bindir, datadir, port, as_user
+        self.wal_level = wal_level
         self.host = "127.0.0.1"
         self.user = "postgres"
         self.dbname = "postgres"
@@ -98,12 +99,17 @@ class Postgres:
         with open(os.path.join(self.datadir, "postgresql.conf"), "a") as f:
             f.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\n"
                     f"unix_socket_directories = '{self.datadir}'\n"
-                    "wal_level = logical\nmax_wal_senders = 20\nmax_replication_slots = 20\n"
+                    f"wal_level = {self.wal_level}\nmax_wal_senders = 20\nmax_replication_slots = 20\n"
                     "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
         with open(os.path.join(self.datadir, "pg_hba.conf"), "a") as f:
             f.write("host replication all 127.0.0.1/32 trust\n")
         self._run(f"{self.bindir}/pg_ctl", "-D", self.datadir, "-l",
                   os.path.join(self.datadir, "server.log"), "-w", "-t", "60", "start")
+
+    def restart(self):
+        # -l: the server must not inherit our pipes, or waiting for the command never ends
+        self._run(f"{self.bindir}/pg_ctl", "-D", self.datadir, "-l",
+                  os.path.join(self.datadir, "server.log"), "-m", "fast", "-w", "-t", "60", "restart")
 
     def stop(self):
         try:
@@ -134,8 +140,7 @@ def _pg_bindir():
     pytest.fail("PostgreSQL server binaries not found; run `make deps`")
 
 
-@pytest.fixture(scope="session")
-def pg():
+def _new_postgres(wal_level="logical"):
     as_user = "postgres" if os.geteuid() == 0 else None
     tmp = tempfile.mkdtemp(prefix="connectd-pg-")
     datadir = os.path.join(tmp, "data")
@@ -143,13 +148,36 @@ def pg():
     if as_user:
         shutil.chown(tmp, as_user)
         shutil.chown(datadir, as_user)
-    server = Postgres(_pg_bindir(), datadir, free_port(), as_user)
+    server = Postgres(_pg_bindir(), datadir, free_port(), as_user, wal_level)
+    server.tmp = tmp
+    return server
+
+
+def _postgres_fixture(wal_level):
+    server = _new_postgres(wal_level)
     try:
         server.start()
         yield server
     finally:
         server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(server.tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg():
+    yield from _postgres_fixture("logical")
+
+
+@pytest.fixture
+def own_pg():
+    """A PostgreSQL of the test's own, which it may restart."""
+    yield from _postgres_fixture("logical")
+
+
+@pytest.fixture
+def replica_pg():
+    """A PostgreSQL with wal_level=replica: logical decoding is not possible on it."""
+    yield from _postgres_fixture("replica")
 
 
 # ---------------------------------------------------------------- test broker

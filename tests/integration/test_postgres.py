@@ -388,3 +388,77 @@ def test_transaction_metadata(pg, pgdb, worker):
         assert tb["id"] == f'{xid}:{v["payload"]["source"]["lsn"]}'
     b_block = records(bs, "fulfillment.public.b")[0][1]["payload"]["transaction"]
     assert (b_block["total_order"], b_block["data_collection_order"]) == (2, 1)
+
+
+def test_wal_level_not_logical(replica_pg, worker):
+    status, _, _ = worker.request("POST", "/connectors", {"name": "w", "config": pg_config(replica_pg, "postgres")})
+    assert status == 201
+    st = wait_state(worker, "w", "RUNNING", ["FAILED"], timeout=60)
+    assert "Postgres server wal_level property must be 'logical' but is: 'replica'" in st["tasks"][0]["trace"]
+
+
+def test_missing_replication_privilege_then_fixed(pg, pgdb, worker):
+    conn, db = pgdb
+    role = "norepl_" + db
+    admin = pg.connect()
+    admin.cursor().execute(f"CREATE ROLE {role} LOGIN NOREPLICATION")
+    conn.cursor().execute("CREATE PUBLICATION dbz_publication FOR ALL TABLES")  # made by an admin
+    try:
+        status, _, _ = worker.request("POST", "/connectors", {"name": "np", "config": pg_config(
+            pg, db, **{"database.user": role, "slot.max.retries": "1", "slot.retry.delay.ms": "200"})})
+        assert status == 201
+        st = wait_state(worker, "np", "RUNNING", ["FAILED"], timeout=60)
+        trace = st["tasks"][0]["trace"]
+        assert "replication" in trace.lower()
+        admin.cursor().execute(f"ALTER ROLE {role} REPLICATION")
+        assert worker.request("POST", "/connectors/np/restart?includeTasks=true&onlyFailed=true")[0] == 202
+        wait_state(worker, "np", "RUNNING", ["RUNNING"], timeout=60)
+        assert worker.request("DELETE", "/connectors/np")[0] == 204
+        wait_for(lambda: worker.get("/connectors/np/status")[0] == 404, 30, "connector gone")
+    finally:
+        admin.cursor().execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
+        conn.cursor().execute(f"DROP OWNED BY {role}")
+        admin.cursor().execute(f"DROP ROLE {role}")
+        admin.close()
+
+
+def test_slot_held_by_another_client(pg, pgdb, worker):
+    import psycopg2
+    import psycopg2.extras
+    conn, db = pgdb
+    slot = "s_" + db
+    holder = psycopg2.connect(pg.dsn(db), connection_factory=psycopg2.extras.LogicalReplicationConnection)
+    hcur = holder.cursor()
+    hcur.create_replication_slot(slot, output_plugin="pgoutput")
+    conn.cursor().execute("CREATE PUBLICATION dbz_publication FOR ALL TABLES")
+    hcur.start_replication(slot_name=slot, decode=False,
+                           options={"proto_version": "1", "publication_names": "dbz_publication"})
+    try:
+        status, _, _ = worker.request("POST", "/connectors", {"name": "busy", "config": pg_config(
+            pg, db, **{"slot.max.retries": "2", "slot.retry.delay.ms": "300"})})
+        assert status == 201
+        st = wait_state(worker, "busy", "RUNNING", ["FAILED"], timeout=60)
+        trace = st["tasks"][0]["trace"]
+        assert "is active for PID" in trace
+        assert "please make sure to use a distinct replication slot name for each" in trace
+    finally:
+        holder.close()
+    assert worker.request("POST", "/connectors/busy/restart?includeTasks=true&onlyFailed=true")[0] == 202
+    wait_state(worker, "busy", "RUNNING", ["RUNNING"], timeout=60)
+
+
+def test_database_restart_is_survived(own_pg, worker):
+    admin = own_pg.connect()
+    admin.cursor().execute("CREATE TABLE t (id INT PRIMARY KEY)")
+    start_connector(worker, own_pg, "postgres")
+    admin.cursor().execute("INSERT INTO t VALUES (1)")
+    bs = worker.broker.bootstrap
+    wait_for(lambda: len(records(bs, "fulfillment.public.t")) == 1, 30, "first record")
+    admin.close()
+    own_pg.restart()
+    admin = own_pg.connect()
+    admin.cursor().execute("INSERT INTO t VALUES (2)")
+    wait_for(lambda: {v["payload"]["after"]["id"] for _, v in records(bs, "fulfillment.public.t")} == {1, 2}, 60,
+             "the record written after the restart")
+    assert worker.get("/connectors/inventory/status")[1]["tasks"][0]["state"] == "RUNNING"
+    admin.close()
