@@ -462,3 +462,64 @@ def test_database_restart_is_survived(own_pg, worker):
              "the record written after the restart")
     assert worker.get("/connectors/inventory/status")[1]["tasks"][0]["state"] == "RUNNING"
     admin.close()
+
+
+TYPES_DDL = """
+CREATE EXTENSION IF NOT EXISTS hstore;
+CREATE TYPE color AS ENUM ('red', 'green', 'blue');
+CREATE TABLE types (
+  id INT PRIMARY KEY,
+  b BOOLEAN, bit1 BIT(1), bit2 BIT(2), vb VARBIT,
+  i2 SMALLINT, i4 INTEGER, i8 BIGINT, f4 REAL, f8 DOUBLE PRECISION,
+  n32 NUMERIC(3,2), n64 NUMERIC(6,4), n4 NUMERIC(4), nv NUMERIC, m MONEY,
+  c5 CHAR(5), vc VARCHAR(20), t TEXT, ba BYTEA,
+  d DATE, tm3 TIME(3), tm TIME, ttz TIMETZ, ts3 TIMESTAMP(3), ts TIMESTAMP, tstz TIMESTAMPTZ,
+  iv INTERVAL, u UUID, j JSON, jb JSONB, x XML,
+  ip INET, cd CIDR, mac MACADDR, r INT4RANGE, p POINT, e color, h HSTORE,
+  ia INT[], ca CHAR(10)[], na NUMERIC(10,2)[]
+)"""
+
+TYPES_ROW = """
+INSERT INTO types VALUES (1,
+  true, B'1', B'11', B'000000110000001000000001',
+  1, 123456, 4000000000, 3.3, 4.44,
+  1.1, 22.22, 10, 10.1111, '$1234.11',
+  'abc', 'some text', 'text', '\\x010203',
+  '2016-11-04', '13:51:30.123', '13:51:30', '13:51:30.123789+02', '2016-11-04 13:51:30.123',
+  '2016-11-04 13:51:30.123456', '2016-11-04 13:51:30.123456+02',
+  'P1Y2M3DT4H5M6.78S', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"bar": "baz"}', '{"bar": "baz"}', '<foo>bar</foo>',
+  '192.168.2.0/12', '192.168.100.128/25', '08:00:2b:01:02:03', '[1000,6000)', '(1,1)', 'green', '"key"=>"val"',
+  '{1,2,3}', '{"cone","ctwo"}', '{1.2,3.4}')"""
+
+
+def test_type_mapping_end_to_end(pg, pgdb, worker):
+    conn, db = pgdb
+    conn.cursor().execute(TYPES_DDL)
+    start_connector(worker, pg, db)
+    conn.cursor().execute(TYPES_ROW)
+    bs = worker.broker.bootstrap
+    wait_for(lambda: records(bs, "fulfillment.public.types"), 30, "the row")
+    _, v = records(bs, "fulfillment.public.types")[0]
+    after = v["payload"]["after"]
+    expected = {
+        "id": 1, "b": True, "bit1": True, "bit2": "Aw==", "vb": "AQID",
+        "i2": 1, "i4": 123456, "i8": 4000000000, "f4": 3.3, "f8": 4.44,
+        "n32": "bg==", "n64": "A2P4", "n4": "Cg==", "nv": {"scale": 4, "value": "AYr3"}, "m": "AeIT",
+        "c5": "abc  ", "vc": "some text", "t": "text", "ba": "AQID",
+        "d": 17109, "tm3": 49890123, "tm": 49890000000, "ttz": "11:51:30.123789Z", "ts3": 1478267490123,
+        "ts": 1478267490123456, "tstz": "2016-11-04T11:51:30.123456Z",
+        "iv": 37091106780000, "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "j": "{\"bar\": \"baz\"}",
+        "jb": "{\"bar\": \"baz\"}", "x": "<foo>bar</foo>",
+        "ip": "192.168.2.0/12", "cd": "192.168.100.128/25", "mac": "08:00:2b:01:02:03", "r": "[1000,6000)",
+        "p": {"x": 1.0, "y": 1.0, "wkb": "AQEAAAAAAAAAAADwPwAAAAAAAPA/", "srid": None}, "e": "green",
+        "h": "{\"key\":\"val\"}", "ia": [1, 2, 3], "ca": ["cone      ", "ctwo      "], "na": ["eA==", "AVQ="],
+    }
+    assert after == expected
+    fields = {f["field"]: f for f in v["schema"]["fields"][1]["fields"]}
+    assert fields["n32"] == {"type": "bytes", "optional": True, "name": "org.apache.kafka.connect.data.Decimal",
+                             "version": 1, "parameters": {"scale": "2", "connect.decimal.precision": "3"},
+                             "field": "n32"}
+    assert fields["tstz"]["name"] == "io.debezium.time.ZonedTimestamp"
+    assert fields["e"]["parameters"] == {"allowed": "red,green,blue"}
+    assert fields["ia"] == {"type": "array", "items": {"type": "int32", "optional": True}, "optional": True, "field": "ia"}
+    assert fields["id"]["optional"] is False
