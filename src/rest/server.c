@@ -221,6 +221,7 @@ static void dispatch(rest_server_t *srv, req_state_t *st, const char *url, const
         json_tokener *tok = json_tokener_new();
         req.body = json_tokener_parse_ex(tok, st->body, (int)st->len);
         enum json_tokener_error jerr = json_tokener_get_error(tok);
+        size_t at = (size_t)json_tokener_get_parse_end(tok);
         if (jerr == json_tokener_success && tok->char_offset < (int)st->len) {
             /* Trailing bytes after the value: only whitespace is allowed. */
             for (size_t i = (size_t)tok->char_offset; i < st->len; i++)
@@ -230,8 +231,19 @@ static void dispatch(rest_server_t *srv, req_state_t *st, const char *url, const
         json_tokener_free(tok);
         if (jerr != json_tokener_success) {
             if (req.body) json_object_put(req.body);
-            rest_error(resp, 400, "Request body is not valid JSON: %s",
-                       json_tokener_error_desc(jerr));
+            /* Say where: a missing comma in a hand-written curl body is the usual cause. */
+            size_t line = 1, col = 1;
+            for (size_t i = 0; i < at && i < st->len; i++) {
+                if (st->body[i] == '\n') {
+                    line++;
+                    col = 1;
+                } else {
+                    col++;
+                }
+            }
+            rest_error(resp, 400, "Request body is not valid JSON: %s at line %zu, column %zu (near '%.20s')",
+                       json_tokener_error_desc(jerr), line, col,
+                       at < st->len ? st->body + at : "end of input");
             free(path);
             return;
         }

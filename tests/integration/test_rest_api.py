@@ -82,6 +82,9 @@ def test_create_errors_write_nothing(worker, tmp_path):
     before = len(read_topic(worker.broker.bootstrap, "connect-configs"))
     status, body, _ = worker.request("POST", "/connectors", '{"name": "x", "config": {')
     assert status == 400 and body["error_code"] == 400
+    # A missing comma, as in a hand-written curl body: the message says where.
+    status, body, _ = worker.request("POST", "/connectors", '{"name": "x",\n "config": {"a": "b" "c": "d"}}')
+    assert status == 400 and "at line 2, column 22" in body["message"]
     status, body, _ = worker.request("POST", "/connectors", {"name": "x", "config": {"file": "/tmp/x"}})
     assert (status, body) == (400, {"error_code": 400,
                                     "message": "Connector config {file=/tmp/x, name=x} contains no connector type"})
