@@ -134,6 +134,8 @@ typedef struct {
     int *wire_to_cat;        /* pgoutput column i -> catalog index, -1 unknown */
     uint16_t n_wire;
     cd_schema_t *key_schema; /* NULL: no key */
+    bool key_in_identity;    /* every key column is in the replica identity: an old key tuple
+                                carries the old key, so a key change can be seen */
     cd_schema_t *row_schema;
     cd_schema_t *envelope;
     char *topic;
@@ -684,6 +686,9 @@ static int load_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr,
         r->n_wire = wire->ncols;
         r->wire_to_cat = calloc((size_t)wire->ncols + 1, sizeof(int));
         for (uint16_t w = 0; w < wire->ncols; w++) r->wire_to_cat[w] = w;
+        r->key_in_identity = r->n_key > 0;
+        for (size_t i = 0; i < r->n_key; i++)
+            if (!(wire->columns[r->key_cols[i]].flags & PGO_COLUMN_KEY)) r->key_in_identity = false;
     }
     if (old) {
         for (size_t i = 0; i < t->n_rels; i++)
@@ -959,9 +964,13 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
             (r->key_schema && build_struct(t, r, &merged, r->key_cols, r->n_key, &key, errstr, errstr_size)))
             return -1;
         bool full = m->u.change.old_kind == 'O';
-        if (full && build_struct(t, r, oldt, r->value_cols, r->n_value, &before, errstr, errstr_size)) return -1;
+        /* An old tuple (the whole row, or the identity columns when one of them changed) is the
+         * before image; without one, before is null. */
+        if (has_old && build_struct(t, r, oldt, r->value_cols, r->n_value, &before, errstr, errstr_size)) return -1;
         bool key_changed = false;
-        if (has_old && r->key_schema) {
+        /* The old key is known when the old tuple is the whole row, or an identity tuple that
+         * holds every key column (REPLICA IDENTITY USING INDEX on other columns does not). */
+        if (has_old && r->key_schema && (full || r->key_in_identity)) {
             if (build_struct(t, r, oldt, r->key_cols, r->n_key, &old_key, errstr, errstr_size)) return -1;
             cd_buf_t a = {0}, b = {0};
             key_text(t, r->key_schema, &old_key, &a);
@@ -971,12 +980,11 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
             cd_buf_free(&b);
         }
         if (!key_changed) {
-            cd_value_t env = envelope(t, full ? &before : NULL, &after, &src, "u", &block);
+            cd_value_t env = envelope(t, has_old ? &before : NULL, &after, &src, "u", &block);
             rc = send_record(t, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env,
                              NULL, 0, lsn, errstr, errstr_size);
         } else {
             /* Primary key change: delete on the old key, tombstone, create on the new key. */
-            if (!full && build_struct(t, r, oldt, r->value_cols, r->n_value, &before, errstr, errstr_size)) return -1;
             cd_buf_t nk = {0}, ok = {0};
             key_text(t, r->key_schema, &key, &nk);
             key_text(t, r->key_schema, &old_key, &ok);

@@ -297,6 +297,8 @@ def test_alter_table_shows_in_the_next_event(pg, pgdb, worker):
     cur.execute("INSERT INTO t VALUES (2, 'y', 5)")
     cur.execute("ALTER TABLE t DROP COLUMN a")
     cur.execute("INSERT INTO t VALUES (3, 6)")
+    cur.execute("ALTER TABLE t RENAME COLUMN b TO c")
+    cur.execute("ALTER TABLE t RENAME COLUMN c TO b")
     cur.execute("ALTER TABLE t ALTER COLUMN b TYPE BIGINT")
     cur.execute("INSERT INTO t VALUES (4, 7)")
     bs = worker.broker.bootstrap
@@ -495,11 +497,15 @@ INSERT INTO types VALUES (1,
 def test_type_mapping_end_to_end(pg, pgdb, worker):
     conn, db = pgdb
     conn.cursor().execute(TYPES_DDL)
+    conn.cursor().execute("ALTER TABLE types REPLICA IDENTITY FULL")
     start_connector(worker, pg, db)
     conn.cursor().execute(TYPES_ROW)
+    conn.cursor().execute("UPDATE types SET t = 'changed' WHERE id = 1")
+    conn.cursor().execute("DELETE FROM types WHERE id = 1")
     bs = worker.broker.bootstrap
-    wait_for(lambda: records(bs, "fulfillment.public.types"), 30, "the row")
-    _, v = records(bs, "fulfillment.public.types")[0]
+    wait_for(lambda: len(records(bs, "fulfillment.public.types")) == 4, 30, "insert, update, delete, tombstone")
+    recs = records(bs, "fulfillment.public.types")
+    _, v = recs[0]
     after = v["payload"]["after"]
     expected = {
         "id": 1, "b": True, "bit1": True, "bit2": "Aw==", "vb": "AQID",
@@ -515,6 +521,11 @@ def test_type_mapping_end_to_end(pg, pgdb, worker):
         "h": "{\"key\":\"val\"}", "ia": [1, 2, 3], "ca": ["cone      ", "ctwo      "], "na": ["eA==", "AVQ="],
     }
     assert after == expected
+    # The same values come back in the update's and the delete's before image (REPLICA IDENTITY FULL).
+    assert recs[1][1]["payload"]["before"] == expected
+    assert recs[1][1]["payload"]["after"] == dict(expected, t="changed")
+    assert recs[2][1]["payload"]["before"] == dict(expected, t="changed")
+    assert recs[2][1]["payload"]["op"] == "d" and recs[3][1] is None
     fields = {f["field"]: f for f in v["schema"]["fields"][1]["fields"]}
     assert fields["n32"] == {"type": "bytes", "optional": True, "name": "org.apache.kafka.connect.data.Decimal",
                              "version": 1, "parameters": {"scale": "2", "connect.decimal.precision": "3"},
@@ -523,3 +534,32 @@ def test_type_mapping_end_to_end(pg, pgdb, worker):
     assert fields["e"]["parameters"] == {"allowed": "red,green,blue"}
     assert fields["ia"] == {"type": "array", "items": {"type": "int32", "optional": True}, "optional": True, "field": "ia"}
     assert fields["id"]["optional"] is False
+
+
+def test_replica_identity_index_and_nothing(pg, pgdb, worker):
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE idx (id INT PRIMARY KEY, code TEXT NOT NULL, v TEXT)")
+    cur.execute("CREATE UNIQUE INDEX idx_code ON idx (code)")
+    cur.execute("ALTER TABLE idx REPLICA IDENTITY USING INDEX idx_code")
+    cur.execute("CREATE TABLE nothing (id INT PRIMARY KEY, v TEXT)")
+    cur.execute("ALTER TABLE nothing REPLICA IDENTITY NOTHING")
+    start_connector(worker, pg, db)
+    cur.execute("INSERT INTO idx VALUES (1, 'a', 'x')")
+    cur.execute("UPDATE idx SET v = 'y' WHERE id = 1")       # identity unchanged: before null
+    cur.execute("UPDATE idx SET code = 'b' WHERE id = 1")    # identity changed: before has the old code
+    cur.execute("DELETE FROM idx WHERE id = 1")              # before: identity columns, the rest null/fallback
+    cur.execute("INSERT INTO nothing VALUES (1, 'x')")
+    bs = worker.broker.bootstrap
+    wait_for(lambda: len(records(bs, "fulfillment.public.idx")) == 5, 30, "idx records")
+    recs = records(bs, "fulfillment.public.idx")
+    # The key is still the primary key; a delete's old tuple holds only the identity columns, so
+    # its id is the NOT NULL fallback, as in the before image. (Records of one key keep their order.)
+    by_id = [v for k, v in recs if k["payload"] == {"id": 1}]
+    deleted = [v for k, v in recs if k["payload"] == {"id": 0}]
+    assert [v["payload"]["op"] for v in by_id] == ["c", "u", "u"]
+    assert by_id[1]["payload"]["before"] is None
+    assert by_id[2]["payload"]["before"] == {"id": 0, "code": "a", "v": None}
+    assert deleted[0]["payload"]["op"] == "d" and deleted[1] is None
+    assert deleted[0]["payload"]["before"] == {"id": 0, "code": "b", "v": None}
+    wait_for(lambda: len(records(bs, "fulfillment.public.nothing")) == 1, 30, "nothing record")
