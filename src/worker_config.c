@@ -2,6 +2,7 @@
  * and -D layers, the table of keys the worker defines (Kafka's DistributedConfig ConfigDef, with
  * its types, defaults and validators) and the checks that report errors the way Java does. */
 #include "worker_config.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -170,18 +171,6 @@ struct worker_config {
 
 /* Out of memory while reading configuration at start-up leaves nothing sensible to do, and
  * worker_config_set has no way to report it. */
-static void *xrealloc(void *p, size_t size) {
-    p = realloc(p, size);
-    if (!p) abort();
-    return p;
-}
-
-static char *xstrdup(const char *s) {
-    char *d = strdup(s);
-    if (!d) abort();
-    return d;
-}
-
 worker_config_t *worker_config_new(void) {
     worker_config_t *wc = calloc(1, sizeof(*wc));
     if (!wc) abort();

@@ -2,6 +2,7 @@
  * names, defaults and allowed values), the validate hook, the mapping of 1.x names and the
  * parsed view. Texts taken from Debezium keep its words; connectd's own say what to change. */
 #include "connectors/postgres/pg_config.h"
+#include "xalloc.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -412,35 +413,6 @@ _Static_assert(sizeof(pg_config_keys) / sizeof(pg_config_keys[0]) == PG_CONFIG_N
                "PG_CONFIG_N_KEYS in pg_config.h must match the number of keys");
 
 /* ---- small helpers -------------------------------------------------------------------------- */
-
-static void *xmalloc(size_t n) {
-    void *p = malloc(n ? n : 1);
-    if (!p) abort(); /* configs are small: running out of memory here is not recoverable */
-    return p;
-}
-
-static void *xrealloc(void *p, size_t n) {
-    p = realloc(p, n ? n : 1);
-    if (!p) abort();
-    return p;
-}
-
-static char *xstrdup(const char *s) {
-    if (!s) return NULL;
-    char *d = strdup(s);
-    if (!d) abort();
-    return d;
-}
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0) abort();
-    va_end(ap);
-    return s;
-}
 
 typedef struct {
     char *s;

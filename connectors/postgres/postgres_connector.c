@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "connect/converter.h"
+#include "xalloc.h"
 #include "connect/json_write.h"
 #include "connectd/plugin.h"
 #include "connectors/postgres/pg_catalog.h"
@@ -203,16 +204,6 @@ static int64_t wall_us(void) {
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0) abort();
-    va_end(ap);
-    return s;
 }
 
 /* Topic names: characters outside [A-Za-z0-9._-] become '_', at most 249 characters. */

@@ -3,6 +3,7 @@
  * Messages, string forms and orders follow Kafka's ConfigDef and AbstractHerder word for word:
  * clients and people match on them. */
 #include "connect/connector_config.h"
+#include "xalloc.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -31,38 +32,10 @@ struct cd_config_result {
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-static void *xrealloc(void *p, size_t size) {
-    void *n = realloc(p, size);
-    if (!n) abort(); /* configs are small; out of memory here is not recoverable */
-    return n;
-}
-
-static char *xstrdup(const char *s) {
-    if (!s) return NULL;
-    char *d = strdup(s);
-    if (!d) abort();
-    return d;
-}
-
 static char *xstrndup(const char *s, size_t n) {
     char *d = strndup(s, n);
     if (!d) abort();
     return d;
-}
-
-static char *xvasprintf(const char *fmt, va_list ap) {
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0) abort();
-    return s;
-}
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = xvasprintf(fmt, ap);
-    va_end(ap);
-    return s;
 }
 
 typedef struct {

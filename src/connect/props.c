@@ -1,6 +1,7 @@
 /* props.c - the ordered string map behind connector, task and converter configs. Configs have
  * tens of keys, so a flat array with linear lookup is both simplest and fast enough. */
 #include "connectd/props.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,19 +15,6 @@ struct cd_props {
     entry_t *e;
     size_t n, cap;
 };
-
-static void *xrealloc(void *p, size_t size) {
-    void *n = realloc(p, size);
-    if (!n) abort(); /* configs are small; out of memory here is not recoverable */
-    return n;
-}
-
-static char *xstrdup(const char *s) {
-    if (!s) return NULL;
-    char *d = strdup(s);
-    if (!d) abort();
-    return d;
-}
 
 cd_props_t *cd_props_new(void) {
     cd_props_t *p = calloc(1, sizeof(*p));
