@@ -91,6 +91,7 @@ BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
 
 bench: deps all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b; done
+	@echo "== bench/bench_postgres.py"; /usr/bin/python3 bench/bench_postgres.py
 
 clean:
 	rm -rf build

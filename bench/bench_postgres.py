@@ -5,13 +5,15 @@ WAL to /dev/null in the same run. The ratio of the two is the figure.
 
 Run with Debian's /usr/bin/python3 after `make all` (release build/connectd and build/test-broker):
     /usr/bin/python3 bench/bench_postgres.py [ROWS]      (or BENCH_ROWS=ROWS; default 200000)
+BENCH_WARMUP=0 skips the warm-up row, to see what a freshly started worker does.
 
 It starts what it needs the way the integration tests do (it reuses tests/integration/conftest.py):
 a throwaway PostgreSQL cluster, the test broker (librdkafka's mock cluster: "acknowledged by Kafka"
 here means appended by the mock broker, which costs far less than a real one) and connectd, and
-always stops them. The two slots are created before the inserts, so connectd's slot and
-pg_recvlogical's slot decode exactly the same WAL; the two readers run one after the other, never
-at the same time, so that neither takes CPU from the other.
+always stops them. One warm-up row goes through first; then the pg_recvlogical slot is created, so
+it and connectd's slot hold exactly the WAL of the measured inserts. connectd streams while the
+inserts run; pg_recvlogical runs after connectd is done, never at the same time, so that neither
+takes CPU from the other.
 """
 import os
 import pathlib
@@ -114,9 +116,10 @@ def query(pg, sql, args=None):
 
 
 class Watermarks:
-    """The sum over all partitions of the topic's high watermarks: records the broker has taken."""
+    """The sum over all partitions of a topic's high watermarks: records the broker has taken."""
 
-    def __init__(self, bootstrap):
+    def __init__(self, bootstrap, topic=TOPIC):
+        self.topic = topic
         from confluent_kafka import Consumer
         self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-watermarks",
                                   "enable.auto.commit": False})
@@ -126,12 +129,12 @@ class Watermarks:
         from confluent_kafka import KafkaException, TopicPartition
         try:
             if self.partitions is None:
-                md = self.consumer.list_topics(TOPIC, timeout=5)
-                t = md.topics.get(TOPIC)
+                md = self.consumer.list_topics(self.topic, timeout=5)
+                t = md.topics.get(self.topic)
                 if t is None or t.error is not None or not t.partitions:
                     return 0
                 self.partitions = sorted(t.partitions)
-            return sum(self.consumer.get_watermark_offsets(TopicPartition(TOPIC, p), timeout=5)[1]
+            return sum(self.consumer.get_watermark_offsets(TopicPartition(self.topic, p), timeout=5)[1]
                        for p in self.partitions)
         except KafkaException:
             return 0
@@ -140,9 +143,9 @@ class Watermarks:
         self.consumer.close()
 
 
-def start_everything(n, stack):
-    """PostgreSQL, the broker and connectd, the table, the publication, the pg_recvlogical slot and
-    the connector, RUNNING with its slot active. Each started thing is pushed on stack."""
+def start_everything(stack):
+    """PostgreSQL, the broker and connectd, the table, the publication and the connector, RUNNING
+    with its slot active. Each started thing is pushed on stack."""
     for path in (CONNECTD_BIN, TEST_BROKER_BIN):
         if not os.access(path, os.X_OK):
             raise BenchError(f"{path} not found; build the release binaries with `make all`")
@@ -168,7 +171,6 @@ def start_everything(n, stack):
     query(pg, "CREATE TABLE public.bench (id bigint PRIMARY KEY, name text, amount numeric(12,2), "
               "created timestamptz)")
     query(pg, "CREATE PUBLICATION dbz_publication FOR ALL TABLES")
-    query(pg, "SELECT pg_create_logical_replication_slot('bench_recv', 'pgoutput')")
 
     cfg = dict(CONNECTOR, **{"database.port": str(pg.port)})
     status, body, raw = c.request("POST", "/connectors", {"name": "bench", "config": cfg})
@@ -192,13 +194,42 @@ def start_everything(n, stack):
     return pg, broker, c
 
 
+def warm_up(pg, c, bootstrap, wm):
+    """One row through the whole path, until its offset is committed: the task's producer and the
+    worker's offsets producer then know their topics. On a cold worker the first offset commit
+    waits for the offsets producer's topic metadata (about 0.4 s on the test broker), and the task
+    thread commits synchronously, so streaming stops meanwhile: a one-off startup cost that would
+    otherwise weigh on a short run. Returns (ms to the acknowledgement, ms to the commit)."""
+    offsets = Watermarks(bootstrap, "connect-offsets")
+    try:
+        committed0 = offsets.total()
+        t0 = time.monotonic()
+        query(pg, "INSERT INTO public.bench VALUES (0, 'warm-up', 0, now())")
+
+        def acked():
+            connectd_alive(c)
+            return wm.total() >= 1
+        wait_until(acked, 60, f"the warm-up row to reach {TOPIC}", interval=0.01)
+        t_ack = time.monotonic()
+        wait_until(lambda: offsets.total() > committed0, 60,
+                   "connectd to commit the warm-up row's offset to connect-offsets", interval=0.01)
+        return 1000 * (t_ack - t0), 1000 * (time.monotonic() - t0)
+    finally:
+        offsets.close()
+
+
 def insert_rows(pg, n):
     """Inserts n rows in transactions of TXN_ROWS. Returns (t_start, t_commit_end, end LSN): the
     insert position right after the last COMMIT, where pg_recvlogical is to stop."""
     conn = pg.connect()
-    conn.autocommit = False
     try:
         cur = conn.cursor()
+        # The cluster runs with synchronous_commit=off, with which COMMIT returns before its WAL
+        # is flushed, and walsenders send only flushed WAL: the last transactions would wait for
+        # the WAL writer (about 0.4 s here), which measures PostgreSQL, not connectd. With
+        # fsync=off a synchronous commit costs a write(), not a disk flush.
+        cur.execute("SET synchronous_commit = on")
+        conn.autocommit = False
         t_start = time.monotonic()
         for lo in range(1, n + 1, TXN_ROWS):
             hi = min(lo + TXN_ROWS - 1, n)
@@ -224,14 +255,14 @@ def pg_recvlogical_bin():
 
 def run_pg_recvlogical(pg, end_lsn, timeout):
     """Decodes slot bench_recv up to end_lsn into /dev/null; returns (elapsed s, CPU s)."""
-    # The walsender reads only flushed WAL; with synchronous_commit=off the last commits may not be
-    # flushed yet, and waiting for that is not decoding.
+    # A walsender sends only flushed WAL: waiting for the flush is not decoding.
     wait_until(lambda: query(pg, "SELECT pg_current_wal_flush_lsn() >= %s::pg_lsn", (end_lsn,))[0][0],
                30, f"WAL to be flushed up to {end_lsn}")
+    # The pgoutput options connectd asks for on PostgreSQL 14 and later.
     argv = [pg_recvlogical_bin(), "-h", pg.host, "-p", str(pg.port), "-U", "postgres",
             "-d", "postgres", "--slot", "bench_recv", "--start", "-o", "proto_version=1",
-            "-o", "publication_names=dbz_publication", "--endpos", end_lsn, "-f", "/dev/null",
-            "--no-loop"]
+            "-o", "publication_names=dbz_publication", "-o", "messages=true",
+            "--endpos", end_lsn, "-f", "/dev/null", "--no-loop"]
     before = os.times()
     t0 = time.monotonic()
     try:
@@ -246,15 +277,20 @@ def run_pg_recvlogical(pg, end_lsn, timeout):
     return elapsed, cpu
 
 
-def bench(n):
+def bench(n, warm):
     stack = []
     wm = None
     try:
-        pg, broker, c = start_everything(n, stack)
+        pg, broker, c = start_everything(stack)
         wm = Watermarks(broker.bootstrap)
+        warm_ms = warm_up(pg, c, broker.bootstrap, wm) if warm else None
+        base = wm.total()
+        # Created now, before the measured inserts: it decodes exactly the WAL they write.
+        query(pg, "SELECT pg_create_logical_replication_slot('bench_recv', 'pgoutput')")
+
         pid = c.proc.pid
-        # The walsender that decodes for connectd: when it is busy for the whole run, decoding in
-        # PostgreSQL, not connectd, sets the pace.
+        # The walsender that decodes for connectd, and the broker: when one of them is busy for
+        # the whole run, it, not connectd, sets the pace.
         wal_pid = query(pg, "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'bench'")[0][0]
         cpu0, wal_cpu0, broker_cpu0 = cpu_seconds(pid), cpu_seconds(wal_pid), cpu_seconds(broker.proc.pid)
 
@@ -263,11 +299,9 @@ def bench(n):
         # Generous: a worker at a few thousand changes/s still finishes in time.
         timeout = 60 + n / 500
         deadline = t_start + timeout
-        seen, t_first = 0, None
+        seen = 0
         while True:
-            seen = wm.total()
-            if seen and t_first is None:
-                t_first = time.monotonic()
+            seen = wm.total() - base
             if seen >= n:
                 t_done = time.monotonic()
                 break
@@ -281,26 +315,26 @@ def bench(n):
         cpu_broker = cpu_seconds(broker.proc.pid) - broker_cpu0
         hwm_kb = proc_status(pid, "VmHWM")
         if seen != n:
-            raise BenchError(f"{TOPIC} holds {seen} records for {n} inserted rows")
+            raise BenchError(f"{TOPIC} got {seen} records for {n} inserted rows")
 
         rl_elapsed, rl_cpu = run_pg_recvlogical(pg, end_lsn, timeout)
 
-        e2e = t_done - t_start
-        print(f"rows inserted: {n} in transactions of {TXN_ROWS}, "
-              f"{n / (t_commit_end - t_start):.0f} rows/s committed ({t_commit_end - t_start:.2f} s)")
-        print(f"connectd end to end: {n / e2e:.0f} changes/s ({n} rows, commit-to-ack, {e2e:.2f} s "
-              f"from the first insert)")
-        lag = t_done - t_commit_end
-        print(f"connectd lag after the last commit: {lag:.2f} s "
-              f"({n / lag if lag > 0 else float('inf'):.0f} changes/s over it)")
-        print(f"connectd first change acknowledged {1000 * (t_first - t_start):.0f} ms after the first insert")
-        print(f"connectd CPU: {cpu_connectd:.2f} s user+sys ({100 * cpu_connectd / e2e:.0f}% of one core "
-              f"over the run), peak RSS {hwm_kb / 1024 if hwm_kb else float('nan'):.1f} MiB (VmHWM); "
-              f"its walsender's CPU {cpu_walsender:.2f} s ({100 * cpu_walsender / e2e:.0f}%), "
-              f"the test broker's {cpu_broker:.2f} s ({100 * cpu_broker / e2e:.0f}%)")
-        print(f"pg_recvlogical to /dev/null: {n / rl_elapsed:.0f} changes/s (same WAL, {rl_elapsed:.2f} s, "
-              f"its CPU {rl_cpu:.2f} s)")
-        print(f"ratio connectd / pg_recvlogical: {(n / e2e) / (n / rl_elapsed):.2f}")
+        e2e, lag = t_done - t_start, t_done - t_commit_end
+        print(f"connectd end to end: {n / e2e:.0f} changes/s ({n} rows, commit-to-ack)")
+        print(f"pg_recvlogical to /dev/null: {n / rl_elapsed:.0f} changes/s (same WAL)")
+        print(f"ratio connectd / pg_recvlogical: {rl_elapsed / e2e:.2f}")
+        print(f"connectd peak RSS: {hwm_kb / 1024 if hwm_kb else float('nan'):.1f} MiB (VmHWM)")
+        ins = t_commit_end - t_start
+        print(f"  inserts: {n} rows in transactions of {TXN_ROWS}, committed in {ins:.2f} s ({n / ins:.0f} rows/s)")
+        print(f"  connectd: last change acknowledged {e2e:.2f} s after the first insert, {lag:.2f} s after "
+              f"the last commit (rows / lag: {n / lag if lag > 0 else float('inf'):.0f} changes/s)")
+        print(f"  CPU over the run: connectd {cpu_connectd:.2f} s ({100 * cpu_connectd / e2e:.0f}% of a core), "
+              f"its walsender {cpu_walsender:.2f} s ({100 * cpu_walsender / e2e:.0f}%), "
+              f"the test broker {cpu_broker:.2f} s ({100 * cpu_broker / e2e:.0f}%)")
+        print(f"  pg_recvlogical: {rl_elapsed:.2f} s, its own CPU {rl_cpu:.2f} s")
+        if warm_ms:
+            print(f"  warm-up (not measured): first row acknowledged after {warm_ms[0]:.0f} ms, "
+                  f"its offset committed after {warm_ms[1]:.0f} ms")
     finally:
         if wm is not None:
             wm.close()
@@ -313,7 +347,7 @@ def bench(n):
 
 def main():
     try:
-        bench(rows_from_args())
+        bench(rows_from_args(), os.environ.get("BENCH_WARMUP", "1") != "0")
     except (BenchError, pytest.fail.Exception) as e:
         print(f"bench_postgres: FAILED: {e}", file=sys.stderr)
         return 1

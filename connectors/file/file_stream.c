@@ -208,13 +208,16 @@ static void *sink_start(const cd_props_t *config, cd_task_context_t *ctx, char *
     sink_t *s = calloc(1, sizeof(*s));
     const char *file = cd_props_get(config, "file");
     if (file && *file) {
-        s->out = fopen(file, "a");
+        s->out = fopen(file, "a+");
         if (!s->out) {
             snprintf(errstr, errstr_size, "Couldn't find or create file '%s' for FileStreamSinkTask: %s",
                      file, strerror(errno));
             free(s);
             return NULL;
         }
+        /* A worker killed mid-write can leave half a line behind. Its record was not committed
+         * and comes again; end the fragment so that the next line starts on a line of its own. */
+        if (fseeko(s->out, -1, SEEK_END) == 0 && fgetc(s->out) != '\n') fputc('\n', s->out);
     } else {
         s->out = stdout;
         s->is_stdout = true;

@@ -211,7 +211,11 @@ int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *le
         if (b[0] == 'k' && n >= 18) {
             uint64_t end = get64(b + 1);
             if (end > s->received) s->received = end;
-            if (b[17] && send_status(s, s->confirmed, false, errstr, errstr_size) != 0) return -1;
+            /* A reply the server asks for carries flush = invalid (0): the slot only moves on
+             * confirmations (an invalid flush never moves it), and a walsender that is shutting
+             * down then takes the write position as replicated and lets the server stop, instead
+             * of waiting wal_sender_timeout for a flush position that follows offset commits. */
+            if (b[17] && send_status(s, 0, false, errstr, errstr_size) != 0) return -1;
             continue;
         }
         if (b[0] == 'w' && n >= 25) {

@@ -354,6 +354,9 @@ def connectd():
     problems = []
     for c in started:
         out = c.close()
+        # Shown by pytest only when the test failed: what connectd said last.
+        tail = [l for l in out.splitlines() if "librdkafka" not in l][-40:]
+        print(f"--- connectd on port {c.port}, last lines:\n" + "\n".join(tail))
         if any(m in out for m in SANITIZER_MARKERS):
             problems.append(out)
     if problems:
