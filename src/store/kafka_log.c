@@ -185,6 +185,12 @@ int kafka_log_start(kafka_log_t *log, int timeout_ms, char *errstr, size_t errst
         snprintf(errstr, errstr_size, "Could not read topic %s: %s", log->topic, rd_kafka_err2str(err));
         return -1;
     }
+    /* Warm the producer up now (connection, topic metadata), so that the first write, often an
+     * offset commit a task waits for, does not pay for it. The topic exists: naming it is safe. */
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(log->producer, log->topic, NULL);
+    const struct rd_kafka_metadata *pmd = NULL;
+    if (rkt && rd_kafka_metadata(log->producer, 0, rkt, &pmd, timeout_ms) == 0) rd_kafka_metadata_destroy(pmd);
+    if (rkt) rd_kafka_topic_destroy(rkt);
     if (pthread_create(&log->reader, NULL, reader_main, log) != 0) {
         snprintf(errstr, errstr_size, "Could not start the reader of topic %s", log->topic);
         return -1;
