@@ -6,6 +6,8 @@ WAL to /dev/null in the same run. The ratio of the two is the figure.
 Run with Debian's /usr/bin/python3 after `make all` (release build/connectd and build/test-broker):
     /usr/bin/python3 bench/bench_postgres.py [ROWS]      (or BENCH_ROWS=ROWS; default 200000)
 BENCH_WARMUP=0 skips the warm-up row, to see what a freshly started worker does.
+BENCH_TXN_ROWS=N sets the rows per transaction (default 1000); with N = ROWS the whole load is one
+transaction, and the peak RSS shows whether the worker holds it in memory.
 
 It starts what it needs the way the integration tests do (it reuses tests/integration/conftest.py):
 a throwaway PostgreSQL cluster, the test broker (librdkafka's mock cluster: "acknowledged by Kafka"
@@ -39,7 +41,9 @@ conftest.CONNECTD_BIN = CONNECTD_BIN
 conftest.TEST_BROKER_BIN = TEST_BROKER_BIN
 
 TOPIC = "bench.public.bench"
-TXN_ROWS = 1000
+# Rows per transaction; BENCH_TXN_ROWS=ROWS puts everything in one transaction, to see that a
+# large transaction streams through without the worker holding it in memory (peak RSS).
+TXN_ROWS = int(os.environ.get("BENCH_TXN_ROWS", "1000"))
 CONNECTOR = {
     "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
     "database.hostname": "127.0.0.1",
