@@ -724,28 +724,22 @@ static char *offset_json(pg_task_t *t, uint64_t lsn_proc) {
     return b.data;
 }
 
-static const cd_header_t *context_headers(pg_task_t *t, size_t *n) {
-    static cd_header_t h[3];
-    if (!t->cfg.extended_headers_enabled) {
-        *n = 0;
-        return NULL;
-    }
+/* The __debezium.context.* headers (extended.headers.enabled). Returns how many were written. */
+static size_t context_headers(const pg_task_t *t, cd_header_t *h) {
+    if (!t->cfg.extended_headers_enabled) return 0;
     h[0] = (cd_header_t){"__debezium.context.connectorLogicalName", t->cfg.topic_prefix, strlen(t->cfg.topic_prefix)};
     h[1] = (cd_header_t){"__debezium.context.taskId", "0", 1};
     h[2] = (cd_header_t){"__debezium.context.connectorName", "postgresql", 10};
-    *n = 3;
-    return h;
+    return 3;
 }
 
 static int send_record(pg_task_t *t, const char *topic, const cd_schema_t *ks, const cd_value_t *k,
                        const cd_schema_t *vs, const cd_value_t *v, const cd_header_t *extra,
                        size_t n_extra, uint64_t lsn_proc, char *errstr, size_t errstr_size) {
-    size_t nh;
-    const cd_header_t *ctxh = context_headers(t, &nh);
     cd_header_t hdrs[8];
     size_t n = 0;
-    for (size_t i = 0; i < n_extra && n < 8; i++) hdrs[n++] = extra[i];
-    for (size_t i = 0; i < nh && n < 8; i++) hdrs[n++] = ctxh[i];
+    for (size_t i = 0; i < n_extra && n < 4; i++) hdrs[n++] = extra[i];
+    n += context_headers(t, hdrs + n);
     char *off = offset_json(t, lsn_proc);
     cd_source_record_t rec = {.topic = topic,
                               .kafka_partition = -1,

@@ -563,3 +563,19 @@ def test_replica_identity_index_and_nothing(pg, pgdb, worker):
     assert deleted[0]["payload"]["op"] == "d" and deleted[1] is None
     assert deleted[0]["payload"]["before"] == {"id": 0, "code": "b", "v": None}
     wait_for(lambda: len(records(bs, "fulfillment.public.nothing")) == 1, 30, "nothing record")
+
+
+def test_filtered_publication(pg, pgdb, worker):
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE wanted (id INT PRIMARY KEY)")
+    cur.execute("CREATE TABLE unwanted (id INT PRIMARY KEY)")
+    start_connector(worker, pg, db, **{"publication.autocreate.mode": "filtered",
+                                       "table.include.list": "public.wanted"})
+    cur.execute("SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = 'dbz_publication'")
+    assert [r[0] for r in cur.fetchall()] == ["public.wanted"]
+    cur.execute("INSERT INTO unwanted VALUES (1)")
+    cur.execute("INSERT INTO wanted VALUES (1)")
+    bs = worker.broker.bootstrap
+    wait_for(lambda: len(records(bs, "fulfillment.public.wanted")) == 1, 30, "wanted record")
+    assert records(bs, "fulfillment.public.unwanted") == []
