@@ -56,6 +56,13 @@ struct cd_task_context {
     rd_kafka_resp_err_t produce_err;
     char **topics_seen;
     size_t n_topics_seen;
+    struct {
+        kafka_log_pending_t *p; /* the offset commit in flight, or NULL */
+        int *which;             /* partition index of each offset written */
+        char **offsets;
+        size_t n;
+        int64_t started_ms;
+    } pc;
 
     /* sink */
     rd_kafka_t *consumer;
@@ -308,37 +315,77 @@ static bool wait_while_paused(task_t *t) {
 
 /* ------------------------------------------------------------------ source tasks */
 
-static int commit_source_offsets(task_t *t) {
+/* Offset commits run in the background of the task: the records go to the offsets topic, the
+ * task goes on polling, and once Kafka has acknowledged them the plugin is told (commit). One
+ * commit is in flight at a time. */
+static void start_offset_commit(task_t *t) {
     rd_kafka_poll(t->producer, 0);
+    if (t->pc.p) return;
     offset_write_t *writes = calloc(t->n_parts + 1, sizeof(*writes));
-    int *which = calloc(t->n_parts + 1, sizeof(int));
+    t->pc.which = calloc(t->n_parts + 1, sizeof(int));
+    t->pc.offsets = calloc(t->n_parts + 1, sizeof(char *));
     size_t n = 0;
     for (size_t i = 0; i < t->n_parts; i++) {
         if (!t->committable[i]) continue;
         if (t->committed[i] && !strcmp(t->committed[i], t->committable[i])) continue;
-        writes[n] = (offset_write_t){t->parts[i], t->committable[i]};
-        which[n++] = (int)i;
+        t->pc.offsets[n] = strdup(t->committable[i]);
+        writes[n] = (offset_write_t){t->parts[i], t->pc.offsets[n]};
+        t->pc.which[n++] = (int)i;
     }
-    int rc = 0;
+    t->pc.n = n;
+    char err[512];
     if (n > 0) {
-        char err[512];
-        rc = offset_store_write(t->w->os, t->connector, writes, n, (int)t->w->flush_timeout_ms, err,
-                                sizeof(err));
-        if (rc != 0) {
-            log_error(wlog(), "%s Failed to commit offsets: %s", t->name, err);
-        } else {
-            for (size_t j = 0; j < n; j++) {
-                int i = which[j];
-                free(t->committed[i]);
-                t->committed[i] = strdup(t->committable[i]);
-                if (t->plugin->commit) t->plugin->commit(t->instance, t->parts[i], t->committed[i]);
-            }
-            log_debug(wlog(), "%s Committed offsets for %zu source partitions", t->name, n);
-        }
+        t->pc.p = offset_store_write_async(t->w->os, t->connector, writes, n, err, sizeof(err));
+        t->pc.started_ms = now_ms();
+        if (!t->pc.p) log_error(wlog(), "%s Failed to commit offsets: %s", t->name, err);
     }
     free(writes);
-    free(which);
-    return rc;
+    if (!t->pc.p) {
+        for (size_t i = 0; i < n; i++) free(t->pc.offsets[i]);
+        free(t->pc.offsets);
+        free(t->pc.which);
+        memset(&t->pc, 0, sizeof(t->pc));
+    }
+}
+
+/* Completes the commit in flight once Kafka has answered, waiting up to wait_ms. Returns true
+ * when no commit is in flight any more. */
+static bool finish_offset_commit(task_t *t, int wait_ms) {
+    if (!t->pc.p) return true;
+    char err[512];
+    int r = kafka_log_pending_poll(t->pc.p, wait_ms, err, sizeof(err));
+    if (r == 0) {
+        if (now_ms() - t->pc.started_ms < t->w->flush_timeout_ms) return false;
+        snprintf(err, sizeof(err), "Kafka did not acknowledge them within offset.flush.timeout.ms=%lld",
+                 (long long)t->w->flush_timeout_ms);
+    }
+    if (r == 1) {
+        for (size_t j = 0; j < t->pc.n; j++) {
+            int i = t->pc.which[j];
+            free(t->committed[i]);
+            t->committed[i] = t->pc.offsets[j];
+            t->pc.offsets[j] = NULL;
+            if (t->plugin->commit) t->plugin->commit(t->instance, t->parts[i], t->committed[i]);
+        }
+        log_debug(wlog(), "%s Committed offsets for %zu source partitions", t->name, t->pc.n);
+    } else {
+        log_error(wlog(), "%s Failed to commit offsets (retried at the next flush): %s", t->name, err);
+    }
+    kafka_log_pending_free(t->pc.p);
+    for (size_t j = 0; j < t->pc.n; j++) free(t->pc.offsets[j]);
+    free(t->pc.offsets);
+    free(t->pc.which);
+    memset(&t->pc, 0, sizeof(t->pc));
+    return true;
+}
+
+/* On stop: what is in flight, then everything Kafka has acknowledged since. */
+static void commit_offsets_and_wait(task_t *t) {
+    while (!finish_offset_commit(t, 100)) {
+    }
+    start_offset_commit(t);
+    while (!finish_offset_commit(t, 100)) {
+    }
 }
 
 static int start_producer(task_t *t, char *errstr, size_t errstr_size) {
@@ -406,14 +453,16 @@ static void run_source(task_t *t) {
             failed = true;
             break;
         }
+        finish_offset_commit(t, 0);
         if (now_ms() >= next_commit) {
-            commit_source_offsets(t);
+            start_offset_commit(t);
             next_commit = now_ms() + t->w->flush_interval_ms;
         }
     }
     /* Stop: deliver what is in flight, then commit what Kafka has. */
     rd_kafka_flush(t->producer, (int)t->w->shutdown_timeout_ms);
-    if (!failed) commit_source_offsets(t);
+    if (!failed) commit_offsets_and_wait(t);
+    else finish_offset_commit(t, (int)t->w->flush_timeout_ms);
     t->plugin->stop(t->instance);
     t->instance = NULL;
 }
@@ -615,6 +664,12 @@ static void *task_main(void *arg) {
 }
 
 static void task_free(task_t *t) {
+    if (t->pc.p) {
+        kafka_log_pending_free(t->pc.p);
+        for (size_t j = 0; j < t->pc.n; j++) free(t->pc.offsets[j]);
+        free(t->pc.offsets);
+        free(t->pc.which);
+    }
     if (t->producer) rd_kafka_destroy(t->producer);
     if (t->consumer) rd_kafka_destroy(t->consumer);
     cd_converter_destroy(t->key_conv);

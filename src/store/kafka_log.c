@@ -30,13 +30,15 @@ struct kafka_log {
 };
 
 /* Shared by one write call and its messages' delivery reports; freed by the last of them. */
-typedef struct {
+struct kafka_log_pending {
+    kafka_log_t *log;
     pthread_mutex_t lock;
     pthread_cond_t done;
     size_t remaining;
     int refs;
     rd_kafka_resp_err_t err;
-} write_waiter_t;
+};
+typedef struct kafka_log_pending write_waiter_t;
 
 static log_logger_t *klog(void) {
     static log_logger_t *lg;
@@ -251,13 +253,13 @@ int kafka_log_read_to_end(kafka_log_t *log, int timeout_ms, char *errstr, size_t
     return rc;
 }
 
-int kafka_log_write(kafka_log_t *log, const kafka_log_record_t *recs, size_t n, int timeout_ms,
-                    char *errstr, size_t errstr_size) {
+kafka_log_pending_t *kafka_log_write_async(kafka_log_t *log, const kafka_log_record_t *recs,
+                                           size_t n, char *errstr, size_t errstr_size) {
     write_waiter_t *w = calloc(1, sizeof(*w));
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->done, NULL);
     w->refs = 1;
-    int rc = 0;
+    w->log = log;
     for (size_t i = 0; i < n; i++) {
         pthread_mutex_lock(&w->lock);
         w->refs++;
@@ -275,33 +277,46 @@ int kafka_log_write(kafka_log_t *log, const kafka_log_record_t *recs, size_t n, 
             pthread_mutex_unlock(&w->lock);
             snprintf(errstr, errstr_size, "Could not write to topic %s: %s", log->topic,
                      rd_kafka_err2str(err));
-            rc = -1;
-            break;
+            waiter_unref(w);
+            return NULL;
         }
     }
-    int64_t deadline = now_ms() + timeout_ms;
+    return w;
+}
+
+int kafka_log_pending_poll(kafka_log_pending_t *w, int wait_ms, char *errstr, size_t errstr_size) {
+    int64_t deadline = now_ms() + wait_ms;
     for (;;) {
         pthread_mutex_lock(&w->lock);
         size_t remaining = w->remaining;
         rd_kafka_resp_err_t err = w->err;
         pthread_mutex_unlock(&w->lock);
-        if (rc == 0 && err) {
-            snprintf(errstr, errstr_size, "Kafka did not accept a write to topic %s: %s", log->topic,
-                     rd_kafka_err2str(err));
-            rc = -1;
+        if (err) {
+            snprintf(errstr, errstr_size, "Kafka did not accept a write to topic %s: %s",
+                     w->log->topic, rd_kafka_err2str(err));
+            return -1;
         }
-        if (remaining == 0 || rc) break;
-        if (now_ms() >= deadline) {
-            snprintf(errstr, errstr_size,
-                     "Timed out after %d ms waiting for Kafka to acknowledge a write to topic %s",
-                     timeout_ms, log->topic);
-            rc = -1;
-            break;
-        }
-        rd_kafka_poll(log->producer, 20);
+        if (remaining == 0) return 1;
+        if (now_ms() >= deadline) return 0;
+        rd_kafka_poll(w->log->producer, 10);
     }
-    waiter_unref(w);
-    return rc;
+}
+
+void kafka_log_pending_free(kafka_log_pending_t *w) {
+    if (w) waiter_unref(w);
+}
+
+int kafka_log_write(kafka_log_t *log, const kafka_log_record_t *recs, size_t n, int timeout_ms,
+                    char *errstr, size_t errstr_size) {
+    kafka_log_pending_t *w = kafka_log_write_async(log, recs, n, errstr, errstr_size);
+    if (!w) return -1;
+    int r = kafka_log_pending_poll(w, timeout_ms, errstr, errstr_size);
+    if (r == 0)
+        snprintf(errstr, errstr_size,
+                 "Timed out after %d ms waiting for Kafka to acknowledge a write to topic %s",
+                 timeout_ms, log->topic);
+    kafka_log_pending_free(w);
+    return r == 1 ? 0 : -1;
 }
 
 int kafka_log_send(kafka_log_t *log, const kafka_log_record_t *recs, size_t n, char *errstr,

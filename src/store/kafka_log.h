@@ -35,6 +35,16 @@ typedef struct {
 int kafka_log_write(kafka_log_t *log, const kafka_log_record_t *recs, size_t n, int timeout_ms,
                     char *errstr, size_t errstr_size);
 
+/* The same, without waiting: the caller polls for the acknowledgement (a source task commits
+ * offsets this way, so that it never stops reading while Kafka answers). */
+typedef struct kafka_log_pending kafka_log_pending_t;
+kafka_log_pending_t *kafka_log_write_async(kafka_log_t *log, const kafka_log_record_t *recs,
+                                           size_t n, char *errstr, size_t errstr_size);
+/* Waits up to wait_ms: 1 when every record is acknowledged, 0 while some are not, -1 when one
+ * failed (errstr). */
+int kafka_log_pending_poll(kafka_log_pending_t *p, int wait_ms, char *errstr, size_t errstr_size);
+void kafka_log_pending_free(kafka_log_pending_t *p);
+
 /* Produces the records without waiting for the acknowledgement (status updates); delivery
  * failures are logged. */
 int kafka_log_send(kafka_log_t *log, const kafka_log_record_t *recs, size_t n, char *errstr,

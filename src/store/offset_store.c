@@ -194,8 +194,9 @@ json_object *offset_store_list(offset_store_t *os, const char *connector) {
     return arr;
 }
 
-int offset_store_write(offset_store_t *os, const char *connector, const offset_write_t *w, size_t n,
-                       int timeout_ms, char *errstr, size_t errstr_size) {
+kafka_log_pending_t *offset_store_write_async(offset_store_t *os, const char *connector,
+                                              const offset_write_t *w, size_t n, char *errstr,
+                                              size_t errstr_size) {
     kafka_log_record_t *recs = calloc(n ? n : 1, sizeof(*recs));
     char **keys = calloc(n ? n : 1, sizeof(char *));
     for (size_t i = 0; i < n; i++) {
@@ -204,9 +205,19 @@ int offset_store_write(offset_store_t *os, const char *connector, const offset_w
         recs[i] = (kafka_log_record_t){keys[i], len, w[i].offset,
                                        w[i].offset ? strlen(w[i].offset) : 0};
     }
-    int rc = kafka_log_write(os->log, recs, n, timeout_ms, errstr, errstr_size);
+    kafka_log_pending_t *p = kafka_log_write_async(os->log, recs, n, errstr, errstr_size);
     for (size_t i = 0; i < n; i++) free(keys[i]);
     free(keys);
     free(recs);
-    return rc;
+    return p;
+}
+
+int offset_store_write(offset_store_t *os, const char *connector, const offset_write_t *w, size_t n,
+                       int timeout_ms, char *errstr, size_t errstr_size) {
+    kafka_log_pending_t *p = offset_store_write_async(os, connector, w, n, errstr, errstr_size);
+    if (!p) return -1;
+    int r = kafka_log_pending_poll(p, timeout_ms, errstr, errstr_size);
+    if (r == 0) snprintf(errstr, errstr_size, "Timed out after %d ms writing offsets", timeout_ms);
+    kafka_log_pending_free(p);
+    return r == 1 ? 0 : -1;
 }

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+#include "store/kafka_log.h"
 #include "worker_config.h"
 
 typedef struct offset_store offset_store_t;
@@ -36,6 +37,12 @@ typedef struct {
     const char *partition; /* JSON object text */
     const char *offset;    /* JSON object text; NULL writes a tombstone */
 } offset_write_t;
+
+/* Starts writing the offsets; poll the result with kafka_log_pending_poll and free it with
+ * kafka_log_pending_free. NULL with errstr when they could not be sent. */
+kafka_log_pending_t *offset_store_write_async(offset_store_t *os, const char *connector,
+                                              const offset_write_t *w, size_t n, char *errstr,
+                                              size_t errstr_size);
 
 /* Writes the offsets and waits for Kafka's acknowledgement. */
 int offset_store_write(offset_store_t *os, const char *connector, const offset_write_t *w, size_t n,
