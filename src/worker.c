@@ -804,14 +804,6 @@ bool worker_has_task(worker_t *w, const char *connector, int id) {
     return r;
 }
 
-const char *worker_task_state(worker_t *w, const char *connector, int id) {
-    pthread_mutex_lock(&w->lock);
-    task_t *t = find_task(w, connector, id);
-    const char *s = t ? state_names[atomic_load(&t->state)] : NULL;
-    pthread_mutex_unlock(&w->lock);
-    return s;
-}
-
 int *worker_tasks_of(worker_t *w, const char *connector, size_t *n) {
     pthread_mutex_lock(&w->lock);
     size_t cnt = 0;

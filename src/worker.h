@@ -34,8 +34,6 @@ void worker_set_task_target(worker_t *w, const char *connector, int id, target_s
  * return; a task that does not is abandoned and reported). unassigned: write UNASSIGNED. */
 void worker_stop_task(worker_t *w, const char *connector, int id, bool unassigned);
 bool worker_has_task(worker_t *w, const char *connector, int id);
-/* The task's state as this worker last reported it ("RUNNING", "FAILED", ...), or NULL. */
-const char *worker_task_state(worker_t *w, const char *connector, int id);
 /* Ids of this connector's running tasks; *n receives the count. malloc'ed. */
 int *worker_tasks_of(worker_t *w, const char *connector, size_t *n);
 

@@ -89,24 +89,7 @@ void pg_stream_close(pg_stream_t *s) {
     free(s);
 }
 
-struct pg_conn *pg_stream_conn(pg_stream_t *s) { return (struct pg_conn *)s->conn; }
-
 static int parse_lsn(const char *text, uint64_t *out) { return text ? pgo_lsn_parse(text, out) : -1; }
-
-int pg_stream_identify(pg_stream_t *s, uint64_t *xlogpos, char *errstr, size_t errstr_size) {
-    PGresult *r = PQexec(s->conn, "IDENTIFY_SYSTEM");
-    int rc = 0;
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) < 3) {
-        result_error(r, "IDENTIFY_SYSTEM failed", NULL, errstr, errstr_size);
-        rc = -1;
-    } else if (parse_lsn(PQgetvalue(r, 0, 2), xlogpos) != 0) {
-        snprintf(errstr, errstr_size, "IDENTIFY_SYSTEM returned an unreadable position '%s'",
-                 PQgetvalue(r, 0, 2));
-        rc = -1;
-    }
-    PQclear(r);
-    return rc;
-}
 
 int pg_stream_create_slot(pg_stream_t *s, const char *slot, const char *plugin,
                           uint64_t *consistent_point, char *sqlstate, char *errstr,
@@ -171,8 +154,6 @@ int pg_stream_confirm(pg_stream_t *s, uint64_t flushed, char *errstr, size_t err
     if (flushed > s->confirmed) s->confirmed = flushed;
     return send_status(s, s->confirmed, false, errstr, errstr_size);
 }
-
-uint64_t pg_stream_received(const pg_stream_t *s) { return s->received; }
 
 int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *len, uint64_t *lsn,
                    char *errstr, size_t errstr_size) {

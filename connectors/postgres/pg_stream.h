@@ -16,9 +16,6 @@ pg_stream_t *pg_stream_connect(const char *const *keywords, const char *const *v
                                char *errstr, size_t errstr_size);
 void pg_stream_close(pg_stream_t *s);
 
-/* IDENTIFY_SYSTEM: the server's current WAL position. */
-int pg_stream_identify(pg_stream_t *s, uint64_t *xlogpos, char *errstr, size_t errstr_size);
-
 /* CREATE_REPLICATION_SLOT "<slot>" LOGICAL <plugin>; *consistent_point receives where the slot
  * starts. sqlstate (may be NULL, 6 bytes) receives the server's error code on failure. */
 int pg_stream_create_slot(pg_stream_t *s, const char *slot, const char *plugin,
@@ -38,12 +35,5 @@ int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *le
 
 /* Sends a Standby Status Update: write = the last position received, flush = apply = flushed. */
 int pg_stream_confirm(pg_stream_t *s, uint64_t flushed, char *errstr, size_t errstr_size);
-
-/* The highest WAL end position the server has reported (from XLogData and keepalives). */
-uint64_t pg_stream_received(const pg_stream_t *s);
-
-/* The libpq connection, for ordinary queries on a replication connection (simple protocol). */
-struct pg_conn;
-struct pg_conn *pg_stream_conn(pg_stream_t *s);
 
 #endif

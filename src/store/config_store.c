@@ -366,10 +366,6 @@ int config_store_start(config_store_t *cs, int timeout_ms, char *errstr, size_t 
     return 0;
 }
 
-int config_store_refresh(config_store_t *cs, int timeout_ms, char *errstr, size_t errstr_size) {
-    return kafka_log_read_to_end(cs->log, timeout_ms, errstr, errstr_size);
-}
-
 void config_store_destroy(config_store_t *cs) {
     if (!cs) return;
     kafka_log_destroy(cs->log);

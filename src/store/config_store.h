@@ -32,9 +32,6 @@ void config_store_apply(config_store_t *cs, const char *key, size_t key_len, con
 /* Marks the initial catch-up as done (config_store_start does it after reading to the end). */
 void config_store_mark_started(config_store_t *cs);
 
-/* Reads what other writers have written, to the end of the topic. */
-int config_store_refresh(config_store_t *cs, int timeout_ms, char *errstr, size_t errstr_size);
-
 /* --- reads: copies the caller owns --- */
 /* Names of connectors with a config, sorted; NULL-terminated, free with config_store_free_names. */
 char **config_store_connectors(config_store_t *cs);

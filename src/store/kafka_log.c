@@ -204,8 +204,6 @@ int kafka_log_start(kafka_log_t *log, int timeout_ms, char *errstr, size_t errst
     return rc;
 }
 
-int kafka_log_partitions(const kafka_log_t *log) { return log->n_partitions; }
-
 int kafka_log_read_to_end(kafka_log_t *log, int timeout_ms, char *errstr, size_t errstr_size) {
     int64_t deadline = now_ms() + timeout_ms;
     int64_t *ends = calloc((size_t)log->n_partitions, sizeof(int64_t));

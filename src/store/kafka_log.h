@@ -56,9 +56,6 @@ int kafka_log_flush(kafka_log_t *log, int timeout_ms, char *errstr, size_t errst
 /* Waits until the reader has handed over every record that was in the topic when called. */
 int kafka_log_read_to_end(kafka_log_t *log, int timeout_ms, char *errstr, size_t errstr_size);
 
-/* Number of partitions of the topic (known after start). */
-int kafka_log_partitions(const kafka_log_t *log);
-
 void kafka_log_destroy(kafka_log_t *log);
 
 #endif

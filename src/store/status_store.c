@@ -200,10 +200,6 @@ int status_store_start(status_store_t *ss, int timeout_ms, char *errstr, size_t 
     return kafka_log_start(ss->log, timeout_ms, errstr, errstr_size);
 }
 
-int status_store_refresh(status_store_t *ss, int timeout_ms, char *errstr, size_t errstr_size) {
-    return kafka_log_read_to_end(ss->log, timeout_ms, errstr, errstr_size);
-}
-
 int status_store_flush(status_store_t *ss, int timeout_ms) {
     char err[256];
     return kafka_log_flush(ss->log, timeout_ms, err, sizeof(err));

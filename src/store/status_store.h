@@ -27,7 +27,6 @@ typedef struct status_store status_store_t;
 status_store_t *status_store_new(const worker_config_t *wc, char *errstr, size_t errstr_size);
 int status_store_start(status_store_t *ss, int timeout_ms, char *errstr, size_t errstr_size);
 void status_store_destroy(status_store_t *ss);
-int status_store_refresh(status_store_t *ss, int timeout_ms, char *errstr, size_t errstr_size);
 
 /* Applies one record of the topic (value NULL: tombstone), as the reader thread does; exposed so
  * that the reader rules can be tested without a broker. */
