@@ -1349,10 +1349,20 @@ static void task_stop(void *task) {
     pg_stream_close(t->stream);
     t->stream = NULL;
     if (t->cfg.slot_drop_on_stop && t->conn) {
+        /* The walsender of the closed replication connection may take a moment to go away. */
         const char *p[1] = {t->cfg.slot_name};
-        char err[512];
-        char *r = query_one(t->conn, "SELECT pg_drop_replication_slot($1)", 1, p, err, sizeof(err), NULL);
-        if (!r) log_warn(plog(), "Could not drop replication slot %s: %s", t->cfg.slot_name, err);
+        char err[512], st[6] = "";
+        char *r = NULL;
+        for (int attempt = 0; attempt < 50 && !r; attempt++) {
+            r = query_one(t->conn, "SELECT pg_drop_replication_slot($1)", 1, p, err, sizeof(err), st);
+            if (!r && strcmp(st, "55006") != 0) break; /* only "slot is active" is worth waiting for */
+            if (!r) {
+                struct timespec ts = {0, 100 * 1000000L};
+                nanosleep(&ts, NULL);
+            }
+        }
+        if (r) log_info(plog(), "Dropped replication slot '%s'", t->cfg.slot_name);
+        else log_warn(plog(), "Could not drop replication slot %s: %s", t->cfg.slot_name, err);
         free(r);
     }
     if (t->conn) PQfinish(t->conn);

@@ -579,3 +579,17 @@ def test_filtered_publication(pg, pgdb, worker):
     bs = worker.broker.bootstrap
     wait_for(lambda: len(records(bs, "fulfillment.public.wanted")) == 1, 30, "wanted record")
     assert records(bs, "fulfillment.public.unwanted") == []
+
+
+def test_slot_drop_on_stop(pg, pgdb, worker):
+    conn, db = pgdb
+    slot = "s_" + db
+    start_connector(worker, pg, db, **{"slot.drop.on.stop": "true"})
+    cur = conn.cursor()
+    cur.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s", (slot,))
+    assert cur.fetchone()[0] == 1
+    assert worker.request("DELETE", "/connectors/inventory")[0] == 204
+    def gone():
+        cur.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s", (slot,))
+        return cur.fetchone()[0] == 0
+    wait_for(gone, 30, "the slot to be dropped")
