@@ -622,6 +622,7 @@ static int load_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr,
         /* Key columns: message.key.columns, else the primary key / first unique index. */
         const char *custom[64];
         size_t n_custom = pg_config_key_columns(&t->cfg, r->cat.schema, r->cat.table, custom, 64);
+        if (n_custom > 64) n_custom = 64; /* it returns the total, like snprintf */
         for (size_t i = 0; i < n; i++) {
             pg_catalog_column_t *c = &r->cat.columns[i];
             if (n_custom) {

@@ -593,3 +593,20 @@ def test_slot_drop_on_stop(pg, pgdb, worker):
         cur.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name = %s", (slot,))
         return cur.fetchone()[0] == 0
     wait_for(gone, 30, "the slot to be dropped")
+
+
+def test_message_key_columns_and_keyless_tables(pg, pgdb, worker):
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE coded (id INT PRIMARY KEY, code TEXT NOT NULL)")
+    cur.execute("CREATE TABLE keyless (v TEXT)")
+    start_connector(worker, pg, db, **{"message.key.columns": "public.coded:code"})
+    cur.execute("INSERT INTO coded VALUES (1, 'abc')")
+    cur.execute("INSERT INTO keyless VALUES ('x')")
+    bs = worker.broker.bootstrap
+    wait_for(lambda: records(bs, "fulfillment.public.coded") and records(bs, "fulfillment.public.keyless"), 30, "records")
+    k, _ = records(bs, "fulfillment.public.coded")[0]
+    assert k == {"schema": {"type": "struct", "fields": [{"type": "string", "optional": False, "field": "code"}],
+                            "optional": False, "name": "fulfillment.public.coded.Key"}, "payload": {"code": "abc"}}
+    k, v = records(bs, "fulfillment.public.keyless")[0]
+    assert k is None and v["payload"]["after"] == {"v": "x"}
