@@ -11,6 +11,7 @@
 
 #include "connectd/config_def.h"
 #include "connectd/props.h"
+#include "connectors/postgres/pg_types.h" /* the decimal/time/binary/hstore/interval modes */
 
 /* Every key of spec §5.2-§5.8, then the Debezium 1.x names (group "Deprecated"). Static. Keys for
  * features connectd does not have yet (snapshots, signals, incremental snapshots, custom
@@ -44,25 +45,6 @@ typedef enum {
     PG_AUTOCREATE_NO_TABLES,
 } pg_autocreate_mode_t;
 
-/* The handling modes are shared with pg_types.h (same names, same order); whichever header comes
- * first defines them. */
-#ifndef PG_TYPES_MODES_DEFINED
-#define PG_TYPES_MODES_DEFINED
-typedef enum { PG_DECIMAL_PRECISE, PG_DECIMAL_DOUBLE, PG_DECIMAL_STRING } pg_decimal_mode_t;
-
-typedef enum {
-    PG_TIME_ADAPTIVE,
-    PG_TIME_ADAPTIVE_TIME_MICROSECONDS,
-    PG_TIME_CONNECT,
-    PG_TIME_ISOSTRING,
-    PG_TIME_MICROSECONDS,
-    PG_TIME_NANOSECONDS,
-} pg_time_mode_t;
-
-typedef enum { PG_BINARY_BYTES, PG_BINARY_BASE64, PG_BINARY_BASE64_URL_SAFE, PG_BINARY_HEX } pg_binary_mode_t;
-typedef enum { PG_HSTORE_JSON, PG_HSTORE_MAP } pg_hstore_mode_t;
-typedef enum { PG_INTERVAL_NUMERIC, PG_INTERVAL_STRING } pg_interval_mode_t;
-#endif
 
 typedef enum {
     PG_LSN_FLUSH_CONNECTOR,

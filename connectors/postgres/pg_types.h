@@ -11,9 +11,7 @@
 
 #include "connectd/data.h"
 
-/* The handling modes are shared with pg_config.h; whichever header comes first defines them. */
-#ifndef PG_TYPES_MODES_DEFINED
-#define PG_TYPES_MODES_DEFINED
+/* The handling modes (pg_config.h parses them from the connector config). */
 typedef enum { PG_DECIMAL_PRECISE, PG_DECIMAL_DOUBLE, PG_DECIMAL_STRING } pg_decimal_mode_t;
 typedef enum {
     PG_TIME_ADAPTIVE,
@@ -26,7 +24,6 @@ typedef enum {
 typedef enum { PG_BINARY_BYTES, PG_BINARY_BASE64, PG_BINARY_BASE64_URL_SAFE, PG_BINARY_HEX } pg_binary_mode_t;
 typedef enum { PG_HSTORE_JSON, PG_HSTORE_MAP } pg_hstore_mode_t;
 typedef enum { PG_INTERVAL_NUMERIC, PG_INTERVAL_STRING } pg_interval_mode_t;
-#endif
 
 typedef struct {
     pg_decimal_mode_t decimal;
