@@ -37,3 +37,23 @@ char *xasprintf(const char *fmt, ...) {
     va_end(ap);
     return s;
 }
+
+void sb_addn(sb_t *b, const char *s, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void sb_add(sb_t *b, const char *s) { sb_addn(b, s, strlen(s)); }
+void sb_addc(sb_t *b, char c) { sb_addn(b, &c, 1); }
+
+char *sb_take(sb_t *b) {
+    char *s = b->s ? b->s : xstrdup("");
+    b->s = NULL;
+    b->len = b->cap = 0;
+    return s;
+}

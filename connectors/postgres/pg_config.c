@@ -414,31 +414,6 @@ _Static_assert(sizeof(pg_config_keys) / sizeof(pg_config_keys[0]) == PG_CONFIG_N
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-} sb_t;
-
-static void sb_addn(sb_t *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_add(sb_t *b, const char *s) { sb_addn(b, s, strlen(s)); }
-static void sb_addc(sb_t *b, char c) { sb_addn(b, &c, 1); }
-
-static char *sb_take(sb_t *b) {
-    char *s = b->s ? b->s : xstrdup("");
-    b->s = NULL;
-    b->len = b->cap = 0;
-    return s;
-}
-
 /* Java regex \s, which Debezium's patterns use. */
 static bool jspace(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';

@@ -38,29 +38,6 @@ static char *xstrndup(const char *s, size_t n) {
     return d;
 }
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-} sb_t;
-
-static void sb_add(sb_t *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_puts(sb_t *b, const char *s) { sb_add(b, s, strlen(s)); }
-
-/* Never NULL, even when nothing was added. */
-static char *sb_take(sb_t *b) {
-    if (!b->s) return xstrdup("");
-    return b->s;
-}
-
 /* Java's String.trim(): every character up to U+0020 goes, at both ends. */
 static char *java_trim(const char *s) {
     const char *end = s + strlen(s);
@@ -135,28 +112,28 @@ static void java_double_str(double d, char *out, size_t size) {
     digits[nd] = '\0';
 
     sb_t b = {0};
-    if (neg) sb_puts(&b, "-");
+    if (neg) sb_add(&b, "-");
     double a = fabs(d);
     if (a >= 1e-3 && a < 1e7) {
         if (exp >= 0) {
-            for (int i = 0; i <= exp; i++) sb_add(&b, i < (int)nd ? &digits[i] : "0", 1);
-            sb_puts(&b, ".");
+            for (int i = 0; i <= exp; i++) sb_addn(&b, i < (int)nd ? &digits[i] : "0", 1);
+            sb_add(&b, ".");
             if ((int)nd > exp + 1)
-                sb_puts(&b, digits + exp + 1);
+                sb_add(&b, digits + exp + 1);
             else
-                sb_puts(&b, "0");
+                sb_add(&b, "0");
         } else {
-            sb_puts(&b, "0.");
-            for (int i = 0; i < -exp - 1; i++) sb_puts(&b, "0");
-            sb_puts(&b, digits);
+            sb_add(&b, "0.");
+            for (int i = 0; i < -exp - 1; i++) sb_add(&b, "0");
+            sb_add(&b, digits);
         }
     } else {
         char e[16];
-        sb_add(&b, digits, 1);
-        sb_puts(&b, ".");
-        sb_puts(&b, nd > 1 ? digits + 1 : "0");
+        sb_addn(&b, digits, 1);
+        sb_add(&b, ".");
+        sb_add(&b, nd > 1 ? digits + 1 : "0");
         snprintf(e, sizeof(e), "E%d", exp);
-        sb_puts(&b, e);
+        sb_add(&b, e);
     }
     snprintf(out, size, "%s", b.s);
     free(b.s);
@@ -306,7 +283,7 @@ static bool parse_double(const char *s, double *out) {
  * joined by ",", and to `display` as List.toString ("[a, b]"). */
 static void parse_list(const char *trimmed, parsed_t *p) {
     sb_t str = {0}, disp = {0};
-    sb_puts(&disp, "[");
+    sb_add(&disp, "[");
     if (*trimmed) {
         const char *item = trimmed;
         for (bool first = true;; first = false) {
@@ -317,16 +294,16 @@ static void parse_list(const char *trimmed, parsed_t *p) {
             const char *e = end;
             while (comma && e > b && java_space(e[-1])) e--;
             if (!first) {
-                sb_puts(&str, ",");
-                sb_puts(&disp, ", ");
+                sb_add(&str, ",");
+                sb_add(&disp, ", ");
             }
-            sb_add(&str, b, (size_t)(e - b));
-            sb_add(&disp, b, (size_t)(e - b));
+            sb_addn(&str, b, (size_t)(e - b));
+            sb_addn(&disp, b, (size_t)(e - b));
             if (!comma) break;
             item = comma + 1;
         }
     }
-    sb_puts(&disp, "]");
+    sb_add(&disp, "]");
     p->str = sb_take(&str);
     p->display = sb_take(&disp);
 }
@@ -469,8 +446,8 @@ static char *ci_allowed_list(const char *const *allowed) {
         }
     sb_t b = {0};
     for (size_t i = 0; i < m; i++) {
-        if (i) sb_puts(&b, ", ");
-        sb_puts(&b, u[i]);
+        if (i) sb_add(&b, ", ");
+        sb_add(&b, u[i]);
         free(u[i]);
     }
     free(u);
@@ -481,8 +458,8 @@ static char *ci_allowed_list(const char *const *allowed) {
 static char *allowed_list(const char *const *allowed) {
     sb_t b = {0};
     for (size_t i = 0; allowed && allowed[i]; i++) {
-        if (i) sb_puts(&b, ", ");
-        sb_puts(&b, allowed[i]);
+        if (i) sb_add(&b, ", ");
+        sb_add(&b, allowed[i]);
     }
     return sb_take(&b);
 }
@@ -503,7 +480,7 @@ static char *control_chars(const char *s) {
         if (cp <= 0x1F || (cp >= 0x7F && cp <= 0x9F)) {
             char num[16];
             snprintf(num, sizeof(num), "%s%" PRIu32, b.len ? ", " : "", cp);
-            sb_puts(&b, num);
+            sb_add(&b, num);
         }
     }
     return b.s;
@@ -735,17 +712,17 @@ char *cd_config_result_error_message(const cd_config_result_t *r) {
     snprintf(head, sizeof(head),
              "Connector configuration is invalid and contains the following %zu error(s):",
              cd_config_result_error_count(r));
-    sb_puts(&b, head);
+    sb_add(&b, head);
     size_t *idx = listing_order(r);
     for (size_t i = 0; i < r->n; i++) {
         const entry_t *e = &r->e[idx[i]];
         for (size_t j = 0; j < e->n_errors; j++) {
-            sb_puts(&b, "\n");
-            sb_puts(&b, e->errors[j]);
+            sb_add(&b, "\n");
+            sb_add(&b, e->errors[j]);
         }
     }
     free(idx);
-    sb_puts(&b, "\nYou can also find the above list of errors at the endpoint "
+    sb_add(&b, "\nYou can also find the above list of errors at the endpoint "
                 "`/connector-plugins/{connectorType}/config/validate`");
     return sb_take(&b);
 }
