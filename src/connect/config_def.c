@@ -3,6 +3,7 @@
  * Messages, string forms and orders follow Kafka's ConfigDef and AbstractHerder word for word:
  * clients and people match on them. */
 #include "connect/connector_config.h"
+#include "connect/json_write.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -80,63 +81,12 @@ static uint32_t utf8_next(const unsigned char **p) {
     return cp;
 }
 
-/* Java's Double.toString: plain notation in [1e-3, 1e7), computerized scientific otherwise, with
- * the shortest digits that read back as the same double. */
+/* Java's Double.toString, as the converters write it (json_write.c). */
 static void java_double_str(double d, char *out, size_t size) {
-    if (isnan(d)) {
-        snprintf(out, size, "NaN");
-        return;
-    }
-    if (isinf(d)) {
-        snprintf(out, size, d < 0 ? "-Infinity" : "Infinity");
-        return;
-    }
-    if (d == 0) {
-        snprintf(out, size, signbit(d) ? "-0.0" : "0.0");
-        return;
-    }
-    char tmp[64];
-    for (int p = 1; p <= 17; p++) {
-        snprintf(tmp, sizeof(tmp), "%.*e", p - 1, d);
-        if (strtod(tmp, NULL) == d) break;
-    }
-    /* tmp: [-]D[.DDD]e[+-]XX */
-    bool neg = tmp[0] == '-';
-    char digits[32];
-    size_t nd = 0;
-    const char *q = tmp + (neg ? 1 : 0);
-    for (; *q && *q != 'e'; q++)
-        if (isdigit((unsigned char)*q)) digits[nd++] = *q;
-    int exp = atoi(q + 1);
-    while (nd > 1 && digits[nd - 1] == '0') nd--;
-    digits[nd] = '\0';
-
-    sb_t b = {0};
-    if (neg) sb_add(&b, "-");
-    double a = fabs(d);
-    if (a >= 1e-3 && a < 1e7) {
-        if (exp >= 0) {
-            for (int i = 0; i <= exp; i++) sb_addn(&b, i < (int)nd ? &digits[i] : "0", 1);
-            sb_add(&b, ".");
-            if ((int)nd > exp + 1)
-                sb_add(&b, digits + exp + 1);
-            else
-                sb_add(&b, "0");
-        } else {
-            sb_add(&b, "0.");
-            for (int i = 0; i < -exp - 1; i++) sb_add(&b, "0");
-            sb_add(&b, digits);
-        }
-    } else {
-        char e[16];
-        sb_addn(&b, digits, 1);
-        sb_add(&b, ".");
-        sb_add(&b, nd > 1 ? digits + 1 : "0");
-        snprintf(e, sizeof(e), "E%d", exp);
-        sb_add(&b, e);
-    }
-    snprintf(out, size, "%s", b.s);
-    free(b.s);
+    cd_buf_t b = {0};
+    cd_jw_java_double(&b, d);
+    snprintf(out, size, "%.*s", (int)b.len, b.data);
+    cd_buf_free(&b);
 }
 
 /* A bound as Kafka prints the Number it was given: integral bounds without a fraction. */
