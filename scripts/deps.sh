@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages connectd needs to build, run and test, and only those missing.
-# Says what it installs. Used by `make deps` (and so by test, run and bench).
+# Says what it installs. Used by `make deps` (and so by test, run and bench), before Kafka and the
+# other PostgreSQL versions are fetched (scripts/fetch-kafka.sh, scripts/fetch-postgres.py).
 set -euo pipefail
 
 packages=(
@@ -16,6 +17,10 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
   [ "$status" = "installed" ] || missing+=("$p")
 done
+# The real Kafka broker of the tests needs Java 17 or newer and Maven to fetch it; any JDK on the
+# PATH will do (this kind of machine ships one), Debian's otherwise.
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

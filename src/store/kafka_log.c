@@ -162,26 +162,60 @@ static void *reader_main(void *arg) {
     return NULL;
 }
 
-int kafka_log_start(kafka_log_t *log, int timeout_ms, char *errstr, size_t errstr_size) {
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(log->consumer, 1, NULL, &md, timeout_ms);
-    if (err) {
-        snprintf(errstr, errstr_size, "Could not read the metadata of topic %s: %s", log->topic,
-                 rd_kafka_err2str(err));
-        return -1;
+/* Errors a topic shows for a moment after it was created, or while a leader moves: try again. */
+static bool transient(rd_kafka_resp_err_t err) {
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+    case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+        return true;
+    default:
+        return false;
     }
-    for (int i = 0; i < md->topic_cnt; i++)
-        if (!strcmp(md->topics[i].topic, log->topic)) log->n_partitions = md->topics[i].partition_cnt;
-    rd_kafka_metadata_destroy(md);
-    if (log->n_partitions <= 0) {
-        snprintf(errstr, errstr_size, "Topic %s does not exist or has no partitions", log->topic);
-        return -1;
+}
+
+static void pause_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+int kafka_log_start(kafka_log_t *log, int timeout_ms, char *errstr, size_t errstr_size) {
+    int64_t deadline = now_ms() + timeout_ms;
+    /* A topic created a moment ago may not be in every broker's metadata yet. */
+    for (;;) {
+        const struct rd_kafka_metadata *md = NULL;
+        int left = (int)(deadline - now_ms());
+        rd_kafka_resp_err_t err = rd_kafka_metadata(log->consumer, 1, NULL, &md, left > 0 ? left : 1);
+        if (err) {
+            snprintf(errstr, errstr_size, "Could not read the metadata of topic %s: %s", log->topic,
+                     rd_kafka_err2str(err));
+            return -1;
+        }
+        for (int i = 0; i < md->topic_cnt; i++)
+            if (!strcmp(md->topics[i].topic, log->topic)) log->n_partitions = md->topics[i].partition_cnt;
+        rd_kafka_metadata_destroy(md);
+        if (log->n_partitions > 0) break;
+        if (now_ms() >= deadline) {
+            snprintf(errstr, errstr_size, "Topic %s does not exist or has no partitions", log->topic);
+            return -1;
+        }
+        pause_ms(100);
     }
     log->positions = calloc((size_t)log->n_partitions, sizeof(int64_t));
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(log->n_partitions);
     for (int p = 0; p < log->n_partitions; p++)
         rd_kafka_topic_partition_list_add(parts, log->topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-    err = rd_kafka_assign(log->consumer, parts);
+    rd_kafka_resp_err_t err = rd_kafka_assign(log->consumer, parts);
     rd_kafka_topic_partition_list_destroy(parts);
     if (err) {
         snprintf(errstr, errstr_size, "Could not read topic %s: %s", log->topic, rd_kafka_err2str(err));
@@ -210,17 +244,23 @@ int kafka_log_read_to_end(kafka_log_t *log, int timeout_ms, char *errstr, size_t
     int rc = 0;
     /* One ListOffsets request for every partition ("latest" is timestamp -1): a request per
      * partition would queue behind the reader's long-poll fetch each time. */
-    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(log->n_partitions);
-    for (int p = 0; p < log->n_partitions; p++)
-        rd_kafka_topic_partition_list_add(parts, log->topic, p)->offset = RD_KAFKA_OFFSET_END;
-    int left = (int)(deadline - now_ms());
-    rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(log->consumer, parts, left > 0 ? left : 1);
-    for (int i = 0; i < parts->cnt && !err; i++) {
-        if (parts->elems[i].err) err = parts->elems[i].err;
-        else if (parts->elems[i].partition < log->n_partitions)
-            ends[parts->elems[i].partition] = parts->elems[i].offset;
+    rd_kafka_resp_err_t err;
+    for (;;) {
+        rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(log->n_partitions);
+        for (int p = 0; p < log->n_partitions; p++)
+            rd_kafka_topic_partition_list_add(parts, log->topic, p)->offset = RD_KAFKA_OFFSET_END;
+        int left = (int)(deadline - now_ms());
+        err = rd_kafka_offsets_for_times(log->consumer, parts, left > 0 ? left : 1);
+        for (int i = 0; i < parts->cnt && !err; i++) {
+            if (parts->elems[i].err) err = parts->elems[i].err;
+            else if (parts->elems[i].partition < log->n_partitions)
+                ends[parts->elems[i].partition] = parts->elems[i].offset;
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
+        /* A new topic's leaders, or a broker coming back: ask again until the deadline. */
+        if (!err || !transient(err) || now_ms() + 100 >= deadline) break;
+        pause_ms(100);
     }
-    rd_kafka_topic_partition_list_destroy(parts);
     if (err) {
         snprintf(errstr, errstr_size, "Could not find the end of topic %s: %s", log->topic,
                  rd_kafka_err2str(err));

@@ -3,10 +3,20 @@
 Each test starts what it needs, on free ports, and everything is stopped afterwards even when the
 test fails:
   pg        a throwaway PostgreSQL cluster (initdb in a temp directory, wal_level=logical),
-            shared by the session
+            one per PostgreSQL version, shared by the session
   broker    the test broker (librdkafka's mock cluster, tests/broker) with the worker's internal
             topics pre-created, fresh for each test module
+  kafka     a real Apache Kafka broker (scripts/kafka.sh, KRaft, one JVM), shared by the session;
+            each test gets topic names of its own
   connectd  a factory that starts connectd as a separate process and stops it at the end
+  worker    a connectd on a broker, once on the mock and once on the real Kafka
+
+Which PostgreSQL versions and which brokers a test runs on:
+  - PostgreSQL 15 (Debian's) runs every test; 14, 16, 17 and 18 (from build/postgresql, fetched
+    by `make deps`) run the tests marked `@pytest.mark.all_pg_versions`, or every test with
+    PG_VERSIONS=all. PG_VERSIONS="15 17" limits the versions.
+  - A test using `worker` runs on both brokers, unless marked `@pytest.mark.brokers("kafka")`
+    (or "mock"); on PostgreSQL versions other than 15 it runs on the real Kafka only.
 """
 import os
 import pathlib
@@ -19,6 +29,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 import json
 
 import pytest
@@ -28,6 +39,8 @@ CONNECTD_BIN = os.environ.get("CONNECTD_BIN", str(ROOT / "build/asan/connectd"))
 TEST_BROKER_BIN = os.environ.get("TEST_BROKER_BIN", str(ROOT / "build/asan/test-broker"))
 
 INTERNAL_TOPICS = {"connect-configs": 1, "connect-offsets": 25, "connect-status": 5}
+DEFAULT_PG = 15
+OTHER_PGS = (14, 16, 17, 18)
 
 # Environment variables that would configure connectd; the tests set their own.
 _WORKER_ENV = re.compile(
@@ -127,7 +140,12 @@ class Postgres:
         return conn
 
 
-def _pg_bindir():
+def _pg_bindir(version=DEFAULT_PG):
+    if version != DEFAULT_PG:
+        d = ROOT / "build" / "postgresql" / str(version) / "bin"
+        if not (d / "initdb").exists():
+            pytest.fail(f"PostgreSQL {version} is not in build/postgresql; run `make deps`")
+        return str(d)
     try:
         out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True)
         if os.path.exists(os.path.join(out.stdout.strip(), "initdb")):
@@ -140,7 +158,7 @@ def _pg_bindir():
     pytest.fail("PostgreSQL server binaries not found; run `make deps`")
 
 
-def _new_postgres(wal_level="logical"):
+def _new_postgres(wal_level="logical", version=DEFAULT_PG):
     as_user = "postgres" if os.geteuid() == 0 else None
     tmp = tempfile.mkdtemp(prefix="connectd-pg-")
     datadir = os.path.join(tmp, "data")
@@ -148,13 +166,14 @@ def _new_postgres(wal_level="logical"):
     if as_user:
         shutil.chown(tmp, as_user)
         shutil.chown(datadir, as_user)
-    server = Postgres(_pg_bindir(), datadir, free_port(), as_user, wal_level)
+    server = Postgres(_pg_bindir(version), datadir, free_port(), as_user, wal_level)
     server.tmp = tmp
+    server.version = version
     return server
 
 
-def _postgres_fixture(wal_level):
-    server = _new_postgres(wal_level)
+def _postgres_fixture(wal_level, version=DEFAULT_PG):
+    server = _new_postgres(wal_level, version)
     try:
         server.start()
         yield server
@@ -163,26 +182,79 @@ def _postgres_fixture(wal_level):
         shutil.rmtree(server.tmp, ignore_errors=True)
 
 
+def _pg_versions_selected():
+    """The PostgreSQL majors of PG_VERSIONS ("14 15 16 17 18" by default; "all" = every one)."""
+    raw = os.environ.get("PG_VERSIONS", "").strip()
+    if raw in ("", "all"):
+        return [DEFAULT_PG, *OTHER_PGS]
+    try:
+        return [int(v) for v in raw.replace(",", " ").split()]
+    except ValueError:
+        raise pytest.UsageError(f"PG_VERSIONS={raw!r}: expected majors such as '15 17', or 'all'")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "all_pg_versions: run on every PostgreSQL version, not only 15")
+    config.addinivalue_line("markers", "brokers(*kinds): the brokers a worker test runs on (mock, kafka)")
+
+
+_PG_FIXTURES = {"pg", "own_pg", "replica_pg", "pgdb"}
+
+
+def pytest_generate_tests(metafunc):
+    if _PG_FIXTURES & set(metafunc.fixturenames):
+        everything = os.environ.get("PG_VERSIONS", "").strip() == "all"
+        wide = everything or metafunc.definition.get_closest_marker("all_pg_versions")
+        versions = [v for v in _pg_versions_selected() if v == DEFAULT_PG or wide]
+        metafunc.parametrize("pg_version", versions, indirect=True, scope="session",
+                             ids=[f"pg{v}" for v in versions])
+    if "worker" in metafunc.fixturenames:
+        m = metafunc.definition.get_closest_marker("brokers")
+        kinds = list(m.args) if m else ["mock", "kafka"]
+        metafunc.parametrize("broker_kind", kinds, indirect=True, ids=kinds)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Other PostgreSQL versions run their worker tests on the real Kafka only."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(item, "callspec", None) and item.callspec.params or {}
+        if params.get("pg_version", DEFAULT_PG) != DEFAULT_PG and params.get("broker_kind") == "mock":
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
-def pg():
-    yield from _postgres_fixture("logical")
+def pg_version(request):
+    return getattr(request, "param", DEFAULT_PG)
+
+
+@pytest.fixture(scope="session")
+def pg(pg_version):
+    yield from _postgres_fixture("logical", pg_version)
 
 
 @pytest.fixture
-def own_pg():
+def own_pg(pg_version):
     """A PostgreSQL of the test's own, which it may restart."""
-    yield from _postgres_fixture("logical")
+    yield from _postgres_fixture("logical", pg_version)
 
 
 @pytest.fixture
-def replica_pg():
+def replica_pg(pg_version):
     """A PostgreSQL with wal_level=replica: logical decoding is not possible on it."""
-    yield from _postgres_fixture("replica")
+    yield from _postgres_fixture("replica", pg_version)
 
 
 # ---------------------------------------------------------------- test broker
 
 class Broker:
+    kind = "mock"
+
     def __init__(self, brokers=1, topics=INTERNAL_TOPICS):
         self.dir = tempfile.mkdtemp(prefix="connectd-broker-")
         file = os.path.join(self.dir, "bootstrap")
@@ -215,6 +287,98 @@ class Broker:
                 self.proc.kill()
                 self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- real Apache Kafka
+
+KAFKA_SH = str(ROOT / "scripts" / "kafka.sh")
+
+
+class Kafka:
+    """A real single-node Apache Kafka (scripts/kafka.sh) with its data in a temp directory.
+    stop() and start() keep the data and the port; kill() is a SIGKILL."""
+    kind = "kafka"
+
+    def __init__(self, settings=()):
+        self.dir = tempfile.mkdtemp(prefix="connectd-kafka-")
+        self.settings = list(settings)
+        self.port = free_port()
+        self.start()
+
+    def start(self):
+        r = subprocess.run(["bash", KAFKA_SH, "start", self.dir, str(self.port), *self.settings],
+                           capture_output=True, text=True, timeout=180)
+        if r.returncode != 0:
+            pytest.fail(f"Kafka did not start:\n{r.stdout}{r.stderr}")
+        with open(os.path.join(self.dir, "bootstrap")) as f:
+            self.bootstrap = f.read().strip()
+        return self
+
+    def stop(self):
+        subprocess.run(["bash", KAFKA_SH, "stop", self.dir], capture_output=True, timeout=120)
+
+    def kill(self):
+        try:
+            with open(os.path.join(self.dir, "pid")) as f:
+                os.kill(int(f.read()), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+
+    def admin(self):
+        from confluent_kafka.admin import AdminClient
+        return AdminClient({"bootstrap.servers": self.bootstrap})
+
+    def topics(self):
+        """{topic: partition count}"""
+        md = self.admin().list_topics(timeout=30)
+        return {t: len(m.partitions) for t, m in md.topics.items()}
+
+    def replication_factor(self, topic):
+        md = self.admin().list_topics(topic=topic, timeout=30)
+        return len(md.topics[topic].partitions[0].replicas)
+
+    def topic_config(self, topic):
+        """{config name: value} of a topic, from DescribeConfigs."""
+        from confluent_kafka.admin import ConfigResource
+        res = ConfigResource(ConfigResource.Type.TOPIC, topic)
+        entries = self.admin().describe_configs([res])[res].result(timeout=30)
+        return {k: e.value for k, e in entries.items()}
+
+    def create_topic(self, topic, partitions=1, config=None):
+        from confluent_kafka.admin import NewTopic
+        nt = NewTopic(topic, num_partitions=partitions, replication_factor=1, config=config or {})
+        self.admin().create_topics([nt])[topic].result(timeout=30)
+
+    def groups(self):
+        return {g.id for g in self.admin().list_groups(timeout=30)}
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def kafka():
+    k = Kafka()
+    try:
+        yield k
+    finally:
+        k.close()
+
+
+@pytest.fixture
+def kafka_factory():
+    """Factory for brokers of the test's own: kafka_factory("auto.create.topics.enable=false")."""
+    started = []
+
+    def start(*settings):
+        k = Kafka(settings)
+        started.append(k)
+        return k
+
+    yield start
+    for k in started:
+        k.close()
 
 
 @pytest.fixture(scope="module")
@@ -317,18 +481,49 @@ FAST_WORKER_ARGS = ["-D", "offset.flush.interval.ms=500", "-D", "consumer.fetch.
 
 
 @pytest.fixture
-def worker(connectd):
-    """A fresh test broker and a connectd on it, with short offset-flush and fetch intervals.
-    worker.restart() starts a new connectd process on the same broker (the old one must have
-    exited)."""
-    b = Broker()
+def broker_kind(request):
+    return getattr(request, "param", "mock")
+
+
+class Names:
+    """Topic and group names of one test. On the mock (fresh for the test) they are the plain
+    names; on the shared real Kafka each gets the test's own suffix, so tests stay independent."""
+
+    def __init__(self, kind):
+        self.suffix = "" if kind == "mock" else "-" + uuid.uuid4().hex[:8]
+        self.group = "connect-cluster" + self.suffix
+        self.configs = self.t("connect-configs")
+        self.offsets = self.t("connect-offsets")
+        self.status = self.t("connect-status")
+
+    def t(self, name):
+        return name + self.suffix
+
+    def worker_args(self):
+        if not self.suffix:
+            return []
+        return ["-D", f"group.id={self.group}", "-D", f"config.storage.topic={self.configs}",
+                "-D", f"offset.storage.topic={self.offsets}", "-D", f"status.storage.topic={self.status}"]
+
+
+@pytest.fixture
+def worker(connectd, broker_kind, request):
+    """A connectd with short offset-flush and fetch intervals, on a fresh test broker (mock) or on
+    the session's real Kafka with topic names of the test's own (kafka). worker.t(name) gives the
+    test's name for a topic, worker.names its internal topics and group; worker.restart() starts a
+    new connectd process on the same broker and topics (the old one must have exited)."""
+    own = Broker() if broker_kind == "mock" else None
+    b = own or request.getfixturevalue("kafka")
+    names = Names(broker_kind)
     mine = []
 
-    def restart(**kw):
-        n = connectd(bootstrap=b.bootstrap, args=FAST_WORKER_ARGS, **kw)
+    def restart(args=(), **kw):
+        n = connectd(bootstrap=b.bootstrap, args=FAST_WORKER_ARGS + names.worker_args() + list(args), **kw)
         mine.append(n)
         n.wait_ready()
         n.broker = b
+        n.names = names
+        n.t = names.t
         n.restart = restart
         return n
 
@@ -337,7 +532,8 @@ def worker(connectd):
     finally:
         for c in mine:  # workers stop before their broker does
             c.close()
-        b.close()
+        if own:
+            own.close()
 
 
 @pytest.fixture
