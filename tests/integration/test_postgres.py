@@ -1,5 +1,7 @@
-"""The PostgreSQL source connector against a real PostgreSQL 15 (logical replication, pgoutput)
-and the test broker: Debezium-compatible events, offsets, confirmed LSNs, restarts, failures."""
+"""The PostgreSQL source connector against a real PostgreSQL (logical replication, pgoutput) on
+the test broker and on a real Kafka: Debezium-compatible events, offsets, confirmed LSNs, restarts,
+failures. Every test runs on PostgreSQL 15; those marked all_pg_versions (streaming, types, restart,
+failures) also on 14, 16, 17 and 18."""
 import json
 import uuid
 
@@ -33,10 +35,10 @@ def pgdb(pg):
         admin.close()
 
 
-def pg_config(pg, dbname, **extra):
+def pg_config(pg, dbname, prefix="fulfillment", **extra):
     cfg = {"connector.class": PG, "database.hostname": pg.host, "database.port": str(pg.port),
            "database.user": "postgres", "database.password": "unused", "database.dbname": dbname,
-           "topic.prefix": "fulfillment", "plugin.name": "pgoutput", "slot.name": "s_" + dbname,
+           "topic.prefix": prefix, "plugin.name": "pgoutput", "slot.name": "s_" + dbname,
            "snapshot.mode": "no_data"}
     cfg.update(extra)
     return cfg
@@ -50,6 +52,9 @@ def records(bootstrap, topic):
 
 
 def start_connector(worker, pg, dbname, name="inventory", **extra):
+    """Starts a connector with topic.prefix worker.t("fulfillment") (the test's own on a shared
+    broker)."""
+    extra.setdefault("prefix", worker.t("fulfillment"))
     status, body, _ = worker.request("POST", "/connectors", {"name": name, "config": pg_config(pg, dbname, **extra)})
     assert status == 201, body
     wait_state(worker, name, "RUNNING", ["RUNNING"])
@@ -70,7 +75,9 @@ CUSTOMERS = ("CREATE TABLE customers (id SERIAL PRIMARY KEY, first_name VARCHAR(
              "last_name VARCHAR(255) NOT NULL, email VARCHAR(255) NOT NULL)")
 
 
+@pytest.mark.all_pg_versions
 def test_insert_update_delete_events(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     conn.cursor().execute(CUSTOMERS)
     start_connector(worker, pg, db)
@@ -78,11 +85,11 @@ def test_insert_update_delete_events(pg, pgdb, worker):
     cur.execute("INSERT INTO customers (first_name, last_name, email) VALUES ('Anne', 'Kretchmar', 'annek@noanswer.org')")
     cur.execute("UPDATE customers SET first_name = 'Anne Marie' WHERE id = 1")
     cur.execute("DELETE FROM customers WHERE id = 1")
-    topic = "fulfillment.public.customers"
+    topic = P + ".public.customers"
     wait_for(lambda: len(records(worker.broker.bootstrap, topic)) == 4, 30, "4 records")
     recs = records(worker.broker.bootstrap, topic)
     key_schema = {"type": "struct", "fields": [{"type": "int32", "optional": False, "default": 0, "field": "id"}],
-                  "optional": False, "name": "fulfillment.public.customers.Key"}
+                  "optional": False, "name": P + ".public.customers.Key"}
     for k, _ in recs:
         assert k == {"schema": key_schema, "payload": {"id": 1}}
     (_, c), (_, u), (_, d), (_, tomb) = recs
@@ -92,11 +99,11 @@ def test_insert_update_delete_events(pg, pgdb, worker):
                   {"type": "string", "optional": False, "field": "last_name"},
                   {"type": "string", "optional": False, "field": "email"}]
     schema = c["schema"]
-    assert schema["name"] == "fulfillment.public.customers.Envelope" and schema["version"] == 2
+    assert schema["name"] == P + ".public.customers.Envelope" and schema["version"] == 2
     assert [f["field"] for f in schema["fields"]] == ["before", "after", "source", "transaction", "op",
                                                       "ts_ms", "ts_us", "ts_ns"]
     assert schema["fields"][0] == {"type": "struct", "fields": row_fields, "optional": True,
-                                   "name": "fulfillment.public.customers.Value", "field": "before"}
+                                   "name": P + ".public.customers.Value", "field": "before"}
     src_schema = schema["fields"][2]
     assert src_schema["name"] == "io.debezium.connector.postgresql.Source" and src_schema["version"] == 1
     assert [f["field"] for f in src_schema["fields"]] == ["version", "connector", "name", "ts_ms", "snapshot", "db",
@@ -107,7 +114,7 @@ def test_insert_update_delete_events(pg, pgdb, worker):
     assert p["after"] == {"id": 1, "first_name": "Anne", "last_name": "Kretchmar", "email": "annek@noanswer.org"}
     s = p["source"]
     assert (s["connector"], s["name"], s["db"], s["schema"], s["table"], s["snapshot"], s["xmin"]) == \
-        ("postgresql", "fulfillment", db, "public", "customers", "false", None)
+        ("postgresql", P, db, "public", "customers", "false", None)
     assert isinstance(s["txId"], int) and isinstance(s["lsn"], int)
     assert s["ts_us"] // 1000 == s["ts_ms"] and s["ts_ns"] == s["ts_us"] * 1000
     seq = json.loads(s["sequence"])
@@ -121,6 +128,7 @@ def test_insert_update_delete_events(pg, pgdb, worker):
 
 
 def test_offsets_and_slot_confirmation(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     conn.cursor().execute(CUSTOMERS)
     start_connector(worker, pg, db)
@@ -132,21 +140,23 @@ def test_offsets_and_slot_confirmation(pg, pgdb, worker):
         o = body["offsets"][0] if body.get("offsets") else None
         return o if o and "lsn_commit" in o["offset"] else None
     o = wait_for(offset, 30, "a committed offset")
-    assert o["partition"] == {"server": "fulfillment"}
+    assert o["partition"] == {"server": P}
     off = o["offset"]
     assert {"lsn", "lsn_proc", "lsn_commit", "txId", "ts_usec"} <= set(off)
     assert all(isinstance(off[k], int) for k in ("lsn", "lsn_proc", "lsn_commit", "txId", "ts_usec"))
     wait_for(lambda: (slot_confirmed(pg, "s_" + db) or 0) >= off["lsn_commit"], 30, "confirmed_flush_lsn to advance")
 
 
+@pytest.mark.all_pg_versions
 def test_restart_resumes_without_repeats(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     conn.cursor().execute(CUSTOMERS)
     start_connector(worker, pg, db)
     cur = conn.cursor()
     for i in range(5):
         cur.execute("INSERT INTO customers (first_name, last_name, email) VALUES (%s, 'x', 'y')", (f"n{i}",))
-    topic = "fulfillment.public.customers"
+    topic = P + ".public.customers"
     wait_for(lambda: len(records(worker.broker.bootstrap, topic)) == 5, 30, "5 records")
     assert worker.stop() == 0
     for i in range(5, 10):
@@ -159,19 +169,20 @@ def test_restart_resumes_without_repeats(pg, pgdb, worker):
 
 
 def test_old_tutorial_config_names(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     conn.cursor().execute("CREATE TABLE holding (id INT PRIMARY KEY, v TEXT)")
     conn.cursor().execute("CREATE TABLE other (id INT PRIMARY KEY)")
     cfg = pg_config(pg, db)
     del cfg["topic.prefix"]
-    cfg.update({"database.server.name": "dbserver1", "table.whitelist": "public.holding"})
+    cfg.update({"database.server.name": worker.t("dbserver1"), "table.whitelist": "public.holding"})
     status, body, _ = worker.request("POST", "/connectors", {"name": "old", "config": cfg})
     assert status == 201, body
     wait_state(worker, "old", "RUNNING", ["RUNNING"])
     conn.cursor().execute("INSERT INTO other VALUES (1)")
     conn.cursor().execute("INSERT INTO holding VALUES (1, 'x')")
-    wait_for(lambda: len(records(worker.broker.bootstrap, "dbserver1.public.holding")) == 1, 30, "holding record")
-    assert records(worker.broker.bootstrap, "dbserver1.public.other") == []
+    wait_for(lambda: len(records(worker.broker.bootstrap, worker.t("dbserver1") + ".public.holding")) == 1, 30, "holding record")
+    assert records(worker.broker.bootstrap, worker.t("dbserver1") + ".public.other") == []
 
 
 def test_unknown_user_fails_with_a_clear_message(pg, pgdb, worker):
@@ -183,7 +194,9 @@ def test_unknown_user_fails_with_a_clear_message(pg, pgdb, worker):
     assert 'role "nobody_here" does not exist' in st["tasks"][0]["trace"]
 
 
+@pytest.mark.all_pg_versions
 def test_replica_identity_full_toast_and_key_change(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     cur = conn.cursor()
     cur.execute("CREATE TABLE docs (id INT PRIMARY KEY, title TEXT, body TEXT)")
@@ -199,8 +212,8 @@ def test_replica_identity_full_toast_and_key_change(pg, pgdb, worker):
     cur.execute("UPDATE full_docs SET title = 'b' WHERE id = 1")      # before = whole old row
     cur.execute("DELETE FROM full_docs WHERE id = 1")
     bs = worker.broker.bootstrap
-    wait_for(lambda: len(records(bs, "fulfillment.public.docs")) == 5, 30, "docs records")
-    recs = records(bs, "fulfillment.public.docs")
+    wait_for(lambda: len(records(bs, P + ".public.docs")) == 5, 30, "docs records")
+    recs = records(bs, P + ".public.docs")
     ops = [(v["payload"]["op"] if v else None) for _, v in recs]
     assert ops == ["c", "u", "d", None, "c"]
     assert recs[0][1]["payload"]["after"]["body"] == big
@@ -208,14 +221,15 @@ def test_replica_identity_full_toast_and_key_change(pg, pgdb, worker):
     assert recs[2][0]["payload"] == {"id": 1} and recs[3][0]["payload"] == {"id": 1}
     assert recs[4][0]["payload"] == {"id": 2}
     assert recs[2][1]["payload"]["before"]["id"] == 1
-    wait_for(lambda: len(records(bs, "fulfillment.public.full_docs")) == 4, 30, "full_docs records")
-    full = records(bs, "fulfillment.public.full_docs")
+    wait_for(lambda: len(records(bs, P + ".public.full_docs")) == 4, 30, "full_docs records")
+    full = records(bs, P + ".public.full_docs")
     assert full[1][1]["payload"]["before"] == {"id": 1, "title": "a", "body": "text"}
     assert full[2][1]["payload"]["before"] == {"id": 1, "title": "b", "body": "text"}
     assert full[3][1] is None
 
 
 def test_key_change_headers(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     from confluent_kafka import Consumer, TopicPartition
     conn, db = pgdb
     cur = conn.cursor()
@@ -224,10 +238,10 @@ def test_key_change_headers(pg, pgdb, worker):
     cur.execute("INSERT INTO t VALUES (1, 'a')")
     cur.execute("UPDATE t SET id = 2 WHERE id = 1")
     bs = worker.broker.bootstrap
-    wait_for(lambda: len(records(bs, "fulfillment.public.t")) == 4, 30, "records")
+    wait_for(lambda: len(records(bs, P + ".public.t")) == 4, 30, "records")
     c = Consumer({"bootstrap.servers": bs, "group.id": "h" + db, "auto.offset.reset": "earliest"})
-    md = c.list_topics("fulfillment.public.t", timeout=10)
-    c.assign([TopicPartition("fulfillment.public.t", p, 0) for p in md.topics["fulfillment.public.t"].partitions])
+    md = c.list_topics(P + ".public.t", timeout=10)
+    c.assign([TopicPartition(P + ".public.t", p, 0) for p in md.topics[P + ".public.t"].partitions])
     headers = []
     while len(headers) < 4:
         m = c.poll(5)
@@ -239,10 +253,12 @@ def test_key_change_headers(pg, pgdb, worker):
     oldkey = [h for h in headers if "__debezium.oldkey" in h]
     assert len(newkey) == 2 and all(h["__debezium.newkey"] == b'{"id":2}' for h in newkey)
     assert len(oldkey) == 1 and oldkey[0]["__debezium.oldkey"] == b'{"id":1}'
-    assert all(h["__debezium.context.connectorLogicalName"] == b"fulfillment" for h in headers)
+    assert all(h["__debezium.context.connectorLogicalName"] == P.encode() for h in headers)
 
 
+@pytest.mark.all_pg_versions
 def test_truncate_and_logical_messages(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     cur = conn.cursor()
     cur.execute("CREATE TABLE t (id INT PRIMARY KEY)")
@@ -251,11 +267,11 @@ def test_truncate_and_logical_messages(pg, pgdb, worker):
     cur.execute("TRUNCATE t")
     cur.execute("SELECT pg_logical_emit_message(true, 'foo', 'bar')")
     bs = worker.broker.bootstrap
-    wait_for(lambda: len(records(bs, "fulfillment.public.t")) == 2, 30, "insert and truncate")
-    trunc = [r for r in records(bs, "fulfillment.public.t") if r[1]["payload"]["op"] == "t"]
+    wait_for(lambda: len(records(bs, P + ".public.t")) == 2, 30, "insert and truncate")
+    trunc = [r for r in records(bs, P + ".public.t") if r[1]["payload"]["op"] == "t"]
     assert len(trunc) == 1 and trunc[0][0] is None
-    wait_for(lambda: len(records(bs, "fulfillment.message")) == 1, 30, "message")
-    k, v = records(bs, "fulfillment.message")[0]
+    wait_for(lambda: len(records(bs, P + ".message")) == 1, 30, "message")
+    k, v = records(bs, P + ".message")[0]
     assert k == {"schema": {"type": "struct", "fields": [{"type": "string", "optional": True, "field": "prefix"}],
                             "optional": False, "name": "io.debezium.connector.postgresql.MessageKey", "version": 1},
                  "payload": {"prefix": "foo"}}
@@ -266,6 +282,7 @@ def test_truncate_and_logical_messages(pg, pgdb, worker):
 
 
 def test_heartbeats_advance_the_slot_on_a_filtered_database(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     cur = conn.cursor()
     cur.execute("CREATE TABLE captured (id INT PRIMARY KEY)")
@@ -273,21 +290,22 @@ def test_heartbeats_advance_the_slot_on_a_filtered_database(pg, pgdb, worker):
     start_connector(worker, pg, db, **{"table.include.list": "public.captured", "heartbeat.interval.ms": "200"})
     cur.execute("INSERT INTO captured VALUES (1)")
     bs = worker.broker.bootstrap
-    wait_for(lambda: records(bs, "fulfillment.public.captured"), 30, "captured record")
+    wait_for(lambda: records(bs, P + ".public.captured"), 30, "captured record")
     for i in range(20):
         cur.execute("INSERT INTO noise VALUES (%s)", (i,))
     cur.execute("SELECT pg_current_wal_lsn() - '0/0'")
     target = int(cur.fetchone()[0])
     # The slot confirms commit positions: within a commit record of the WAL end.
     wait_for(lambda: (slot_confirmed(pg, "s_" + db) or 0) >= target - 256, 60, "the slot to pass the filtered changes")
-    hb = wait_for(lambda: records(bs, "__debezium-heartbeat.fulfillment"), 30, "heartbeat records")
+    hb = wait_for(lambda: records(bs, "__debezium-heartbeat." + P), 30, "heartbeat records")
     assert hb[0][0] == {"schema": {"type": "struct", "fields": [{"type": "string", "optional": False, "field": "serverName"}],
                                           "optional": False, "name": "io.debezium.connector.common.ServerNameKey", "version": 1},
-                               "payload": {"serverName": "fulfillment"}}
-    assert records(bs, "fulfillment.public.noise") == []
+                               "payload": {"serverName": P}}
+    assert records(bs, P + ".public.noise") == []
 
 
 def test_alter_table_shows_in_the_next_event(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     cur = conn.cursor()
     cur.execute("CREATE TABLE t (id INT PRIMARY KEY, a TEXT)")
@@ -302,15 +320,17 @@ def test_alter_table_shows_in_the_next_event(pg, pgdb, worker):
     cur.execute("ALTER TABLE t ALTER COLUMN b TYPE BIGINT")
     cur.execute("INSERT INTO t VALUES (4, 7)")
     bs = worker.broker.bootstrap
-    wait_for(lambda: len(records(bs, "fulfillment.public.t")) == 4, 30, "4 records")
-    recs = sorted((v["payload"]["after"]["id"], v) for _, v in records(bs, "fulfillment.public.t"))
+    wait_for(lambda: len(records(bs, P + ".public.t")) == 4, 30, "4 records")
+    recs = sorted((v["payload"]["after"]["id"], v) for _, v in records(bs, P + ".public.t"))
     afters = [v["payload"]["after"] for _, v in recs]
     assert afters == [{"id": 1, "a": "x"}, {"id": 2, "a": "y", "b": 5}, {"id": 3, "b": 6}, {"id": 4, "b": 7}]
     assert recs[2][1]["schema"]["fields"][1]["fields"][1] == {"type": "int32", "optional": True, "field": "b"}
     assert recs[3][1]["schema"]["fields"][1]["fields"][1] == {"type": "int64", "optional": True, "field": "b"}
 
 
+@pytest.mark.all_pg_versions
 def test_kill_9_loses_nothing(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     import signal
     conn, db = pgdb
     cur = conn.cursor()
@@ -319,14 +339,14 @@ def test_kill_9_loses_nothing(pg, pgdb, worker):
     for i in range(200):
         cur.execute("INSERT INTO t VALUES (%s)", (i,))
     bs = worker.broker.bootstrap
-    wait_for(lambda: len(records(bs, "fulfillment.public.t")) >= 50, 30, "some records")
+    wait_for(lambda: len(records(bs, P + ".public.t")) >= 50, 30, "some records")
     worker.stop(signal.SIGKILL)
     for i in range(200, 300):
         cur.execute("INSERT INTO t VALUES (%s)", (i,))
     w2 = worker.restart()
     wait_state(w2, "inventory", "RUNNING", ["RUNNING"])
     def ids():
-        return {v["payload"]["after"]["id"] for _, v in records(bs, "fulfillment.public.t")}
+        return {v["payload"]["after"]["id"] for _, v in records(bs, P + ".public.t")}
     wait_for(lambda: ids() >= set(range(300)), 60, "every row at least once")
 
 
@@ -358,6 +378,7 @@ def test_validate_rejects_bad_pg_config(pg, worker):
 
 
 def test_transaction_metadata(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     cur = conn.cursor()
     cur.execute("CREATE TABLE a (id INT PRIMARY KEY)")
@@ -370,8 +391,8 @@ def test_transaction_metadata(pg, pgdb, worker):
     conn.commit()
     conn.autocommit = True
     bs = worker.broker.bootstrap
-    wait_for(lambda: len(records(bs, "fulfillment.transaction")) == 2, 30, "BEGIN and END")
-    txs = sorted((v["payload"]["status"] != "BEGIN", k, v) for k, v in records(bs, "fulfillment.transaction"))
+    wait_for(lambda: len(records(bs, P + ".transaction")) == 2, 30, "BEGIN and END")
+    txs = sorted((v["payload"]["status"] != "BEGIN", k, v) for k, v in records(bs, P + ".transaction"))
     (_, bk, begin), (_, ek, end) = txs
     assert begin["schema"]["name"] == "io.debezium.connector.common.TransactionMetadataValue"
     assert [f["field"] for f in begin["schema"]["fields"]] == ["status", "id", "event_count", "data_collections", "ts_ms"]
@@ -382,16 +403,17 @@ def test_transaction_metadata(pg, pgdb, worker):
     assert end["payload"]["event_count"] == 3
     assert end["payload"]["data_collections"] == [{"data_collection": "public.a", "event_count": 2},
                                                   {"data_collection": "public.b", "event_count": 1}]
-    wait_for(lambda: len(records(bs, "fulfillment.public.a")) == 2, 30, "a events")
-    blocks = sorted(v["payload"]["transaction"]["total_order"] for _, v in records(bs, "fulfillment.public.a"))
+    wait_for(lambda: len(records(bs, P + ".public.a")) == 2, 30, "a events")
+    blocks = sorted(v["payload"]["transaction"]["total_order"] for _, v in records(bs, P + ".public.a"))
     assert blocks == [1, 3]
-    for _, v in records(bs, "fulfillment.public.a"):
+    for _, v in records(bs, P + ".public.a"):
         tb = v["payload"]["transaction"]
         assert tb["id"] == f'{xid}:{v["payload"]["source"]["lsn"]}'
-    b_block = records(bs, "fulfillment.public.b")[0][1]["payload"]["transaction"]
+    b_block = records(bs, P + ".public.b")[0][1]["payload"]["transaction"]
     assert (b_block["total_order"], b_block["data_collection_order"]) == (2, 1)
 
 
+@pytest.mark.all_pg_versions
 def test_wal_level_not_logical(replica_pg, worker):
     status, _, _ = worker.request("POST", "/connectors", {"name": "w", "config": pg_config(replica_pg, "postgres")})
     assert status == 201
@@ -399,6 +421,7 @@ def test_wal_level_not_logical(replica_pg, worker):
     assert "Postgres server wal_level property must be 'logical' but is: 'replica'" in st["tasks"][0]["trace"]
 
 
+@pytest.mark.all_pg_versions
 def test_missing_replication_privilege_then_fixed(pg, pgdb, worker):
     conn, db = pgdb
     role = "norepl_" + db
@@ -449,18 +472,20 @@ def test_slot_held_by_another_client(pg, pgdb, worker):
     wait_state(worker, "busy", "RUNNING", ["RUNNING"], timeout=60)
 
 
+@pytest.mark.all_pg_versions
 def test_database_restart_is_survived(own_pg, worker):
+    P = worker.t("fulfillment")
     admin = own_pg.connect()
     admin.cursor().execute("CREATE TABLE t (id INT PRIMARY KEY)")
     start_connector(worker, own_pg, "postgres")
     admin.cursor().execute("INSERT INTO t VALUES (1)")
     bs = worker.broker.bootstrap
-    wait_for(lambda: len(records(bs, "fulfillment.public.t")) == 1, 30, "first record")
+    wait_for(lambda: len(records(bs, P + ".public.t")) == 1, 30, "first record")
     admin.close()
     own_pg.restart()
     admin = own_pg.connect()
     admin.cursor().execute("INSERT INTO t VALUES (2)")
-    wait_for(lambda: {v["payload"]["after"]["id"] for _, v in records(bs, "fulfillment.public.t")} == {1, 2}, 60,
+    wait_for(lambda: {v["payload"]["after"]["id"] for _, v in records(bs, P + ".public.t")} == {1, 2}, 60,
              "the record written after the restart")
     assert worker.get("/connectors/inventory/status")[1]["tasks"][0]["state"] == "RUNNING"
     admin.close()
@@ -494,7 +519,9 @@ INSERT INTO types VALUES (1,
   '{1,2,3}', '{"cone","ctwo"}', '{1.2,3.4}')"""
 
 
+@pytest.mark.all_pg_versions
 def test_type_mapping_end_to_end(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     conn.cursor().execute(TYPES_DDL)
     conn.cursor().execute("ALTER TABLE types REPLICA IDENTITY FULL")
@@ -503,8 +530,8 @@ def test_type_mapping_end_to_end(pg, pgdb, worker):
     conn.cursor().execute("UPDATE types SET t = 'changed' WHERE id = 1")
     conn.cursor().execute("DELETE FROM types WHERE id = 1")
     bs = worker.broker.bootstrap
-    wait_for(lambda: len(records(bs, "fulfillment.public.types")) == 4, 30, "insert, update, delete, tombstone")
-    recs = records(bs, "fulfillment.public.types")
+    wait_for(lambda: len(records(bs, P + ".public.types")) == 4, 30, "insert, update, delete, tombstone")
+    recs = records(bs, P + ".public.types")
     _, v = recs[0]
     after = v["payload"]["after"]
     expected = {
@@ -537,6 +564,7 @@ def test_type_mapping_end_to_end(pg, pgdb, worker):
 
 
 def test_replica_identity_index_and_nothing(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     cur = conn.cursor()
     cur.execute("CREATE TABLE idx (id INT PRIMARY KEY, code TEXT NOT NULL, v TEXT)")
@@ -551,8 +579,8 @@ def test_replica_identity_index_and_nothing(pg, pgdb, worker):
     cur.execute("DELETE FROM idx WHERE id = 1")              # before: identity columns, the rest null/fallback
     cur.execute("INSERT INTO nothing VALUES (1, 'x')")
     bs = worker.broker.bootstrap
-    wait_for(lambda: len(records(bs, "fulfillment.public.idx")) == 5, 30, "idx records")
-    recs = records(bs, "fulfillment.public.idx")
+    wait_for(lambda: len(records(bs, P + ".public.idx")) == 5, 30, "idx records")
+    recs = records(bs, P + ".public.idx")
     # The key is still the primary key; a delete's old tuple holds only the identity columns, so
     # its id is the NOT NULL fallback, as in the before image. (Records of one key keep their order.)
     by_id = [v for k, v in recs if k["payload"] == {"id": 1}]
@@ -562,10 +590,11 @@ def test_replica_identity_index_and_nothing(pg, pgdb, worker):
     assert by_id[2]["payload"]["before"] == {"id": 0, "code": "a", "v": None}
     assert deleted[0]["payload"]["op"] == "d" and deleted[1] is None
     assert deleted[0]["payload"]["before"] == {"id": 0, "code": "b", "v": None}
-    wait_for(lambda: len(records(bs, "fulfillment.public.nothing")) == 1, 30, "nothing record")
+    wait_for(lambda: len(records(bs, P + ".public.nothing")) == 1, 30, "nothing record")
 
 
 def test_filtered_publication(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     cur = conn.cursor()
     cur.execute("CREATE TABLE wanted (id INT PRIMARY KEY)")
@@ -577,8 +606,8 @@ def test_filtered_publication(pg, pgdb, worker):
     cur.execute("INSERT INTO unwanted VALUES (1)")
     cur.execute("INSERT INTO wanted VALUES (1)")
     bs = worker.broker.bootstrap
-    wait_for(lambda: len(records(bs, "fulfillment.public.wanted")) == 1, 30, "wanted record")
-    assert records(bs, "fulfillment.public.unwanted") == []
+    wait_for(lambda: len(records(bs, P + ".public.wanted")) == 1, 30, "wanted record")
+    assert records(bs, P + ".public.unwanted") == []
 
 
 def test_slot_drop_on_stop(pg, pgdb, worker):
@@ -596,6 +625,7 @@ def test_slot_drop_on_stop(pg, pgdb, worker):
 
 
 def test_message_key_columns_and_keyless_tables(pg, pgdb, worker):
+    P = worker.t("fulfillment")
     conn, db = pgdb
     cur = conn.cursor()
     cur.execute("CREATE TABLE coded (id INT PRIMARY KEY, code TEXT NOT NULL)")
@@ -604,9 +634,9 @@ def test_message_key_columns_and_keyless_tables(pg, pgdb, worker):
     cur.execute("INSERT INTO coded VALUES (1, 'abc')")
     cur.execute("INSERT INTO keyless VALUES ('x')")
     bs = worker.broker.bootstrap
-    wait_for(lambda: records(bs, "fulfillment.public.coded") and records(bs, "fulfillment.public.keyless"), 30, "records")
-    k, _ = records(bs, "fulfillment.public.coded")[0]
+    wait_for(lambda: records(bs, P + ".public.coded") and records(bs, P + ".public.keyless"), 30, "records")
+    k, _ = records(bs, P + ".public.coded")[0]
     assert k == {"schema": {"type": "struct", "fields": [{"type": "string", "optional": False, "field": "code"}],
-                            "optional": False, "name": "fulfillment.public.coded.Key"}, "payload": {"code": "abc"}}
-    k, v = records(bs, "fulfillment.public.keyless")[0]
+                            "optional": False, "name": P + ".public.coded.Key"}, "payload": {"code": "abc"}}
+    k, v = records(bs, P + ".public.keyless")[0]
     assert k is None and v["payload"]["after"] == {"v": "x"}

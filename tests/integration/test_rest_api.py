@@ -1,5 +1,5 @@
 """The Kafka Connect REST API, endpoint by endpoint, with the status codes, bodies and messages of
-spec/connect-rest-api.md, against the test broker, with FileStream connectors."""
+spec/connect-rest-api.md, with FileStream connectors, on the test broker and on a real Kafka."""
 import json
 import os
 
@@ -79,7 +79,7 @@ def test_location_header(worker, tmp_path):
 
 
 def test_create_errors_write_nothing(worker, tmp_path):
-    before = len(read_topic(worker.broker.bootstrap, "connect-configs"))
+    before = len(read_topic(worker.broker.bootstrap, worker.names.configs))
     status, body, _ = worker.request("POST", "/connectors", '{"name": "x", "config": {')
     assert status == 400 and body["error_code"] == 400
     # A missing comma, as in a hand-written curl body: the message says where.
@@ -108,12 +108,12 @@ def test_create_errors_write_nothing(worker, tmp_path):
     assert status == 400 and "String may not be empty" in body["message"]
     status, body, _ = worker.request("POST", "/connectors", {"name": "x", "config": source_config(tmp_path), "initial_state": "SLEEPING"})
     assert status == 400
-    assert len(read_topic(worker.broker.bootstrap, "connect-configs")) == before
+    assert len(read_topic(worker.broker.bootstrap, worker.names.configs)) == before
     assert worker.get("/connectors")[1] == []
 
 
 def test_strimzi_reconciliation_sequence(worker, tmp_path):
-    cfg = source_config(tmp_path, "strimzi")
+    cfg = source_config(tmp_path, "strimzi", topic=worker.t("lines"))
     desired = {**cfg, "tasks.max": 2}
     # 1. GET config -> 404 means "create"
     status, body, _ = worker.get("/connectors/strimzi/config")
@@ -150,7 +150,7 @@ def test_strimzi_reconciliation_sequence(worker, tmp_path):
     status, _, _ = http("POST", worker.url + "/connectors/strimzi/tasks/0/restart")
     assert status == 204
     # 8. topics
-    wait_for(lambda: worker.get("/connectors/strimzi/topics")[1] == {"strimzi": {"topics": ["lines"]}}, 20, "topics")
+    wait_for(lambda: worker.get("/connectors/strimzi/topics")[1] == {"strimzi": {"topics": [worker.t("lines")]}}, 20, "topics")
     # 9. delete, then status polled until 404 with a JSON body
     status, _, raw = worker.request("DELETE", "/connectors/strimzi")
     assert (status, raw) == (204, "")
@@ -245,8 +245,8 @@ def test_expand(worker, tmp_path):
 
 
 def test_topics_and_reset(worker, tmp_path):
-    create(worker, "t", source_config(tmp_path, "t", topic="tracked"))
-    wait_for(lambda: worker.get("/connectors/t/topics")[1] == {"t": {"topics": ["tracked"]}}, 20, "topic")
+    create(worker, "t", source_config(tmp_path, "t", topic=worker.t("tracked")))
+    wait_for(lambda: worker.get("/connectors/t/topics")[1] == {"t": {"topics": [worker.t("tracked")]}}, 20, "topic")
     status, _, raw = worker.request("PUT", "/connectors/t/topics/reset")
     assert (status, raw) == (202, "")
     wait_for(lambda: worker.get("/connectors/t/topics")[1] == {"t": {"topics": []}}, 20, "reset")
@@ -259,7 +259,7 @@ def test_topic_tracking_disabled(connectd, broker):
 
 
 def test_source_offsets_get_alter_reset(worker, tmp_path):
-    cfg = source_config(tmp_path, "o", lines=("one", "two", "three"))
+    cfg = source_config(tmp_path, "o", topic=worker.t("lines"), lines=("one", "two", "three"))
     create(worker, "o", cfg)
     expected = [{"partition": {"filename": cfg["file"]}, "offset": {"position": 14}}]
     wait_for(lambda: worker.get("/connectors/o/offsets")[1] == {"offsets": expected}, 30, "committed offsets")
@@ -281,7 +281,7 @@ def test_source_offsets_get_alter_reset(worker, tmp_path):
     # Resuming from position 4 re-reads "two" and "three" only.
     assert worker.request("PUT", "/connectors/o/resume")[0] == 202
     wait_for(lambda: worker.get("/connectors/o/offsets")[1]["offsets"][0]["offset"] == {"position": 14}, 30, "resume")
-    values = [v for (_, _, _, v) in read_topic(worker.broker.bootstrap, "lines")]
+    values = [v for (_, _, _, v) in read_topic(worker.broker.bootstrap, worker.t("lines"))]
     payloads = [json.loads(v)["payload"] for v in values]
     # Null keys spread over the topic's partitions, so compare without order.
     assert sorted(payloads) == sorted(["one", "two", "three", "two", "three"])

@@ -13,11 +13,11 @@ def topic_values(bootstrap, topic):
 
 
 def test_restart_keeps_connectors_states_and_offsets(worker, tmp_path):
-    create(worker, "run", source_config(tmp_path, "run", topic="t-run", lines=("1", "2", "3")))
+    create(worker, "run", source_config(tmp_path, "run", topic=worker.t("t-run"), lines=("1", "2", "3")))
     create(worker, "pause", source_config(tmp_path, "pause", topic="t-pause"), initial_state="PAUSED")
     create(worker, "stop", source_config(tmp_path, "stop", topic="t-stop"), initial_state="STOPPED")
     wait_state(worker, "run", "RUNNING", ["RUNNING"])
-    wait_for(lambda: len(topic_values(worker.broker.bootstrap, "t-run")) == 3, 20, "3 records")
+    wait_for(lambda: len(topic_values(worker.broker.bootstrap, worker.t("t-run"))) == 3, 20, "3 records")
     assert worker.stop() == 0  # orderly: offsets committed on the way out
     w2 = worker.restart()
     assert w2.get("/connectors")[1] == ["pause", "run", "stop"]
@@ -26,8 +26,8 @@ def test_restart_keeps_connectors_states_and_offsets(worker, tmp_path):
     wait_state(w2, "stop", "STOPPED", [])
     with open(tmp_path / "run.txt", "a") as f:
         f.write("4\n")
-    wait_for(lambda: len(topic_values(w2.broker.bootstrap, "t-run")) == 4, 20, "the new line")
-    payloads = sorted(json.loads(v)["payload"] for v in topic_values(w2.broker.bootstrap, "t-run"))
+    wait_for(lambda: len(topic_values(w2.broker.bootstrap, worker.t("t-run"))) == 4, 20, "the new line")
+    payloads = sorted(json.loads(v)["payload"] for v in topic_values(w2.broker.bootstrap, worker.t("t-run")))
     assert payloads == ["1", "2", "3", "4"]  # resumed from the committed offset: nothing repeated
 
 
@@ -67,7 +67,7 @@ def test_reads_apache_kafka_connect_records(connectd, broker, tmp_path):
 
 def test_writes_apache_kafka_connect_records(worker, tmp_path):
     """What connectd writes is what a Java worker reads: exact keys, value layouts, partitions."""
-    cfg = source_config(tmp_path, "w", topic="w-topic")
+    cfg = source_config(tmp_path, "w", topic=worker.t("w-topic"))
     create(worker, "w", cfg)
     wait_state(worker, "w", "RUNNING", ["RUNNING"])
     assert worker.request("PUT", "/connectors/w/pause")[0] == 202
@@ -76,7 +76,7 @@ def test_writes_apache_kafka_connect_records(worker, tmp_path):
     wait_state(worker, "w", "STOPPED", [])
     assert worker.request("DELETE", "/connectors/w")[0] == 204
     bs = worker.broker.bootstrap
-    configs = [(k.decode(), v) for (_, _, k, v) in read_topic(bs, "connect-configs")]
+    configs = [(k.decode(), v) for (_, _, k, v) in read_topic(bs, worker.names.configs)]
     connector_value = json.loads(configs[0][1])
     assert configs[0][0] == "connector-w" and connector_value == {"properties": {**cfg, "name": "w"}}
     assert configs[0][1].startswith(b'{"properties":{') and b" " not in configs[0][1].replace(str(tmp_path).encode(), b"")
@@ -88,7 +88,7 @@ def test_writes_apache_kafka_connect_records(worker, tmp_path):
     assert configs[4] == ("commit-w", b'{"tasks":0}')
     assert configs[5] == ("target-state-w", b'{"state":"PAUSED","state.v2":"STOPPED"}')
     assert configs[6] == ("connector-w", None) and configs[7] == ("target-state-w", None)
-    statuses = read_topic(bs, "connect-status")
+    statuses = read_topic(bs, worker.names.status)
     running = [(p, k, v) for (p, _, k, v) in statuses if k == b"status-connector-w" and v and b'"RUNNING"' in v]
     p, k, v = running[0]
     assert p == java_partition(k, 5)
@@ -97,30 +97,31 @@ def test_writes_apache_kafka_connect_records(worker, tmp_path):
     assert v.startswith(b'{"state":"RUNNING","trace":null,"worker_id":')
     assert isinstance(json.loads(v)["generation"], int)
     topic_recs = [(k, json.loads(v)) for (_, _, k, v) in statuses if k.startswith(b"status-topic-") and v]
-    assert topic_recs[0][0] == b"status-topic-w-topic:connector-w"
+    assert topic_recs[0][0] == b"status-topic-%s:connector-w" % worker.t("w-topic").encode()
     t = topic_recs[0][1]["topic"]
     assert list(t) == ["name", "connector", "task", "discoverTimestamp"]
-    assert (t["name"], t["connector"], t["task"]) == ("w-topic", "w", 0)
-    offsets = [(p, k) for (p, _, k, v) in read_topic(bs, "connect-offsets")]
+    assert (t["name"], t["connector"], t["task"]) == (worker.t("w-topic"), "w", 0)
+    offsets = [(p, k) for (p, _, k, v) in read_topic(bs, worker.names.offsets)]
     key = b'["w",{"filename":"%s"}]' % cfg["file"].encode()
     assert offsets and all(k == key and p == java_partition(key, 25) for p, k in offsets)
 
 
 def test_converters_per_connector(worker, tmp_path):
     bs = worker.broker.bootstrap
-    create(worker, "plain", {**source_config(tmp_path, "plain", topic="c-plain", lines=("hi",)),
+    t = worker.t
+    create(worker, "plain", {**source_config(tmp_path, "plain", topic=t("c-plain"), lines=("hi",)),
                              "value.converter": "org.apache.kafka.connect.json.JsonConverter",
                              "value.converter.schemas.enable": "false"})
-    create(worker, "str", {**source_config(tmp_path, "str", topic="c-str", lines=("hi",)),
+    create(worker, "str", {**source_config(tmp_path, "str", topic=t("c-str"), lines=("hi",)),
                            "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
-    create(worker, "bytes", {**source_config(tmp_path, "bytes", topic="c-bytes", lines=("hi",)),
+    create(worker, "bytes", {**source_config(tmp_path, "bytes", topic=t("c-bytes"), lines=("hi",)),
                              "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter"})
-    create(worker, "schema", source_config(tmp_path, "schema", topic="c-schema", lines=("hi",)))
-    wait_for(lambda: all(topic_values(bs, t) for t in ("c-plain", "c-str", "c-bytes", "c-schema")), 20, "records")
-    assert topic_values(bs, "c-plain") == [b'"hi"']
-    assert topic_values(bs, "c-str") == [b"hi"]
-    assert topic_values(bs, "c-bytes") == [b"hi"]
-    assert topic_values(bs, "c-schema") == [b'{"schema":{"type":"string","optional":false},"payload":"hi"}']
+    create(worker, "schema", source_config(tmp_path, "schema", topic=t("c-schema"), lines=("hi",)))
+    wait_for(lambda: all(topic_values(bs, t(n)) for n in ("c-plain", "c-str", "c-bytes", "c-schema")), 20, "records")
+    assert topic_values(bs, t("c-plain")) == [b'"hi"']
+    assert topic_values(bs, t("c-str")) == [b"hi"]
+    assert topic_values(bs, t("c-bytes")) == [b"hi"]
+    assert topic_values(bs, t("c-schema")) == [b'{"schema":{"type":"string","optional":false},"payload":"hi"}']
     status, body, _ = worker.request("POST", "/connectors", {"name": "bad", "config": {
         **source_config(tmp_path, "bad"), "value.converter": "com.example.NoSuchConverter"}})
     assert status == 400
@@ -130,34 +131,36 @@ def test_converters_per_connector(worker, tmp_path):
 
 def test_sink_with_regex_and_offsets(worker, tmp_path):
     bs = worker.broker.bootstrap
-    produce(bs, "orders.eu", [(None, "a"), (None, "b")], partition=0)
-    produce(bs, "orders.us", [(None, "c")], partition=0)
+    eu, us, sink = worker.t("orders.eu"), worker.t("orders.us"), worker.t("sink")
+    produce(bs, eu, [(None, "a"), (None, "b")], partition=0)
+    produce(bs, us, [(None, "c")], partition=0)
     out = tmp_path / "sink.txt"
-    create(worker, "sink", {"connector.class": SINK, "file": str(out), "topics.regex": "orders\\..*",
-                            "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
+    regex = "orders\\..*" + worker.names.suffix
+    create(worker, sink, {"connector.class": SINK, "file": str(out), "topics.regex": regex,
+                          "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
     wait_for(lambda: out.exists() and sorted(out.read_text().split()) == ["a", "b", "c"], 60, "sink output")
     def committed():
-        body = worker.get("/connectors/sink/offsets")[1]
+        body = worker.get(f"/connectors/{sink}/offsets")[1]
         return sorted((o["partition"]["kafka_topic"], o["partition"]["kafka_partition"], o["offset"]["kafka_offset"])
                       for o in body["offsets"])
-    wait_for(lambda: ("orders.eu", 0, 2) in committed() and ("orders.us", 0, 1) in committed(), 30, "offsets")
-    assert worker.get("/connectors/sink/status")[1]["type"] == "sink"
-    wait_for(lambda: sorted(worker.get("/connectors/sink/topics")[1]["sink"]["topics"]) == ["orders.eu", "orders.us"],
+    wait_for(lambda: (eu, 0, 2) in committed() and (us, 0, 1) in committed(), 30, "offsets")
+    assert worker.get(f"/connectors/{sink}/status")[1]["type"] == "sink"
+    wait_for(lambda: sorted(worker.get(f"/connectors/{sink}/topics")[1][sink]["topics"]) == [eu, us],
              20, "sink topics")
 
 
 def test_pause_resume_loses_and_repeats_nothing(worker, tmp_path):
     bs = worker.broker.bootstrap
-    cfg = source_config(tmp_path, "pr", topic="t-pr", lines=[f"l{i}" for i in range(100)])
+    cfg = source_config(tmp_path, "pr", topic=worker.t("t-pr"), lines=[f"l{i}" for i in range(100)])
     create(worker, "pr", cfg)
-    wait_for(lambda: len(topic_values(bs, "t-pr")) == 100, 30, "first 100")
+    wait_for(lambda: len(topic_values(bs, worker.t("t-pr"))) == 100, 30, "first 100")
     assert worker.request("PUT", "/connectors/pr/pause")[0] == 202
     wait_state(worker, "pr", "PAUSED", ["PAUSED"])
     with open(cfg["file"], "a") as f:
         f.write("".join(f"l{i}\n" for i in range(100, 200)))
     assert worker.request("PUT", "/connectors/pr/resume")[0] == 202
-    wait_for(lambda: len(topic_values(bs, "t-pr")) >= 200, 30, "all 200")
-    payloads = sorted(json.loads(v)["payload"] for v in topic_values(bs, "t-pr"))
+    wait_for(lambda: len(topic_values(bs, worker.t("t-pr"))) >= 200, 30, "all 200")
+    payloads = sorted(json.loads(v)["payload"] for v in topic_values(bs, worker.t("t-pr")))
     assert payloads == sorted(f"l{i}" for i in range(200))
 
 
@@ -168,8 +171,9 @@ def test_round_trip_survives_kill_9(worker, tmp_path):
     out = tmp_path / "out.txt"
     lines = [f"row-{i}" for i in range(2000)]
     src.write_text("".join(l + "\n" for l in lines[:1000]))
-    create(worker, "src", {"connector.class": SRC, "file": str(src), "topic": "rt", "batch.size": "50"})
-    create(worker, "sink", {"connector.class": SINK, "file": str(out), "topics": "rt"})
+    sink = worker.t("sink")  # its consumer group, connect-<name>, is the broker's, not the worker's
+    create(worker, "src", {"connector.class": SRC, "file": str(src), "topic": worker.t("rt"), "batch.size": "50"})
+    create(worker, sink, {"connector.class": SINK, "file": str(out), "topics": worker.t("rt")})
     wait_for(lambda: out.exists() and len(out.read_text().splitlines()) >= 500, 60, "some lines through")
     worker.stop(signal.SIGKILL)
     with open(src, "a") as f:
@@ -177,4 +181,4 @@ def test_round_trip_survives_kill_9(worker, tmp_path):
     w2 = worker.restart()
     wait_for(lambda: set(lines) <= set(out.read_text().splitlines()), 90, "every line in the sink file")
     wait_state(w2, "src", "RUNNING", ["RUNNING"])
-    wait_state(w2, "sink", "RUNNING", ["RUNNING"])
+    wait_state(w2, sink, "RUNNING", ["RUNNING"])
