@@ -206,8 +206,9 @@ def pytest_generate_tests(metafunc):
         everything = os.environ.get("PG_VERSIONS", "").strip() == "all"
         wide = everything or metafunc.definition.get_closest_marker("all_pg_versions")
         versions = [v for v in _pg_versions_selected() if v == DEFAULT_PG or wide]
-        metafunc.parametrize("pg_version", versions, indirect=True, scope="session",
-                             ids=[f"pg{v}" for v in versions])
+        # None: no selected version applies; the test is deselected below.
+        metafunc.parametrize("pg_version", versions or [None], indirect=True, scope="session",
+                             ids=[f"pg{v}" for v in versions] or ["pg-none"])
     if "worker" in metafunc.fixturenames:
         m = metafunc.definition.get_closest_marker("brokers")
         kinds = list(m.args) if m else ["mock", "kafka"]
@@ -215,11 +216,13 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Other PostgreSQL versions run their worker tests on the real Kafka only."""
+    """Other PostgreSQL versions run their worker tests on the real Kafka only; a test none of the
+    selected versions applies to is deselected."""
     keep, drop = [], []
     for item in items:
         params = getattr(item, "callspec", None) and item.callspec.params or {}
-        if params.get("pg_version", DEFAULT_PG) != DEFAULT_PG and params.get("broker_kind") == "mock":
+        version = params.get("pg_version", DEFAULT_PG)
+        if version is None or (version != DEFAULT_PG and params.get("broker_kind") == "mock"):
             drop.append(item)
         else:
             keep.append(item)
