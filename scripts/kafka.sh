@@ -56,8 +56,13 @@ configure() {
     done
   } > "$dir/server.properties.tmp"
   mv "$dir/server.properties.tmp" "$dir/server.properties"
+}
+
+# The broker's logging, written at every start (it holds no data).
+write_log_config() {
+  local dir=$1
   cat > "$dir/log4j2.properties" <<EOF
-# The broker's log goes to server.log in this directory; warnings and errors also to the console.
+# The broker's log goes to server.log in this directory; errors also to the console.
 status = warn
 appender.file.type = File
 appender.file.name = FILE
@@ -69,7 +74,7 @@ appender.console.name = CONSOLE
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = [%d] %p %m (%c)%n
 appender.console.filter.threshold.type = ThresholdFilter
-appender.console.filter.threshold.level = WARN
+appender.console.filter.threshold.level = ERROR
 rootLogger.level = INFO
 rootLogger.appenderRef.file.ref = FILE
 rootLogger.appenderRef.console.ref = CONSOLE
@@ -94,6 +99,7 @@ prepare() {
     [[ $port =~ ^[0-9]+$ ]] || die "port '$port' is not a number"
     configure "$dir" "$port" "${@:3}"
   fi
+  write_log_config "$dir"
   if [ ! -f "$dir/data/meta.properties" ]; then
     local id
     id=$(/usr/bin/python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
@@ -166,7 +172,8 @@ case $cmd in
     "${JAVA[@]}" kafka.Kafka "$dir/server.properties" &
     pid=$!
     echo "$pid" > "$dir/pid"
-    trap 'kill -TERM $pid 2>/dev/null' INT TERM
+    stopping=0
+    trap 'stopping=1; kill -TERM $pid 2>/dev/null' INT TERM
     wait_started "$dir" "$pid" "$port"
     echo "Kafka $version is ready at $(cat "$dir/bootstrap") (data in $dir, log in $dir/server.log)."
     echo "Start connectd on it with: make run ARGS=\"-D bootstrap.servers=$(cat "$dir/bootstrap")\""
@@ -174,6 +181,11 @@ case $cmd in
     status=0
     while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
     rm -f "$dir/pid" "$dir/bootstrap"
+    # Stopped by Ctrl-C or a TERM: the JVM exits 130 or 143 after its orderly shutdown.
+    if [ "$stopping" = 1 ] && { [ "$status" = 130 ] || [ "$status" = 143 ]; }; then
+      echo "Kafka stopped; its data is in $dir."
+      status=0
+    fi
     exit "$status"
     ;;
   stop)
