@@ -107,13 +107,14 @@ static void connector_failed(herder_t *h, conn_t *c, const char *msg) {
 static bool config_starts(herder_t *h, conn_t *c) {
     if (c->plugin->type != CD_CONNECTOR_SOURCE || !worker_config_get_bool(h->wc, "topic.creation.enable"))
         return true;
+    if (c->failed) return false; /* already reported; a restart or a new config clears it */
     char err[1024];
     topic_creation_rules_t *rules;
     if (topic_creation_rules_parse(c->config, &rules, err, sizeof(err)) == 0) {
         topic_creation_rules_destroy(rules);
         return true;
     }
-    if (!c->failed) connector_failed_with(h, c, "org.apache.kafka.common.config.ConfigException", err);
+    connector_failed_with(h, c, "org.apache.kafka.common.config.ConfigException", err);
     return false;
 }
 
