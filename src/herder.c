@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "connectors/registry.h"
+#include "kafka/topic_creation.h"
 #include "log.h"
 
 typedef struct conn {
@@ -88,12 +89,33 @@ static void put_connector_status(herder_t *h, const char *name, const char *stat
     status_store_put_connector(h->ss, name, state, trace, worker_id(h->w), worker_generation(h->w));
 }
 
-static void connector_failed(herder_t *h, conn_t *c, const char *msg) {
+static void connector_failed_with(herder_t *h, conn_t *c, const char *exception, const char *msg) {
     char trace[4096];
-    snprintf(trace, sizeof(trace), "org.apache.kafka.connect.errors.ConnectException: %s\n", msg);
+    snprintf(trace, sizeof(trace), "%s: %s\n", exception, msg);
     log_error(hlog(), "[%s] Connector failed: %s", c->name, msg);
     put_connector_status(h, c->name, "FAILED", trace);
     c->failed = true;
+}
+
+static void connector_failed(herder_t *h, conn_t *c, const char *msg) {
+    connector_failed_with(h, c, "org.apache.kafka.connect.errors.ConnectException", msg);
+}
+
+/* What Kafka Connect checks only when it starts a connector (Worker.startConnector), not when the
+ * config is accepted: a source connector's topic.creation.* settings, read when the worker has
+ * topic.creation.enable=true. A bad one fails the connector with Kafka's ConfigException. */
+static bool config_starts(herder_t *h, conn_t *c) {
+    if (c->plugin->type != CD_CONNECTOR_SOURCE || !worker_config_get_bool(h->wc, "topic.creation.enable"))
+        return true;
+    if (c->failed) return false; /* already reported; a restart or a new config clears it */
+    char err[1024];
+    topic_creation_rules_t *rules;
+    if (topic_creation_rules_parse(c->config, &rules, err, sizeof(err)) == 0) {
+        topic_creation_rules_destroy(rules);
+        return true;
+    }
+    connector_failed_with(h, c, "org.apache.kafka.common.config.ConfigException", err);
+    return false;
 }
 
 static void stop_tasks(herder_t *h, const char *name, int from_id, bool tombstone) {
@@ -192,6 +214,7 @@ static void reconcile_one(herder_t *h, const char *name) {
         }
         return;
     }
+    if (!c->started && !config_starts(h, c)) return;
     if (!c->started || c->target != target) {
         static const char *const names[] = {"RUNNING", "PAUSED", "STOPPED"};
         if (target == TARGET_STARTED && (!c->started || c->target != TARGET_STARTED))

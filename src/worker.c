@@ -15,6 +15,7 @@
 
 #include "connect/converter.h"
 #include "kafka/client.h"
+#include "kafka/topic_creation.h"
 #include "log.h"
 
 #define TRACK_CAP 65536
@@ -56,6 +57,7 @@ struct cd_task_context {
     rd_kafka_resp_err_t produce_err;
     char **topics_seen;
     size_t n_topics_seen;
+    topic_creation_t *topic_creation; /* checks (and creates) a topic before its first record */
     struct {
         kafka_log_pending_t *p; /* the offset commit in flight, or NULL */
         int *which;             /* partition index of each offset written */
@@ -181,6 +183,7 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
     int hv = cd_converter_from_connect(t->value_conv, rec->topic, rec->value_schema, rec->value,
                                        &t->vbuf, errstr, errstr_size);
     if (hv < 0) return -1;
+    if (topic_creation_ensure(t->topic_creation, rec->topic, errstr, errstr_size) != 0) return -1;
 
     uint64_t seq = t->tail;
     track_t *e = &t->ring[seq % TRACK_CAP];
@@ -422,6 +425,8 @@ static void run_source(task_t *t) {
     char err[4096];
     t->ring = calloc(TRACK_CAP, sizeof(track_t));
     if (start_producer(t, err, sizeof(err)) != 0 ||
+        !(t->topic_creation = topic_creation_new(t->producer, t->w->wc, t->conn_config, t->name, &t->stop,
+                                                 err, sizeof(err))) ||
         !(t->key_conv = make_converter(t, true, err, sizeof(err))) ||
         !(t->value_conv = make_converter(t, false, err, sizeof(err)))) {
         fail(t, err);
@@ -670,6 +675,7 @@ static void task_free(task_t *t) {
         free(t->pc.offsets);
         free(t->pc.which);
     }
+    topic_creation_destroy(t->topic_creation);
     if (t->producer) rd_kafka_destroy(t->producer);
     if (t->consumer) rd_kafka_destroy(t->consumer);
     cd_converter_destroy(t->key_conv);

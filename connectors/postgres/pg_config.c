@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "connect/connector_config.h"
+#include "connect/java_regex.h"
 #include "log.h"
 
 #define LOGGER_NAME "io.debezium.connector.postgresql.PostgresConnectorConfig"
@@ -537,67 +538,10 @@ static const char *origin(const cd_props_t *config, const char *key) {
 
 /* ---- regular expressions -------------------------------------------------------------------- */
 
-/* Debezium's patterns are Java regexes; regcomp takes POSIX EREs. The common Java-only spellings
- * are rewritten: (?: groups, \d and \D, escapes inside brackets (POSIX reads a backslash there
- * literally) and a leading (?i), which matching already implies. glibc's ERE knows \w \W \s \S
- * itself. Anything else Java-only (lookaround, possessive quantifiers) fails to compile and is
- * reported by validate. */
-static char *java_to_ere(const char *p) {
-    sb_t b = {0};
-    if (!strncmp(p, "(?i)", 4)) p += 4;
-    bool in_bracket = false;
-    for (size_t i = 0; p[i];) {
-        char c = p[i];
-        if (c == '\\' && p[i + 1]) {
-            char n = p[i + 1];
-            if (!in_bracket) {
-                if (n == 'd')
-                    sb_add(&b, "[0-9]");
-                else if (n == 'D')
-                    sb_add(&b, "[^0-9]");
-                else
-                    sb_addn(&b, p + i, 2);
-            } else if (n == 'd') {
-                sb_add(&b, "0-9");
-            } else if (n == 'w') {
-                sb_add(&b, "[:alnum:]_");
-            } else if (n == 's') {
-                sb_add(&b, "[:space:]");
-            } else {
-                sb_addc(&b, n);
-            }
-            i += 2;
-            continue;
-        }
-        if (!in_bracket && c == '(' && p[i + 1] == '?' && p[i + 2] == ':') {
-            sb_addc(&b, '(');
-            i += 3;
-            continue;
-        }
-        if (!in_bracket && c == '[') {
-            in_bracket = true;
-            sb_addc(&b, c);
-            i++;
-            if (p[i] == '^') sb_addc(&b, p[i++]);
-            if (p[i] == ']') sb_addc(&b, p[i++]); /* a leading ']' is a member */
-            continue;
-        }
-        if (in_bracket && c == ']') in_bracket = false;
-        sb_addc(&b, c);
-        i++;
-    }
-    return sb_take(&b);
-}
-
-/* Compiles pattern to match a whole string. 0, or regcomp's code with its message in err. */
+/* Debezium's patterns are Java regexes (connect/java_regex.c rewrites them for regcomp); anything
+ * Java-only it cannot rewrite fails to compile and is reported by validate. */
 static int compile_whole(const char *pattern, regex_t *re, char *err, size_t err_size) {
-    char *ere = java_to_ere(pattern);
-    char *anchored = xasprintf("^(%s)$", ere);
-    int rc = regcomp(re, anchored, PG_REGEX_FLAGS);
-    if (rc) regerror(rc, re, err, err_size);
-    free(anchored);
-    free(ere);
-    return rc;
+    return java_regex_compile_whole(pattern, PG_REGEX_FLAGS, re, err, err_size);
 }
 
 static bool matches(const regex_t *re, const char *s) { return regexec(re, s, 0, NULL, 0) == 0; }
