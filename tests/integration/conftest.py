@@ -341,13 +341,15 @@ class Kafka:
         """{config name: value} of a topic, from DescribeConfigs."""
         from confluent_kafka.admin import ConfigResource
         res = ConfigResource(ConfigResource.Type.TOPIC, topic)
-        entries = self.admin().describe_configs([res])[res].result(timeout=30)
+        admin = self.admin()  # alive until the answer: a collected client fails its futures
+        entries = admin.describe_configs([res])[res].result(timeout=30)
         return {k: e.value for k, e in entries.items()}
 
     def create_topic(self, topic, partitions=1, config=None):
         from confluent_kafka.admin import NewTopic
         nt = NewTopic(topic, num_partitions=partitions, replication_factor=1, config=config or {})
-        self.admin().create_topics([nt])[topic].result(timeout=30)
+        admin = self.admin()
+        admin.create_topics([nt])[topic].result(timeout=30)
 
     def groups(self):
         return {g.id for g in self.admin().list_groups(timeout=30)}
