@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kafka/client.h"
 #include "log.h"
 
 /* Kafka's retry.backoff.ms default: the pause between topic creation attempts. */
@@ -261,19 +262,6 @@ struct kafka_topics_check {
     int64_t retry_until; /* a topic just created may be unknown to DescribeConfigs until then */
 };
 
-/* Any broker answers DescribeConfigs for topics (Java's admin client asks the least loaded one).
- * librdkafka asks the controller unless told otherwise, and librdkafka's mock cluster names no
- * controller, so there the request would wait for its whole timeout; sent to a broker it knows,
- * it fails at once as unsupported. Returns a broker id, or -1. */
-static int32_t any_broker(rd_kafka_t *rk, int timeout_ms) {
-    const struct rd_kafka_metadata *md = NULL;
-    /* all_topics=0 and no topic: the brokers only, which auto-creates nothing. */
-    if (rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) return -1;
-    int32_t id = md->broker_cnt > 0 ? md->brokers[0].id : -1;
-    rd_kafka_metadata_destroy(md);
-    return id;
-}
-
 /* Asks for the configs of the topics not settled yet. */
 static void describe_unsettled(kafka_topics_check_t *chk) {
     rd_kafka_ConfigResource_t *res[8];
@@ -306,7 +294,9 @@ kafka_topics_check_t *kafka_topics_check_start(rd_kafka_t *rk, const kafka_topic
     chk->rk = rk;
     chk->q = rd_kafka_queue_new(rk);
     chk->timeout_ms = timeout_ms;
-    chk->broker = any_broker(rk, timeout_ms);
+    /* Any broker answers DescribeConfigs for topics (Java's admin client asks the least loaded
+     * one); see kafka_client_any_broker for why it must not be left to librdkafka. */
+    chk->broker = kafka_client_any_broker(rk, timeout_ms);
     chk->retry_until = now_ms() + (timeout_ms < 10000 ? timeout_ms : 10000);
     describe_unsettled(chk);
     return chk;

@@ -9,6 +9,8 @@ import uuid
 import pytest
 
 from conftest import wait_for
+from kafka_util import produce
+from test_rest_api import SINK, create, wait_state
 
 
 def unique(prefix):
@@ -151,3 +153,149 @@ def test_mock_broker_cannot_describe_configs_and_the_worker_goes_on(broker, conn
     out = c.output()
     warn = out.find("Could not verify that the internal topics are compacted")
     assert 0 <= warn < out.find("Kafka Connect started"), out
+
+
+# ---------------------------------------------------------------- sink connectors' consumer groups
+
+STRING = "org.apache.kafka.connect.storage.StringConverter"
+
+ZOMBIES = ("either because its tasks haven't stopped completely yet or the connector was resumed "
+           "before the request to {verb} its offsets could be successfully completed. If the "
+           "connector is in a stopped state, this operation can be safely retried. If it doesn't "
+           "eventually succeed, the Connect cluster may need to be restarted to get rid of the "
+           "zombie sink tasks.")
+
+
+def sink_offsets(w, name):
+    status, body, _ = w.get(f"/connectors/{name}/offsets")
+    assert status == 200, body
+    return sorted((o["partition"]["kafka_topic"], o["partition"]["kafka_partition"],
+                   o["offset"]["kafka_offset"]) for o in body["offsets"])
+
+
+def lines(path):
+    return path.read_text().split() if path.exists() else []
+
+
+def running_sink(w, tmp_path, values=("a", "b", "c")):
+    """A FileStream sink that has written and committed every record of a topic of its own.
+    Returns (connector name, topic, output file)."""
+    topic, name = w.t("adm-in"), w.t("adm-sink")
+    if w.broker.kind == "kafka":
+        w.broker.create_topic(topic, 1)
+    produce(w.broker.bootstrap, topic, [(None, v) for v in values], partition=0)
+    out = tmp_path / "sink.txt"
+    create(w, name, {"connector.class": SINK, "file": str(out), "topics": topic,
+                     "value.converter": STRING})
+    wait_for(lambda: lines(out) == list(values), 60, "the sink's output")
+    wait_for(lambda: sink_offsets(w, name) == [(topic, 0, len(values))], 30, "committed offsets")
+    return name, topic, out
+
+
+def stop(w, name):
+    assert w.request("PUT", f"/connectors/{name}/stop")[0] == 204
+    wait_state(w, name, "STOPPED")
+
+
+def resume(w, name):
+    assert w.request("PUT", f"/connectors/{name}/resume")[0] == 202
+    wait_state(w, name, "RUNNING", ["RUNNING"])
+
+
+RESET_OK = {"message": "The offsets for this connector have been reset successfully"}
+ALTER_OK = {"message": "The offsets for this connector have been altered successfully"}
+
+
+@pytest.mark.brokers("kafka")
+def test_sink_offsets_reset_deletes_the_consumer_group(worker, tmp_path):
+    name, topic, out = running_sink(worker, tmp_path)
+    kafka = worker.broker
+    assert f"connect-{name}" in kafka.groups()
+    stop(worker, name)
+    status, body, _ = worker.request("DELETE", f"/connectors/{name}/offsets")
+    assert (status, body) == (200, RESET_OK)
+    assert f"connect-{name}" not in kafka.groups()
+    assert sink_offsets(worker, name) == []
+    # Idempotent: a group that is gone already is a success, as in Kafka Connect.
+    assert worker.request("DELETE", f"/connectors/{name}/offsets")[:2] == (200, RESET_OK)
+    # Without a group the sink starts again from the beginning of the topic.
+    resume(worker, name)
+    wait_for(lambda: lines(out) == ["a", "b", "c", "a", "b", "c"], 60, "the topic read again")
+    wait_for(lambda: sink_offsets(worker, name) == [(topic, 0, 3)], 30, "offsets committed again")
+    assert "committing the start of each partition" not in worker.output()  # no fallback here
+
+
+@pytest.mark.brokers("kafka")
+def test_sink_offsets_alter_and_delete_per_partition(worker, tmp_path):
+    name, topic, out = running_sink(worker, tmp_path)
+    stop(worker, name)
+    entry = {"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": {"kafka_offset": 1}}
+    status, body, _ = worker.request("PATCH", f"/connectors/{name}/offsets", {"offsets": [entry]})
+    assert (status, body) == (200, ALTER_OK)
+    assert sink_offsets(worker, name) == [(topic, 0, 1)]
+    # A null offset deletes the partition's committed offset (DeleteConsumerGroupOffsets): it is
+    # gone, not rewound, and the group stays.
+    status, body, _ = worker.request("PATCH", f"/connectors/{name}/offsets",
+                                     {"offsets": [{**entry, "offset": None}]})
+    assert (status, body) == (200, ALTER_OK)
+    assert sink_offsets(worker, name) == []
+    assert f"connect-{name}" in worker.broker.groups()
+    # Numbers as strings are accepted for sinks; the task resumes where the offset says.
+    entry = {"partition": {"kafka_topic": topic, "kafka_partition": "0"}, "offset": {"kafka_offset": "2"}}
+    assert worker.request("PATCH", f"/connectors/{name}/offsets", {"offsets": [entry]})[:2] == (200, ALTER_OK)
+    assert sink_offsets(worker, name) == [(topic, 0, 2)]
+    resume(worker, name)
+    wait_for(lambda: lines(out) == ["a", "b", "c", "c"], 60, "the sink resumed at offset 2")
+
+
+@pytest.mark.brokers("kafka")
+def test_sink_offsets_refused_while_the_group_has_members(worker, tmp_path):
+    """A member left in the group (a zombie task, here a consumer of the test's own) gets Kafka
+    Connect's 500 for both DELETE and PATCH; the offsets stay as they were."""
+    from confluent_kafka import Consumer
+    name, topic, _ = running_sink(worker, tmp_path)
+    stop(worker, name)
+    zombie = Consumer({"bootstrap.servers": worker.broker.bootstrap, "group.id": f"connect-{name}",
+                       "enable.auto.commit": False, "session.timeout.ms": 6000})
+    try:
+        zombie.subscribe([topic])
+
+        def joined():
+            zombie.poll(0.1)
+            return zombie.assignment()
+        wait_for(joined, 60, "the other member to join the group")
+        status, body, _ = worker.request("DELETE", f"/connectors/{name}/offsets")
+        assert (status, body) == (500, {"error_code": 500, "message":
+            f"Failed to reset consumer group offsets for connector {name} " + ZOMBIES.format(verb="reset")})
+        entry = {"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": {"kafka_offset": 1}}
+        status, body, _ = worker.request("PATCH", f"/connectors/{name}/offsets", {"offsets": [entry]})
+        assert (status, body) == (500, {"error_code": 500, "message":
+            f"Failed to alter consumer group offsets for connector {name} " + ZOMBIES.format(verb="alter")})
+        status, body, _ = worker.request("PATCH", f"/connectors/{name}/offsets",
+                                         {"offsets": [{**entry, "offset": None}]})
+        assert (status, body["message"]) == (500, f"Failed to alter consumer group offsets for connector {name} "
+                                             + ZOMBIES.format(verb="alter"))
+        assert sink_offsets(worker, name) == [(topic, 0, 3)]
+    finally:
+        zombie.close()
+    # Once the member has left, the same request succeeds.
+    assert worker.request("DELETE", f"/connectors/{name}/offsets")[:2] == (200, RESET_OK)
+    assert f"connect-{name}" not in worker.broker.groups()
+
+
+@pytest.mark.brokers("mock")
+def test_sink_offsets_on_a_broker_without_group_admin(worker, tmp_path):
+    """librdkafka's mock has no DeleteGroups or OffsetDelete (and refuses admin commits to a
+    group that had members): connectd joins the group itself, commits the start of each
+    partition (reset, null offsets) or the given offsets, and says so in its log."""
+    name, topic, out = running_sink(worker, tmp_path)
+    stop(worker, name)
+    assert worker.request("DELETE", f"/connectors/{name}/offsets")[:2] == (200, RESET_OK)
+    assert (topic, 0, 0) in sink_offsets(worker, name)
+    assert re.search(rf"The broker cannot delete consumer group connect-{name} through the Admin "
+                     r"API .*committing the start of each partition", worker.output())
+    entry = {"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": {"kafka_offset": 2}}
+    assert worker.request("PATCH", f"/connectors/{name}/offsets", {"offsets": [entry]})[:2] == (200, ALTER_OK)
+    assert (topic, 0, 2) in sink_offsets(worker, name)
+    resume(worker, name)
+    wait_for(lambda: lines(out) == ["a", "b", "c", "c"], 60, "the sink resumed at offset 2")
