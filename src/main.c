@@ -332,6 +332,10 @@ int main(int argc, char **argv) {
                             errstr, sizeof(errstr)) != 0)
         goto fail;
     check = kafka_topics_check_start(rk, specs, 3, (int)api_timeout);
+    /* A topic that is not compacted stops the worker before it reads or serves anything, as in
+     * Kafka Connect. The answer comes at once (see kafka_topics_check_start). */
+    if (kafka_topics_check_poll(check, (int)api_timeout + 5000, errstr, sizeof(errstr)) < 0)
+        goto fail;
     if (stopping()) goto stop;
 
     /* The internal topics, read to their end before anything runs. The config store wakes the

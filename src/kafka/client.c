@@ -172,3 +172,12 @@ fail:
     rd_kafka_conf_destroy(conf);
     return NULL;
 }
+
+int32_t kafka_client_any_broker(rd_kafka_t *rk, int timeout_ms) {
+    const struct rd_kafka_metadata *md = NULL;
+    /* all_topics=0 and no topic: the brokers only, which auto-creates nothing. */
+    if (rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) return -1;
+    int32_t id = md->broker_cnt > 0 ? md->brokers[0].id : -1;
+    rd_kafka_metadata_destroy(md);
+    return id;
+}

@@ -8,6 +8,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "worker_config.h"
 
@@ -18,6 +19,12 @@ typedef enum { KAFKA_ROLE_PRODUCER, KAFKA_ROLE_CONSUMER, KAFKA_ROLE_ADMIN } kafk
  * librdkafka's reason. */
 rd_kafka_conf_t *kafka_client_conf(const worker_config_t *wc, kafka_role_t role,
                                    const char *client_id, char *errstr, size_t errstr_size);
+
+/* The id of a broker the cluster's metadata names, or -1 when none answered within timeout_ms.
+ * Admin requests that any broker can answer go there with rd_kafka_AdminOptions_set_broker:
+ * librdkafka otherwise sends them to the controller, which librdkafka's mock cluster does not
+ * name, so they wait there for their whole timeout instead of failing at once. */
+int32_t kafka_client_any_broker(rd_kafka_t *rk, int timeout_ms);
 
 /* Sends librdkafka's log lines to the "org.apache.kafka.clients.librdkafka" logger. */
 void kafka_conf_route_logs(rd_kafka_conf_t *conf);

@@ -23,14 +23,18 @@ typedef struct {
 } kafka_topic_spec_t;
 
 /* Creates the missing topics (compacted, with the spec's partitions and replication factor and
- * the worker's `<prefix><topic-config>` settings). Every step waits at most timeout_ms.
- * Returns 0, or -1 with errstr when the broker refuses (other than being unable to create topics
- * at all) or an existing topic breaks a rule Kafka Connect enforces. */
+ * the worker's `<prefix><topic-config>` settings). Every step waits at most timeout_ms; a
+ * replication factor the cluster cannot meet yet is retried until then (brokers may still be
+ * registering), as Kafka Connect does. Returns 0, or -1 with errstr (naming the topic and the
+ * worker property) when the broker refuses (other than being unable to create topics at all)
+ * or an existing topic breaks a rule Kafka Connect enforces. */
 int kafka_topics_ensure(rd_kafka_t *rk, const worker_config_t *wc, kafka_topic_spec_t *specs,
                         size_t n, int timeout_ms, char *errstr, size_t errstr_size);
 
-/* The cleanup.policy check of existing topics runs in the background (a broker that cannot
- * describe configs only answers at the timeout, and start-up must not wait for that). */
+/* The cleanup.policy check of existing topics. The request goes to a broker the metadata named
+ * rather than to the controller, so both a real Kafka and librdkafka's mock (which names no
+ * controller and cannot describe configs) answer at once, and start-up can wait for the answer
+ * before anything runs on the topics. */
 typedef struct kafka_topics_check kafka_topics_check_t;
 kafka_topics_check_t *kafka_topics_check_start(rd_kafka_t *rk, const kafka_topic_spec_t *specs,
                                                size_t n, int timeout_ms);
@@ -39,5 +43,13 @@ kafka_topics_check_t *kafka_topics_check_start(rd_kafka_t *rk, const kafka_topic
  * Returns 1 at once for a NULL check. */
 int kafka_topics_check_poll(kafka_topics_check_t *chk, int wait_ms, char *errstr, size_t errstr_size);
 void kafka_topics_check_destroy(kafka_topics_check_t *chk);
+
+/* Kafka Connect's reading of a cleanup.policy value (comma-separated, trimmed, case-insensitive,
+ * a set). Returns 1 when it is exactly compact, 0 when it is anything else, -1 when it is empty
+ * (not checkable). normalized gets the policies, comma-joined, for messages. */
+int kafka_topics_policy_compact_only(const char *value, char *normalized, size_t size);
+/* Kafka Connect's message for an internal topic that is not compacted only. */
+void kafka_topics_policy_error(const char *topic, const char *worker_key, const char *policy,
+                               char *errstr, size_t errstr_size);
 
 #endif

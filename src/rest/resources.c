@@ -15,6 +15,7 @@
 #include "connect/converter.h"
 #include "connectors/registry.h"
 #include "kafka/client.h"
+#include "kafka/groups.h"
 #include "log.h"
 #include "version.h"
 
@@ -827,22 +828,88 @@ static void message(rest_response_t *resp, const char *text) {
     json_object_object_add(resp->body, "message", json_object_new_string(text));
 }
 
-/* Commits (or, for reset entries, rewinds to the beginning) sink consumer-group offsets. */
-static int commit_group_offsets(rest_api_ctx_t *api, const char *group,
-                                rd_kafka_topic_partition_list_t *parts, char *err, size_t errsize) {
-    rd_kafka_t *rk = group_client(api, group, err, errsize);
-    if (!rk) return -1;
-    for (int i = 0; i < parts->cnt; i++) {
-        if (parts->elems[i].offset >= 0) continue;
-        int64_t lo, hi;
-        if (rd_kafka_query_watermark_offsets(rk, parts->elems[i].topic, parts->elems[i].partition,
-                                             &lo, &hi, 10000) == 0)
-            parts->elems[i].offset = lo;
+/* How long each step of a sink offsets request may take (Kafka Connect gives the whole request
+ * its 90 s REST timeout). On the mock the fallback's join can take the stopped task's
+ * session.timeout.ms, 45 s by default. */
+#define GROUP_ADMIN_TIMEOUT_MS 60000
+
+static log_logger_t *worker_log(void) {
+    static log_logger_t *lg;
+    if (!lg) lg = log_get("org.apache.kafka.connect.runtime.Worker");
+    return lg;
+}
+
+/* Kafka Connect's answer when the group still has members (verb: reset or alter). */
+static void group_not_empty(rest_response_t *resp, const char *name, const char *verb) {
+    rest_error(resp, 500,
+               "Failed to %s consumer group offsets for connector %s either because its tasks "
+               "haven't stopped completely yet or the connector was resumed before the request to "
+               "%s its offsets could be successfully completed. If the connector is in a stopped "
+               "state, this operation can be safely retried. If it doesn't eventually succeed, the "
+               "Connect cluster may need to be restarted to get rid of the zombie sink tasks.",
+               verb, name, verb);
+}
+
+/* Changes a sink connector's group offsets as Kafka Connect does: a reset (offsets NULL) deletes
+ * the group, an alter commits the given offsets and deletes those given as null
+ * (RD_KAFKA_OFFSET_INVALID). A broker without these APIs (librdkafka's mock: the test broker and
+ * embedded mode) gets the same result by a member's commit: the start of each partition stands
+ * for a deleted group or offset, since sink consumers read from the earliest offset. Sets the
+ * answer. */
+static void modify_sink_offsets(rest_api_ctx_t *api, const cd_props_t *cfg, const char *name,
+                                const cd_connector_plugin_t *pl,
+                                rd_kafka_topic_partition_list_t *offsets, rest_response_t *resp) {
+    bool reset = offsets == NULL;
+    const char *verb = reset ? "reset" : "alter";
+    char gbuf[600], err[1024] = "";
+    const char *group = sink_group(cfg, name, gbuf, sizeof(gbuf));
+    rd_kafka_conf_t *conf = kafka_client_conf(api->wc, KAFKA_ROLE_ADMIN, "connectd-offsets-admin",
+                                              err, sizeof(err));
+    rd_kafka_t *rk = conf ? rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err)) : NULL;
+    if (conf && !rk) rd_kafka_conf_destroy(conf);
+    kafka_group_result_t r = KAFKA_GROUP_ERROR;
+    if (rk)
+        r = reset ? kafka_group_delete(rk, group, GROUP_ADMIN_TIMEOUT_MS, err, sizeof(err))
+                  : kafka_group_alter_offsets(rk, group, offsets, GROUP_ADMIN_TIMEOUT_MS, err,
+                                              sizeof(err));
+    rd_kafka_topic_partition_list_t *all = NULL;
+    if (r == KAFKA_GROUP_UNSUPPORTED) {
+        log_info(worker_log(),
+                 "The broker cannot %s consumer group %s through the Admin API (%s): committing "
+                 "%s as a member of the group instead",
+                 reset ? "delete" : "alter the offsets of", group, err,
+                 reset ? "the start of each partition of the connector's topics" : "the offsets");
+        if (reset) {
+            all = sink_partitions(rk, cfg);
+            for (int i = 0; i < all->cnt; i++) all->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+        }
+        rd_kafka_topic_partition_list_t *what = reset ? all : offsets;
+        rd_kafka_conf_t *cconf = what->cnt > 0 ? kafka_client_conf(api->wc, KAFKA_ROLE_CONSUMER,
+                                                                   "connectd-offsets-admin", err,
+                                                                   sizeof(err))
+                                               : NULL;
+        if (what->cnt == 0)
+            r = KAFKA_GROUP_OK;
+        else if (cconf && kafka_group_commit_as_member(cconf, group, what, GROUP_ADMIN_TIMEOUT_MS,
+                                                       err, sizeof(err)) == 0)
+            r = KAFKA_GROUP_OK;
+        else
+            r = KAFKA_GROUP_ERROR;
     }
-    rd_kafka_resp_err_t e = rd_kafka_commit(rk, parts, 0);
-    if (e) snprintf(err, errsize, "%s", rd_kafka_err2str(e));
-    rd_kafka_destroy(rk);
-    return e ? -1 : 0;
+    if (r == KAFKA_GROUP_OK) {
+        message(resp, altered_message(pl, reset));
+    } else if (r == KAFKA_GROUP_NOT_EMPTY) {
+        log_error(worker_log(), "Failed to %s consumer group offsets for connector %s: group %s "
+                                "has members (%s)", verb, name, group, err);
+        group_not_empty(resp, name, verb);
+    } else {
+        log_error(worker_log(), "Failed to %s consumer group offsets for %sconnector %s: %s", verb,
+                  reset ? "sink " : "", name, err);
+        rest_error(resp, 500, "Failed to %s consumer group offsets for %sconnector %s", verb,
+                   reset ? "sink " : "", name);
+    }
+    if (all) rd_kafka_topic_partition_list_destroy(all);
+    if (rk) rd_kafka_destroy(rk);
 }
 
 static void patch_offsets(void *ctx, const rest_request_t *req, rest_response_t *resp) {
@@ -867,13 +934,11 @@ static void patch_offsets(void *ctx, const rest_request_t *req, rest_response_t 
             int64_t off = -1;
             bool reset;
             ok = sink_entry(json_object_array_get_idx(offsets, i), resp, &topic, &part, &off, &reset) == 0;
-            if (ok) rd_kafka_topic_partition_list_add(parts, topic, part)->offset = reset ? -1 : off;
+            if (ok)
+                rd_kafka_topic_partition_list_add(parts, topic, part)->offset =
+                    reset ? RD_KAFKA_OFFSET_INVALID : off;
         }
-        char gbuf[600];
-        if (ok && commit_group_offsets(api, sink_group(cfg, CONNECTOR, gbuf, sizeof(gbuf)), parts, err, sizeof(err)) != 0)
-            rest_error(resp, 500, "Failed to alter consumer group offsets for connector %s: %s", CONNECTOR, err);
-        else if (ok)
-            message(resp, altered_message(pl, false));
+        if (ok) modify_sink_offsets(api, cfg, CONNECTOR, pl, parts, resp);
         rd_kafka_topic_partition_list_destroy(parts);
         cd_props_destroy(cfg);
         return;
@@ -924,17 +989,7 @@ static void delete_offsets(void *ctx, const rest_request_t *req, rest_response_t
     const cd_connector_plugin_t *pl = registry_find(cd_props_get(cfg, "connector.class"));
     char err[1024];
     if (pl && pl->type == CD_CONNECTOR_SINK) {
-        char gbuf[600];
-        const char *group = sink_group(cfg, CONNECTOR, gbuf, sizeof(gbuf));
-        rd_kafka_t *rk = group_client(api, group, err, sizeof(err));
-        rd_kafka_topic_partition_list_t *parts = rk ? sink_partitions(rk, cfg) : NULL;
-        if (rk) rd_kafka_destroy(rk);
-        for (int i = 0; parts && i < parts->cnt; i++) parts->elems[i].offset = -1;
-        if (!parts || (parts->cnt > 0 && commit_group_offsets(api, group, parts, err, sizeof(err)) != 0))
-            rest_error(resp, 500, "Failed to reset consumer group offsets for connector %s", CONNECTOR);
-        else
-            message(resp, altered_message(pl, true));
-        if (parts) rd_kafka_topic_partition_list_destroy(parts);
+        modify_sink_offsets(api, cfg, CONNECTOR, pl, NULL, resp);
         cd_props_destroy(cfg);
         return;
     }
