@@ -130,10 +130,18 @@ static kafka_embedded_t *start_embedded(worker_config_t *wc, char *errstr, size_
              bs);
     log_info(elog, "Read a topic with: kcat -b %s -C -t %s -o beginning -f '%%k %%s\\n'", bs,
              specs[2].topic);
-    log_warn(elog, "The embedded broker keeps everything in memory only: connector configs, "
-                   "offsets and change events are lost when connectd stops, and each partition "
-                   "keeps only its newest ~5 MiB. Set bootstrap.servers to use a real Kafka "
-                   "cluster.");
+    /* Said here, where a new user meets it, because none of it shows until data is gone. */
+    log_warn(elog, "The embedded broker is for trying connectd out. It keeps everything in memory "
+                   "only: connector configs, offsets, statuses and every record are lost when "
+                   "connectd stops, and it gets a new port at every start.");
+    /* Measured: a 50,000-row insert into a four-column table keeps 6,381 events in the four
+     * partitions its topic gets, about 3 KiB each with schemas. */
+    log_warn(elog, "Each partition of the embedded broker keeps only its newest ~5 MiB (about 1,600 "
+                   "change events of a small table) and drops older records silently: a "
+                   "10,000-row insert already loses events.");
+    log_warn(elog, "For a durable local Kafka, run `make kafka` in another terminal and start "
+                   "connectd with `make run ARGS=\"-D bootstrap.servers=127.0.0.1:9092\"` (or "
+                   "point bootstrap.servers at any Kafka cluster).");
     return kb;
 }
 
@@ -331,7 +339,15 @@ int main(int argc, char **argv) {
     if (kafka_topics_ensure(rk, wc, specs, 3, api_timeout < 30000 ? (int)api_timeout : 30000,
                             errstr, sizeof(errstr)) != 0)
         goto fail;
-    check = kafka_topics_check_start(rk, specs, 3, (int)api_timeout);
+    /* The embedded broker cannot describe configs (the check would only time out into a warning
+     * about a broker the user cannot change), and connectd created its topics itself. */
+    if (embedded) {
+        log_debug(mlog, "Not checking that the internal topics are compacted: connectd created them "
+                        "on its embedded broker, which has no topic configs");
+    } else {
+        log_debug(mlog, "Checking in the background that the internal topics are compacted");
+        check = kafka_topics_check_start(rk, specs, 3, (int)api_timeout);
+    }
     if (stopping()) goto stop;
 
     /* The internal topics, read to their end before anything runs. The config store wakes the
