@@ -145,6 +145,27 @@ static kafka_embedded_t *start_embedded(worker_config_t *wc, char *errstr, size_
     return kb;
 }
 
+static void warn_held(const char *connector, const char *what, const char *remove, void *opaque) {
+    log_warn(opaque, "Connector '%s' leaves behind %s. Remove it with: %s", connector, what, remove);
+}
+
+/* At the embedded broker's end: what is lost with it, and what connectors made outside Kafka
+ * that stays (a replication slot holding WAL), now that nothing would let them resume from it. */
+static void embedded_shutdown_notice(config_store_t *cs, worker_t *w) {
+    log_logger_t *elog = log_get("connectd.EmbeddedKafka");
+    size_t n = 0;
+    char **names = cs ? config_store_connectors(cs) : NULL;
+    for (char **p = names; p && *p; p++) n++;
+    config_store_free_names(names);
+    if (n)
+        log_warn(elog, "Stopping the embedded broker: the configs, offsets and statuses of %zu "
+                       "connector%s and every record in its topics are lost.",
+                 n, n == 1 ? "" : "s");
+    else
+        log_warn(elog, "Stopping the embedded broker: every record in its topics is lost.");
+    if (w) worker_each_held(w, warn_held, elog);
+}
+
 /* Looks up the cluster id, retrying until the deadline; this is also how an unreachable or
  * misconfigured bootstrap.servers is detected. */
 static char *lookup_cluster_id(rd_kafka_t *rk, const char *bootstrap, int timeout_ms) {
@@ -404,6 +425,7 @@ stop:
     /* Tasks stop and commit their offsets; statuses say UNASSIGNED before the clients close. */
     herder_stop(herder);
     atomic_store(&herder_ref, NULL);
+    if (embedded && herder) embedded_shutdown_notice(cs, worker);
     worker_destroy(worker);
     herder_destroy(herder);
     if (ss) status_store_flush(ss, 5000);
