@@ -1,11 +1,18 @@
 """The try-it path as a new user meets it: `make run` with no bootstrap.servers starts the embedded
 broker, says its limits at start-up and what is lost (and left behind in PostgreSQL) at shutdown,
-and does not warn about a compaction check it cannot run."""
+does not warn about a compaction check it cannot run, and the README's Try it commands answer as
+the README says. Also: a create answers once the new connector's status is visible."""
+import json
 import re
 import subprocess
 
+import pytest
+
 from conftest import ROOT, wait_for
 from test_postgres import pg_config, pgdb  # noqa: F401 (a fixture)
+from test_rest_api import SINK, source_config
+
+TRY_IT_INTRO = "Try it (`make run` in another terminal):"
 
 
 def makefile_kafka_port():
@@ -119,3 +126,83 @@ def test_embedded_shutdown_without_connectors_is_one_line(connectd):
     out = c.output()
     assert "WARN Stopping the embedded broker: every record in its topics is lost." in out
     assert "leaves behind" not in out
+
+
+def test_status_is_there_right_after_every_create(worker, tmp_path):
+    """A create (POST /connectors, or PUT .../config of a new name) answers once the connector's
+    status, and its tasks', can be read: GET status right after it is a 200 with them."""
+    expected = {None: "RUNNING", "RUNNING": "RUNNING", "PAUSED": "PAUSED", "STOPPED": "STOPPED"}
+    cases = []
+    for i in range(12):
+        initial = [None, "RUNNING", "PAUSED", "STOPPED"][i % 4]
+        how = "PUT" if i % 3 == 0 and initial is None else "POST"
+        sink = i % 5 == 4
+        cases.append((f"c{i}", how, initial, sink))
+    for name, how, initial, sink in cases:
+        cfg = ({"connector.class": SINK, "file": str(tmp_path / f"{name}.out"), "topics": worker.t("lines")}
+               if sink else source_config(tmp_path, name=name, topic=worker.t("lines")))
+        if how == "PUT":
+            status, body, _ = worker.request("PUT", f"/connectors/{name}/config", cfg)
+        else:
+            req = {"name": name, "config": cfg}
+            if initial:
+                req["initial_state"] = initial
+            status, body, _ = worker.request("POST", "/connectors", req)
+        assert status == 201, body
+        assert body["tasks"] == [] and body["name"] == name  # Kafka Connect's answer, unchanged
+        status, body, _ = worker.get(f"/connectors/{name}/status")
+        assert status == 200, (name, how, initial, body)
+        assert body["connector"]["state"] == expected[initial], (name, body)
+        tasks = [(t["id"], t["state"]) for t in body["tasks"]]
+        assert tasks == ([(0, "RUNNING")] if expected[initial] == "RUNNING" else []), (name, body)
+
+
+# ---------------------------------------------------------------- the README's Try it
+
+def readme_try_it():
+    """The commands of the README's Try it block."""
+    text = (ROOT / "README.md").read_text()
+    start = text.index(TRY_IT_INTRO)
+    m = re.compile(r"```sh\n(.*?)```", re.S).search(text, start)
+    assert m and m.start() - start < 200, "the Try it paragraph is followed by its ```sh block"
+    return m.group(1)
+
+
+def run_try_it(port, tmp_path):
+    """Runs the README's Try it block as a user would in a shell, with the worker's port and a
+    file of the test's own; returns the JSON answers, in order."""
+    script = readme_try_it()
+    assert "localhost:8083" in script and "/tmp/in.txt" in script
+    script = script.replace("localhost:8083", f"localhost:{port}").replace("/tmp/in.txt", str(tmp_path / "in.txt"))
+    r = subprocess.run(["bash", "-e", "-c", script], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    answers, rest, dec = [], r.stdout.strip(), json.JSONDecoder()
+    while rest:
+        value, end = dec.raw_decode(rest)
+        answers.append(value)
+        rest = rest[end:].lstrip()
+    return answers
+
+
+def test_readme_try_it_answers_as_the_readme_says(connectd, tmp_path):
+    c = connectd().wait_ready()  # `make run`: no bootstrap.servers, the embedded broker
+    in_txt = str(tmp_path / "in.txt")
+    created, status, offsets = run_try_it(c.port, tmp_path)
+    assert created == {"name": "lines", "config": {"connector.class": "FileStreamSource", "file": in_txt,
+                                                   "topic": "lines", "name": "lines"},
+                       "tasks": [], "type": "source"}
+    assert status["name"] == "lines" and status["type"] == "source"
+    assert status["connector"]["state"] == "RUNNING"
+    assert [(t["id"], t["state"]) for t in status["tasks"]] == [(0, "RUNNING")]
+    assert offsets == {"offsets": []}  # as the README's comment says, before the first commit
+
+
+def test_readme_quicker_look_at_offsets(connectd, tmp_path):
+    """The README: `make run ARGS="-D offset.flush.interval.ms=1000"` for a quicker look."""
+    text = (ROOT / "README.md").read_text()
+    m = re.search(r'`make run ARGS="([^"]*offset\.flush\.interval\.ms[^"]*)"` for a quicker look', text)
+    assert m, "the README's quicker look"
+    c = connectd(args=m.group(1).split()).wait_ready()
+    run_try_it(c.port, tmp_path)
+    expected = {"offsets": [{"partition": {"filename": str(tmp_path / "in.txt")}, "offset": {"position": 6}}]}
+    wait_for(lambda: c.get("/connectors/lines/offsets")[1] == expected, 30, "the offset of the line read")
