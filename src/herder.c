@@ -363,6 +363,42 @@ bool herder_ping(herder_t *h, int timeout_ms) {
     return ok;
 }
 
+/* True when the status store shows the connector and, unless it is STOPPED, each of its committed
+ * tasks (none while it has no task configs, e.g. created PAUSED). */
+static bool status_visible(herder_t *h, const char *name) {
+    status_t st;
+    if (!status_store_connector(h->ss, name, &st)) return false;
+    status_clear(&st);
+    target_state_t target;
+    if (!config_store_target_state(h->cs, name, &target) || target == TARGET_STOPPED) return true;
+    int n = config_store_task_count(h->cs, name);
+    for (int i = 0; i < n; i++) {
+        if (!status_store_task(h->ss, name, i, &st)) return false;
+        status_clear(&st);
+    }
+    return true;
+}
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool herder_wait_status(herder_t *h, const char *name, int timeout_ms) {
+    int64_t deadline = mono_ms() + timeout_ms;
+    /* A pass that began after the ping was asked sees the config as the caller left it, and
+     * starts the connector and its tasks; their statuses follow asynchronously. */
+    if (!herder_ping(h, timeout_ms)) return false;
+    /* The status store has no change notification; its cache is cheap to look at. */
+    while (!status_visible(h, name)) {
+        if (mono_ms() >= deadline) return false;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return true;
+}
+
 int herder_restart_connector(herder_t *h, const char *name) {
     pthread_mutex_lock(&h->lock);
     conn_t *c = find_conn(h, name);

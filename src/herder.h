@@ -32,5 +32,10 @@ int herder_restart_connector(herder_t *h, const char *name);
 int herder_restart_task(herder_t *h, const char *name, int task);
 /* Runs a no-op through the herder's loop; false if it did not come back within timeout_ms. */
 bool herder_ping(herder_t *h, int timeout_ms);
+/* After a connector was written to the config store (and read back): waits until the herder has
+ * acted on it and the status store shows the connector's status and that of each of its tasks,
+ * so that a status request right after a create finds them. False when that did not happen
+ * within timeout_ms (a connector or task slow to start). */
+bool herder_wait_status(herder_t *h, const char *name, int timeout_ms);
 
 #endif

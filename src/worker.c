@@ -74,6 +74,13 @@ struct cd_task_context {
 };
 typedef struct cd_task_context task_t;
 
+/* What a task said it holds outside Kafka (cd_task_holds); kept after the task stops or its
+ * connector is deleted, since the thing itself stays. */
+typedef struct held {
+    char *connector, *what, *remove;
+    struct held *next;
+} held_t;
+
 struct worker {
     const worker_config_t *wc;
     status_store_t *ss;
@@ -84,6 +91,8 @@ struct worker {
     task_t *tasks;
     int64_t flush_interval_ms, flush_timeout_ms, shutdown_timeout_ms;
     bool track_topics;
+    pthread_mutex_t held_lock; /* apart from lock: tasks report while the worker stops them */
+    held_t *held;
 };
 
 static log_logger_t *wlog(void) {
@@ -116,6 +125,45 @@ char *cd_task_committed_offset(cd_task_context_t *ctx, const char *source_partit
     if (offset_store_refresh(ctx->w->os, (int)ctx->w->flush_timeout_ms, err, sizeof(err)) != 0)
         log_warn(wlog(), "%s: reading committed offsets: %s", ctx->name, err);
     return offset_store_get(ctx->w->os, ctx->connector, source_partition);
+}
+
+void cd_task_holds(cd_task_context_t *ctx, const char *what, const char *remove) {
+    worker_t *w = ctx->w;
+    pthread_mutex_lock(&w->held_lock);
+    held_t *h = w->held;
+    while (h && strcmp(h->what, what) != 0) h = h->next;
+    if (!h) {
+        h = calloc(1, sizeof(*h));
+        h->what = strdup(what);
+        h->next = w->held;
+        w->held = h;
+    }
+    /* The latest holder and removal command win (a connector renamed onto the same slot). */
+    free(h->connector);
+    free(h->remove);
+    h->connector = strdup(ctx->connector);
+    h->remove = strdup(remove);
+    pthread_mutex_unlock(&w->held_lock);
+}
+
+static void held_free(held_t *h) {
+    free(h->connector);
+    free(h->what);
+    free(h->remove);
+    free(h);
+}
+
+void cd_task_released(cd_task_context_t *ctx, const char *what) {
+    worker_t *w = ctx->w;
+    pthread_mutex_lock(&w->held_lock);
+    for (held_t **pp = &w->held; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->what, what) != 0) continue;
+        held_t *h = *pp;
+        *pp = h->next;
+        held_free(h);
+        break;
+    }
+    pthread_mutex_unlock(&w->held_lock);
 }
 
 static int part_index(task_t *t, const char *partition) {
@@ -716,6 +764,7 @@ worker_t *worker_new(const worker_config_t *wc, status_store_t *ss, offset_store
     w->id = strdup(id);
     w->generation = generation;
     pthread_mutex_init(&w->lock, NULL);
+    pthread_mutex_init(&w->held_lock, NULL);
     w->flush_interval_ms = worker_config_get_int(wc, "offset.flush.interval.ms");
     w->flush_timeout_ms = worker_config_get_int(wc, "offset.flush.timeout.ms");
     w->shutdown_timeout_ms = worker_config_get_int(wc, "task.shutdown.graceful.timeout.ms");
@@ -810,6 +859,20 @@ bool worker_has_task(worker_t *w, const char *connector, int id) {
     return r;
 }
 
+size_t worker_each_held(worker_t *w, worker_held_cb cb, void *opaque) {
+    pthread_mutex_lock(&w->held_lock);
+    size_t n = 0;
+    /* Oldest first: the list is built by prepending. */
+    for (held_t *h = w->held; h; h = h->next) n++;
+    held_t **v = calloc(n + 1, sizeof(*v));
+    size_t i = n;
+    for (held_t *h = w->held; h; h = h->next) v[--i] = h;
+    for (i = 0; i < n; i++) cb(v[i]->connector, v[i]->what, v[i]->remove, opaque);
+    free(v);
+    pthread_mutex_unlock(&w->held_lock);
+    return n;
+}
+
 int *worker_tasks_of(worker_t *w, const char *connector, size_t *n) {
     pthread_mutex_lock(&w->lock);
     size_t cnt = 0;
@@ -835,6 +898,12 @@ void worker_destroy(worker_t *w) {
         free(c);
     }
     pthread_mutex_destroy(&w->lock);
+    while (w->held) {
+        held_t *h = w->held;
+        w->held = h->next;
+        held_free(h);
+    }
+    pthread_mutex_destroy(&w->held_lock);
     free(w->id);
     free(w);
 }

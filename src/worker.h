@@ -37,4 +37,11 @@ bool worker_has_task(worker_t *w, const char *connector, int id);
 /* Ids of this connector's running tasks; *n receives the count. malloc'ed. */
 int *worker_tasks_of(worker_t *w, const char *connector, size_t *n);
 
+/* What tasks of this worker made outside Kafka and did not remove (cd_task_holds), oldest first,
+ * including that of tasks that stopped and of connectors since deleted. The strings are valid
+ * during the call. Returns the count. */
+typedef void (*worker_held_cb)(const char *connector, const char *what, const char *remove,
+                               void *opaque);
+size_t worker_each_held(worker_t *w, worker_held_cb cb, void *opaque);
+
 #endif

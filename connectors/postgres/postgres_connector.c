@@ -454,6 +454,42 @@ static bool offset_field(const char *json, const char *name, uint64_t *out) {
     return true;
 }
 
+/* A word for a shell command line: as is when it is plain, else single-quoted. */
+static char *shell_word(const char *w) {
+    if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.,:/@%+=-") == strlen(w))
+        return xstrdup(w);
+    sb_t b = {0};
+    sb_addc(&b, '\'');
+    for (const char *p = w; *p; p++) {
+        if (*p == '\'') sb_add(&b, "'\\''");
+        else sb_addc(&b, *p);
+    }
+    sb_addc(&b, '\'');
+    return sb_take(&b);
+}
+
+/* The slot outlives the task and the worker and makes the server keep WAL until it is dropped,
+ * so the runtime is told about it, with the command that drops it (a logical slot can only be
+ * dropped from its own database). */
+static void note_slot_held(pg_task_t *t, bool held) {
+    char *what = xasprintf("replication slot '%s' on %s:%d/%s, which makes PostgreSQL keep WAL until it "
+                           "is dropped", t->cfg.slot_name, t->cfg.hostname, t->cfg.port, t->cfg.dbname);
+    if (held) {
+        char *h = shell_word(t->cfg.hostname), *d = shell_word(t->cfg.dbname);
+        char *u = t->cfg.user ? shell_word(t->cfg.user) : NULL;
+        char *rm = xasprintf("psql -h %s -p %d%s%s -d %s -c \"SELECT pg_drop_replication_slot('%s')\"", h,
+                             t->cfg.port, u ? " -U " : "", u ? u : "", d, t->cfg.slot_name);
+        cd_task_holds(t->ctx, what, rm);
+        free(rm);
+        free(h);
+        free(u);
+        free(d);
+    } else {
+        cd_task_released(t->ctx, what);
+    }
+    free(what);
+}
+
 /* Connects, checks the server, makes sure the publication and the slot exist, and starts
  * streaming where the committed offset (or the slot) says. Returns 0, or -1 with *fatal telling
  * whether retrying can help. */
@@ -518,6 +554,7 @@ static int connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, boo
         pgo_lsn_parse(slot_lsn, &slot_pos);
     }
     free(slot_lsn);
+    note_slot_held(t, true);
 
     /* Start at the committed position; the server moves it up to the slot's confirmed position
      * itself, and what was already emitted is skipped (see on_begin / on_change). */
@@ -1362,8 +1399,12 @@ static void task_stop(void *task) {
                 nanosleep(&ts, NULL);
             }
         }
-        if (r) log_info(plog(), "Dropped replication slot '%s'", t->cfg.slot_name);
-        else log_warn(plog(), "Could not drop replication slot %s: %s", t->cfg.slot_name, err);
+        if (r) {
+            log_info(plog(), "Dropped replication slot '%s'", t->cfg.slot_name);
+            note_slot_held(t, false);
+        } else {
+            log_warn(plog(), "Could not drop replication slot %s: %s", t->cfg.slot_name, err);
+        }
         free(r);
     }
     if (t->conn) PQfinish(t->conn);

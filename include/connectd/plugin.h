@@ -71,6 +71,14 @@ int cd_task_send(cd_task_context_t *ctx, const cd_source_record_t *rec, char *er
 /* Source: the last committed offset (JSON object text, malloc'ed, caller frees) of a source
  * partition, or NULL when there is none. */
 char *cd_task_committed_offset(cd_task_context_t *ctx, const char *source_partition);
+/* Something the task made outside Kafka that outlives the task and the worker, and costs until
+ * someone removes it (a PostgreSQL replication slot holds WAL). `what` names it and where it is,
+ * as a phrase ("replication slot 'debezium' on db:5432/inventory, which ..."); `remove` is how to
+ * remove it (a command). Both are copied; `what` identifies it. The runtime tells the user about
+ * what is still held when the data that would let a connector come back to it is lost (the
+ * embedded broker's, at exit). cd_task_released: the task removed it. */
+void cd_task_holds(cd_task_context_t *ctx, const char *what, const char *remove);
+void cd_task_released(cd_task_context_t *ctx, const char *what);
 
 typedef struct cd_connector_plugin {
     const char *class_name;      /* "org.apache.kafka.connect.file.FileStreamSourceConnector" */

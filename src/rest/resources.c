@@ -20,6 +20,10 @@
 #include "version.h"
 
 #define STORE_TIMEOUT_MS 30000
+/* How long a create waits for the new connector's status (herder_wait_status): enough for a
+ * connector and its tasks to start, short enough that one stuck starting does not hang the
+ * request. At the limit the create answers anyway; the status follows later. */
+#define CREATE_STATUS_WAIT_MS 5000
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -198,6 +202,15 @@ static bool query_bool(const rest_request_t *req, const char *name) {
     return v && !strcasecmp(v, "true");
 }
 
+/* A created connector's status is visible when the create answers, so that a status request
+ * right after it (the README's Try it) does not get a 404. */
+static void wait_for_created(rest_api_ctx_t *api, const char *name) {
+    if (api->herder && !herder_wait_status(api->herder, name, CREATE_STATUS_WAIT_MS))
+        log_debug(log_get("org.apache.kafka.connect.runtime.rest.resources.ConnectorsResource"),
+                  "The status of new connector %s is not visible yet after %d ms; answering the "
+                  "create anyway", name, CREATE_STATUS_WAIT_MS);
+}
+
 static void store_error(rest_response_t *resp, const char *err) {
     rest_error(resp, 500, "%s", err);
 }
@@ -350,6 +363,7 @@ static void create_connector(void *ctx, const rest_request_t *req, rest_response
                                               sizeof(err)) != 0) {
             store_error(resp, err);
         } else {
+            wait_for_created(api, name);
             resp->status = 201;
             resp->body = connector_info(api, name, cfg, false);
             set_location(api, resp, name);
@@ -408,6 +422,7 @@ static void put_config(void *ctx, const rest_request_t *req, rest_response_t *re
                                        sizeof(err)) != 0) {
             store_error(resp, err);
         } else {
+            if (!existed) wait_for_created(api, CONNECTOR);
             resp->status = existed ? 200 : 201;
             resp->body = connector_info(api, CONNECTOR, cfg, existed);
             if (!existed) set_location(api, resp, CONNECTOR);
