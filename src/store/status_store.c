@@ -187,8 +187,9 @@ status_store_t *status_store_new(const worker_config_t *wc, char *errstr, size_t
     const char *cid = worker_config_get(wc, "client.id");
     snprintf(client_id, sizeof(client_id), "%s-%s%sstatuses", worker_config_get(wc, "group.id"),
              cid && *cid ? cid : "", cid && *cid ? "-" : "");
-    ss->log = kafka_log_new(wc, worker_config_get(wc, "status.storage.topic"), client_id, on_record,
-                            ss, errstr, errstr_size);
+    ss->log = kafka_log_new(wc, worker_config_get(wc, "status.storage.topic"), client_id,
+                            0 /* statuses are retried, not dropped */, on_record, ss, errstr,
+                            errstr_size);
     if (!ss->log) {
         status_store_destroy(ss);
         return NULL;
