@@ -62,6 +62,7 @@ struct cd_task_context {
         char **offsets;
         size_t n;
         int64_t started_ms;
+        bool late; /* not acknowledged within offset.flush.timeout.ms (said once) */
     } pc;
     int64_t next_waiting_ms; /* when plugin->waiting is due again, in back-pressure */
 
@@ -518,17 +519,38 @@ static void start_offset_commit(task_t *t) {
 }
 
 /* Completes the commit in flight once Kafka has answered, waiting up to wait_ms. Returns true
- * when no commit is in flight any more. */
-static bool finish_offset_commit(task_t *t, int wait_ms) {
+ * when no commit is in flight any more (give_up_at, when not 0, is when to stop waiting for it).
+ *
+ * What is written is only ever the offsets of the acknowledged prefix (committable), so an offset
+ * record that reaches the topic, however late, is a safe resume point; the plugin hears of it
+ * (commit, which lets PostgreSQL release WAL) only once Kafka has acknowledged it. A write not
+ * acknowledged within offset.flush.timeout.ms (Kafka unreachable) stays in flight: the offsets
+ * producer retries it, in order, until delivered, and no newer commit starts meanwhile, so an
+ * outage neither piles up offset writes nor lets an older one land after a newer one. On stop
+ * the task gives up waiting at a deadline (the write may still land: it is a safe resume point).
+ * A write that failed is dropped, and the offsets are written again at the next flush. */
+static bool finish_offset_commit(task_t *t, int wait_ms, int64_t give_up_at) {
     if (!t->pc.p) return true;
     char err[512];
     int r = kafka_log_pending_poll(t->pc.p, wait_ms, err, sizeof(err));
     if (r == 0) {
-        if (now_ms() - t->pc.started_ms < t->w->flush_timeout_ms) return false;
+        int64_t now = now_ms();
+        if (!give_up_at || now < give_up_at) {
+            if (now - t->pc.started_ms >= t->w->flush_timeout_ms && !t->pc.late) {
+                log_warn(wlog(), "%s Offset commit not acknowledged within offset.flush.timeout.ms=%lld; "
+                                 "it is retried until Kafka acknowledges it",
+                         t->name, (long long)t->w->flush_timeout_ms);
+                t->pc.late = true;
+            }
+            return false;
+        }
         snprintf(err, sizeof(err), "Kafka did not acknowledge them within offset.flush.timeout.ms=%lld",
                  (long long)t->w->flush_timeout_ms);
     }
     if (r == 1) {
+        if (t->pc.late)
+            log_info(wlog(), "%s Offset commit acknowledged after %lld ms", t->name,
+                     (long long)(now_ms() - t->pc.started_ms));
         for (size_t j = 0; j < t->pc.n; j++) {
             int i = t->pc.which[j];
             free(t->committed[i]);
@@ -548,12 +570,14 @@ static bool finish_offset_commit(task_t *t, int wait_ms) {
     return true;
 }
 
-/* On stop: what is in flight, then everything Kafka has acknowledged since. */
+/* On stop: what is in flight, then everything Kafka has acknowledged since, within
+ * offset.flush.timeout.ms in all (worker_stop_task waits no longer). */
 static void commit_offsets_and_wait(task_t *t) {
-    while (!finish_offset_commit(t, 100)) {
+    int64_t deadline = now_ms() + t->w->flush_timeout_ms;
+    while (!finish_offset_commit(t, 100, deadline)) {
     }
     start_offset_commit(t);
-    while (!finish_offset_commit(t, 100)) {
+    while (!finish_offset_commit(t, 100, deadline)) {
     }
 }
 
@@ -624,7 +648,7 @@ static void run_source(task_t *t) {
             failed = true;
             break;
         }
-        finish_offset_commit(t, 0);
+        finish_offset_commit(t, 0, 0);
         if (now_ms() >= next_commit) {
             start_offset_commit(t);
             next_commit = now_ms() + t->w->flush_interval_ms;
@@ -633,7 +657,7 @@ static void run_source(task_t *t) {
     /* Stop: deliver what is in flight, then commit what Kafka has. */
     rd_kafka_flush(t->producer, (int)t->w->shutdown_timeout_ms);
     if (!failed) commit_offsets_and_wait(t);
-    else finish_offset_commit(t, (int)t->w->flush_timeout_ms);
+    else finish_offset_commit(t, (int)t->w->flush_timeout_ms, now_ms() + t->w->flush_timeout_ms);
     t->plugin->stop(t->instance);
     t->instance = NULL;
 }
@@ -646,7 +670,22 @@ static void commit_sink(task_t *t, bool sync) {
         fail(t, err);
         return;
     }
-    rd_kafka_resp_err_t e = rd_kafka_commit(t->consumer, NULL, !sync);
+    rd_kafka_resp_err_t e;
+    if (!sync) {
+        e = rd_kafka_commit(t->consumer, NULL, 1);
+    } else {
+        /* A synchronous rd_kafka_commit waits for the group coordinator for ever (a Kafka outage
+         * would hold a rebalance or a stop up): wait for the result up to offset.flush.timeout.ms.
+         * What is not committed is consumed again (at least once). */
+        rd_kafka_queue_t *q = rd_kafka_queue_new(t->consumer);
+        e = rd_kafka_commit_queue(t->consumer, NULL, q, NULL, NULL);
+        if (!e) {
+            rd_kafka_event_t *ev = rd_kafka_queue_poll(q, (int)t->w->flush_timeout_ms);
+            e = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+            if (ev) rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_queue_destroy(q);
+    }
     if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
         log_warn(wlog(), "%s Commit of consumer offsets failed: %s", t->name, rd_kafka_err2str(e));
 }
@@ -661,7 +700,10 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         pthread_mutex_unlock(&t->lock);
         if (paused) rd_kafka_pause_partitions(rk, parts);
     } else {
-        if (t->instance && atomic_load(&t->state) != TS_FAILED) commit_sink(t, true);
+        /* Partitions lost (the session expired, e.g. in a Kafka outage) are another member's now:
+         * committing them would fail or overwrite its commits; what was not committed comes again. */
+        if (t->instance && atomic_load(&t->state) != TS_FAILED && !rd_kafka_assignment_lost(rk))
+            commit_sink(t, true);
         rd_kafka_assign(rk, NULL);
     }
 }
@@ -957,7 +999,10 @@ void worker_stop_task(worker_t *w, const char *connector, int id, bool unassigne
     pthread_mutex_unlock(&t->lock);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t wait = w->shutdown_timeout_ms + w->flush_timeout_ms;
+    /* The task flushes its producer (up to the shutdown timeout), then commits offsets (up to the
+     * flush timeout), which may take both in full while Kafka is unreachable; a second more for
+     * the plugin's own stop. */
+    int64_t wait = w->shutdown_timeout_ms + w->flush_timeout_ms + 1000;
     ts.tv_sec += wait / 1000;
     ts.tv_nsec += (wait % 1000) * 1000000L;
     ts.tv_sec += ts.tv_nsec / 1000000000L;
