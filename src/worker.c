@@ -64,7 +64,25 @@ struct cd_task_context {
         char **offsets;
         size_t n;
         int64_t started_ms;
+        bool late; /* not acknowledged within offset.flush.timeout.ms (said once) */
     } pc;
+    int64_t next_waiting_ms; /* when plugin->waiting is due again, in back-pressure */
+
+    /* Kafka outages as the task's own client sees them (check_kafka); the pub_ copies are what
+     * other tasks of the connector read, under the worker's lock. */
+    struct {
+        bool brokers_down;       /* the client reported every broker down ... */
+        uint64_t down_head;      /* ... when the acknowledged prefix ended here */
+        int64_t down_at;         /* wall clock, ms */
+        char down_reason[128];   /* "1/1 brokers are down" */
+        char last_error[384];    /* the client's latest connection error */
+        uint64_t last_head;
+        int64_t progress_ms, next_check_ms, next_probe_ms;
+        int64_t since;           /* wall clock, ms, when the outage began; 0: none */
+        int64_t pub_since;
+        uint64_t pub_waiting;
+        char pub_reason[640];
+    } kx;
 
     /* sink */
     rd_kafka_t *consumer;
@@ -105,6 +123,158 @@ static int64_t now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ Kafka outages
+ *
+ * While Kafka is unreachable a task's records wait in its producer, which retries them until they
+ * are delivered (message.timeout.ms=0): nothing is lost, and the task stays RUNNING, as in Kafka
+ * Connect (Strimzi and kcctl match on states). What connectd adds is a note on the statuses of the
+ * task and its connector while the outage lasts, from the worker's own view since the status topic
+ * can be neither written nor read then, and a WARN when it begins and an INFO when it ends.
+ *
+ * An outage is: the task's client reported every broker down and nothing was acknowledged since
+ * (without records waiting, a metadata request tells when Kafka answers again), or records wait
+ * and none was acknowledged for OUTAGE_STALL_MS (a broker that hangs rather than refuses). It is
+ * checked at most once a second, from the task's loop and while it waits in back-pressure; the
+ * per-record path only counts acknowledgements, as it always did. */
+#define OUTAGE_CHECK_MS 1000
+#define OUTAGE_STALL_MS 10000
+#define OUTAGE_PROBE_MS 2000
+#define OUTAGE_PROBE_WAIT_MS 500
+
+/* librdkafka's error callback, on the task's thread (served by its poll calls). */
+static void on_client_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    (void)rk;
+    task_t *t = opaque;
+    switch (err) {
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+        if (!t->kx.brokers_down) t->kx.down_at = wall_ms();
+        t->kx.brokers_down = true;
+        t->kx.down_head = t->head;
+        snprintf(t->kx.down_reason, sizeof(t->kx.down_reason), "%s", reason);
+        break;
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+        snprintf(t->kx.last_error, sizeof(t->kx.last_error), "%s", reason);
+        break;
+    default:
+        /* What librdkafka logs itself when no error callback is set. */
+        log_warn(wlog(), "%s Kafka client error: %s: %s", t->name, rd_kafka_err2name(err), reason);
+    }
+}
+
+static void format_instant(int64_t ms, char *out, size_t size) {
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    char date[32];
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, size, "%s.%03dZ", date, (int)(ms % 1000));
+}
+
+/* The notes of an outage on the task's and its connector's statuses (NULL clears). The
+ * connector's sums up its tasks on this worker. */
+static void publish_outage(task_t *t, uint64_t waiting, const char *reason) {
+    worker_t *w = t->w;
+    bool sink = t->plugin->type == CD_CONNECTOR_SINK;
+    char note[1024], when[40];
+    pthread_mutex_lock(&w->lock);
+    t->kx.pub_since = t->kx.since;
+    t->kx.pub_waiting = waiting;
+    snprintf(t->kx.pub_reason, sizeof(t->kx.pub_reason), "%s", reason);
+    if (t->kx.since) {
+        format_instant(t->kx.since, when, sizeof(when));
+        if (sink)
+            snprintf(note, sizeof(note), "Kafka is unreachable since %s (%s): consuming and offset "
+                     "commits go on once it is back; nothing is lost", when, reason);
+        else
+            snprintf(note, sizeof(note), "Kafka is unreachable since %s (%s): %llu records wait for "
+                     "delivery and are retried; nothing is lost", when, reason,
+                     (unsigned long long)waiting);
+    }
+    status_store_set_note(w->ss, t->connector, t->id, t->kx.since ? note : NULL);
+    const task_t *first = NULL;
+    uint64_t total = 0;
+    for (const task_t *o = w->tasks; o; o = o->next) {
+        if (strcmp(o->connector, t->connector) != 0 || !o->kx.pub_since) continue;
+        if (!first || o->kx.pub_since < first->kx.pub_since) first = o;
+        total += o->kx.pub_waiting;
+    }
+    if (first) {
+        format_instant(first->kx.pub_since, when, sizeof(when));
+        if (sink)
+            snprintf(note, sizeof(note), "Kafka is unreachable since %s (%s): its tasks go on "
+                     "consuming once it is back; nothing is lost", when, first->kx.pub_reason);
+        else
+            snprintf(note, sizeof(note), "Kafka is unreachable since %s (%s): %llu records of its "
+                     "tasks wait for delivery and are retried; nothing is lost", when,
+                     first->kx.pub_reason, (unsigned long long)total);
+    }
+    status_store_set_note(w->ss, t->connector, -1, first ? note : NULL);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void check_kafka(task_t *t) {
+    int64_t now = now_ms();
+    if (now < t->kx.next_check_ms) return;
+    t->kx.next_check_ms = now + OUTAGE_CHECK_MS;
+    uint64_t waiting = t->tail - t->head; /* 0 for a sink */
+    if (t->kx.brokers_down && t->head != t->kx.down_head) t->kx.brokers_down = false;
+    if (t->head != t->kx.last_head || waiting == 0 || !t->kx.progress_ms) t->kx.progress_ms = now;
+    t->kx.last_head = t->head;
+    if (t->kx.brokers_down && waiting == 0 && now >= t->kx.next_probe_ms) {
+        rd_kafka_t *rk = t->producer ? t->producer : t->consumer;
+        const struct rd_kafka_metadata *md = NULL;
+        if (rd_kafka_metadata(rk, 0, NULL, &md, OUTAGE_PROBE_WAIT_MS) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rd_kafka_metadata_destroy(md);
+            t->kx.brokers_down = false;
+        }
+        t->kx.next_probe_ms = now_ms() + OUTAGE_PROBE_MS;
+    }
+    bool stalled = waiting > 0 && now - t->kx.progress_ms >= OUTAGE_STALL_MS;
+    char reason[640];
+    if (t->kx.brokers_down)
+        snprintf(reason, sizeof(reason), "%s%s%s", t->kx.down_reason, t->kx.last_error[0] ? ": " : "",
+                 t->kx.last_error);
+    else
+        snprintf(reason, sizeof(reason), "no acknowledgement for %lld s%s%s",
+                 (long long)((now - t->kx.progress_ms) / 1000), t->kx.last_error[0] ? "; " : "",
+                 t->kx.last_error);
+    if ((t->kx.brokers_down || stalled) && !t->kx.since) {
+        t->kx.since = t->kx.brokers_down ? t->kx.down_at : wall_ms() - (now - t->kx.progress_ms);
+        log_warn(wlog(), "%s Kafka is unreachable (%s): %llu records wait for delivery and are "
+                         "retried until it is back; the task stays RUNNING and nothing is lost",
+                 t->name, reason, (unsigned long long)waiting);
+    } else if (!t->kx.brokers_down && !stalled && t->kx.since) {
+        log_info(wlog(), "%s Kafka is reachable again after an outage of %lld s; %llu records wait "
+                         "for delivery",
+                 t->name, (long long)((wall_ms() - t->kx.since) / 1000), (unsigned long long)waiting);
+        t->kx.since = 0;
+        t->kx.last_error[0] = '\0';
+    }
+    if (t->kx.since != t->kx.pub_since || (t->kx.since && (waiting != t->kx.pub_waiting ||
+                                                            strcmp(reason, t->kx.pub_reason) != 0)))
+        publish_outage(t, waiting, reason);
+}
+
+/* Waits a moment for acknowledgements while cd_task_send cannot go on (back-pressure); the plugin
+ * may keep its source's connection alive meanwhile. */
+static void wait_for_kafka(task_t *t, int ms) {
+    rd_kafka_poll(t->producer, ms);
+    check_kafka(t);
+    int64_t now = now_ms();
+    if (t->plugin->waiting && t->instance && now >= t->next_waiting_ms) {
+        t->next_waiting_ms = now + 1000;
+        t->plugin->waiting(t->instance);
+    }
 }
 
 /* ------------------------------------------------------------------ context API for plugins */
@@ -221,7 +391,7 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
             snprintf(errstr, errstr_size, "task %s is stopping", t->name);
             return -1;
         }
-        rd_kafka_poll(t->producer, 10);
+        wait_for_kafka(t, 10);
     }
     t->kbuf.len = 0;
     t->vbuf.len = 0;
@@ -259,7 +429,7 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
             RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
         if (!err) break;
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !atomic_load(&t->stop)) {
-            rd_kafka_poll(t->producer, 50);
+            wait_for_kafka(t, 50);
             continue;
         }
         if (hdrs) rd_kafka_headers_destroy(hdrs);
@@ -400,17 +570,38 @@ static void start_offset_commit(task_t *t) {
 }
 
 /* Completes the commit in flight once Kafka has answered, waiting up to wait_ms. Returns true
- * when no commit is in flight any more. */
-static bool finish_offset_commit(task_t *t, int wait_ms) {
+ * when no commit is in flight any more (give_up_at, when not 0, is when to stop waiting for it).
+ *
+ * What is written is only ever the offsets of the acknowledged prefix (committable), so an offset
+ * record that reaches the topic, however late, is a safe resume point; the plugin hears of it
+ * (commit, which lets PostgreSQL release WAL) only once Kafka has acknowledged it. A write not
+ * acknowledged within offset.flush.timeout.ms (Kafka unreachable) stays in flight: the offsets
+ * producer retries it, in order, until delivered, and no newer commit starts meanwhile, so an
+ * outage neither piles up offset writes nor lets an older one land after a newer one. On stop
+ * the task gives up waiting at a deadline (the write may still land: it is a safe resume point).
+ * A write that failed is dropped, and the offsets are written again at the next flush. */
+static bool finish_offset_commit(task_t *t, int wait_ms, int64_t give_up_at) {
     if (!t->pc.p) return true;
     char err[512];
     int r = kafka_log_pending_poll(t->pc.p, wait_ms, err, sizeof(err));
     if (r == 0) {
-        if (now_ms() - t->pc.started_ms < t->w->flush_timeout_ms) return false;
+        int64_t now = now_ms();
+        if (!give_up_at || now < give_up_at) {
+            if (now - t->pc.started_ms >= t->w->flush_timeout_ms && !t->pc.late) {
+                log_warn(wlog(), "%s Offset commit not acknowledged within offset.flush.timeout.ms=%lld; "
+                                 "it is retried until Kafka acknowledges it",
+                         t->name, (long long)t->w->flush_timeout_ms);
+                t->pc.late = true;
+            }
+            return false;
+        }
         snprintf(err, sizeof(err), "Kafka did not acknowledge them within offset.flush.timeout.ms=%lld",
                  (long long)t->w->flush_timeout_ms);
     }
     if (r == 1) {
+        if (t->pc.late)
+            log_info(wlog(), "%s Offset commit acknowledged after %lld ms", t->name,
+                     (long long)(now_ms() - t->pc.started_ms));
         for (size_t j = 0; j < t->pc.n; j++) {
             int i = t->pc.which[j];
             free(t->committed[i]);
@@ -430,12 +621,14 @@ static bool finish_offset_commit(task_t *t, int wait_ms) {
     return true;
 }
 
-/* On stop: what is in flight, then everything Kafka has acknowledged since. */
+/* On stop: what is in flight, then everything Kafka has acknowledged since, within
+ * offset.flush.timeout.ms in all (worker_stop_task waits no longer). */
 static void commit_offsets_and_wait(task_t *t) {
-    while (!finish_offset_commit(t, 100)) {
+    int64_t deadline = now_ms() + t->w->flush_timeout_ms;
+    while (!finish_offset_commit(t, 100, deadline)) {
     }
     start_offset_commit(t);
-    while (!finish_offset_commit(t, 100)) {
+    while (!finish_offset_commit(t, 100, deadline)) {
     }
 }
 
@@ -460,6 +653,7 @@ static int start_producer(task_t *t, char *errstr, size_t errstr_size) {
         return -1;
     }
     rd_kafka_conf_set_dr_msg_cb(conf, on_source_delivery);
+    rd_kafka_conf_set_error_cb(conf, on_client_error);
     rd_kafka_conf_set_opaque(conf, t);
     t->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
     if (!t->producer) {
@@ -499,6 +693,7 @@ static void run_source(task_t *t) {
             }
         }
         rd_kafka_poll(t->producer, 0);
+        check_kafka(t);
         if (t->produce_err) {
             snprintf(err, sizeof(err), "Unrecoverable exception from producer send callback: %s",
                      rd_kafka_err2str(t->produce_err));
@@ -506,7 +701,7 @@ static void run_source(task_t *t) {
             failed = true;
             break;
         }
-        finish_offset_commit(t, 0);
+        finish_offset_commit(t, 0, 0);
         if (now_ms() >= next_commit) {
             start_offset_commit(t);
             next_commit = now_ms() + t->w->flush_interval_ms;
@@ -515,7 +710,7 @@ static void run_source(task_t *t) {
     /* Stop: deliver what is in flight, then commit what Kafka has. */
     rd_kafka_flush(t->producer, (int)t->w->shutdown_timeout_ms);
     if (!failed) commit_offsets_and_wait(t);
-    else finish_offset_commit(t, (int)t->w->flush_timeout_ms);
+    else finish_offset_commit(t, (int)t->w->flush_timeout_ms, now_ms() + t->w->flush_timeout_ms);
     t->plugin->stop(t->instance);
     t->instance = NULL;
 }
@@ -528,7 +723,22 @@ static void commit_sink(task_t *t, bool sync) {
         fail(t, err);
         return;
     }
-    rd_kafka_resp_err_t e = rd_kafka_commit(t->consumer, NULL, !sync);
+    rd_kafka_resp_err_t e;
+    if (!sync) {
+        e = rd_kafka_commit(t->consumer, NULL, 1);
+    } else {
+        /* A synchronous rd_kafka_commit waits for the group coordinator for ever (a Kafka outage
+         * would hold a rebalance or a stop up): wait for the result up to offset.flush.timeout.ms.
+         * What is not committed is consumed again (at least once). */
+        rd_kafka_queue_t *q = rd_kafka_queue_new(t->consumer);
+        e = rd_kafka_commit_queue(t->consumer, NULL, q, NULL, NULL);
+        if (!e) {
+            rd_kafka_event_t *ev = rd_kafka_queue_poll(q, (int)t->w->flush_timeout_ms);
+            e = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+            if (ev) rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_queue_destroy(q);
+    }
     if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
         log_warn(wlog(), "%s Commit of consumer offsets failed: %s", t->name, rd_kafka_err2str(e));
 }
@@ -543,7 +753,10 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         pthread_mutex_unlock(&t->lock);
         if (paused) rd_kafka_pause_partitions(rk, parts);
     } else {
-        if (t->instance && atomic_load(&t->state) != TS_FAILED) commit_sink(t, true);
+        /* Partitions lost (the session expired, e.g. in a Kafka outage) are another member's now:
+         * committing them would fail or overwrite its commits; what was not committed comes again. */
+        if (t->instance && atomic_load(&t->state) != TS_FAILED && !rd_kafka_assignment_lost(rk))
+            commit_sink(t, true);
         rd_kafka_assign(rk, NULL);
     }
 }
@@ -565,6 +778,7 @@ static int start_consumer(task_t *t, char *errstr, size_t errstr_size) {
         return -1;
     }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_error_cb(conf, on_client_error);
     rd_kafka_conf_set_opaque(conf, t);
     t->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
     if (!t->consumer) {
@@ -688,6 +902,7 @@ static void run_sink(task_t *t) {
         }
         for (size_t i = 0; i < n; i++) rd_kafka_message_destroy(msgs[i]);
         if (failed) break;
+        check_kafka(t);
         if (now_ms() >= next_commit) {
             commit_sink(t, false);
             next_commit = now_ms() + t->w->flush_interval_ms;
@@ -708,6 +923,10 @@ static void *task_main(void *arg) {
         run_source(t);
     else
         run_sink(t);
+    if (t->kx.pub_since) { /* the outage notes go with the task */
+        t->kx.since = 0;
+        publish_outage(t, 0, "");
+    }
     if (atomic_load(&t->state) != TS_FAILED) {
         if (t->unassigned_on_stop) report(t, TS_STOPPED, NULL);
         else atomic_store(&t->state, TS_STOPPED);
@@ -835,7 +1054,10 @@ void worker_stop_task(worker_t *w, const char *connector, int id, bool unassigne
     pthread_mutex_unlock(&t->lock);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t wait = w->shutdown_timeout_ms + w->flush_timeout_ms;
+    /* The task flushes its producer (up to the shutdown timeout), then commits offsets (up to the
+     * flush timeout), which may take both in full while Kafka is unreachable; a second more for
+     * the plugin's own stop. */
+    int64_t wait = w->shutdown_timeout_ms + w->flush_timeout_ms + 1000;
     ts.tv_sec += wait / 1000;
     ts.tv_nsec += (wait % 1000) * 1000000L;
     ts.tv_sec += ts.tv_nsec / 1000000000L;

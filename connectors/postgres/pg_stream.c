@@ -163,6 +163,13 @@ int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *le
             s->copybuf = NULL;
         }
         int n = PQgetCopyData(s->conn, &s->copybuf, 1);
+        if (n == 0 && (PQstatus(s->conn) == CONNECTION_BAD || PQsocket(s->conn) < 0)) {
+            /* libpq closes the socket when a write finds the server gone (a walsender that ended
+             * on wal_sender_timeout, a terminated backend) and keeps only what it had read: once
+             * that is consumed, waiting on the socket would wait for ever. */
+            conn_error(s->conn, "Replication connection lost", errstr, errstr_size);
+            return -1;
+        }
         if (n == 0) {
             struct pollfd pfd = {.fd = PQsocket(s->conn), .events = POLLIN};
             int pr = poll(&pfd, 1, timeout_ms);

@@ -1278,6 +1278,20 @@ static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *
     return t;
 }
 
+/* The server went away or closed the stream: reconnect and resume from what was processed (the
+ * resume rules skip what was already emitted). */
+static void stream_lost(pg_task_t *t, const char *why) {
+    log_warn(plog(), "[%s] %s; reconnecting", cd_task_connector_name(t->ctx), why);
+    disconnect(t);
+    t->resume = true;
+    t->resume_lsn_proc = t->lsn_proc;
+    t->resume_lsn_commit = t->lsn_commit;
+    t->resume_has_commit = t->have_commit;
+    t->resume_txid = t->in_txn ? t->xid : 0;
+    t->reconnect_at_ms = mono_ms() + 1000;
+    t->reconnect_attempts = 1;
+}
+
 static int task_poll(void *task, char *errstr, size_t errstr_size) {
     pg_task_t *t = task;
     int64_t deadline = mono_ms() + t->cfg.poll_interval_ms;
@@ -1311,17 +1325,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
         uint64_t lsn;
         int r = pg_stream_next(t->stream, (int)(left > 100 ? 100 : left), &data, &len, &lsn, errstr, errstr_size);
         if (r < 0) {
-            /* The server went away or closed the stream: reconnect and resume from what was
-             * processed (the resume rules skip what was already emitted). */
-            log_warn(plog(), "[%s] %s; reconnecting", cd_task_connector_name(t->ctx), errstr);
-            disconnect(t);
-            t->resume = true;
-            t->resume_lsn_proc = t->lsn_proc;
-            t->resume_lsn_commit = t->lsn_commit;
-            t->resume_has_commit = t->have_commit;
-            t->resume_txid = t->in_txn ? t->xid : 0;
-            t->reconnect_at_ms = mono_ms() + 1000;
-            t->reconnect_attempts = 1;
+            stream_lost(t, errstr);
             return 0;
         }
         if (r == 1) {
@@ -1344,8 +1348,10 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
             t->next_heartbeat_ms = now + t->cfg.heartbeat_interval_ms;
         }
         if (now >= t->next_status_ms) {
+            /* A status update that cannot be sent means the connection is gone, as a read error
+             * does (a lost connection must not go unnoticed while the server has nothing to send). */
             if (pg_stream_confirm(t->stream, t->confirmed, errstr, errstr_size) != 0) {
-                log_warn(plog(), "[%s] %s", cd_task_connector_name(t->ctx), errstr);
+                stream_lost(t, errstr);
                 return 0;
             }
             t->next_status_ms = now + t->cfg.status_update_interval_ms;
@@ -1379,6 +1385,26 @@ static void task_commit(void *task, const char *source_partition, const char *so
         log_warn(plog(), "[%s] Could not confirm LSN to the server: %s", cd_task_connector_name(t->ctx), err);
     else
         log_debug(plog(), "[%s] Confirmed flushed LSN %llu", cd_task_connector_name(t->ctx), (unsigned long long)lsn);
+}
+
+/* The runtime waits for Kafka (back-pressure, or Kafka unreachable), in the middle of a poll:
+ * meanwhile nobody reads the replication stream, and a walsender that hears nothing from its
+ * client for wal_sender_timeout (60 s by default) ends the connection. A status update, about
+ * once a second, keeps it alive; it confirms only what the committed offsets cover, as always.
+ * Should the connection die anyway, reading the stream fails once the task goes on, and the
+ * stream is re-established from what was processed (task_poll), so nothing is skipped. */
+static void task_waiting(void *task) {
+    pg_task_t *t = task;
+    if (!t->stream) return;
+    char err[512];
+    if (pg_stream_confirm(t->stream, t->confirmed, err, sizeof(err)) != 0) {
+        int64_t now = mono_ms();
+        if (now >= t->next_status_ms) /* said at most once per status.update.interval.ms */
+            log_warn(plog(), "[%s] %s while waiting for Kafka; the replication connection is "
+                             "re-established when the task goes on",
+                     cd_task_connector_name(t->ctx), err);
+        t->next_status_ms = now + t->cfg.status_update_interval_ms;
+    }
 }
 
 static void task_stop(void *task) {
@@ -1437,5 +1463,6 @@ const cd_connector_plugin_t postgres_plugin = {
     .start = task_start,
     .poll = task_poll,
     .commit = task_commit,
+    .waiting = task_waiting,
     .stop = task_stop,
 };

@@ -107,6 +107,11 @@ typedef struct cd_connector_plugin {
     /* Source: every record up to source_offset of source_partition is in Kafka and the offset
      * is in the offsets topic. May be NULL. */
     void (*commit)(void *task, const char *source_partition, const char *source_offset);
+    /* Source: called on the task's thread about once a second while cd_task_send() waits for
+     * Kafka (back-pressure: too much in flight, or Kafka unreachable), so that the task can keep
+     * its source's connection alive meanwhile (a database drops a replication client that stays
+     * silent for long). Must not call cd_task_send(). May be NULL. */
+    void (*waiting)(void *task);
     /* Sink: takes records; returns 0 or -1 with errstr (the task FAILS). */
     int (*put)(void *task, const cd_sink_record_t *records, size_t n, char *errstr,
                size_t errstr_size);

@@ -351,8 +351,8 @@ config_store_t *config_store_new(const worker_config_t *wc, config_store_change_
     const char *cid = worker_config_get(wc, "client.id");
     snprintf(client_id, sizeof(client_id), "%s-%s%sconfigs", worker_config_get(wc, "group.id"),
              cid && *cid ? cid : "", cid && *cid ? "-" : "");
-    cs->log = kafka_log_new(wc, worker_config_get(wc, "config.storage.topic"), client_id, on_record,
-                            cs, errstr, errstr_size);
+    cs->log = kafka_log_new(wc, worker_config_get(wc, "config.storage.topic"), client_id,
+                            CONFIG_STORE_DELIVERY_TIMEOUT_MS, on_record, cs, errstr, errstr_size);
     if (!cs->log) {
         config_store_destroy(cs);
         return NULL;

@@ -53,7 +53,11 @@ int config_store_task_count(config_store_t *cs, const char *name);
 /* A restart request read after start, if any (FIFO). Returns false when none is pending. */
 bool config_store_next_restart(config_store_t *cs, char **name, bool *include_tasks, bool *only_failed);
 
-/* --- writes: each waits for Kafka's acknowledgement and reads the topic back to its end --- */
+/* --- writes: each waits for Kafka's acknowledgement and reads the topic back to its end ---
+ * A write that Kafka has not acknowledged after CONFIG_STORE_DELIVERY_TIMEOUT_MS (an outage) fails
+ * and is dropped, not retried behind the caller's back: callers wait longer than that, so that an
+ * error they report means the change was not made (and does not show up once Kafka is back). */
+#define CONFIG_STORE_DELIVERY_TIMEOUT_MS 20000
 /* initial_state: NULL, or the target state to write first (create with initial_state). */
 int config_store_put_connector(config_store_t *cs, const char *name, const cd_props_t *config,
                                const target_state_t *initial_state, int timeout_ms, char *errstr,

@@ -21,6 +21,7 @@ struct kafka_log {
     kafka_log_record_cb cb;
     void *opaque;
     int n_partitions;
+    int delivery_timeout_ms;
     int64_t *positions; /* next offset to hand over, per partition; guarded by lock */
     pthread_mutex_t lock;
     pthread_cond_t advanced;
@@ -37,6 +38,7 @@ struct kafka_log_pending {
     size_t remaining;
     int refs;
     rd_kafka_resp_err_t err;
+    bool not_persisted; /* the failed record certainly never reached the topic */
 };
 typedef struct kafka_log_pending write_waiter_t;
 
@@ -74,7 +76,10 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         return;
     }
     pthread_mutex_lock(&w->lock);
-    if (m->err && !w->err) w->err = m->err;
+    if (m->err && !w->err) {
+        w->err = m->err;
+        w->not_persisted = rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_NOT_PERSISTED;
+    }
     w->remaining--;
     pthread_cond_broadcast(&w->done);
     pthread_mutex_unlock(&w->lock);
@@ -86,20 +91,29 @@ static int set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr
 }
 
 kafka_log_t *kafka_log_new(const worker_config_t *wc, const char *topic, const char *client_id,
-                           kafka_log_record_cb cb, void *opaque, char *errstr, size_t errstr_size) {
+                           int delivery_timeout_ms, kafka_log_record_cb cb, void *opaque,
+                           char *errstr, size_t errstr_size) {
     kafka_log_t *log = calloc(1, sizeof(*log));
     if (!log) return NULL;
     log->topic = strdup(topic);
     log->cb = cb;
     log->opaque = opaque;
+    log->delivery_timeout_ms = delivery_timeout_ms;
     pthread_mutex_init(&log->lock, NULL);
     pthread_cond_init(&log->advanced, NULL);
 
     rd_kafka_conf_t *pc = kafka_client_conf(wc, KAFKA_ROLE_PRODUCER, client_id, errstr, errstr_size);
     if (!pc) goto fail;
-    /* Java's default partitioner: murmur2 of the key bytes. */
+    /* Java's default partitioner: murmur2 of the key bytes. Writes survive a Kafka outage: they
+     * are retried until delivered (or until delivery_timeout_ms), and the idempotent producer keeps
+     * them in order, so that a retried older record (a status, an offset) never lands after a
+     * newer one of the same key. */
+    char timeout[32];
+    snprintf(timeout, sizeof(timeout), "%d", delivery_timeout_ms);
     if (set(pc, "partitioner", "murmur2_random", errstr, errstr_size) ||
         set(pc, "acks", "all", errstr, errstr_size) ||
+        set(pc, "enable.idempotence", "true", errstr, errstr_size) ||
+        set(pc, "message.timeout.ms", timeout, errstr, errstr_size) ||
         set(pc, "linger.ms", "1", errstr, errstr_size)) {
         rd_kafka_conf_destroy(pc);
         goto fail;
@@ -328,7 +342,16 @@ int kafka_log_pending_poll(kafka_log_pending_t *w, int wait_ms, char *errstr, si
         pthread_mutex_lock(&w->lock);
         size_t remaining = w->remaining;
         rd_kafka_resp_err_t err = w->err;
+        bool not_persisted = w->not_persisted;
         pthread_mutex_unlock(&w->lock);
+        if (err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
+            snprintf(errstr, errstr_size,
+                     "Kafka did not acknowledge a write to topic %s within %d ms (is it "
+                     "reachable?); the write %s",
+                     w->log->topic, w->log->delivery_timeout_ms,
+                     not_persisted ? "was not made" : "may or may not have been made");
+            return -1;
+        }
         if (err) {
             snprintf(errstr, errstr_size, "Kafka did not accept a write to topic %s: %s",
                      w->log->topic, rd_kafka_err2str(err));

@@ -16,9 +16,11 @@ typedef struct kafka_log kafka_log_t;
 typedef void (*kafka_log_record_cb)(void *opaque, int32_t partition, int64_t offset, const char *key,
                                     size_t key_len, const char *value, size_t value_len);
 
-/* client_id names the log's clients (<group.id>-configs, ...). */
+/* client_id names the log's clients (<group.id>-configs, ...). Writes are retried through Kafka
+ * outages, in order, for delivery_timeout_ms (0: until delivered), then fail. */
 kafka_log_t *kafka_log_new(const worker_config_t *wc, const char *topic, const char *client_id,
-                           kafka_log_record_cb cb, void *opaque, char *errstr, size_t errstr_size);
+                           int delivery_timeout_ms, kafka_log_record_cb cb, void *opaque,
+                           char *errstr, size_t errstr_size);
 
 /* Reads every partition to its end, then keeps reading on a thread of its own. */
 int kafka_log_start(kafka_log_t *log, int timeout_ms, char *errstr, size_t errstr_size);

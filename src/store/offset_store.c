@@ -81,8 +81,9 @@ offset_store_t *offset_store_new(const worker_config_t *wc, char *errstr, size_t
     const char *cid = worker_config_get(wc, "client.id");
     snprintf(client_id, sizeof(client_id), "%s-%s%soffsets", worker_config_get(wc, "group.id"),
              cid && *cid ? cid : "", cid && *cid ? "-" : "");
-    os->log = kafka_log_new(wc, worker_config_get(wc, "offset.storage.topic"), client_id, on_record,
-                            os, errstr, errstr_size);
+    os->log = kafka_log_new(wc, worker_config_get(wc, "offset.storage.topic"), client_id,
+                            0 /* offset commits wait out an outage */, on_record, os, errstr,
+                            errstr_size);
     if (!os->log) {
         offset_store_destroy(os);
         return NULL;

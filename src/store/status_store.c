@@ -1,5 +1,6 @@
 /* status_store.c - status topic codec and cache. Records are small and few (one per connector,
- * task and used topic), so the cache is three flat arrays under one mutex. */
+ * task and used topic), so the cache is flat arrays under one mutex; so are the worker's local
+ * notes (an ongoing Kafka outage), which never go to the topic. */
 #include "store/status_store.h"
 
 #include <json-c/json.h>
@@ -23,6 +24,12 @@ typedef struct {
     char *topic;
 } topic_entry_t;
 
+typedef struct {
+    char *connector;
+    int task;
+    char *note;
+} note_t;
+
 struct status_store {
     kafka_log_t *log;
     pthread_mutex_t lock;
@@ -30,6 +37,8 @@ struct status_store {
     size_t n, cap;
     topic_entry_t *t;
     size_t nt, capt;
+    note_t *notes;
+    size_t nn;
 };
 
 static log_logger_t *slog(void) {
@@ -44,10 +53,21 @@ void status_clear(status_t *s) {
     memset(s, 0, sizeof(*s));
 }
 
-static void status_copy(status_t *dst, const status_t *src) {
-    *dst = *src;
-    dst->trace = src->trace ? strdup(src->trace) : NULL;
-    dst->worker_id = src->worker_id ? strdup(src->worker_id) : NULL;
+static const char *find_note(status_store_t *ss, const char *connector, int task) {
+    for (size_t i = 0; i < ss->nn; i++)
+        if (ss->notes[i].task == task && !strcmp(ss->notes[i].connector, connector))
+            return ss->notes[i].note;
+    return NULL;
+}
+
+/* A copy of the entry's status as the REST API shows it: a trace of its own (a failure) wins over
+ * a local note. Called with the lock held. */
+static void status_copy(status_store_t *ss, status_t *dst, const entry_t *src) {
+    *dst = src->st;
+    const char *note = find_note(ss, src->connector, src->task);
+    const char *trace = src->st.trace && *src->st.trace ? src->st.trace : note;
+    dst->trace = trace ? strdup(trace) : NULL;
+    dst->worker_id = src->st.worker_id ? strdup(src->st.worker_id) : NULL;
 }
 
 void task_statuses_free(task_status_t *t, size_t n) {
@@ -187,8 +207,9 @@ status_store_t *status_store_new(const worker_config_t *wc, char *errstr, size_t
     const char *cid = worker_config_get(wc, "client.id");
     snprintf(client_id, sizeof(client_id), "%s-%s%sstatuses", worker_config_get(wc, "group.id"),
              cid && *cid ? cid : "", cid && *cid ? "-" : "");
-    ss->log = kafka_log_new(wc, worker_config_get(wc, "status.storage.topic"), client_id, on_record,
-                            ss, errstr, errstr_size);
+    ss->log = kafka_log_new(wc, worker_config_get(wc, "status.storage.topic"), client_id,
+                            0 /* statuses are retried, not dropped */, on_record, ss, errstr,
+                            errstr_size);
     if (!ss->log) {
         status_store_destroy(ss);
         return NULL;
@@ -216,8 +237,13 @@ void status_store_destroy(status_store_t *ss) {
         free(ss->t[i].connector);
         free(ss->t[i].topic);
     }
+    for (size_t i = 0; i < ss->nn; i++) {
+        free(ss->notes[i].connector);
+        free(ss->notes[i].note);
+    }
     free(ss->e);
     free(ss->t);
+    free(ss->notes);
     pthread_mutex_destroy(&ss->lock);
     free(ss);
 }
@@ -229,7 +255,7 @@ bool status_store_connector(status_store_t *ss, const char *name, status_t *out)
 bool status_store_task(status_store_t *ss, const char *name, int task, status_t *out) {
     pthread_mutex_lock(&ss->lock);
     entry_t *e = find(ss, name, task);
-    if (e) status_copy(out, &e->st);
+    if (e) status_copy(ss, out, e);
     pthread_mutex_unlock(&ss->lock);
     return e != NULL;
 }
@@ -245,7 +271,7 @@ task_status_t *status_store_tasks(status_store_t *ss, const char *name, size_t *
     for (size_t i = 0; i < ss->n; i++)
         if (ss->e[i].task >= 0 && !strcmp(ss->e[i].connector, name)) {
             out[*n].id = ss->e[i].task;
-            status_copy(&out[*n].status, &ss->e[i].st);
+            status_copy(ss, &out[*n].status, &ss->e[i]);
             (*n)++;
         }
     pthread_mutex_unlock(&ss->lock);
@@ -360,6 +386,25 @@ void status_store_put_topic(status_store_t *ss, const char *connector, const cha
     send_one(ss, k, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     free(k);
     json_object_put(o);
+}
+
+void status_store_set_note(status_store_t *ss, const char *connector, int task, const char *note) {
+    pthread_mutex_lock(&ss->lock);
+    size_t i = 0;
+    while (i < ss->nn && !(ss->notes[i].task == task && !strcmp(ss->notes[i].connector, connector))) i++;
+    if (i < ss->nn) {
+        free(ss->notes[i].note);
+        if (note) {
+            ss->notes[i].note = strdup(note);
+        } else {
+            free(ss->notes[i].connector);
+            ss->notes[i] = ss->notes[--ss->nn];
+        }
+    } else if (note) {
+        ss->notes = realloc(ss->notes, (ss->nn + 1) * sizeof(*ss->notes));
+        ss->notes[ss->nn++] = (note_t){strdup(connector), task, strdup(note)};
+    }
+    pthread_mutex_unlock(&ss->lock);
 }
 
 int64_t status_store_max_generation(status_store_t *ss) {

@@ -1,6 +1,7 @@
 /* status_store.h - the status topic: connector and task states and the topics each connector
  * uses (spec/connect-internal-topics.md section 5). The cache holds the latest record per key
- * as read back from the topic, which is what the REST status endpoints report. */
+ * as read back from the topic, which is what the REST status endpoints report, together with
+ * this worker's local notes (shown as the trace of a status that has none of its own). */
 #ifndef CONNECTD_STORE_STATUS_STORE_H
 #define CONNECTD_STORE_STATUS_STORE_H
 
@@ -12,7 +13,7 @@
 
 typedef struct {
     char state[16];   /* UNASSIGNED, RUNNING, PAUSED, STOPPED, FAILED, RESTARTING */
-    char *trace;      /* NULL unless FAILED */
+    char *trace;      /* NULL unless FAILED, or a local note is set */
     char *worker_id;
     int64_t generation;
 } status_t;
@@ -57,6 +58,11 @@ void status_store_put_topic(status_store_t *ss, const char *connector, const cha
 /* Sorted topic names; NULL-terminated. */
 char **status_store_topics(status_store_t *ss, const char *connector);
 void status_store_reset_topics(status_store_t *ss, const char *connector);
+/* Sets (note NULL: clears) this worker's note on a connector's (task -1) or a task's status: what
+ * the worker sees that the status topic cannot say, such as an ongoing Kafka outage, during which
+ * the topic can be neither written nor read. Never written to the topic; the getters show it as
+ * the trace of a status without a trace of its own. */
+void status_store_set_note(status_store_t *ss, const char *connector, int task, const char *note);
 /* The highest generation of any status record seen. */
 int64_t status_store_max_generation(status_store_t *ss);
 /* Waits until everything written so far is read back. */

@@ -173,6 +173,53 @@ static void test_status_rules(void **state) {
     status_store_destroy(ss);
 }
 
+/* The worker's notes (a Kafka outage) show as the trace of a status without one of its own, and
+ * outlive the records read back meanwhile. */
+static void test_status_notes(void **state) {
+    (void)state;
+    char err[256];
+    status_store_t *ss = status_store_new(wc, err, sizeof(err));
+    assert_non_null(ss);
+    srec(ss, "status-connector-c", "{\"state\":\"RUNNING\",\"trace\":null,\"worker_id\":\"w1:8083\",\"generation\":1}");
+    srec(ss, "status-task-c-0", "{\"state\":\"RUNNING\",\"trace\":null,\"worker_id\":\"w1:8083\",\"generation\":1}");
+    srec(ss, "status-task-c-1", "{\"state\":\"FAILED\",\"trace\":\"boom\",\"worker_id\":\"w1:8083\",\"generation\":1}");
+    status_store_set_note(ss, "c", -1, "Kafka is unreachable (c)");
+    status_store_set_note(ss, "c", 0, "Kafka is unreachable (0)");
+    status_store_set_note(ss, "c", 1, "Kafka is unreachable (1)");
+    status_store_set_note(ss, "other", 0, "no status: not shown");
+    status_t st;
+    assert_true(status_store_connector(ss, "c", &st));
+    assert_string_equal(st.state, "RUNNING");
+    assert_string_equal(st.trace, "Kafka is unreachable (c)");
+    status_clear(&st);
+    size_t n;
+    task_status_t *ts = status_store_tasks(ss, "c", &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(ts[0].status.trace, "Kafka is unreachable (0)");
+    assert_string_equal(ts[1].status.trace, "boom"); /* a failure's own trace wins */
+    task_statuses_free(ts, n);
+    assert_false(status_store_task(ss, "other", 0, &st));
+    /* A record read back keeps the note; clearing it leaves the record's own trace (none). */
+    srec(ss, "status-task-c-0", "{\"state\":\"RUNNING\",\"trace\":null,\"worker_id\":\"w1:8083\",\"generation\":2}");
+    assert_true(status_store_task(ss, "c", 0, &st));
+    assert_string_equal(st.trace, "Kafka is unreachable (0)");
+    status_clear(&st);
+    status_store_set_note(ss, "c", 0, "Kafka is unreachable (0, later)");
+    assert_true(status_store_task(ss, "c", 0, &st));
+    assert_string_equal(st.trace, "Kafka is unreachable (0, later)");
+    status_clear(&st);
+    status_store_set_note(ss, "c", 0, NULL);
+    status_store_set_note(ss, "c", -1, NULL);
+    status_store_set_note(ss, "c", -1, NULL); /* clearing twice is harmless */
+    assert_true(status_store_task(ss, "c", 0, &st));
+    assert_null(st.trace);
+    status_clear(&st);
+    assert_true(status_store_connector(ss, "c", &st));
+    assert_null(st.trace);
+    status_clear(&st);
+    status_store_destroy(ss); /* frees the notes left */
+}
+
 static void test_offset_keys(void **state) {
     (void)state;
     size_t len;
@@ -201,6 +248,7 @@ int main(void) {
         cmocka_unit_test(test_target_states_and_deletion),
         cmocka_unit_test(test_restart_requests_only_after_start),
         cmocka_unit_test(test_status_rules),
+        cmocka_unit_test(test_status_notes),
         cmocka_unit_test(test_offset_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
