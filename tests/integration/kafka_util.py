@@ -1,8 +1,12 @@
 """Kafka helpers for the integration tests: reading whole topics, writing records as Apache Kafka
 Connect would, and Kafka's murmur2 partitioner."""
+import time
 import uuid
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+
+_TRANSIENT = (KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+              KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_PARTITION)
 
 
 def murmur2(data: bytes) -> int:
@@ -51,16 +55,27 @@ def read_topic(bootstrap, topic, timeout=10.0):
         if topic not in md.topics:
             return []
         parts = sorted(md.topics[topic].partitions)
+        deadline = time.monotonic() + timeout
         ends = {}
         for p in parts:
-            lo, hi = c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)
-            ends[p] = hi
+            while True:
+                try:
+                    ends[p] = c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)[1]
+                    break
+                except KafkaException as e:
+                    # A topic created a moment ago has no leader yet: ask again.
+                    if not e.args[0].retriable() and e.args[0].code() not in _TRANSIENT:
+                        raise
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
         c.assign([TopicPartition(topic, p, 0) for p in parts])
         out = []
         pos = {p: 0 for p in parts}
-        import time
-        deadline = time.monotonic() + timeout
-        while any(pos[p] < ends[p] for p in parts) and time.monotonic() < deadline:
+        while any(pos[p] < ends[p] for p in parts):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"read_topic({topic!r}): not at the end after {timeout}s: "
+                                   f"at {pos}, end {ends}")
             m = c.poll(0.2)
             if m is None or m.error():
                 continue
