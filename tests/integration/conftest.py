@@ -140,12 +140,30 @@ class Postgres:
         return conn
 
 
-def _pg_bindir(version=DEFAULT_PG):
+def _readable_by(user, path):
+    return subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(path)]).returncode == 0
+
+
+def _pg_install_for(version, as_user):
+    """build/postgresql/<version>, or, when the server's user cannot reach the checkout (a clone
+    under /root, say), a copy of it in the temp directory, made once per fetched version."""
+    d = ROOT / "build" / "postgresql" / str(version)
+    if not (d / "bin" / "initdb").exists():
+        pytest.fail(f"PostgreSQL {version} is not in build/postgresql; run `make deps`")
+    if not as_user or _readable_by(as_user, d / "bin" / "postgres"):
+        return d
+    copy = pathlib.Path(tempfile.gettempdir()) / f"connectd-postgresql-{version}"
+    marker = (d / ".complete").read_text()
+    if not (copy / ".complete").exists() or (copy / ".complete").read_text() != marker:
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(d, copy, symlinks=True)
+        os.chmod(copy, 0o755)
+    return copy
+
+
+def _pg_bindir(version=DEFAULT_PG, as_user=None):
     if version != DEFAULT_PG:
-        d = ROOT / "build" / "postgresql" / str(version) / "bin"
-        if not (d / "initdb").exists():
-            pytest.fail(f"PostgreSQL {version} is not in build/postgresql; run `make deps`")
-        return str(d)
+        return str(_pg_install_for(version, as_user) / "bin")
     try:
         out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True)
         if os.path.exists(os.path.join(out.stdout.strip(), "initdb")):
@@ -166,7 +184,7 @@ def _new_postgres(wal_level="logical", version=DEFAULT_PG):
     if as_user:
         shutil.chown(tmp, as_user)
         shutil.chown(datadir, as_user)
-    server = Postgres(_pg_bindir(version), datadir, free_port(), as_user, wal_level)
+    server = Postgres(_pg_bindir(version, as_user), datadir, free_port(), as_user, wal_level)
     server.tmp = tmp
     server.version = version
     return server
