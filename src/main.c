@@ -315,7 +315,6 @@ int main(int argc, char **argv) {
     kafka_embedded_t *embedded = NULL;
     rd_kafka_t *rk = NULL;
     rest_server_t *rest = NULL;
-    kafka_topics_check_t *check = NULL;
     char *cluster_id = NULL;
     rest_api_ctx_t api = {0};
     config_store_t *cs = NULL;
@@ -367,10 +366,9 @@ int main(int argc, char **argv) {
                         "on its embedded broker, which has no topic configs");
     } else {
         /* A topic that is not compacted stops the worker before it reads or serves anything, as
-         * in Kafka Connect. The answer comes at once (see kafka_topics_check_start). */
+         * in Kafka Connect. The answer comes at once (see kafka_topics_check_compacted). */
         log_debug(mlog, "Checking that the internal topics are compacted");
-        check = kafka_topics_check_start(rk, specs, 3, (int)api_timeout);
-        if (kafka_topics_check_poll(check, (int)api_timeout + 5000, errstr, sizeof(errstr)) < 0)
+        if (kafka_topics_check_compacted(rk, specs, 3, (int)api_timeout, errstr, sizeof(errstr)) != 0)
             goto fail;
     }
     if (stopping()) goto stop;
@@ -433,7 +431,6 @@ stop:
     config_store_destroy(cs);
     status_store_destroy(ss);
     offset_store_destroy(os);
-    kafka_topics_check_destroy(check);
     if (rk) rd_kafka_destroy(rk);
     free(cluster_id);
     kafka_embedded_destroy(embedded);

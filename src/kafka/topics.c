@@ -249,21 +249,20 @@ void kafka_topics_policy_error(const char *topic, const char *worker_key, const 
              topic, worker_key, purpose, policy, purpose, worker_key);
 }
 
-struct kafka_topics_check {
+typedef struct {
     rd_kafka_t *rk;
     rd_kafka_queue_t *q;
-    char *topics[8];
-    char *worker_keys[8];
+    const char *topics[8];
+    const char *worker_keys[8];
     bool settled[8];
     size_t n;
-    int done;
     int timeout_ms;
     int32_t broker;      /* where the requests go, -1: librdkafka's choice */
     int64_t retry_until; /* a topic just created may be unknown to DescribeConfigs until then */
-};
+} topics_check_t;
 
 /* Asks for the configs of the topics not settled yet. */
-static void describe_unsettled(kafka_topics_check_t *chk) {
+static void describe_unsettled(topics_check_t *chk) {
     rd_kafka_ConfigResource_t *res[8];
     size_t cnt = 0;
     for (size_t i = 0; i < chk->n; i++)
@@ -278,32 +277,8 @@ static void describe_unsettled(kafka_topics_check_t *chk) {
     for (size_t i = 0; i < cnt; i++) rd_kafka_ConfigResource_destroy(res[i]);
 }
 
-kafka_topics_check_t *kafka_topics_check_start(rd_kafka_t *rk, const kafka_topic_spec_t *specs,
-                                               size_t n, int timeout_ms) {
-    kafka_topics_check_t *chk = calloc(1, sizeof(*chk));
-    if (!chk) return NULL;
-    for (size_t i = 0; i < n && chk->n < 8; i++) {
-        if (!specs[i].existed) continue;
-        chk->topics[chk->n] = strdup(specs[i].topic);
-        chk->worker_keys[chk->n++] = strdup(specs[i].worker_key);
-    }
-    if (chk->n == 0) {
-        chk->done = 1;
-        return chk;
-    }
-    chk->rk = rk;
-    chk->q = rd_kafka_queue_new(rk);
-    chk->timeout_ms = timeout_ms;
-    /* Any broker answers DescribeConfigs for topics (Java's admin client asks the least loaded
-     * one); see kafka_client_any_broker for why it must not be left to librdkafka. */
-    chk->broker = kafka_client_any_broker(rk, timeout_ms);
-    chk->retry_until = now_ms() + (timeout_ms < 10000 ? timeout_ms : 10000);
-    describe_unsettled(chk);
-    return chk;
-}
-
 /* Settles one topic's answer: 1 fine or not checkable, 0 to ask again, -1 not compacted. */
-static int check_resource(kafka_topics_check_t *chk, const rd_kafka_ConfigResource_t *rs,
+static int check_resource(topics_check_t *chk, const rd_kafka_ConfigResource_t *rs,
                           char *errstr, size_t errstr_size) {
     const char *topic = rd_kafka_ConfigResource_name(rs);
     size_t k = 0;
@@ -340,8 +315,10 @@ static int check_resource(kafka_topics_check_t *chk, const rd_kafka_ConfigResour
     return 1;
 }
 
-int kafka_topics_check_poll(kafka_topics_check_t *chk, int wait_ms, char *errstr, size_t errstr_size) {
-    if (!chk || chk->done) return 1;
+/* Waits up to wait_ms for the answers, asking again for topics not known yet. Returns 1 when
+ * finished and fine (or not checkable), 0 without an answer in time, -1 when a topic is not
+ * compacted. */
+static int await_answers(topics_check_t *chk, int wait_ms, char *errstr, size_t errstr_size) {
     int64_t until = now_ms() + wait_ms;
     for (;;) {
         int64_t left = until - now_ms();
@@ -352,7 +329,6 @@ int kafka_topics_check_poll(kafka_topics_check_t *chk, int wait_ms, char *errstr
                              "check is skipped. Make sure they have cleanup.policy=compact.",
                      rd_kafka_event_error_string(ev));
             rd_kafka_event_destroy(ev);
-            chk->done = 1;
             return 1;
         }
         size_t rn;
@@ -364,22 +340,29 @@ int kafka_topics_check_poll(kafka_topics_check_t *chk, int wait_ms, char *errstr
             if (r < rc) rc = r;
         }
         rd_kafka_event_destroy(ev);
-        if (rc != 0) {
-            chk->done = 1;
-            return rc;
-        }
+        if (rc != 0) return rc;
         struct timespec ts = {0, RETRY_BACKOFF_MS * 1000000L};
         nanosleep(&ts, NULL);
         describe_unsettled(chk);
     }
 }
 
-void kafka_topics_check_destroy(kafka_topics_check_t *chk) {
-    if (!chk) return;
-    if (chk->q) rd_kafka_queue_destroy(chk->q);
-    for (size_t i = 0; i < chk->n; i++) {
-        free(chk->topics[i]);
-        free(chk->worker_keys[i]);
+int kafka_topics_check_compacted(rd_kafka_t *rk, const kafka_topic_spec_t *specs, size_t n,
+                                 int timeout_ms, char *errstr, size_t errstr_size) {
+    topics_check_t chk = {.rk = rk, .timeout_ms = timeout_ms};
+    for (size_t i = 0; i < n && chk.n < 8; i++) {
+        if (!specs[i].existed) continue;
+        chk.topics[chk.n] = specs[i].topic;
+        chk.worker_keys[chk.n++] = specs[i].worker_key;
     }
-    free(chk);
+    if (chk.n == 0) return 0;
+    chk.q = rd_kafka_queue_new(rk);
+    /* Any broker answers DescribeConfigs for topics (Java's admin client asks the least loaded
+     * one); see kafka_client_any_broker for why it must not be left to librdkafka. */
+    chk.broker = kafka_client_any_broker(rk, timeout_ms);
+    chk.retry_until = now_ms() + (timeout_ms < 10000 ? timeout_ms : 10000);
+    describe_unsettled(&chk);
+    int rc = await_answers(&chk, timeout_ms + 5000, errstr, errstr_size);
+    rd_kafka_queue_destroy(chk.q);
+    return rc < 0 ? -1 : 0;
 }

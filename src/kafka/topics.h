@@ -31,18 +31,14 @@ typedef struct {
 int kafka_topics_ensure(rd_kafka_t *rk, const worker_config_t *wc, kafka_topic_spec_t *specs,
                         size_t n, int timeout_ms, char *errstr, size_t errstr_size);
 
-/* The cleanup.policy check of existing topics. The request goes to a broker the metadata named
- * rather than to the controller, so both a real Kafka and librdkafka's mock (which names no
- * controller and cannot describe configs) answer at once, and start-up can wait for the answer
- * before anything runs on the topics. */
-typedef struct kafka_topics_check kafka_topics_check_t;
-kafka_topics_check_t *kafka_topics_check_start(rd_kafka_t *rk, const kafka_topic_spec_t *specs,
-                                               size_t n, int timeout_ms);
-/* Waits up to wait_ms. Returns 1 when finished and fine (or not checkable, with a warning
- * logged), 0 while pending, -1 when a topic is not compacted (errstr says which and what to do).
- * Returns 1 at once for a NULL check. */
-int kafka_topics_check_poll(kafka_topics_check_t *chk, int wait_ms, char *errstr, size_t errstr_size);
-void kafka_topics_check_destroy(kafka_topics_check_t *chk);
+/* The cleanup.policy check of the topics that existed before start-up (specs[i].existed). The
+ * request goes to a broker the metadata named rather than to the controller, so both a real
+ * Kafka and librdkafka's mock (which names no controller and cannot describe configs) answer at
+ * once, and start-up waits for the answer before anything runs on the topics. Waits up to
+ * timeout_ms + 5 s. Returns 0 when fine (or not checkable, with a warning logged, or without an
+ * answer in time), -1 when a topic is not compacted (errstr says which and what to do). */
+int kafka_topics_check_compacted(rd_kafka_t *rk, const kafka_topic_spec_t *specs, size_t n,
+                                 int timeout_ms, char *errstr, size_t errstr_size);
 
 /* Kafka Connect's reading of a cleanup.policy value (comma-separated, trimmed, case-insensitive,
  * a set). Returns 1 when it is exactly compact, 0 when it is anything else, -1 when it is empty
