@@ -18,7 +18,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from conftest import FAST_WORKER_ARGS, wait_for
 from kafka_util import read_topic
-from test_postgres import pg_config, pgdb  # noqa: F401 (pgdb is a fixture)
+from test_postgres import own_database, pg_config, pgdb  # noqa: F401 (pgdb is a fixture)
 from test_rest_api import SINK, SRC
 
 UNREACHABLE = "Kafka is unreachable since"
@@ -334,20 +334,9 @@ def test_broker_killed_under_load(pg, pgdb, kafka_factory, connectd, tmp_path): 
 
 @pytest.fixture
 def pgdb2(pg):
-    """A second database of the test's own (see test_postgres.pgdb)."""
-    name = "db_" + uuid.uuid4().hex[:10]
-    admin = pg.connect()
-    admin.cursor().execute(f"CREATE DATABASE {name}")
-    try:
+    """A second database of the test's own."""
+    with own_database(pg) as name:
         yield name
-    finally:
-        cur = admin.cursor()
-        cur.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
-                    "WHERE database = %s AND active_pid IS NOT NULL", (name,))
-        cur.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                    "WHERE database = %s", (name,))
-        cur.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.close()
 
 
 def committed_offsets(bootstrap, topic):

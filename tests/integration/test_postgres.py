@@ -2,6 +2,7 @@
 the test broker and on a real Kafka: Debezium-compatible events, offsets, confirmed LSNs, restarts,
 failures. Every test runs on PostgreSQL 15; those marked all_pg_versions (streaming, types, restart,
 failures) also on 14, 16, 17 and 18."""
+import contextlib
 import json
 import uuid
 
@@ -14,18 +15,16 @@ from test_rest_api import wait_state
 PG = "io.debezium.connector.postgresql.PostgresConnector"
 
 
-@pytest.fixture
-def pgdb(pg):
-    """A fresh database in the session's PostgreSQL; its slots and the database are dropped after
-    the test (the worker fixture, set up later, has stopped connectd by then)."""
+@contextlib.contextmanager
+def own_database(pg):
+    """A fresh database in the session's PostgreSQL, named by the test; its slots and the
+    database are dropped afterwards."""
     name = "db_" + uuid.uuid4().hex[:10]
     admin = pg.connect()
     admin.cursor().execute(f"CREATE DATABASE {name}")
-    conn = pg.connect(name)
     try:
-        yield conn, name
+        yield name
     finally:
-        conn.close()
         cur = admin.cursor()
         cur.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
                     "WHERE database = %s AND active_pid IS NOT NULL", (name,))
@@ -33,6 +32,18 @@ def pgdb(pg):
                     "WHERE database = %s", (name,))
         cur.execute(f"DROP DATABASE {name} WITH (FORCE)")
         admin.close()
+
+
+@pytest.fixture
+def pgdb(pg):
+    """A database of the test's own and a connection to it (the worker fixture, set up later, has
+    stopped connectd by the time it is dropped)."""
+    with own_database(pg) as name:
+        conn = pg.connect(name)
+        try:
+            yield conn, name
+        finally:
+            conn.close()
 
 
 def pg_config(pg, dbname, prefix="fulfillment", **extra):
