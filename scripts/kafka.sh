@@ -91,6 +91,15 @@ java_cmd() {
         -Dlog4j2.configurationFile="$1/log4j2.properties" -cp "$libs/*")
 }
 
+# True while process PID runs. A killed broker whose parent is gone can stay a zombie until
+# init reaps it (a container's PID 1 may never do so): kill -0 still succeeds on a zombie.
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 prepare() {
   local dir=$1 port=${2:-9092}
   [ -f "$libs/kafka_2.13-$version.jar" ] || die "Apache Kafka $version is not in build/kafka-$version; run make deps"
@@ -107,7 +116,7 @@ prepare() {
     "${JAVA[@]}" kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" \
       >"$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; die "formatting $dir/data failed"; }
   fi
-  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+  if [ -f "$dir/pid" ] && alive "$(cat "$dir/pid")"; then
     die "a broker (pid $(cat "$dir/pid")) already runs on $dir; stop it with: scripts/kafka.sh stop $dir"
   fi
   rm -f "$dir/bootstrap"
@@ -121,7 +130,7 @@ wait_started() {
   local dir=$1 pid=$2 port=$3
   local deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-120}))
   while :; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid"; then
       tail -20 "$dir/server.log" 2>/dev/null >&2 || true
       die "the broker exited during start-up; see $dir/server.log and $dir/stdout"
     fi
@@ -143,10 +152,10 @@ stop() {
   pid=$(cat "$dir/pid")
   if kill -TERM "$pid" 2>/dev/null; then
     for _ in $(seq 1 600); do
-      kill -0 "$pid" 2>/dev/null || break
+      alive "$pid" || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
       echo "kafka.sh: the broker did not stop within 60 s; killing it" >&2
       kill -KILL "$pid" 2>/dev/null || true
     fi

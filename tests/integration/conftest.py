@@ -339,11 +339,23 @@ class Kafka:
         subprocess.run(["bash", KAFKA_SH, "stop", self.dir], capture_output=True, timeout=120)
 
     def kill(self):
+        """SIGKILL, and return once the process is gone (or only a zombie nobody reaps)."""
         try:
             with open(os.path.join(self.dir, "pid")) as f:
-                os.kill(int(f.read()), signal.SIGKILL)
+                pid = int(f.read())
+            os.kill(pid, signal.SIGKILL)
         except (OSError, ValueError):
-            pass
+            return
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    if f.read().rsplit(") ", 1)[1].startswith("Z"):
+                        return
+            except (OSError, IndexError):
+                return
+            time.sleep(0.05)
+        pytest.fail(f"Kafka (pid {pid}) still runs 30 s after SIGKILL")
 
     def admin(self):
         from confluent_kafka.admin import AdminClient
