@@ -1,0 +1,201 @@
+/* pg_offset.c - the position model of pg_offset.h: moving it record by record, the resume rules,
+ * and the offset's JSON form. */
+#include "connectors/postgres/pg_offset.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const type_names[] = {"NOOP",     "BEGIN",   "INSERT", "UPDATE",
+                                         "DELETE",   "TRUNCATE", "MESSAGE", "COMMIT"};
+
+const char *pg_msg_type_name(pg_msg_type_t t) {
+    return (unsigned)t < sizeof(type_names) / sizeof(type_names[0]) ? type_names[t] : "NOOP";
+}
+
+bool pg_pos_in_txn(const pg_pos_t *p) { return p->txid != 0 && p->type != PG_MSG_COMMIT && p->type != PG_MSG_NONE; }
+
+void pg_pos_begin(pg_pos_t *p, uint64_t txid, uint64_t begin_lsn, int64_t commit_ts_us) {
+    p->known = true;
+    p->txid = txid;
+    p->type = PG_MSG_BEGIN;
+    p->lsn_proc = begin_lsn;
+    p->events = 0;
+    p->lsn = begin_lsn;
+    p->ts_usec = commit_ts_us;
+}
+
+void pg_pos_record(pg_pos_t *p, pg_msg_type_t type, uint64_t lsn) {
+    /* Counted per LSN of the transaction's own messages (BEGIN and COMMIT leave events at 0: the
+     * BEGIN record is not one of them). */
+    if (p->lsn_proc == lsn && p->events > 0)
+        p->events++;
+    else
+        p->events = 1;
+    p->known = true;
+    p->type = type;
+    p->lsn_proc = lsn;
+    p->lsn = lsn;
+}
+
+void pg_pos_commit(pg_pos_t *p, uint64_t commit_lsn) {
+    p->known = true;
+    p->has_commit = true;
+    p->lsn_commit = commit_lsn;
+    p->type = PG_MSG_COMMIT;
+    p->lsn_proc = commit_lsn;
+    p->events = 0;
+    p->lsn = commit_lsn;
+}
+
+void pg_pos_message(pg_pos_t *p, uint64_t lsn) {
+    p->known = true;
+    p->txid = 0;
+    p->type = PG_MSG_MESSAGE;
+    p->lsn_proc = lsn;
+    p->events = 0;
+    p->lsn = lsn;
+}
+
+bool pg_pos_txn_done(const pg_pos_t *r, uint64_t final_lsn) {
+    return r->known && r->has_commit && final_lsn <= r->lsn_commit;
+}
+
+/* The offset names a prefix of its transaction's own messages (not just its BEGIN record). */
+static bool names_txn_prefix(const pg_pos_t *r) {
+    if (!pg_pos_in_txn(r) || r->type == PG_MSG_BEGIN) return false;
+    /* lsn_proc = lsn_commit outside a COMMIT: an older offset that carried the previous
+     * transaction's position; it names nothing of this one. */
+    return !(r->has_commit && r->lsn_proc == r->lsn_commit);
+}
+
+bool pg_pos_covers(const pg_pos_t *r, const pg_pos_t *p) {
+    if (!r->known) return false;
+    if (p->type == PG_MSG_BEGIN) return pg_pos_in_txn(r) && r->txid == p->txid;
+    if (p->txid == 0) /* a non-transactional message */
+        return r->txid == 0 && r->type == PG_MSG_MESSAGE && p->lsn_proc <= r->lsn_proc;
+    if (r->txid != p->txid || !names_txn_prefix(r)) return false;
+    if (p->lsn_proc != r->lsn_proc) return p->lsn_proc < r->lsn_proc;
+    return r->events == 0 || p->events <= r->events;
+}
+
+void pg_resume_start(pg_resume_t *rs, const pg_pos_t *from) {
+    rs->from = *from;
+    rs->active = from->known;
+    rs->skip_txn = false;
+}
+
+uint64_t pg_resume_start_lsn(const pg_resume_t *rs) {
+    return rs->from.has_commit ? rs->from.lsn_commit : rs->from.lsn_proc;
+}
+
+bool pg_resume_begin(pg_resume_t *rs, uint64_t final_lsn) {
+    rs->skip_txn = rs->active && pg_pos_txn_done(&rs->from, final_lsn);
+    return rs->skip_txn;
+}
+
+bool pg_resume_skips(const pg_resume_t *rs, const pg_pos_t *p) {
+    return rs->active && (rs->skip_txn || pg_pos_covers(&rs->from, p));
+}
+
+void pg_resume_commit(pg_resume_t *rs, uint64_t commit_lsn) {
+    rs->skip_txn = false;
+    if (rs->active && (!rs->from.has_commit || commit_lsn > rs->from.lsn_commit)) rs->active = false;
+}
+
+uint64_t pg_pos_flush_lsn(const pg_pos_t *p) { return p->has_commit ? p->lsn_commit : 0; }
+
+char *pg_pos_format(const pg_pos_t *p, bool open_ended) {
+    char buf[384];
+    int n = snprintf(buf, sizeof(buf), "{\"lsn_proc\":%llu,\"messageType\":\"%s\"",
+                     (unsigned long long)p->lsn_proc, pg_msg_type_name(p->type));
+    if (p->has_commit)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"lsn_commit\":%llu", (unsigned long long)p->lsn_commit);
+    n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"lsn\":%llu", (unsigned long long)p->lsn);
+    if (p->txid) n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"txId\":%llu", (unsigned long long)p->txid);
+    if (p->events)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"lsn_events_processed\":%llu",
+                      (unsigned long long)p->events);
+    snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"ts_usec\":%lld%s", (long long)p->ts_usec, open_ended ? "" : "}");
+    return strdup(buf);
+}
+
+/* A member that must be a non-negative integer when present (null counts as absent). Returns 1
+ * when set, 0 when absent, -1 (errstr) when it is something else. */
+static int int_member(json_object *o, const char *name, uint64_t *out, char *errstr, size_t errstr_size) {
+    json_object *v;
+    if (!json_object_object_get_ex(o, name, &v) || !v) return 0;
+    if (json_object_get_type(v) == json_type_int) {
+        errno = 0;
+        int64_t x = json_object_get_int64(v);
+        if (x >= 0 && errno == 0) {
+            *out = (uint64_t)x;
+            return 1;
+        }
+    }
+    snprintf(errstr, errstr_size,
+             "The offset's '%s' must be a non-negative integer (a PostgreSQL LSN or transaction id as a "
+             "number), not %s",
+             name, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    return -1;
+}
+
+int pg_pos_parse(const char *json, pg_pos_t *out, char *errstr, size_t errstr_size) {
+    memset(out, 0, sizeof(*out));
+    json_object *o = json ? json_tokener_parse(json) : NULL;
+    if (!o || json_object_get_type(o) != json_type_object) {
+        snprintf(errstr, errstr_size, "The offset must be a JSON object, not %s", json ? json : "null");
+        json_object_put(o);
+        return -1;
+    }
+    uint64_t proc = 0, lsn = 0, commit = 0, txid = 0, ts = 0, events = 0;
+    int has_proc, has_lsn, has_commit, has_tx, has_ts, has_events;
+    if ((has_proc = int_member(o, "lsn_proc", &proc, errstr, errstr_size)) < 0 ||
+        (has_lsn = int_member(o, "lsn", &lsn, errstr, errstr_size)) < 0 ||
+        (has_commit = int_member(o, "lsn_commit", &commit, errstr, errstr_size)) < 0 ||
+        (has_tx = int_member(o, "txId", &txid, errstr, errstr_size)) < 0 ||
+        (has_ts = int_member(o, "ts_usec", &ts, errstr, errstr_size)) < 0 ||
+        (has_events = int_member(o, "lsn_events_processed", &events, errstr, errstr_size)) < 0) {
+        json_object_put(o);
+        return -1;
+    }
+    json_object *mt;
+    pg_msg_type_t type = PG_MSG_NONE;
+    if (json_object_object_get_ex(o, "messageType", &mt) && mt) {
+        const char *s = json_object_get_type(mt) == json_type_string ? json_object_get_string(mt) : NULL;
+        size_t i = 0, n = sizeof(type_names) / sizeof(type_names[0]);
+        while (s && i < n && strcmp(s, type_names[i]) != 0) i++;
+        if (!s || i == n) {
+            snprintf(errstr, errstr_size,
+                     "The offset's 'messageType' must be one of BEGIN, INSERT, UPDATE, DELETE, TRUNCATE, "
+                     "MESSAGE, COMMIT or NOOP, not %s",
+                     json_object_to_json_string_ext(mt, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+            json_object_put(o);
+            return -1;
+        }
+        type = (pg_msg_type_t)i;
+    }
+    json_object_put(o);
+    if (!has_proc && !has_lsn) {
+        snprintf(errstr, errstr_size, "The offset has neither 'lsn_proc' nor 'lsn': the connector cannot tell "
+                                      "where to resume");
+        return -1;
+    }
+    out->known = true;
+    out->lsn_proc = has_proc ? proc : lsn;
+    out->lsn = has_lsn ? lsn : out->lsn_proc;
+    out->has_commit = has_commit;
+    out->lsn_commit = commit;
+    out->txid = txid;
+    out->ts_usec = (int64_t)ts;
+    out->events = has_events ? events : 0;
+    /* An offset without messageType (Debezium 1.x) inside a transaction names a change. */
+    out->type = type == PG_MSG_NONE && txid ? PG_MSG_INSERT : type;
+    if (out->type == PG_MSG_COMMIT && !has_commit) {
+        out->has_commit = true;
+        out->lsn_commit = out->lsn_proc;
+    }
+    return 0;
+}

@@ -1,0 +1,112 @@
+/* pg_offset.h - the connector's position in the change stream: what a source offset means, how it
+ * is written and read back, and what a resumed stream skips. Every record the connector emits
+ * carries its position as its source offset; every resume decision is made here.
+ *
+ * THE INVARIANT: a record's offset names the position just after that record, and says exactly
+ * which records were emitted up to it:
+ *
+ *  - lsn_commit C: every transaction that committed at or before C was emitted whole. pgoutput
+ *    (protocol 1) sends whole transactions in commit order, so these are a prefix of the stream.
+ *  - txId X with messageType BEGIN, INSERT, UPDATE, DELETE, TRUNCATE or MESSAGE: the record belongs
+ *    to transaction X, the one that follows C in the stream. Of X, what was emitted is its BEGIN
+ *    record (provide.transaction.metadata) and then, in X's own order, the records of its messages
+ *    at LSNs below lsn_proc and the first lsn_events_processed records of its messages at lsn_proc
+ *    (every record there when the key is absent, as in offsets of Debezium before 3.7). lsn_proc is
+ *    always the LSN of one of X's own messages. It is never another transaction's position:
+ *    concurrent transactions interleave in the WAL (A starts, B commits, A goes on), so "X up to
+ *    B's commit LSN" would claim A's changes that precede B's commit, which were never sent.
+ *  - messageType BEGIN: of X, only the BEGIN record was emitted.
+ *  - messageType COMMIT: X committed at lsn_commit = lsn_proc and was emitted whole.
+ *  - no txId: between transactions, after a non-transactional logical message at lsn_proc.
+ *
+ * One WAL record can give several records (a multi-row insert decodes into changes at one LSN; a
+ * truncate of several tables, a delete and its tombstone, a key change's delete, tombstone and
+ * create), hence lsn_events_processed, counted per LSN within the transaction.
+ *
+ * What resume skips: exactly what the offset says was emitted (pg_pos_covers, pg_pos_txn_done), so
+ * the stream goes on with the record that followed. Offsets written before this model (a BEGIN
+ * record or a transaction's first delete that carried the previous commit's LSN) read as "nothing
+ * of X yet": an offset whose lsn_proc equals lsn_commit but is not a COMMIT cannot name one of X's
+ * messages (two WAL records never share an LSN), so X is sent again from its start. Duplicates are
+ * possible only there and for non-transactional messages between C and X; loss never.
+ *
+ * When WAL may be released: only up to the lsn_commit of an offset that Kafka has stored
+ * (pg_pos_flush_lsn); the runtime calls the task's commit only after that. */
+#ifndef CONNECTD_PG_OFFSET_H
+#define CONNECTD_PG_OFFSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    PG_MSG_NONE = 0, /* no position yet (messageType NOOP) */
+    PG_MSG_BEGIN,
+    PG_MSG_INSERT,
+    PG_MSG_UPDATE,
+    PG_MSG_DELETE,
+    PG_MSG_TRUNCATE,
+    PG_MSG_MESSAGE,
+    PG_MSG_COMMIT,
+} pg_msg_type_t;
+
+typedef struct {
+    bool known;          /* a position exists (something was processed or read from an offset) */
+    bool has_commit;
+    uint64_t lsn_commit; /* C */
+    uint64_t txid;       /* X; 0 when none */
+    pg_msg_type_t type;  /* messageType */
+    uint64_t lsn_proc;
+    uint64_t events;     /* lsn_events_processed; 0 = every record at lsn_proc */
+    uint64_t lsn;        /* the event's LSN (informational) */
+    int64_t ts_usec;
+} pg_pos_t;
+
+const char *pg_msg_type_name(pg_msg_type_t t);
+
+/* Moving the position, record by record. */
+void pg_pos_begin(pg_pos_t *p, uint64_t txid, uint64_t begin_lsn, int64_t commit_ts_us);
+/* A record of the open transaction's message at lsn (type INSERT..MESSAGE). */
+void pg_pos_record(pg_pos_t *p, pg_msg_type_t type, uint64_t lsn);
+void pg_pos_commit(pg_pos_t *p, uint64_t commit_lsn);
+/* A non-transactional logical message at lsn. */
+void pg_pos_message(pg_pos_t *p, uint64_t lsn);
+
+/* True while the position is inside a transaction (BEGIN seen, COMMIT not yet). */
+bool pg_pos_in_txn(const pg_pos_t *p);
+
+/* Resume decisions against the offset the task started from (r). A whole transaction ending at
+ * final_lsn was emitted: */
+bool pg_pos_txn_done(const pg_pos_t *r, uint64_t final_lsn);
+/* The record whose position (after moving) is p was emitted: */
+bool pg_pos_covers(const pg_pos_t *r, const pg_pos_t *p);
+
+/* Resuming from an offset: which transactions and records of the resent stream were emitted. */
+typedef struct {
+    bool active;   /* until the first transaction past the offset has committed */
+    bool skip_txn; /* the open transaction was emitted whole */
+    pg_pos_t from;
+} pg_resume_t;
+
+void pg_resume_start(pg_resume_t *rs, const pg_pos_t *from);
+/* Where the server should start sending: lsn_commit, else lsn_proc. */
+uint64_t pg_resume_start_lsn(const pg_resume_t *rs);
+/* At BEGIN of the transaction that commits at final_lsn: true when it was emitted whole. */
+bool pg_resume_begin(pg_resume_t *rs, uint64_t final_lsn);
+/* The record whose position (after moving) is p was emitted already. */
+bool pg_resume_skips(const pg_resume_t *rs, const pg_pos_t *p);
+/* At COMMIT: the first commit past the offset ends the resume. */
+void pg_resume_commit(pg_resume_t *rs, uint64_t commit_lsn);
+
+/* The LSN the slot may confirm once this offset is stored: lsn_commit, or 0 (nothing). */
+uint64_t pg_pos_flush_lsn(const pg_pos_t *p);
+
+/* The offset as a JSON object (malloc'ed), without its closing brace when open_ended is set, so
+ * the caller can append members (transaction metadata counters). */
+char *pg_pos_format(const pg_pos_t *p, bool open_ended);
+
+/* Reads an offset. Returns 0, or -1 with errstr naming the field that is wrong (e.g. a lsn_proc
+ * that is not a non-negative integer). Unknown members are ignored. */
+int pg_pos_parse(const char *json, pg_pos_t *out, char *errstr, size_t errstr_size);
+
+#endif
