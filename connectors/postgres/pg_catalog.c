@@ -27,11 +27,15 @@ static void set_err(PGconn *c, PGresult *r, const char *what, char *errstr, size
     snprintf(errstr, errstr_size, "%s: %.*s", what, (int)n, m);
 }
 
+/* The bound of the pg_catalog_read in progress on this thread. */
+static _Thread_local const pg_bound_t *cur_bound;
+
 static PGresult *query(PGconn *c, const char *sql, uint32_t arg, char *errstr, size_t errstr_size) {
     char a[16];
     snprintf(a, sizeof(a), "%u", arg);
     const char *params[1] = {a};
-    PGresult *r = PQexecParams(c, sql, 1, NULL, params, NULL, NULL, 0);
+    PGresult *r = pg_exec(c, sql, 1, params, cur_bound, errstr, errstr_size);
+    if (!r) return NULL;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         set_err(c, r, "Catalog query failed", errstr, errstr_size);
         PQclear(r);
@@ -123,9 +127,10 @@ static int fill_type(PGconn *conn, type_cache_t *tc, uint32_t oid, int32_t typmo
     return 0;
 }
 
-int pg_catalog_read(PGconn *conn, const pgo_relation_t *rel, pg_catalog_table_t *out, char *errstr,
+int pg_catalog_read(PGconn *conn, const pg_bound_t *bound, const pgo_relation_t *rel, pg_catalog_table_t *out, char *errstr,
                     size_t errstr_size) {
     memset(out, 0, sizeof(*out));
+    cur_bound = bound;
     out->relid = rel->oid;
     out->schema = strdup(rel->nspname);
     out->table = strdup(rel->relname);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "connectors/postgres/pg_exec.h"
 #include "connectors/postgres/pg_types.h"
 #include "connectors/postgres/pgoutput.h"
 
@@ -30,7 +31,7 @@ typedef struct {
 } pg_catalog_table_t;
 
 /* Describes the relation of a Relation message; returns 0, or -1 with errstr. */
-int pg_catalog_read(PGconn *conn, const pgo_relation_t *rel, pg_catalog_table_t *out, char *errstr,
+int pg_catalog_read(PGconn *conn, const pg_bound_t *bound, const pgo_relation_t *rel, pg_catalog_table_t *out, char *errstr,
                     size_t errstr_size);
 void pg_catalog_clear(pg_catalog_table_t *t);
 

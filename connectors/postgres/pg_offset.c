@@ -17,6 +17,11 @@ const char *pg_msg_type_name(pg_msg_type_t t) {
 
 bool pg_pos_in_txn(const pg_pos_t *p) { return p->txid != 0 && p->type != PG_MSG_COMMIT && p->type != PG_MSG_NONE; }
 
+bool pg_pos_equal(const pg_pos_t *a, const pg_pos_t *b) {
+    return a->known == b->known && a->has_commit == b->has_commit && a->lsn_commit == b->lsn_commit &&
+           a->txid == b->txid && a->type == b->type && a->lsn_proc == b->lsn_proc && a->events == b->events;
+}
+
 void pg_pos_begin(pg_pos_t *p, uint64_t txid, uint64_t begin_lsn, int64_t commit_ts_us) {
     p->known = true;
     p->txid = txid;

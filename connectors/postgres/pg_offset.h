@@ -72,6 +72,9 @@ void pg_pos_commit(pg_pos_t *p, uint64_t commit_lsn);
 /* A non-transactional logical message at lsn. */
 void pg_pos_message(pg_pos_t *p, uint64_t lsn);
 
+/* The same position (the timestamp aside). */
+bool pg_pos_equal(const pg_pos_t *a, const pg_pos_t *b);
+
 /* True while the position is inside a transaction (BEGIN seen, COMMIT not yet). */
 bool pg_pos_in_txn(const pg_pos_t *p);
 

@@ -17,9 +17,11 @@
 
 struct pg_stream {
     PGconn *conn;
+    pg_bound_t bound;
     char *copybuf;
     uint64_t received;  /* highest WAL end seen */
     uint64_t confirmed; /* last flush position sent */
+    bool idle_flush;    /* everything received may be reported as flushed (pg_stream_allow_idle_flush) */
 };
 
 static void put64(char *p, uint64_t v) {
@@ -61,7 +63,7 @@ static void result_error(PGresult *r, const char *what, char *sqlstate, char *er
 }
 
 pg_stream_t *pg_stream_connect(const char *const *keywords, const char *const *values,
-                               char *errstr, size_t errstr_size) {
+                               const pg_bound_t *bound, char *errstr, size_t errstr_size) {
     size_t n = 0;
     while (keywords[n]) n++;
     const char **k = calloc(n + 2, sizeof(char *)), **v = calloc(n + 2, sizeof(char *));
@@ -79,6 +81,7 @@ pg_stream_t *pg_stream_connect(const char *const *keywords, const char *const *v
     }
     pg_stream_t *s = calloc(1, sizeof(*s));
     s->conn = c;
+    if (bound) s->bound = *bound;
     return s;
 }
 
@@ -96,9 +99,12 @@ int pg_stream_create_slot(pg_stream_t *s, const char *slot, const char *plugin,
                           size_t errstr_size) {
     char sql[512];
     snprintf(sql, sizeof(sql), "CREATE_REPLICATION_SLOT \"%s\" LOGICAL %s", slot, plugin);
-    PGresult *r = PQexec(s->conn, sql);
+    PGresult *r = pg_exec(s->conn, sql, 0, NULL, &s->bound, errstr, errstr_size);
     int rc = 0;
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+    if (!r) {
+        if (sqlstate) *sqlstate = '\0';
+        rc = -1;
+    } else if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         result_error(r, "Creation of replication slot failed", sqlstate, errstr, errstr_size);
         rc = -1;
     } else if (parse_lsn(PQgetvalue(r, 0, 1), consistent_point) != 0) {
@@ -115,10 +121,13 @@ int pg_stream_start(pg_stream_t *s, const char *slot, uint64_t start_lsn, const 
     char *sql = malloc(n);
     snprintf(sql, n, "START_REPLICATION SLOT \"%s\" LOGICAL %X/%X (%s)", slot,
              (unsigned)(start_lsn >> 32), (unsigned)start_lsn, options);
-    PGresult *r = PQexec(s->conn, sql);
+    PGresult *r = pg_exec(s->conn, sql, 0, NULL, &s->bound, errstr, errstr_size);
     free(sql);
     int rc = 0;
-    if (PQresultStatus(r) != PGRES_COPY_BOTH) {
+    if (!r) {
+        if (sqlstate) *sqlstate = '\0';
+        rc = -1;
+    } else if (PQresultStatus(r) != PGRES_COPY_BOTH) {
         char what[128];
         snprintf(what, sizeof(what), "Failed to start replication stream at LSN{%X/%X}",
                  (unsigned)(start_lsn >> 32), (unsigned)start_lsn);
@@ -154,6 +163,8 @@ int pg_stream_confirm(pg_stream_t *s, uint64_t flushed, char *errstr, size_t err
     if (flushed > s->confirmed) s->confirmed = flushed;
     return send_status(s, s->confirmed, false, errstr, errstr_size);
 }
+
+void pg_stream_allow_idle_flush(pg_stream_t *s, bool allowed) { s->idle_flush = allowed; }
 
 int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *len, uint64_t *lsn,
                    char *errstr, size_t errstr_size) {
@@ -199,11 +210,11 @@ int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *le
         if (b[0] == 'k' && n >= 18) {
             uint64_t end = get64(b + 1);
             if (end > s->received) s->received = end;
-            /* A reply the server asks for carries flush = invalid (0): the slot only moves on
-             * confirmations (an invalid flush never moves it), and a walsender that is shutting
-             * down then takes the write position as replicated and lets the server stop, instead
-             * of waiting wal_sender_timeout for a flush position that follows offset commits. */
-            if (b[17] && send_status(s, 0, false, errstr, errstr_size) != 0) return -1;
+            /* A reply the server asks for repeats the last confirmed position, as every status
+             * update does: pg_stat_replication.flush_lsn must not drop to 0/0 between commits
+             * (lag monitors read it). */
+            if (b[17] && s->idle_flush && s->received > s->confirmed) s->confirmed = s->received;
+            if (b[17] && send_status(s, s->confirmed, false, errstr, errstr_size) != 0) return -1;
             continue;
         }
         if (b[0] == 'w' && n >= 25) {

@@ -8,12 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "connectors/postgres/pg_exec.h"
+
 typedef struct pg_stream pg_stream_t;
 
 /* conninfo: libpq keywords/values for the server (host, port, user, password, dbname, sslmode,
  * ...), NULL-terminated arrays as PQconnectdbParams takes them; replication=database is added. */
 pg_stream_t *pg_stream_connect(const char *const *keywords, const char *const *values,
-                               char *errstr, size_t errstr_size);
+                               const pg_bound_t *bound, char *errstr, size_t errstr_size);
 void pg_stream_close(pg_stream_t *s);
 
 /* CREATE_REPLICATION_SLOT "<slot>" LOGICAL <plugin>; *consistent_point receives where the slot
@@ -32,6 +34,13 @@ int pg_stream_start(pg_stream_t *s, const char *slot, uint64_t start_lsn, const 
  * were answered), -1 on error or end of stream. */
 int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *len, uint64_t *lsn,
                    char *errstr, size_t errstr_size);
+
+/* Allows a reply the server asks for to report everything received as flushed. The caller allows
+ * it only while nothing it has read needs sending again: no transaction open, and the offset of
+ * its last commit stored in Kafka. A server that shuts down waits (up to wal_sender_timeout) until
+ * its clients have flushed all it sent; an idle client that has stored everything lets it stop at
+ * once instead. */
+void pg_stream_allow_idle_flush(pg_stream_t *s, bool allowed);
 
 /* Sends a Standby Status Update: write = the last position received, flush = apply = flushed. */
 int pg_stream_confirm(pg_stream_t *s, uint64_t flushed, char *errstr, size_t errstr_size);
