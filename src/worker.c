@@ -348,6 +348,12 @@ static int part_index(task_t *t, const char *partition) {
     return (int)t->n_parts++;
 }
 
+static log_logger_t *srclog(void) {
+    static log_logger_t *lg;
+    if (!lg) lg = log_get("org.apache.kafka.connect.runtime.AbstractWorkerSourceTask");
+    return lg;
+}
+
 /* Delivery report, on the task's own thread (it is the only one that polls its producer). */
 static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
@@ -357,6 +363,11 @@ static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void
         if (!t->produce_err) t->produce_err = m->err;
         return;
     }
+    /* TRACE: where each record landed and the source offset it carries, numbered in the order
+     * the task sent them (what a resume test needs to know what followed an offset). */
+    log_trace(srclog(), "%s Wrote record #%llu successfully: topic %s partition %d offset %lld, source offset %s",
+              t->name, (unsigned long long)seq + 1, rd_kafka_topic_name(m->rkt), (int)m->partition,
+              (long long)m->offset, t->ring[seq % TRACK_CAP].offset ? t->ring[seq % TRACK_CAP].offset : "null");
     t->ring[seq % TRACK_CAP].acked = true;
     while (t->head < t->tail && t->ring[t->head % TRACK_CAP].acked) {
         track_t *e = &t->ring[t->head % TRACK_CAP];
