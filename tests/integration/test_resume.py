@@ -60,6 +60,10 @@ class Workload:
         with self.lock:
             return len(self.committed)
 
+    def truncates(self):
+        with self.lock:
+            return sum(1 for _, ops in self.committed if ops and ops[0][0] == "t")
+
     def _commit(self, conn, txid, ops):
         conn.commit()
         with self.lock:
@@ -146,10 +150,10 @@ class Workload:
         rnd = random.Random(seed)
         conn = psycopg2.connect(self.pg.dsn(self.db))
         try:
-            while not self.stopping.wait(rnd.uniform(0.5, 1.5)):
+            while not self.stopping.wait(rnd.uniform(0.1, 0.5)):
                 try:
                     with conn.cursor() as cur:
-                        cur.execute("SET lock_timeout = '200ms'")
+                        cur.execute("SET lock_timeout = '2s'")
                         cur.execute("SELECT txid_current() % (2^32)::bigint")
                         txid = int(cur.fetchone()[0])
                         cur.execute("TRUNCATE a, b")
@@ -272,14 +276,15 @@ def check_resume(pg, worker, metadata, db):
             admin.cursor().execute(ddl)
         prefix = worker.t("orig")
         cfg = pg_config(pg, db, prefix=prefix, **{"provide.transaction.metadata": metadata,
-                                                  "slot.name": f"s_{db}", "tombstones.on.delete": "true"})
+                                                  "slot.name": f"s_{db}", "tombstones.on.delete": "true",
+                                              "skipped.operations": "none"})
         assert worker.request("PUT", f"/admin/loggers/{TRACE_LOGGER}", {"level": "TRACE"})[0] == 200
         assert worker.request("POST", "/connectors", {"name": "orig", "config": cfg})[0] == 201
         wait_for(lambda: worker.get("/connectors/orig/status")[1]["tasks"][0]["state"] == "RUNNING"
                  and admin_slot_active(admin, f"s_{db}"), 60, "the connector to stream")
         admin.cursor().execute(f"SELECT pg_copy_logical_replication_slot('s_{db}', 'base_{db}')")
         load = Workload(pg, db, seed=3 if metadata == "true" else 4).start()
-        wait_for(lambda: load.count() >= 40, 90, "40 transactions")
+        wait_for(lambda: load.count() >= 40 and load.truncates() >= 2, 90, "40 transactions, 2 of them truncates")
         load.stop()
         run_marker(admin, 0)
         topics = [f"{prefix}.public.a", f"{prefix}.public.b", f"{prefix}.public.marker", f"{prefix}.message"]
@@ -304,6 +309,7 @@ def check_resume(pg, worker, metadata, db):
         want = expected_events(load.committed)
         missing = [e for e in want if e not in got]
         assert not missing, f"not emitted: {missing[:5]}"
+        assert any(e[0] == "t" for e in want), "no truncate committed: the workload must have some"
 
         # Resume points: every committed offset, plus offsets of records where resume is subtle.
         points = []
@@ -321,6 +327,7 @@ def check_resume(pg, worker, metadata, db):
         rnd.shuffle(extra)
         points = points[:len(offsets)] + extra[:16]
         assert any(p.get("messageType") == "BEGIN" for p in points) or metadata == "false"
+        assert len(points) >= 10, f"only {len(points)} resume points"
 
         failures = []
         for batch_start in range(0, len(points), 6):
@@ -381,3 +388,65 @@ def committed_offset(worker, name):
     if st != 200 or not body.get("offsets"):
         return None
     return body["offsets"][0]["offset"]
+
+
+def emitted_events(bootstrap, topics):
+    got = set()
+    for t in topics:
+        for _, _, k, v in read_topic(bootstrap, t, timeout=60):
+            e = event_identity(t, json.loads(v) if v else None)
+            if e:
+                got.add(e)
+    return got
+
+
+@pytest.mark.brokers("kafka")
+def test_faults_under_interleaved_load_lose_nothing(own_pg, worker):
+    """The same workload while the worker is killed (kill -9) at random moments, stopped with
+    SIGTERM, and the connector paused for longer than wal_sender_timeout (the server drops the
+    silent replication connection; the task reconnects and resumes from its position): every
+    committed change, truncate and message arrives."""
+    admin = own_pg.connect()
+    admin.cursor().execute("ALTER SYSTEM SET wal_sender_timeout = '2s'")
+    admin.cursor().execute("SELECT pg_reload_conf()")
+    with own_database(own_pg) as db:
+        try:
+            conn = own_pg.connect(db)
+            for ddl in DDL:
+                conn.cursor().execute(ddl)
+            prefix = worker.t("faults")
+            cfg = pg_config(own_pg, db, prefix=prefix, **{"provide.transaction.metadata": "true",
+                                                              "skipped.operations": "none"})
+            assert worker.request("POST", "/connectors", {"name": "pg", "config": cfg})[0] == 201
+            wait_for(lambda: admin_slot_active(admin, f"s_{db}"), 60, "the connector to stream")
+            load = Workload(own_pg, db, seed=11).start()
+            rnd = random.Random(5)
+            w = worker
+            for sig in (signal.SIGKILL, signal.SIGKILL, signal.SIGTERM, signal.SIGKILL):
+                done = load.count()
+                wait_for(lambda: load.count() >= done + rnd.randint(3, 15), 60, "transactions")
+                time.sleep(rnd.random())  # a random moment, most likely inside a transaction's records
+                w.stop(sig)
+                w = w.restart()
+                wait_for(lambda: w.get("/connectors/pg/status")[1]["tasks"][0]["state"] == "RUNNING", 60,
+                         "the task to run again")
+            assert w.request("PUT", "/connectors/pg/pause")[0] == 202
+            time.sleep(6)  # three times wal_sender_timeout, while the load goes on
+            assert w.request("PUT", "/connectors/pg/resume")[0] == 202
+            done = load.count()
+            wait_for(lambda: load.count() >= done + 10, 60, "transactions after the pause")
+            load.stop()
+            run_marker(conn, 1)
+            topics = [f"{prefix}.public.a", f"{prefix}.public.b", f"{prefix}.public.marker", f"{prefix}.message"]
+            want = set(expected_events(load.committed))
+            wait_for(lambda: ("c", "marker", 1, None, None) in
+                     {(e[0], e[1], e[2], None, None) for e in emitted_events(w.broker.bootstrap, topics[2:3])},
+                     120, "the marker row")
+            got = emitted_events(w.broker.bootstrap, topics)
+            missing = sorted(want - got, key=str)
+            assert not missing, f"{len(missing)} of {len(want)} committed events lost, e.g. {missing[:5]}"
+            assert w.get("/connectors/pg/status")[1]["tasks"][0]["state"] == "RUNNING"
+            conn.close()
+        finally:
+            remove_connectors(worker if worker.proc.poll() is None else w)
+    admin.close()
