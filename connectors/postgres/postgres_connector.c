@@ -279,6 +279,14 @@ static void task_stop(void *task) {
     free(t);
 }
 
+/* PATCH /offsets: an offset the task could not resume from is refused before it is written. */
+static int check_offset(const char *source_partition, const char *source_offset, char *errstr,
+                        size_t errstr_size) {
+    (void)source_partition;
+    pg_pos_t p;
+    return pg_pos_parse(source_offset, &p, errstr, errstr_size);
+}
+
 static const char *const aliases[] = {"PostgresConnector", NULL};
 
 const cd_connector_plugin_t postgres_plugin = {
@@ -293,6 +301,7 @@ const cd_connector_plugin_t postgres_plugin = {
     .start = task_start,
     .poll = task_poll,
     .commit = task_commit,
+    .check_offset = check_offset,
     .waiting = task_waiting,
     .stop = task_stop,
 };

@@ -107,6 +107,11 @@ typedef struct cd_connector_plugin {
     /* Source: every record up to source_offset of source_partition is in Kafka and the offset
      * is in the offsets topic. May be NULL. */
     void (*commit)(void *task, const char *source_partition, const char *source_offset);
+    /* Source: checks an offset given through PATCH /connectors/<name>/offsets before it is
+     * written (partition and offset as JSON object text). Returns 0, or -1 with errstr: the
+     * request fails with 400 and that message. May be NULL. */
+    int (*check_offset)(const char *source_partition, const char *source_offset, char *errstr,
+                        size_t errstr_size);
     /* Source: called on the task's thread about once a second while cd_task_send() waits for
      * Kafka (back-pressure: too much in flight, or Kafka unreachable), so that the task can keep
      * its source's connection alive meanwhile (a database drops a replication client that stays

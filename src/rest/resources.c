@@ -983,6 +983,12 @@ static void patch_offsets(void *ctx, const rest_request_t *req, rest_response_t 
             ok = false;
             break;
         }
+        if (pl && pl->check_offset && texts[2 * i + 1] &&
+            pl->check_offset(texts[2 * i], texts[2 * i + 1], err, sizeof(err)) != 0) {
+            rest_error(resp, 400, "%s", err);
+            ok = false;
+            break;
+        }
         w[i] = (offset_write_t){texts[2 * i], texts[2 * i + 1]};
     }
     if (ok) {

@@ -450,3 +450,59 @@ def test_faults_under_interleaved_load_lose_nothing(own_pg, worker):
         finally:
             remove_connectors(worker if worker.proc.poll() is None else w)
     admin.close()
+
+
+def test_patch_with_an_offset_that_is_not_an_lsn_is_refused(pg, worker):
+    with own_database(pg) as db:
+        cfg = pg_config(pg, db, prefix=worker.t("bad"))
+        assert worker.request("POST", "/connectors", {"name": "pg", "config": cfg, "initial_state": "STOPPED"})[0] == 201
+        part = {"server": worker.t("bad")}
+        for offset, field in [({"lsn_proc": "0/16B3748", "lsn": 1}, "lsn_proc"),
+                              ({"lsn_proc": 5, "lsn_commit": 1.5}, "lsn_commit"),
+                              ({"lsn": 5, "txId": "x"}, "txId"),
+                              ({"lsn": 5, "messageType": "UPSERT"}, "messageType"),
+                              ({"ts_usec": 5}, "lsn_proc")]:
+            st, body, _ = worker.request("PATCH", "/connectors/pg/offsets",
+                                         {"offsets": [{"partition": part, "offset": offset}]})
+            assert st == 400, (offset, st, body)
+            assert f"'{field}'" in body["message"] or field in body["message"], body
+        # nothing was written; a good one is
+        assert not worker.get("/connectors/pg/offsets")[1]["offsets"]
+        good = {"lsn_proc": 100, "lsn": 100, "lsn_commit": 90, "txId": 7, "messageType": "INSERT", "ts_usec": 1}
+        st, body, _ = worker.request("PATCH", "/connectors/pg/offsets", {"offsets": [{"partition": part, "offset": good}]})
+        assert st == 200, body
+        assert worker.get("/connectors/pg/offsets")[1]["offsets"][0]["offset"] == good
+        remove_connectors(worker)
+
+
+def test_flush_position_reported_to_the_server_never_drops_to_zero(pg, worker):
+    """pg_stat_replication.flush_lsn follows the confirmed position: it must not read 0/0 (or
+    go backwards) at any moment while the connector streams, keepalive replies included."""
+    with own_database(pg) as db:
+        conn = pg.connect(db)
+        conn.cursor().execute("CREATE TABLE t (id INT PRIMARY KEY)")
+        cfg = pg_config(pg, db, prefix=worker.t("flush"), **{"status.update.interval.ms": "200"})
+        assert worker.request("POST", "/connectors", {"name": "pg", "config": cfg})[0] == 201
+        admin = pg.connect()
+        seen = []
+
+        def flush():
+            with admin.cursor() as cur:
+                cur.execute("SELECT flush_lsn::text, (flush_lsn - '0/0')::bigint FROM pg_stat_replication "
+                            "WHERE application_name = 'connectd' AND pid = (SELECT active_pid FROM "
+                            "pg_replication_slots WHERE slot_name = %s)", (f"s_{db}",))
+                return cur.fetchone()
+        wait_for(lambda: flush() is not None, 60, "the walsender")
+        for i in range(150):
+            if i % 3 == 0:
+                conn.cursor().execute("INSERT INTO t VALUES (%s)", (i,))
+            row = flush()
+            if row:
+                seen.append(row)
+            time.sleep(0.05)
+        assert seen and all(text is not None and text != "0/0" for text, _ in seen), seen[:10]
+        values = [v for _, v in seen]
+        assert values == sorted(values), "the reported flush position went backwards"
+        admin.close()
+        conn.close()
+        remove_connectors(worker)
