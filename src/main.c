@@ -408,7 +408,14 @@ int main(int argc, char **argv) {
     size_t n_routes;
     const rest_route_t *routes = rest_api_routes(&n_routes);
     rest = rest_server_new(routes, n_routes, &api);
-    if (!rest || rest_server_listen(rest, listeners, errstr, sizeof(errstr)) != 0) goto fail;
+    if (!rest) goto fail;
+    rest_limits_t limits = {
+        .max_request_bytes = (size_t)worker_config_get_int(wc, "rest.max.request.bytes"),
+        .max_connections = (unsigned)worker_config_get_int(wc, "rest.max.connections"),
+        .request_timeout_ms = (int)worker_config_get_int(wc, "rest.request.timeout.ms"),
+    };
+    rest_server_set_limits(rest, &limits);
+    if (rest_server_listen(rest, listeners, errstr, sizeof(errstr)) != 0) goto fail;
     api.started = 1;
     log_info(mlog, "Kafka Connect started");
     while (!stopping()) sleep_ms(100);

@@ -82,6 +82,12 @@ static const wc_def_t defs[] = {
     {"rest.advertised.listener", WC_STRING, NULL, .check = CHECK_NONE},
     {"rest.host.name", WC_STRING, NULL, .check = CHECK_NONE},
     {"rest.port", WC_INT, NULL, RANGE(0, 65535)},
+    /* connectd's own REST limits (Kafka Connect leaves them to Jetty). A connector config must
+     * fit one record of the config topic, 1 MB by default in Kafka; connections and request time
+     * are capped so that slow or hostile clients cannot hold every thread. */
+    {"rest.max.request.bytes", WC_INT, "1048576", RANGE(1024, INT32_MAX)},
+    {"rest.max.connections", WC_INT, "100", RANGE(1, 10000)},
+    {"rest.request.timeout.ms", WC_INT, "30000", RANGE(1000, 3600000)},
     {"key.converter", WC_CLASS, JSON_CONVERTER, .check = CHECK_NONE},
     {"value.converter", WC_CLASS, JSON_CONVERTER, .check = CHECK_NONE},
     {"header.converter", WC_CLASS, "org.apache.kafka.connect.storage.SimpleHeaderConverter",

@@ -35,6 +35,29 @@ typedef struct {
 /* routes must outlive the server; ctx is handed to every handler. */
 rest_server_t *rest_server_new(const rest_route_t *routes, size_t n_routes, void *ctx);
 
+/* What one client may take (the worker properties rest.max.request.bytes, rest.max.connections
+ * and rest.request.timeout.ms):
+ * - a request body larger than max_request_bytes is refused with 413: at once when its
+ *   Content-Length says so (the body is not read), after reading and dropping it when it is
+ *   chunked; a body is never held beyond the limit;
+ * - at most max_connections connections per listener are served, each on its own thread; more
+ *   wait in the kernel's listen backlog until one closes;
+ * - a connection must deliver each complete request (headers and body) within
+ *   request_timeout_ms of its opening or of its previous answer, and is closed when it is idle
+ *   for as long; the time a handler takes does not count. */
+typedef struct {
+    size_t max_request_bytes;
+    unsigned max_connections;
+    int request_timeout_ms;
+} rest_limits_t;
+
+#define REST_DEFAULT_MAX_REQUEST_BYTES ((size_t)1024 * 1024)
+#define REST_DEFAULT_MAX_CONNECTIONS 100u
+#define REST_DEFAULT_REQUEST_TIMEOUT_MS 30000
+
+/* Before rest_server_listen; a server without it uses the defaults above. */
+void rest_server_set_limits(rest_server_t *srv, const rest_limits_t *limits);
+
 /* Starts serving on every listener of a comma-separated `listeners` value
  * ("http://:8083,http://127.0.0.1:9000"). Returns 0, or -1 with errstr naming the listener. */
 int rest_server_listen(rest_server_t *srv, const char *listeners, char *errstr, size_t errstr_size);

@@ -1,6 +1,10 @@
 /* server.c - libmicrohttpd glue: one daemon per listener, a thread per connection (handlers may
  * wait on the herder for up to its timeout, and must not hold up other clients), routing by path
- * segments, request bodies, JSON answers, and the drain on orderly stop. */
+ * segments, request bodies, JSON answers, and the drain on orderly stop. Because every connection
+ * holds a thread, what one client can take is capped (rest_limits_t): connections, body size,
+ * and the time to send a request, enforced by a watchdog thread that closes connections still
+ * sending a request at their deadline (libmicrohttpd's own timeout is reset by every byte, so a
+ * client trickling a request would never reach it). */
 #include "rest/rest.h"
 
 #include <arpa/inet.h>
@@ -21,26 +25,48 @@
 
 #include "log.h"
 
-#define REST_MAX_BODY (16u * 1024 * 1024)
 #define REST_MAX_LISTENERS 8
 #define REST_MAX_SEGMENTS 16
+
+/* One open connection, known from libmicrohttpd's connection notifications. */
+typedef struct conn_info {
+    int fd;
+    /* Monotonic ms since when it has been sending a request (its opening, or the end of its
+     * previous answer); -1 while a handler runs and its answer is sent. */
+    int64_t receiving_since;
+    bool closed;                  /* by the watchdog */
+    struct conn_info *prev, *next;
+} conn_info_t;
 
 struct rest_server {
     const rest_route_t *routes;
     size_t n_routes;
     void *ctx;
+    rest_limits_t limits;
     struct MHD_Daemon *daemons[REST_MAX_LISTENERS];
     int ports[REST_MAX_LISTENERS];
     size_t n_daemons;
     atomic_int in_flight;
     atomic_bool stopping;
+
+    /* Open connections, for the request deadline. The lock is also held while the watchdog
+     * shuts a socket down: libmicrohttpd reports a connection closed before it closes its
+     * socket, so a descriptor in this list is never one that was closed and reused. */
+    pthread_mutex_t conns_lock;
+    conn_info_t *conns;
+    pthread_t watchdog;
+    bool watchdog_started, watchdog_stop;
+    pthread_cond_t watchdog_wake;
 };
 
 typedef struct {
     struct MHD_Connection *conn;
+    conn_info_t *ci;
     char *body;
     size_t len, cap;
+    size_t expected; /* the Content-Length (at most the limit), 0 without one */
     bool too_large;
+    bool answered; /* refused from its Content-Length before the body was read */
     bool counted;
     bool refused; /* arrived after the stop began */
     char **strings; /* decoded query values handed out by rest_query */
@@ -51,6 +77,12 @@ static log_logger_t *rlog(void) {
     static log_logger_t *lg;
     if (!lg) lg = log_get("org.apache.kafka.connect.runtime.rest.RestServer");
     return lg;
+}
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int rest_url_decode(char *s, bool plus_is_space) {
@@ -253,6 +285,135 @@ static void dispatch(rest_server_t *srv, req_state_t *st, const char *url, const
     free(path);
 }
 
+/* ------------------------------------------------------------------ connections and deadline */
+
+/* Whether the connection is sending a request (its deadline runs) or being answered. */
+static void conn_mark(rest_server_t *srv, conn_info_t *ci, bool receiving) {
+    if (!ci) return;
+    pthread_mutex_lock(&srv->conns_lock);
+    ci->receiving_since = receiving ? mono_ms() : -1;
+    pthread_mutex_unlock(&srv->conns_lock);
+}
+
+static conn_info_t *conn_of(struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    rest_server_t *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn_info_t *ci = calloc(1, sizeof(*ci));
+        if (!ci || !info) {
+            free(ci); /* not watched: only the idle timeout applies to it */
+            return;
+        }
+        ci->fd = info->connect_fd;
+        ci->receiving_since = mono_ms();
+        pthread_mutex_lock(&srv->conns_lock);
+        ci->next = srv->conns;
+        if (srv->conns) srv->conns->prev = ci;
+        srv->conns = ci;
+        pthread_mutex_unlock(&srv->conns_lock);
+        *socket_context = ci;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        conn_info_t *ci = *socket_context;
+        if (!ci) return;
+        pthread_mutex_lock(&srv->conns_lock);
+        if (ci->prev) ci->prev->next = ci->next;
+        else srv->conns = ci->next;
+        if (ci->next) ci->next->prev = ci->prev;
+        pthread_mutex_unlock(&srv->conns_lock);
+        free(ci);
+        *socket_context = NULL;
+    }
+}
+
+/* Closes the connections that have been sending a request for longer than the timeout.
+ * shutdown() wakes the connection's thread, which sees the end of the stream and lets
+ * libmicrohttpd close the connection as if the client had. */
+static void *watchdog_main(void *arg) {
+    rest_server_t *srv = arg;
+    int timeout = srv->limits.request_timeout_ms;
+    int period = timeout / 4 < 50 ? 50 : timeout / 4 > 1000 ? 1000 : timeout / 4;
+    pthread_mutex_lock(&srv->conns_lock);
+    while (!srv->watchdog_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)period * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&srv->watchdog_wake, &srv->conns_lock, &ts);
+        if (srv->watchdog_stop) break;
+        int64_t now = mono_ms();
+        int closed = 0;
+        for (conn_info_t *ci = srv->conns; ci; ci = ci->next) {
+            if (ci->closed || ci->receiving_since < 0 || now - ci->receiving_since <= timeout)
+                continue;
+            shutdown(ci->fd, SHUT_RDWR);
+            ci->closed = true;
+            closed++;
+        }
+        if (closed)
+            log_info(rlog(), "Closed %d connection(s) that had not sent a complete request within "
+                             "%d ms (the worker property rest.request.timeout.ms)", closed, timeout);
+    }
+    pthread_mutex_unlock(&srv->conns_lock);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ requests */
+
+static void body_too_large(rest_server_t *srv, rest_response_t *resp, unsigned long long announced) {
+    char size[64] = "";
+    if (announced) snprintf(size, sizeof(size), " of %llu bytes", announced);
+    rest_error(resp, 413,
+               "Request body%s is larger than %zu bytes, the limit set by the worker property "
+               "rest.max.request.bytes: a connector config must fit in one record of the config "
+               "topic (at most 1 MB by default in Kafka). Raise rest.max.request.bytes, and the "
+               "topic's max.message.bytes, to accept larger configs",
+               size, srv->limits.max_request_bytes);
+}
+
+static enum MHD_Result answer(struct MHD_Connection *conn, const char *method, const char *url,
+                              rest_response_t *resp) {
+    if (resp->status == 0) rest_error(resp, 500, "The request was not answered");
+    log_debug(rlog(), "\"%s %s\" %d", method, url, resp->status);
+    enum MHD_Result ret = send_json(conn, resp->status, resp->body, resp->location);
+    if (resp->body) json_object_put(resp->body);
+    free(resp->location);
+    return ret;
+}
+
+/* Appends a piece of the body, never holding more than the limit. The buffer is allocated
+ * once, as large as the Content-Length (or the limit when the body is chunked): a large block
+ * is mapped by the allocator, and its pages only take memory as the body fills them, so a
+ * client that announces a body and sends little of it costs little. */
+static int body_append(rest_server_t *srv, req_state_t *st, const char *data, size_t n) {
+    size_t limit = srv->limits.max_request_bytes;
+    if (st->len + n > limit || st->len + n < st->len) {
+        st->too_large = true; /* the rest is dropped as it arrives */
+        free(st->body);
+        st->body = NULL;
+        st->len = st->cap = 0;
+        return 0;
+    }
+    if (!st->body) {
+        st->cap = (st->expected ? st->expected : limit) + 1;
+        st->body = malloc(st->cap);
+        if (!st->body) return -1;
+    }
+    if (st->len + n + 1 > st->cap) return -1; /* more than its Content-Length: cannot happen */
+    memcpy(st->body + st->len, data, n);
+    st->len += n;
+    st->body[st->len] = '\0';
+    return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
@@ -260,55 +421,65 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     rest_server_t *srv = cls;
     req_state_t *st = *con_cls;
     if (!st) {
+        /* The headers are in; the body, if any, follows in later calls. */
         st = calloc(1, sizeof(*st));
         if (!st) return MHD_NO;
         st->conn = conn;
+        st->ci = conn_of(conn);
         st->counted = true;
         st->refused = atomic_load(&srv->stopping);
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = st;
         log_debug(rlog(), "\"%s %s\" received", method, url);
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            /* libmicrohttpd has checked that it is a number. */
+            unsigned long long n = strtoull(cl, NULL, 10);
+            if (n > srv->limits.max_request_bytes) {
+                /* Answered before the body is read; libmicrohttpd then closes the connection
+                 * instead of reading the body. */
+                st->answered = true;
+                conn_mark(srv, st->ci, false);
+                rest_response_t resp = {0, NULL, NULL};
+                body_too_large(srv, &resp, n);
+                return answer(conn, method, url, &resp);
+            }
+            st->expected = (size_t)n;
+        }
+        return MHD_YES;
+    }
+    if (st->answered) {
+        *upload_data_size = 0;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (!st->too_large && st->len + *upload_data_size > REST_MAX_BODY) st->too_large = true;
-        if (!st->too_large) {
-            if (st->len + *upload_data_size + 1 > st->cap) {
-                size_t ncap = (st->len + *upload_data_size + 1) * 2;
-                char *nb = realloc(st->body, ncap);
-                if (!nb) return MHD_NO;
-                st->body = nb;
-                st->cap = ncap;
-            }
-            memcpy(st->body + st->len, upload_data, *upload_data_size);
-            st->len += *upload_data_size;
-            st->body[st->len] = '\0';
-        }
+        /* A chunked body past the limit is read to its end and dropped, so that the client
+         * gets its 413; the request deadline ends one that never ends. */
+        if (!st->too_large && body_append(srv, st, upload_data, *upload_data_size) != 0)
+            return MHD_NO;
         *upload_data_size = 0;
         return MHD_YES;
     }
 
+    conn_mark(srv, st->ci, false);
     rest_response_t resp = {0, NULL, NULL};
     if (st->refused) {
         rest_error(&resp, 503, "The worker is shutting down and does not take new requests");
     } else if (st->too_large) {
-        rest_error(&resp, 413, "Request body is larger than %u bytes", REST_MAX_BODY);
+        body_too_large(srv, &resp, 0);
     } else {
         dispatch(srv, st, url, method, &resp);
     }
-    if (resp.status == 0) rest_error(&resp, 500, "The request was not answered");
-    log_debug(rlog(), "\"%s %s\" %d", method, url, resp.status);
-    enum MHD_Result ret = send_json(conn, resp.status, resp.body, resp.location);
-    if (resp.body) json_object_put(resp.body);
-    free(resp.location);
-    return ret;
+    return answer(conn, method, url, &resp);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-    (void)conn;
     (void)toe;
     rest_server_t *srv = cls;
+    /* The next request on this connection has the whole timeout again. */
+    conn_mark(srv, conn_of(conn), true);
     req_state_t *st = *con_cls;
     if (!st) return;
     if (st->counted) atomic_fetch_sub(&srv->in_flight, 1);
@@ -338,7 +509,18 @@ rest_server_t *rest_server_new(const rest_route_t *routes, size_t n_routes, void
     srv->routes = routes;
     srv->n_routes = n_routes;
     srv->ctx = ctx;
+    srv->limits = (rest_limits_t){REST_DEFAULT_MAX_REQUEST_BYTES, REST_DEFAULT_MAX_CONNECTIONS,
+                                  REST_DEFAULT_REQUEST_TIMEOUT_MS};
+    pthread_mutex_init(&srv->conns_lock, NULL);
+    pthread_cond_init(&srv->watchdog_wake, NULL);
     return srv;
+}
+
+void rest_server_set_limits(rest_server_t *srv, const rest_limits_t *limits) {
+    srv->limits = *limits;
+    if (srv->limits.max_request_bytes == 0) srv->limits.max_request_bytes = REST_DEFAULT_MAX_REQUEST_BYTES;
+    if (srv->limits.max_connections == 0) srv->limits.max_connections = REST_DEFAULT_MAX_CONNECTIONS;
+    if (srv->limits.request_timeout_ms <= 0) srv->limits.request_timeout_ms = REST_DEFAULT_REQUEST_TIMEOUT_MS;
 }
 
 static int parse_listener(const char *l, char *host, size_t host_size, int *port, char *errstr,
@@ -382,12 +564,19 @@ bad:
 
 static struct MHD_Daemon *start_daemon(rest_server_t *srv, const char *host, int port,
                                        char *errstr, size_t errstr_size) {
+    /* select(), not poll(): with it and MHD_USE_ITC, a listener at its connection limit stops
+     * accepting, so further clients wait in the backlog; libmicrohttpd's poll() loop of this
+     * mode accepts them and closes them at once. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG;
+    /* The idle timeout, in whole seconds; the watchdog enforces the request deadline. */
+    unsigned idle_s = (unsigned)((srv->limits.request_timeout_ms + 999) / 1000);
     struct MHD_OptionItem common[] = {
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)no_unescape, NULL},
-        {MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, idle_s, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, srv->limits.max_connections, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
     struct MHD_Daemon *d = NULL;
@@ -427,6 +616,14 @@ int rest_server_listen(rest_server_t *srv, const char *listeners, char *errstr, 
     char *list = strdup(listeners ? listeners : "");
     if (!list) return -1;
     int rc = 0;
+    if (!srv->watchdog_started) {
+        if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv) != 0) {
+            snprintf(errstr, errstr_size, "Cannot start the REST server's watchdog thread");
+            free(list);
+            return -1;
+        }
+        srv->watchdog_started = true;
+    }
     for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && rc == 0;
          tok = strtok_r(NULL, ",", &save)) {
         while (isspace((unsigned char)*tok)) tok++;
@@ -477,11 +674,21 @@ void rest_server_stop(rest_server_t *srv, int drain_ms) {
                  atomic_load(&srv->in_flight), drain_ms);
     for (size_t i = 0; i < srv->n_daemons; i++) MHD_stop_daemon(srv->daemons[i]);
     srv->n_daemons = 0;
+    if (srv->watchdog_started) {
+        pthread_mutex_lock(&srv->conns_lock);
+        srv->watchdog_stop = true;
+        pthread_cond_broadcast(&srv->watchdog_wake);
+        pthread_mutex_unlock(&srv->conns_lock);
+        pthread_join(srv->watchdog, NULL);
+        srv->watchdog_started = false;
+    }
     log_info(rlog(), "REST server stopped");
 }
 
 void rest_server_destroy(rest_server_t *srv) {
     if (!srv) return;
     rest_server_stop(srv, 0);
+    pthread_mutex_destroy(&srv->conns_lock);
+    pthread_cond_destroy(&srv->watchdog_wake);
     free(srv);
 }

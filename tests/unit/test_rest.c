@@ -50,6 +50,8 @@ static int setup(void **state) {
     log_set_level("root", LOG_LEVEL_ERROR, NULL);
     char err[256];
     srv = rest_server_new(routes, 3, NULL);
+    rest_limits_t limits = {.max_request_bytes = 4096, .max_connections = 8, .request_timeout_ms = 30000};
+    rest_server_set_limits(srv, &limits);
     assert_int_equal(rest_server_listen(srv, "http://127.0.0.1:0", err, sizeof(err)), 0);
     port = rest_server_port(srv);
     assert_true(port > 0);
@@ -70,7 +72,7 @@ static int roundtrip(const char *raw, char **body) {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(write(fd, raw, strlen(raw)), (ssize_t)strlen(raw));
-    char buf[8192];
+    char buf[16384];
     size_t len = 0;
     ssize_t n;
     while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) len += (size_t)n;
@@ -149,6 +151,49 @@ static void test_no_content(void **state) {
     expect("PUT /connectors/c/pause HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 204, "");
 }
 
+/* The headers of a POST, without its body. */
+static const char *post_head(const char *framing) {
+    static char raw[512];
+    snprintf(raw, sizeof(raw),
+             "POST /connectors HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+             "Content-Type: application/json\r\n%s\r\n\r\n", framing);
+    return raw;
+}
+
+static void test_body_over_the_limit(void **state) {
+    (void)state;
+    char *got;
+    /* Refused from its Content-Length alone: the body is never sent. */
+    assert_int_equal(roundtrip(post_head("Content-Length: 12000000"), &got), 413);
+    assert_string_equal(got, "{\"error_code\":413,\"message\":\"Request body of 12000000 bytes is "
+                             "larger than 4096 bytes, the limit set by the worker property "
+                             "rest.max.request.bytes: a connector config must fit in one record of "
+                             "the config topic (at most 1 MB by default in Kafka). Raise "
+                             "rest.max.request.bytes, and the topic's max.message.bytes, to accept "
+                             "larger configs\"}");
+    free(got);
+    /* Chunked: counted as it arrives. */
+    static char raw[8192];
+    int n = snprintf(raw, sizeof(raw), "%s", post_head("Transfer-Encoding: chunked"));
+    for (int i = 0; i < 3; i++) {
+        n += snprintf(raw + n, sizeof(raw) - (size_t)n, "7d0\r\n");
+        memset(raw + n, ' ', 2000);
+        n += 2000;
+        n += snprintf(raw + n, sizeof(raw) - (size_t)n, "\r\n");
+    }
+    snprintf(raw + n, sizeof(raw) - (size_t)n, "0\r\n\r\n");
+    assert_int_equal(roundtrip(raw, &got), 413);
+    assert_non_null(strstr(got, "\"message\":\"Request body is larger than 4096 bytes"));
+    free(got);
+    /* At the limit exactly, and chunked under it: read. */
+    n = snprintf(raw, sizeof(raw), "%s{}", post_head("Content-Length: 4096"));
+    memset(raw + n, ' ', 4094);
+    raw[n + 4094] = '\0';
+    expect(raw, 200, "{\"params\":[],\"q\":null,\"body\":{}}");
+    snprintf(raw, sizeof(raw), "%s2\r\n{}\r\n0\r\n\r\n", post_head("Transfer-Encoding: chunked"));
+    expect(raw, 200, "{\"params\":[],\"q\":null,\"body\":{}}");
+}
+
 static void test_url_decode(void **state) {
     (void)state;
     char a[] = "a%2Bb+c%41";
@@ -186,6 +231,7 @@ int main(void) {
         cmocka_unit_test(test_json_body),
         cmocka_unit_test(test_bad_bodies),
         cmocka_unit_test(test_no_content),
+        cmocka_unit_test(test_body_over_the_limit),
         cmocka_unit_test(test_url_decode),
         cmocka_unit_test(test_listener_errors),
     };

@@ -455,6 +455,10 @@ static void test_valid_values_and_getters(void **state) {
     assert_int_equal(worker_config_get_int(wc, "config.storage.partitions"), -7);
     assert_int_equal(worker_config_get_int(wc, "offset.storage.replication.factor"), 3);
     assert_int_equal(worker_config_get_int(wc, "rest.port"), 0);
+    /* The REST limits' defaults. */
+    assert_int_equal(worker_config_get_int(wc, "rest.max.request.bytes"), 1048576);
+    assert_int_equal(worker_config_get_int(wc, "rest.max.connections"), 100);
+    assert_int_equal(worker_config_get_int(wc, "rest.request.timeout.ms"), 30000);
     assert_false(worker_config_get_bool(wc, "topic.tracking.enable"));
     assert_true(worker_config_get_bool(wc, "topic.creation.enable"));
     assert_true(worker_config_get_bool(wc, "topic.tracking.allow.reset"));
@@ -501,6 +505,12 @@ static void test_validation_messages(void **state) {
         {"rest.port", "65536", "Value must be no more than 65535"},
         {"rest.port", "-1", "Value must be at least 0"},
         {"rest.advertised.port", "0", "Value must be at least 1"},
+        {"rest.max.request.bytes", "1023", "Value must be at least 1024"},
+        {"rest.max.request.bytes", "1MB", "Not a number of type INT"},
+        {"rest.max.connections", "0", "Value must be at least 1"},
+        {"rest.max.connections", "10001", "Value must be no more than 10000"},
+        {"rest.request.timeout.ms", "999", "Value must be at least 1000"},
+        {"rest.request.timeout.ms", "3600001", "Value must be no more than 3600000"},
         {"offset.flush.timeout.ms", "-1", "Value must be at least 0"},
         {"default.api.timeout.ms", "0", "Value must be at least 1"},
         {"connect.protocol", "eagre", "String must be one of: eager, compatible, sessioned"},
