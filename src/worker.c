@@ -54,7 +54,8 @@ struct cd_task_context {
     uint64_t head, tail;
     char **parts, **committable, **committed;
     size_t n_parts;
-    rd_kafka_resp_err_t produce_err;
+    rd_kafka_resp_err_t produce_err; /* the first delivery error: the task fails with it */
+    char produce_errstr[512];        /* its text, with the topic and partition */
     char **topics_seen;
     size_t n_topics_seen;
     topic_creation_t *topic_creation; /* checks (and creates) a topic before its first record */
@@ -360,7 +361,12 @@ static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void
     task_t *t = opaque;
     uint64_t seq = (uint64_t)(uintptr_t)m->_private - 1;
     if (m->err) {
-        if (!t->produce_err) t->produce_err = m->err;
+        if (!t->produce_err) {
+            t->produce_err = m->err;
+            /* Not rd_kafka_message_errstr: a delivery report's payload is the record. */
+            snprintf(t->produce_errstr, sizeof(t->produce_errstr), "%s (topic %s, partition %d)",
+                     rd_kafka_err2str(m->err), rd_kafka_topic_name(m->rkt), (int)m->partition);
+        }
         return;
     }
     /* TRACE: where each record landed and the source offset it carries, numbered in the order
@@ -389,20 +395,29 @@ static void note_topic(task_t *t, const char *topic) {
     if (t->w->track_topics) status_store_put_topic(t->w->ss, t->connector, topic, t->id);
 }
 
+/* A delivery error is final: the producer retries what can be retried until it is delivered
+ * (message.timeout.ms=0), so what it reports is what retrying cannot fix (a record larger than the
+ * topic accepts, no authorization for the topic, ...). The record's offset can never be committed,
+ * nor any after it, so the task fails, as Kafka Connect's does. Returns -1 with errstr then. */
+static int producer_failed(const task_t *t, char *errstr, size_t errstr_size) {
+    if (!t->produce_err) return 0;
+    snprintf(errstr, errstr_size, "Unrecoverable exception from producer send callback: %s",
+             t->produce_errstr);
+    return -1;
+}
+
 int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errstr,
                  size_t errstr_size) {
-    if (t->produce_err) {
-        snprintf(errstr, errstr_size, "Unrecoverable exception from producer send callback: %s",
-                 rd_kafka_err2str(t->produce_err));
-        return -1;
-    }
-    /* Back-pressure: wait for acknowledgements while too much is in flight. */
+    if (producer_failed(t, errstr, errstr_size)) return -1;
+    /* Back-pressure: wait for acknowledgements while too much is in flight. The acknowledged
+     * prefix cannot move past a record that failed, so a delivery error must end the wait. */
     while (t->tail - t->head >= TRACK_CAP) {
         if (atomic_load(&t->stop)) {
             snprintf(errstr, errstr_size, "task %s is stopping", t->name);
             return -1;
         }
         wait_for_kafka(t, 10);
+        if (producer_failed(t, errstr, errstr_size)) return -1;
     }
     t->kbuf.len = 0;
     t->vbuf.len = 0;
@@ -441,11 +456,12 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
         if (!err) break;
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !atomic_load(&t->stop)) {
             wait_for_kafka(t, 50);
-            continue;
+            if (!t->produce_err) continue;
         }
         if (hdrs) rd_kafka_headers_destroy(hdrs);
         free(e->offset);
         e->offset = NULL;
+        if (producer_failed(t, errstr, errstr_size)) return -1;
         snprintf(errstr, errstr_size, "%s: could not produce to topic %s: %s", t->name, rec->topic,
                  atomic_load(&t->stop) ? "the task is stopping" : rd_kafka_err2str(err));
         return -1;
@@ -464,13 +480,47 @@ static void report(task_t *t, task_state_t st, const char *trace) {
                           t->w->generation);
 }
 
-static void fail(task_t *t, const char *msg) {
-    char trace[4096];
-    snprintf(trace, sizeof(trace), "org.apache.kafka.connect.errors.ConnectException: %s\n", msg);
+static void fail_with_trace(task_t *t, const char *msg, const char *trace) {
     log_error(wlog(), "%s Task threw an uncaught and unrecoverable exception. Task is being killed "
                       "and will not recover until manually restarted: %s",
               t->name, msg);
     report(t, TS_FAILED, trace);
+}
+
+static void fail(task_t *t, const char *msg) {
+    char trace[4096 + 64]; /* msg is at most an errstr of 4096 */
+    snprintf(trace, sizeof(trace), "org.apache.kafka.connect.errors.ConnectException: %s\n", msg);
+    fail_with_trace(t, msg, trace);
+}
+
+/* The exception Kafka's Java producer reports for a delivery error, for the "Caused by" line of
+ * the trace (users and tools match on these names). */
+static const char *java_producer_exception(rd_kafka_resp_err_t err) {
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: return "RecordTooLargeException";
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE: return "RecordBatchTooLargeException";
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED: return "TopicAuthorizationException";
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED: return "ClusterAuthorizationException";
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: return "UnknownTopicOrPartitionException";
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD: return "InvalidRecordException";
+    case RD_KAFKA_RESP_ERR_INVALID_MSG: return "CorruptRecordException";
+    case RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP: return "InvalidTimestampException";
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: return "TimeoutException";
+    default: return "KafkaException";
+    }
+}
+
+/* Kafka Connect's failure for a record Kafka refused (WorkerSourceTask's producer callback). */
+static void fail_producer(task_t *t) {
+    char msg[1024], trace[2048];
+    producer_failed(t, msg, sizeof(msg));
+    snprintf(trace, sizeof(trace),
+             "org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer "
+             "send callback\nCaused by: org.apache.kafka.common.errors.%s: %s\n",
+             java_producer_exception(t->produce_err), t->produce_errstr);
+    fail_with_trace(t, msg, trace);
 }
 
 /* Converter settings: the connector's own when it names a converter class, else the worker's. */
@@ -696,22 +746,19 @@ static void run_source(task_t *t) {
         if (wait_while_paused(t)) continue;
         if (atomic_load(&t->state) != TS_RUNNING) report(t, TS_RUNNING, NULL);
         err[0] = '\0';
-        if (t->plugin->poll(t->instance, err, sizeof(err)) != 0) {
-            if (!atomic_load(&t->stop)) {
-                fail(t, err[0] ? err : "poll failed");
-                failed = true;
-                break;
-            }
-        }
+        int rc = t->plugin->poll(t->instance, err, sizeof(err));
         rd_kafka_poll(t->producer, 0);
-        check_kafka(t);
-        if (t->produce_err) {
-            snprintf(err, sizeof(err), "Unrecoverable exception from producer send callback: %s",
-                     rd_kafka_err2str(t->produce_err));
-            fail(t, err);
+        if (t->produce_err) { /* whatever the plugin made of it, the producer's error is the cause */
+            fail_producer(t);
             failed = true;
             break;
         }
+        if (rc != 0 && !atomic_load(&t->stop)) {
+            fail(t, err[0] ? err : "poll failed");
+            failed = true;
+            break;
+        }
+        check_kafka(t);
         finish_offset_commit(t, 0, 0);
         if (now_ms() >= next_commit) {
             start_offset_commit(t);
