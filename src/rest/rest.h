@@ -80,9 +80,11 @@ void rest_query_each(const rest_request_t *req, const char *name,
 /* Fills resp with the JSON error body. */
 void rest_error(rest_response_t *resp, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with a message of len bytes, which may hold NUL characters (written as \u0000). */
+void rest_error_len(rest_response_t *resp, int status, const char *msg, size_t len);
 
-/* Decodes %XX escapes (and '+' as space when plus_is_space) in place; returns -1 on a bad
- * escape. */
+/* Decodes %XX escapes (and '+' as space when plus_is_space) in place; returns 0, -1 on a bad
+ * escape, -2 for %00 (a NUL would cut the C string short: the caller must refuse the text). */
 int rest_url_decode(char *s, bool plus_is_space);
 
 #endif

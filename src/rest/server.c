@@ -91,7 +91,9 @@ int rest_url_decode(char *s, bool plus_is_space) {
         if (*r == '%') {
             if (!isxdigit((unsigned char)r[1]) || !isxdigit((unsigned char)r[2])) return -1;
             char hex[3] = {r[1], r[2], 0};
-            *w++ = (char)strtol(hex, NULL, 16);
+            char c = (char)strtol(hex, NULL, 16);
+            if (c == '\0') return -2;
+            *w++ = c;
             r += 2;
         } else if (*r == '+' && plus_is_space) {
             *w++ = ' ';
@@ -109,11 +111,15 @@ void rest_error(rest_response_t *resp, int status, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    rest_error_len(resp, status, msg, strlen(msg));
+}
+
+void rest_error_len(rest_response_t *resp, int status, const char *msg, size_t len) {
     if (resp->body) json_object_put(resp->body);
     resp->status = status;
     resp->body = json_object_new_object();
     json_object_object_add(resp->body, "error_code", json_object_new_int(status));
-    json_object_object_add(resp->body, "message", json_object_new_string(msg));
+    json_object_object_add(resp->body, "message", json_object_new_string_len(msg, (int)len));
 }
 
 const char *rest_query(const rest_request_t *req, const char *name) {
@@ -212,9 +218,20 @@ static void dispatch(rest_server_t *srv, req_state_t *st, const char *url, const
     char *path = strdup(url);
     char *segs[REST_MAX_SEGMENTS + 1];
     size_t n = path ? split_path(path, segs, REST_MAX_SEGMENTS) : REST_MAX_SEGMENTS + 1;
-    bool bad_escape = false;
-    for (size_t i = 0; i < n && i < REST_MAX_SEGMENTS; i++)
-        if (rest_url_decode(segs[i], false) != 0) bad_escape = true;
+    bool bad_escape = false, nul = false;
+    for (size_t i = 0; i < n && i < REST_MAX_SEGMENTS; i++) {
+        int rc = rest_url_decode(segs[i], false);
+        if (rc == -2) nul = true;
+        else if (rc != 0) bad_escape = true;
+    }
+    if (nul && !bad_escape) {
+        /* Decoded, the name would end at the NUL and name another connector or logger. */
+        rest_error(resp, 400,
+                   "The URL path %s contains %%00 (a NUL character): connector, task and logger "
+                   "names may not contain control characters", url);
+        free(path);
+        return;
+    }
 
     const rest_route_t *found = NULL;
     bool path_known = false;
