@@ -426,16 +426,16 @@ static void create_connector(void *ctx, const rest_request_t *req, rest_response
     }
     char err[1024];
     if (put_name(cfg, name, resp) == 0 && validate_config(cfg, resp) == 0) {
-        if (config_store_contains(api->cs, name)) {
-            rest_error(resp, 409, "Connector %s already exists", name);
-        } else if (config_store_put_connector(api->cs, name, cfg, initial_p, STORE_TIMEOUT_MS, err,
-                                              sizeof(err)) != 0) {
-            store_error(resp, err);
-        } else {
+        switch (herder_put_connector_config(api->herder, name, cfg, initial_p, false,
+                                            STORE_TIMEOUT_MS, err, sizeof(err))) {
+        case HERDER_EXISTS: rest_error(resp, 409, "Connector %s already exists", name); break;
+        case HERDER_CREATED:
             wait_for_created(api, name);
             resp->status = 201;
             resp->body = connector_info(api, name, cfg, false);
             set_location(api, resp, name);
+            break;
+        default: store_error(resp, err); break;
         }
     }
     cd_props_destroy(cfg);
@@ -459,12 +459,10 @@ static void get_connector(void *ctx, const rest_request_t *req, rest_response_t 
 static void delete_connector(void *ctx, const rest_request_t *req, rest_response_t *resp) {
     rest_api_ctx_t *api = ctx;
     char err[1024];
-    if (!config_store_contains(api->cs, CONNECTOR)) {
-        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
-    } else if (config_store_delete_connector(api->cs, CONNECTOR, STORE_TIMEOUT_MS, err, sizeof(err)) != 0) {
-        store_error(resp, err);
-    } else {
-        resp->status = 204;
+    switch (herder_delete_connector_config(api->herder, CONNECTOR, STORE_TIMEOUT_MS, err, sizeof(err))) {
+    case HERDER_NOT_FOUND: rest_error(resp, 404, "Connector %s not found", CONNECTOR); break;
+    case HERDER_DELETED: resp->status = 204; break;
+    default: store_error(resp, err); break;
     }
 }
 
@@ -486,45 +484,59 @@ static void put_config(void *ctx, const rest_request_t *req, rest_response_t *re
     if (!cfg) return;
     char err[1024];
     if (put_name(cfg, CONNECTOR, resp) == 0 && validate_config(cfg, resp) == 0) {
-        bool existed = config_store_contains(api->cs, CONNECTOR);
-        if (config_store_put_connector(api->cs, CONNECTOR, cfg, NULL, STORE_TIMEOUT_MS, err,
-                                       sizeof(err)) != 0) {
-            store_error(resp, err);
-        } else {
+        /* Last writer wins; whether this write created the connector is decided with it. */
+        herder_result_t r = herder_put_connector_config(api->herder, CONNECTOR, cfg, NULL, true,
+                                                        STORE_TIMEOUT_MS, err, sizeof(err));
+        if (r == HERDER_CREATED || r == HERDER_UPDATED) {
+            bool existed = r == HERDER_UPDATED;
             if (!existed) wait_for_created(api, CONNECTOR);
             resp->status = existed ? 200 : 201;
             resp->body = connector_info(api, CONNECTOR, cfg, existed);
             if (!existed) set_location(api, resp, CONNECTOR);
+        } else {
+            store_error(resp, err);
         }
     }
     cd_props_destroy(cfg);
+}
+
+typedef struct {
+    const cd_props_t *patch;
+    const char *name;
+    rest_response_t *resp;
+} patch_t;
+
+/* Applies a PATCH body to the current config (null removes a key) and checks the result; run by
+ * the herder under its config lock, so that concurrent patches do not lose each other's keys. */
+static int apply_patch(cd_props_t *cfg, void *opaque) {
+    patch_t *pt = opaque;
+    for (size_t i = 0; i < cd_props_count(pt->patch); i++) {
+        const char *k = cd_props_key_at(pt->patch, i), *v = cd_props_value_at(pt->patch, i);
+        if (v)
+            cd_props_set(cfg, k, v);
+        else
+            cd_props_remove(cfg, k);
+    }
+    if (put_name(cfg, pt->name, pt->resp) != 0 || validate_config(cfg, pt->resp) != 0) return -1;
+    return 0;
 }
 
 static void patch_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
     rest_api_ctx_t *api = ctx;
     cd_props_t *patch = json_to_config(req->body, resp);
     if (!patch) return;
-    cd_props_t *cfg = config_store_connector_config(api->cs, CONNECTOR);
     char err[1024];
-    if (!cfg) {
-        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
-    } else {
-        for (size_t i = 0; i < cd_props_count(patch); i++) {
-            const char *k = cd_props_key_at(patch, i), *v = cd_props_value_at(patch, i);
-            if (v)
-                cd_props_set(cfg, k, v);
-            else
-                cd_props_remove(cfg, k);
-        }
-        if (put_name(cfg, CONNECTOR, resp) == 0 && validate_config(cfg, resp) == 0) {
-            if (config_store_put_connector(api->cs, CONNECTOR, cfg, NULL, STORE_TIMEOUT_MS, err,
-                                           sizeof(err)) != 0) {
-                store_error(resp, err);
-            } else {
-                resp->status = 200;
-                resp->body = connector_info(api, CONNECTOR, cfg, true);
-            }
-        }
+    patch_t pt = {patch, CONNECTOR, resp};
+    cd_props_t *cfg = NULL;
+    switch (herder_patch_connector_config(api->herder, CONNECTOR, apply_patch, &pt, &cfg,
+                                          STORE_TIMEOUT_MS, err, sizeof(err))) {
+    case HERDER_NOT_FOUND: rest_error(resp, 404, "Connector %s not found", CONNECTOR); break;
+    case HERDER_REFUSED: break; /* apply_patch has answered */
+    case HERDER_UPDATED:
+        resp->status = 200;
+        resp->body = connector_info(api, CONNECTOR, cfg, true);
+        break;
+    default: store_error(resp, err); break;
     }
     cd_props_destroy(cfg);
     cd_props_destroy(patch);
