@@ -42,9 +42,10 @@ rest_server_t *rest_server_new(const rest_route_t *routes, size_t n_routes, void
  *   chunked; a body is never held beyond the limit;
  * - at most max_connections connections per listener are served, each on its own thread; more
  *   wait in the kernel's listen backlog until one closes;
- * - a connection must deliver each complete request (headers and body) within
- *   request_timeout_ms of its opening or of its previous answer, and is closed when it is idle
- *   for as long; the time a handler takes does not count. */
+ * - a connection is closed when it is idle for request_timeout_ms (in whole seconds), and when
+ *   it has not delivered a complete request (headers and body) a second after that, counted
+ *   from its opening or from its previous answer: a client trickling a request byte by byte is
+ *   cut off too. The time a handler takes does not count. */
 typedef struct {
     size_t max_request_bytes;
     unsigned max_connections;

@@ -352,10 +352,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 /* Closes the connections that have been sending a request for longer than the timeout.
  * shutdown() wakes the connection's thread, which sees the end of the stream and lets
- * libmicrohttpd close the connection as if the client had. */
+ * libmicrohttpd close the connection as if the client had. An idle connection (no byte since
+ * its previous answer) is left to libmicrohttpd's idle timeout, which is as long: hence a
+ * second's margin, so that what the watchdog closes (and reports) are clients that trickle. */
 static void *watchdog_main(void *arg) {
     rest_server_t *srv = arg;
     int timeout = srv->limits.request_timeout_ms;
+    int64_t deadline = (int64_t)(timeout + 999) / 1000 * 1000 + 1000;
     int period = timeout / 4 < 50 ? 50 : timeout / 4 > 1000 ? 1000 : timeout / 4;
     pthread_mutex_lock(&srv->conns_lock);
     while (!srv->watchdog_stop) {
@@ -369,15 +372,18 @@ static void *watchdog_main(void *arg) {
         int64_t now = mono_ms();
         int closed = 0;
         for (conn_info_t *ci = srv->conns; ci; ci = ci->next) {
-            if (ci->closed || ci->receiving_since < 0 || now - ci->receiving_since <= timeout)
+            if (ci->closed || ci->receiving_since < 0 || now - ci->receiving_since <= deadline)
                 continue;
             shutdown(ci->fd, SHUT_RDWR);
             ci->closed = true;
             closed++;
         }
-        if (closed)
+        if (closed) {
+            pthread_mutex_unlock(&srv->conns_lock);
             log_info(rlog(), "Closed %d connection(s) that had not sent a complete request within "
                              "%d ms (the worker property rest.request.timeout.ms)", closed, timeout);
+            pthread_mutex_lock(&srv->conns_lock);
+        }
     }
     pthread_mutex_unlock(&srv->conns_lock);
     return NULL;
