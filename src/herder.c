@@ -1,7 +1,8 @@
 /* herder.c - reconciliation loop of a single worker. It runs on a thread of its own, woken by
  * every config topic change (and once a second), and owns the connector instances; task threads
  * belong to the worker. All changes happen under one lock, which REST calls that act directly
- * (restarts) take too. */
+ * (restarts) take too. Connector config writes from REST are serialised under a second lock, so
+ * that a check of what exists and the write that depends on it are one step. */
 #include "herder.h"
 
 #include <pthread.h>
@@ -35,6 +36,9 @@ struct herder {
     worker_t *w;
     pthread_mutex_t lock; /* reconciliation and direct actions */
     conn_t *conns;
+    /* Connector config writes (create, replace, patch, delete): one at a time, each read back
+     * before the lock is released. Never taken with `lock` held, nor `lock` under it. */
+    pthread_mutex_t config_lock;
 
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
@@ -64,6 +68,7 @@ herder_t *herder_new(const worker_config_t *wc, config_store_t *cs, status_store
     h->w = w;
     h->timeout_ms = 30000;
     pthread_mutex_init(&h->lock, NULL);
+    pthread_mutex_init(&h->config_lock, NULL);
     pthread_mutex_init(&h->wake_lock, NULL);
     pthread_cond_init(&h->wake, NULL);
     pthread_cond_init(&h->pinged, NULL);
@@ -399,6 +404,78 @@ bool herder_wait_status(herder_t *h, const char *name, int timeout_ms) {
     return true;
 }
 
+/* ------------------------------------------------------------------ config writes */
+
+static bool config_lock(herder_t *h, int timeout_ms, char *errstr, size_t errstr_size) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    if (pthread_mutex_timedlock(&h->config_lock, &ts) == 0) return true;
+    snprintf(errstr, errstr_size,
+             "Request timed out: the config changes before this one (made one at a time) did not "
+             "finish within %d ms; is Kafka reachable?", timeout_ms);
+    return false;
+}
+
+herder_result_t herder_put_connector_config(herder_t *h, const char *name, const cd_props_t *config,
+                                            const target_state_t *initial_state, bool allow_replace,
+                                            int timeout_ms, char *errstr, size_t errstr_size) {
+    if (!config_lock(h, timeout_ms, errstr, errstr_size)) return HERDER_FAILED;
+    herder_result_t r;
+    bool existed = config_store_contains(h->cs, name);
+    if (existed && !allow_replace)
+        r = HERDER_EXISTS;
+    else if (config_store_put_connector(h->cs, name, config, initial_state, timeout_ms, errstr,
+                                        errstr_size) != 0)
+        r = HERDER_FAILED;
+    else
+        r = existed ? HERDER_UPDATED : HERDER_CREATED;
+    pthread_mutex_unlock(&h->config_lock);
+    return r;
+}
+
+herder_result_t herder_patch_connector_config(herder_t *h, const char *name, herder_patch_fn patch,
+                                              void *opaque, cd_props_t **written, int timeout_ms,
+                                              char *errstr, size_t errstr_size) {
+    *written = NULL;
+    if (!config_lock(h, timeout_ms, errstr, errstr_size)) return HERDER_FAILED;
+    herder_result_t r;
+    cd_props_t *cfg = config_store_connector_config(h->cs, name);
+    if (!cfg)
+        r = HERDER_NOT_FOUND;
+    else if (patch(cfg, opaque) != 0)
+        r = HERDER_REFUSED;
+    else if (config_store_put_connector(h->cs, name, cfg, NULL, timeout_ms, errstr, errstr_size) != 0)
+        r = HERDER_FAILED;
+    else
+        r = HERDER_UPDATED;
+    pthread_mutex_unlock(&h->config_lock);
+    if (r == HERDER_UPDATED)
+        *written = cfg;
+    else
+        cd_props_destroy(cfg);
+    return r;
+}
+
+herder_result_t herder_delete_connector_config(herder_t *h, const char *name, int timeout_ms,
+                                               char *errstr, size_t errstr_size) {
+    if (!config_lock(h, timeout_ms, errstr, errstr_size)) return HERDER_FAILED;
+    herder_result_t r;
+    if (!config_store_contains(h->cs, name))
+        r = HERDER_NOT_FOUND;
+    else if (config_store_delete_connector(h->cs, name, timeout_ms, errstr, errstr_size) != 0)
+        r = HERDER_FAILED;
+    else
+        r = HERDER_DELETED;
+    pthread_mutex_unlock(&h->config_lock);
+    return r;
+}
+
+/* ------------------------------------------------------------------ direct actions */
+
 int herder_restart_connector(herder_t *h, const char *name) {
     pthread_mutex_lock(&h->lock);
     conn_t *c = find_conn(h, name);
@@ -450,6 +527,7 @@ void herder_destroy(herder_t *h) {
     herder_stop(h);
     while (h->conns) forget_conn(h, h->conns);
     pthread_mutex_destroy(&h->lock);
+    pthread_mutex_destroy(&h->config_lock);
     pthread_mutex_destroy(&h->wake_lock);
     pthread_cond_destroy(&h->wake);
     pthread_cond_destroy(&h->pinged);

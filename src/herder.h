@@ -26,6 +26,35 @@ int herder_start(herder_t *h);
 void herder_stop(herder_t *h);
 void herder_destroy(herder_t *h);
 
+/* Connector config changes, made one at a time under one lock, each written and read back
+ * before the next one looks at the config store, as Kafka Connect's herder thread makes them: of
+ * concurrent creates of one name exactly one finds it absent and wins. The lock is waited for at
+ * most timeout_ms, and the write gets timeout_ms of its own. */
+typedef enum {
+    HERDER_CREATED,   /* the connector did not exist */
+    HERDER_UPDATED,   /* it existed; its config was replaced */
+    HERDER_DELETED,
+    HERDER_EXISTS,    /* a create of a connector that exists: nothing written */
+    HERDER_NOT_FOUND, /* an update or delete of one that does not: nothing written */
+    HERDER_REFUSED,   /* the patch callback refused the change: nothing written */
+    HERDER_FAILED     /* nothing known to be written; errstr says why */
+} herder_result_t;
+
+/* Creates the connector (allow_replace false: HERDER_EXISTS when it exists) or creates or
+ * replaces it (true). initial_state: NULL, or the target state written with a new config. */
+herder_result_t herder_put_connector_config(herder_t *h, const char *name, const cd_props_t *config,
+                                            const target_state_t *initial_state, bool allow_replace,
+                                            int timeout_ms, char *errstr, size_t errstr_size);
+/* Changes an existing config: patch gets a copy of the current one to edit and check, returns 0
+ * to have it written or -1 to refuse (HERDER_REFUSED). On HERDER_UPDATED *written (caller owns)
+ * is the config written. */
+typedef int (*herder_patch_fn)(cd_props_t *config, void *opaque);
+herder_result_t herder_patch_connector_config(herder_t *h, const char *name, herder_patch_fn patch,
+                                              void *opaque, cd_props_t **written, int timeout_ms,
+                                              char *errstr, size_t errstr_size);
+herder_result_t herder_delete_connector_config(herder_t *h, const char *name, int timeout_ms,
+                                               char *errstr, size_t errstr_size);
+
 /* Restarts the connector instance (regenerating its task configs). Returns 0, -1 when unknown. */
 int herder_restart_connector(herder_t *h, const char *name);
 /* Restarts one task. Returns 0, -1 for an unknown connector, -2 for an unknown task. */

@@ -36,8 +36,52 @@ static json_object *props_json(const cd_props_t *p) {
     return o;
 }
 
+/* Character.isISOControl code points (U+0000-U+001F, U+007F-U+009F) of UTF-8 text of n bytes,
+ * which may hold NULs, listed as Kafka's ConfigDef lists them ("0, 1"); NULL when none. */
+static char *control_chars(const char *s, size_t n) {
+    char *out = NULL;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i];
+        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F)
+            c = (unsigned char)s[++i];
+        else if (!(c < 0x20 || c == 0x7F))
+            continue;
+        char *nb = realloc(out, len + 8);
+        if (!nb) break;
+        out = nb;
+        len += (size_t)sprintf(out + len, "%s%u", len ? ", " : "", c);
+    }
+    return out;
+}
+
+/* A connector name with a NUL character, which a C string cannot carry (cut there, it would
+ * name another connector): refused with the message Kafka Connect gives for control characters
+ * in `name` (ConfigDef.NonEmptyStringWithoutControlChars), the name written out whole. */
+static void nul_name_error(rest_response_t *resp, const char *name, size_t n) {
+    char *cc = control_chars(name, n), *msg = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&msg, &len);
+    if (!f) {
+        rest_error(resp, 400, "Connector names may not contain NUL characters");
+        free(cc);
+        return;
+    }
+    fputs("Connector configuration is invalid and contains the following 1 error(s):\n"
+          "Invalid value ", f);
+    fwrite(name, 1, n, f);
+    fprintf(f, " for configuration name: String may not contain control sequences but had the "
+               "following ASCII chars: %s\nYou can also find the above list of errors at the "
+               "endpoint `/connector-plugins/{connectorType}/config/validate`", cc ? cc : "");
+    fclose(f);
+    rest_error_len(resp, 400, msg, len);
+    free(msg);
+    free(cc);
+}
+
 /* A JSON config map: strings kept, numbers and booleans turned into their text, null kept as a
- * NULL value; nested objects and arrays are refused. */
+ * NULL value; nested objects and arrays are refused, and so are strings with a NUL character,
+ * which would be cut short. */
 static cd_props_t *json_to_config(json_object *o, rest_response_t *resp) {
     if (!o || !json_object_is_type(o, json_type_object)) {
         rest_error(resp, 400, "The request body must be a JSON object of configuration keys and values");
@@ -47,7 +91,22 @@ static cd_props_t *json_to_config(json_object *o, rest_response_t *resp) {
     json_object_object_foreach(o, k, v) {
         switch (json_object_get_type(v)) {
         case json_type_null: cd_props_set(p, k, NULL); break;
-        case json_type_string:
+        case json_type_string: {
+            size_t n = (size_t)json_object_get_string_len(v);
+            const char *str = json_object_get_string(v);
+            if (memchr(str, '\0', n)) {
+                if (!strcmp(k, "name"))
+                    nul_name_error(resp, str, n);
+                else
+                    rest_error(resp, 400,
+                               "Invalid value for configuration %s: it contains a NUL character "
+                               "(\\u0000), which a connector config cannot hold", k);
+                cd_props_destroy(p);
+                return NULL;
+            }
+            cd_props_set(p, k, str);
+            break;
+        }
         case json_type_int:
         case json_type_double:
         case json_type_boolean: cd_props_set(p, k, json_object_get_string(v)); break;
@@ -325,12 +384,22 @@ static void create_connector(void *ctx, const rest_request_t *req, rest_response
             return;
         }
     }
-    char *name = strdup(json_object_object_get_ex(body, "name", &v) && v ? json_object_get_string(v) : "");
-    /* trim */
-    char *s = name;
-    while (isspace((unsigned char)*s)) s++;
-    memmove(name, s, strlen(s) + 1);
-    for (size_t l = strlen(name); l > 0 && isspace((unsigned char)name[l - 1]); l--) name[l - 1] = '\0';
+    /* Trimmed as Java's String.trim() does: every character up to ' ' (control characters and
+     * NUL too) at either end. A NUL left inside is refused, not cut at. */
+    const char *raw = "";
+    size_t raw_len = 0;
+    if (json_object_object_get_ex(body, "name", &v) && v) {
+        raw = json_object_get_string(v);
+        raw_len = json_object_is_type(v, json_type_string) ? (size_t)json_object_get_string_len(v)
+                                                           : strlen(raw);
+    }
+    while (raw_len > 0 && (unsigned char)*raw <= ' ') raw++, raw_len--;
+    while (raw_len > 0 && (unsigned char)raw[raw_len - 1] <= ' ') raw_len--;
+    if (memchr(raw, '\0', raw_len)) {
+        nul_name_error(resp, raw, raw_len);
+        return;
+    }
+    char *name = strndup(raw, raw_len);
 
     target_state_t initial, *initial_p = NULL;
     if (json_object_object_get_ex(body, "initial_state", &v) && v) {
@@ -357,16 +426,16 @@ static void create_connector(void *ctx, const rest_request_t *req, rest_response
     }
     char err[1024];
     if (put_name(cfg, name, resp) == 0 && validate_config(cfg, resp) == 0) {
-        if (config_store_contains(api->cs, name)) {
-            rest_error(resp, 409, "Connector %s already exists", name);
-        } else if (config_store_put_connector(api->cs, name, cfg, initial_p, STORE_TIMEOUT_MS, err,
-                                              sizeof(err)) != 0) {
-            store_error(resp, err);
-        } else {
+        switch (herder_put_connector_config(api->herder, name, cfg, initial_p, false,
+                                            STORE_TIMEOUT_MS, err, sizeof(err))) {
+        case HERDER_EXISTS: rest_error(resp, 409, "Connector %s already exists", name); break;
+        case HERDER_CREATED:
             wait_for_created(api, name);
             resp->status = 201;
             resp->body = connector_info(api, name, cfg, false);
             set_location(api, resp, name);
+            break;
+        default: store_error(resp, err); break;
         }
     }
     cd_props_destroy(cfg);
@@ -390,12 +459,10 @@ static void get_connector(void *ctx, const rest_request_t *req, rest_response_t 
 static void delete_connector(void *ctx, const rest_request_t *req, rest_response_t *resp) {
     rest_api_ctx_t *api = ctx;
     char err[1024];
-    if (!config_store_contains(api->cs, CONNECTOR)) {
-        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
-    } else if (config_store_delete_connector(api->cs, CONNECTOR, STORE_TIMEOUT_MS, err, sizeof(err)) != 0) {
-        store_error(resp, err);
-    } else {
-        resp->status = 204;
+    switch (herder_delete_connector_config(api->herder, CONNECTOR, STORE_TIMEOUT_MS, err, sizeof(err))) {
+    case HERDER_NOT_FOUND: rest_error(resp, 404, "Connector %s not found", CONNECTOR); break;
+    case HERDER_DELETED: resp->status = 204; break;
+    default: store_error(resp, err); break;
     }
 }
 
@@ -417,45 +484,59 @@ static void put_config(void *ctx, const rest_request_t *req, rest_response_t *re
     if (!cfg) return;
     char err[1024];
     if (put_name(cfg, CONNECTOR, resp) == 0 && validate_config(cfg, resp) == 0) {
-        bool existed = config_store_contains(api->cs, CONNECTOR);
-        if (config_store_put_connector(api->cs, CONNECTOR, cfg, NULL, STORE_TIMEOUT_MS, err,
-                                       sizeof(err)) != 0) {
-            store_error(resp, err);
-        } else {
+        /* Last writer wins; whether this write created the connector is decided with it. */
+        herder_result_t r = herder_put_connector_config(api->herder, CONNECTOR, cfg, NULL, true,
+                                                        STORE_TIMEOUT_MS, err, sizeof(err));
+        if (r == HERDER_CREATED || r == HERDER_UPDATED) {
+            bool existed = r == HERDER_UPDATED;
             if (!existed) wait_for_created(api, CONNECTOR);
             resp->status = existed ? 200 : 201;
             resp->body = connector_info(api, CONNECTOR, cfg, existed);
             if (!existed) set_location(api, resp, CONNECTOR);
+        } else {
+            store_error(resp, err);
         }
     }
     cd_props_destroy(cfg);
+}
+
+typedef struct {
+    const cd_props_t *patch;
+    const char *name;
+    rest_response_t *resp;
+} patch_t;
+
+/* Applies a PATCH body to the current config (null removes a key) and checks the result; run by
+ * the herder under its config lock, so that concurrent patches do not lose each other's keys. */
+static int apply_patch(cd_props_t *cfg, void *opaque) {
+    patch_t *pt = opaque;
+    for (size_t i = 0; i < cd_props_count(pt->patch); i++) {
+        const char *k = cd_props_key_at(pt->patch, i), *v = cd_props_value_at(pt->patch, i);
+        if (v)
+            cd_props_set(cfg, k, v);
+        else
+            cd_props_remove(cfg, k);
+    }
+    if (put_name(cfg, pt->name, pt->resp) != 0 || validate_config(cfg, pt->resp) != 0) return -1;
+    return 0;
 }
 
 static void patch_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
     rest_api_ctx_t *api = ctx;
     cd_props_t *patch = json_to_config(req->body, resp);
     if (!patch) return;
-    cd_props_t *cfg = config_store_connector_config(api->cs, CONNECTOR);
     char err[1024];
-    if (!cfg) {
-        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
-    } else {
-        for (size_t i = 0; i < cd_props_count(patch); i++) {
-            const char *k = cd_props_key_at(patch, i), *v = cd_props_value_at(patch, i);
-            if (v)
-                cd_props_set(cfg, k, v);
-            else
-                cd_props_remove(cfg, k);
-        }
-        if (put_name(cfg, CONNECTOR, resp) == 0 && validate_config(cfg, resp) == 0) {
-            if (config_store_put_connector(api->cs, CONNECTOR, cfg, NULL, STORE_TIMEOUT_MS, err,
-                                           sizeof(err)) != 0) {
-                store_error(resp, err);
-            } else {
-                resp->status = 200;
-                resp->body = connector_info(api, CONNECTOR, cfg, true);
-            }
-        }
+    patch_t pt = {patch, CONNECTOR, resp};
+    cd_props_t *cfg = NULL;
+    switch (herder_patch_connector_config(api->herder, CONNECTOR, apply_patch, &pt, &cfg,
+                                          STORE_TIMEOUT_MS, err, sizeof(err))) {
+    case HERDER_NOT_FOUND: rest_error(resp, 404, "Connector %s not found", CONNECTOR); break;
+    case HERDER_REFUSED: break; /* apply_patch has answered */
+    case HERDER_UPDATED:
+        resp->status = 200;
+        resp->body = connector_info(api, CONNECTOR, cfg, true);
+        break;
+    default: store_error(resp, err); break;
     }
     cd_props_destroy(cfg);
     cd_props_destroy(patch);

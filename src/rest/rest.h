@@ -42,9 +42,10 @@ rest_server_t *rest_server_new(const rest_route_t *routes, size_t n_routes, void
  *   chunked; a body is never held beyond the limit;
  * - at most max_connections connections per listener are served, each on its own thread; more
  *   wait in the kernel's listen backlog until one closes;
- * - a connection must deliver each complete request (headers and body) within
- *   request_timeout_ms of its opening or of its previous answer, and is closed when it is idle
- *   for as long; the time a handler takes does not count. */
+ * - a connection is closed when it is idle for request_timeout_ms (in whole seconds), and when
+ *   it has not delivered a complete request (headers and body) a second after that, counted
+ *   from its opening or from its previous answer: a client trickling a request byte by byte is
+ *   cut off too. The time a handler takes does not count. */
 typedef struct {
     size_t max_request_bytes;
     unsigned max_connections;
@@ -80,9 +81,11 @@ void rest_query_each(const rest_request_t *req, const char *name,
 /* Fills resp with the JSON error body. */
 void rest_error(rest_response_t *resp, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with a message of len bytes, which may hold NUL characters (written as \u0000). */
+void rest_error_len(rest_response_t *resp, int status, const char *msg, size_t len);
 
-/* Decodes %XX escapes (and '+' as space when plus_is_space) in place; returns -1 on a bad
- * escape. */
+/* Decodes %XX escapes (and '+' as space when plus_is_space) in place; returns 0, -1 on a bad
+ * escape, -2 for %00 (a NUL would cut the C string short: the caller must refuse the text). */
 int rest_url_decode(char *s, bool plus_is_space);
 
 #endif

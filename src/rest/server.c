@@ -91,7 +91,9 @@ int rest_url_decode(char *s, bool plus_is_space) {
         if (*r == '%') {
             if (!isxdigit((unsigned char)r[1]) || !isxdigit((unsigned char)r[2])) return -1;
             char hex[3] = {r[1], r[2], 0};
-            *w++ = (char)strtol(hex, NULL, 16);
+            char c = (char)strtol(hex, NULL, 16);
+            if (c == '\0') return -2;
+            *w++ = c;
             r += 2;
         } else if (*r == '+' && plus_is_space) {
             *w++ = ' ';
@@ -109,11 +111,15 @@ void rest_error(rest_response_t *resp, int status, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    rest_error_len(resp, status, msg, strlen(msg));
+}
+
+void rest_error_len(rest_response_t *resp, int status, const char *msg, size_t len) {
     if (resp->body) json_object_put(resp->body);
     resp->status = status;
     resp->body = json_object_new_object();
     json_object_object_add(resp->body, "error_code", json_object_new_int(status));
-    json_object_object_add(resp->body, "message", json_object_new_string(msg));
+    json_object_object_add(resp->body, "message", json_object_new_string_len(msg, (int)len));
 }
 
 const char *rest_query(const rest_request_t *req, const char *name) {
@@ -212,9 +218,20 @@ static void dispatch(rest_server_t *srv, req_state_t *st, const char *url, const
     char *path = strdup(url);
     char *segs[REST_MAX_SEGMENTS + 1];
     size_t n = path ? split_path(path, segs, REST_MAX_SEGMENTS) : REST_MAX_SEGMENTS + 1;
-    bool bad_escape = false;
-    for (size_t i = 0; i < n && i < REST_MAX_SEGMENTS; i++)
-        if (rest_url_decode(segs[i], false) != 0) bad_escape = true;
+    bool bad_escape = false, nul = false;
+    for (size_t i = 0; i < n && i < REST_MAX_SEGMENTS; i++) {
+        int rc = rest_url_decode(segs[i], false);
+        if (rc == -2) nul = true;
+        else if (rc != 0) bad_escape = true;
+    }
+    if (nul && !bad_escape) {
+        /* Decoded, the name would end at the NUL and name another connector or logger. */
+        rest_error(resp, 400,
+                   "The URL path %s contains %%00 (a NUL character): connector, task and logger "
+                   "names may not contain control characters", url);
+        free(path);
+        return;
+    }
 
     const rest_route_t *found = NULL;
     bool path_known = false;
@@ -335,10 +352,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 /* Closes the connections that have been sending a request for longer than the timeout.
  * shutdown() wakes the connection's thread, which sees the end of the stream and lets
- * libmicrohttpd close the connection as if the client had. */
+ * libmicrohttpd close the connection as if the client had. An idle connection (no byte since
+ * its previous answer) is left to libmicrohttpd's idle timeout, which is as long: hence a
+ * second's margin, so that what the watchdog closes (and reports) are clients that trickle. */
 static void *watchdog_main(void *arg) {
     rest_server_t *srv = arg;
     int timeout = srv->limits.request_timeout_ms;
+    int64_t deadline = (int64_t)(timeout + 999) / 1000 * 1000 + 1000;
     int period = timeout / 4 < 50 ? 50 : timeout / 4 > 1000 ? 1000 : timeout / 4;
     pthread_mutex_lock(&srv->conns_lock);
     while (!srv->watchdog_stop) {
@@ -352,15 +372,18 @@ static void *watchdog_main(void *arg) {
         int64_t now = mono_ms();
         int closed = 0;
         for (conn_info_t *ci = srv->conns; ci; ci = ci->next) {
-            if (ci->closed || ci->receiving_since < 0 || now - ci->receiving_since <= timeout)
+            if (ci->closed || ci->receiving_since < 0 || now - ci->receiving_since <= deadline)
                 continue;
             shutdown(ci->fd, SHUT_RDWR);
             ci->closed = true;
             closed++;
         }
-        if (closed)
+        if (closed) {
+            pthread_mutex_unlock(&srv->conns_lock);
             log_info(rlog(), "Closed %d connection(s) that had not sent a complete request within "
                              "%d ms (the worker property rest.request.timeout.ms)", closed, timeout);
+            pthread_mutex_lock(&srv->conns_lock);
+        }
     }
     pthread_mutex_unlock(&srv->conns_lock);
     return NULL;

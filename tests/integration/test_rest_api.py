@@ -3,6 +3,8 @@ spec/connect-rest-api.md, with FileStream connectors, on the test broker and on 
 import json
 import os
 
+import pytest
+
 from conftest import http, wait_for
 from kafka_util import read_topic
 
@@ -197,6 +199,47 @@ def test_unknown_connector_messages(worker):
     assert worker.get("/connectors/nope/tasks/3/status")[1]["message"] == "No status found for task nope-3"
     assert worker.get("/connectors/nope/offsets")[1]["message"] == "Connector nope not found"
     assert worker.get("/connectors/nope/topics")[1] == {"nope": {"topics": []}}
+
+
+def name_error(name, chars):
+    """Kafka Connect's answer to a name with control characters (ConfigDef's
+    NonEmptyStringWithoutControlChars), when it is the config's only error."""
+    return {"error_code": 400, "message":
+            "Connector configuration is invalid and contains the following 1 error(s):\n"
+            f"Invalid value {name} for configuration name: String may not contain control sequences "
+            f"but had the following ASCII chars: {chars}\n"
+            "You can also find the above list of errors at the endpoint "
+            "`/connector-plugins/{connectorType}/config/validate`"}
+
+
+@pytest.mark.brokers("mock")
+def test_control_characters_in_names(worker, tmp_path):
+    cfg = source_config(tmp_path, "a")
+    create(worker, "a", cfg)
+    # In the body: a NUL is refused, not cut at (which would have named "a").
+    for name, chars in (("a\u0000b", "0"), ("a\u0001b\u0000", "1"), ("x\u0085\u007f", "133, 127")):
+        status, body, _ = worker.request("POST", "/connectors", {"name": name, "config": cfg})
+        assert (status, body) == (400, name_error(name.rstrip("\u0000"), chars)), name
+    # Trimmed as Java trims: control characters at the ends go, as in Kafka Connect.
+    assert create(worker, "\u0001trimmed\u0000 ", cfg)["name"] == "trimmed"
+    # In the config: a NUL in any value is refused (it would be cut short).
+    status, body, _ = worker.request("POST", "/connectors", {"name": "c", "config": {**cfg, "file": "x\u0000y"}})
+    assert status == 400 and "contains a NUL character" in body["message"]
+    status, body, _ = worker.request("PUT", "/connectors/c/config", {**cfg, "name": "c\u0000d"})
+    assert (status, body) == (400, name_error("c\u0000d", "0"))
+    # In the path: %00 is refused on every route; other control characters fail validation where
+    # a connector would be created, and name no connector elsewhere.
+    for method, path in (("DELETE", "/connectors/a%00b"), ("GET", "/connectors/a%00/status"),
+                         ("PUT", "/connectors/a%00b/config"), ("PUT", "/connectors/a%00/pause")):
+        status, body, _ = worker.request(method, path, cfg if method == "PUT" else None)
+        assert status == 400 and "contains %00 (a NUL character)" in body["message"], (method, path)
+    status, body, _ = worker.request("PUT", "/connectors/a%01b/config", cfg)
+    assert (status, body) == (400, name_error("a\u0001b", "1"))
+    status, body, _ = worker.request("PUT", "/connectors/a%C2%9Fb/config", cfg)
+    assert (status, body) == (400, name_error("a\u009fb", "159"))
+    assert worker.get("/connectors/a%01b")[0] == 404
+    assert sorted(worker.get("/connectors")[1]) == ["a", "trimmed"]
+    assert worker.get("/connectors/a/config")[1] == {**cfg, "name": "a"}
 
 
 def test_restart_plan_and_unknown_task(worker, tmp_path):

@@ -151,6 +151,16 @@ static void test_no_content(void **state) {
     expect("PUT /connectors/c/pause HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 204, "");
 }
 
+static void test_nul_in_path_is_refused(void **state) {
+    (void)state;
+    char *got;
+    /* Decoded, "a%00b" would be the connector "a". */
+    assert_int_equal(roundtrip(GET("/connectors/a%00b/tasks/0"), &got), 400);
+    assert_non_null(strstr(got, "\"error_code\":400"));
+    assert_non_null(strstr(got, "contains %00 (a NUL character)"));
+    free(got);
+}
+
 /* The headers of a POST, without its body. */
 static const char *post_head(const char *framing) {
     static char raw[512];
@@ -204,6 +214,8 @@ static void test_url_decode(void **state) {
     assert_string_equal(b, "a+b");
     char c[] = "bad%4";
     assert_int_equal(rest_url_decode(c, false), -1);
+    char d[] = "a%00b";
+    assert_int_equal(rest_url_decode(d, false), -2);
 }
 
 static void test_listener_errors(void **state) {
@@ -231,6 +243,7 @@ int main(void) {
         cmocka_unit_test(test_json_body),
         cmocka_unit_test(test_bad_bodies),
         cmocka_unit_test(test_no_content),
+        cmocka_unit_test(test_nul_in_path_is_refused),
         cmocka_unit_test(test_body_over_the_limit),
         cmocka_unit_test(test_url_decode),
         cmocka_unit_test(test_listener_errors),
