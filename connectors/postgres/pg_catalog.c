@@ -21,10 +21,7 @@ typedef struct {
 } type_cache_t;
 
 static void set_err(PGconn *c, PGresult *r, const char *what, char *errstr, size_t errstr_size) {
-    const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
-    size_t n = strlen(m);
-    while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' ')) n--;
-    snprintf(errstr, errstr_size, "%s: %.*s", what, (int)n, m);
+    pg_error_text(errstr, errstr_size, what, r ? PQresultErrorMessage(r) : PQerrorMessage(c));
 }
 
 /* The bound of the pg_catalog_read in progress on this thread. */

@@ -15,7 +15,7 @@ static int64_t mono_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void trimmed(char *errstr, size_t errstr_size, const char *what, const char *m) {
+void pg_error_text(char *errstr, size_t errstr_size, const char *what, const char *m) {
     size_t n = strlen(m);
     while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' ')) n--;
     snprintf(errstr, errstr_size, "%s: %.*s", what, (int)n, m);
@@ -32,7 +32,7 @@ PGresult *pg_exec(PGconn *c, const char *sql, int nparams, const char *const *pa
                   const pg_bound_t *b, char *errstr, size_t errstr_size) {
     int sent = nparams > 0 ? PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0) : PQsendQuery(c, sql);
     if (!sent) {
-        trimmed(errstr, errstr_size, "Could not send a statement to PostgreSQL", PQerrorMessage(c));
+        pg_error_text(errstr, errstr_size, "Could not send a statement to PostgreSQL", PQerrorMessage(c));
         return NULL;
     }
     int64_t deadline = b && b->timeout_ms > 0 ? mono_ms() + b->timeout_ms : INT64_MAX;
@@ -76,6 +76,6 @@ PGresult *pg_exec(PGconn *c, const char *sql, int nparams, const char *const *pa
             break;
         }
     }
-    if (!last) trimmed(errstr, errstr_size, "PostgreSQL connection lost", PQerrorMessage(c));
+    if (!last) pg_error_text(errstr, errstr_size, "PostgreSQL connection lost", PQerrorMessage(c));
     return last;
 }

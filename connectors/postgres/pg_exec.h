@@ -16,6 +16,9 @@ typedef struct {
     void *arg;
 } pg_bound_t;
 
+/* errstr = "<what>: <libpq message>", without the message's trailing newline. */
+void pg_error_text(char *errstr, size_t errstr_size, const char *what, const char *message);
+
 /* Sends sql (with nparams text parameters; nparams 0 allows several statements) and returns the
  * last result, which the caller checks and clears. Returns NULL with errstr when the statement
  * could not be sent, timed out or was abandoned because the task stops. */

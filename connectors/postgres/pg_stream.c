@@ -44,18 +44,12 @@ static int64_t pg_now_us(void) {
 }
 
 static void conn_error(PGconn *c, const char *what, char *errstr, size_t errstr_size) {
-    const char *m = PQerrorMessage(c);
-    size_t n = strlen(m);
-    while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' ')) n--;
-    snprintf(errstr, errstr_size, "%s: %.*s", what, (int)n, m);
+    pg_error_text(errstr, errstr_size, what, PQerrorMessage(c));
 }
 
 static void result_error(PGresult *r, const char *what, char *sqlstate, char *errstr,
                          size_t errstr_size) {
-    const char *m = PQresultErrorMessage(r);
-    size_t n = strlen(m);
-    while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' ')) n--;
-    snprintf(errstr, errstr_size, "%s: %.*s", what, (int)n, m);
+    pg_error_text(errstr, errstr_size, what, PQresultErrorMessage(r));
     if (sqlstate) {
         const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         snprintf(sqlstate, 6, "%s", st ? st : "");

@@ -200,7 +200,7 @@ def expected_events(committed):
     return out
 
 
-def normalized(topic, key, value, headers_prefix):
+def normalized(topic, key, value):
     """A record without what differs between two runs under other topic prefixes: the topic
     prefix, wall-clock times, source.name, schema names."""
     def strip(o):
@@ -270,110 +270,109 @@ def remove_connectors(worker):
 
 def check_resume(pg, worker, metadata, db):
     bs = worker.broker.bootstrap
-    if True:
-        admin = pg.connect(db)
-        for ddl in DDL:
-            admin.cursor().execute(ddl)
-        prefix = worker.t("orig")
-        cfg = pg_config(pg, db, prefix=prefix, **{"provide.transaction.metadata": metadata,
-                                                  "slot.name": f"s_{db}", "tombstones.on.delete": "true",
-                                              "skipped.operations": "none"})
-        assert worker.request("PUT", f"/admin/loggers/{TRACE_LOGGER}", {"level": "TRACE"})[0] == 200
-        assert worker.request("POST", "/connectors", {"name": "orig", "config": cfg})[0] == 201
-        wait_for(lambda: worker.get("/connectors/orig/status")[1]["tasks"][0]["state"] == "RUNNING"
-                 and admin_slot_active(admin, f"s_{db}"), 60, "the connector to stream")
-        admin.cursor().execute(f"SELECT pg_copy_logical_replication_slot('s_{db}', 'base_{db}')")
-        load = Workload(pg, db, seed=3 if metadata == "true" else 4).start()
-        wait_for(lambda: load.count() >= 40 and load.truncates() >= 2, 90, "40 transactions, 2 of them truncates")
-        load.stop()
-        run_marker(admin, 0)
-        topics = [f"{prefix}.public.a", f"{prefix}.public.b", f"{prefix}.public.marker", f"{prefix}.message"]
-        if metadata == "true":
-            topics.append(f"{prefix}.transaction")
+    admin = pg.connect(db)
+    for ddl in DDL:
+        admin.cursor().execute(ddl)
+    prefix = worker.t("orig")
+    cfg = pg_config(pg, db, prefix=prefix, **{"provide.transaction.metadata": metadata,
+                                              "slot.name": f"s_{db}", "tombstones.on.delete": "true",
+                                          "skipped.operations": "none"})
+    assert worker.request("PUT", f"/admin/loggers/{TRACE_LOGGER}", {"level": "TRACE"})[0] == 200
+    assert worker.request("POST", "/connectors", {"name": "orig", "config": cfg})[0] == 201
+    wait_for(lambda: worker.get("/connectors/orig/status")[1]["tasks"][0]["state"] == "RUNNING"
+             and admin_slot_active(admin, f"s_{db}"), 60, "the connector to stream")
+    admin.cursor().execute(f"SELECT pg_copy_logical_replication_slot('s_{db}', 'base_{db}')")
+    load = Workload(pg, db, seed=3 if metadata == "true" else 4).start()
+    wait_for(lambda: load.count() >= 40 and load.truncates() >= 2, 90, "40 transactions, 2 of them truncates")
+    load.stop()
+    run_marker(admin, 0)
+    topics = [f"{prefix}.public.a", f"{prefix}.public.b", f"{prefix}.public.marker", f"{prefix}.message"]
+    if metadata == "true":
+        topics.append(f"{prefix}.transaction")
 
-        def end_written():
-            """The marker row, then the last record: the non-transactional 'end' message."""
-            lines = trace_lines(worker, "orig-0")
-            return any(t == f"{prefix}.public.marker" for _, t, *_ in lines) and \
-                lines[-1][1] == f"{prefix}.message" and "txId" not in lines[-1][4]
-        wait_for(end_written, 60, "the end marker written")
+    def end_written():
+        """The marker row, then the last record: the non-transactional 'end' message."""
         lines = trace_lines(worker, "orig-0")
-        assert [n for n, *_ in lines] == list(range(1, len(lines) + 1)), "a record without its trace line"
-        recs = topic_records(bs, [t for t in topics])
-        run = [(t, recs[(t, p, o)], off) for _, t, p, o, off in lines]
-        offsets = offsets_topic_history(bs, worker.names.offsets, "orig")
-        assert offsets, "no offset committed"
+        return any(t == f"{prefix}.public.marker" for _, t, *_ in lines) and \
+            lines[-1][1] == f"{prefix}.message" and "txId" not in lines[-1][4]
+    wait_for(end_written, 60, "the end marker written")
+    lines = trace_lines(worker, "orig-0")
+    assert [n for n, *_ in lines] == list(range(1, len(lines) + 1)), "a record without its trace line"
+    recs = topic_records(bs, [t for t in topics])
+    run = [(t, recs[(t, p, o)], off) for _, t, p, o, off in lines]
+    offsets = offsets_topic_history(bs, worker.names.offsets, "orig")
+    assert offsets, "no offset committed"
 
-        # Every event the workload committed is in the first run, exactly once.
-        got = [event_identity(t, v) for t, (k, v), _ in run]
-        want = expected_events(load.committed)
-        missing = [e for e in want if e not in got]
-        assert not missing, f"not emitted: {missing[:5]}"
-        assert any(e[0] == "t" for e in want), "no truncate committed: the workload must have some"
+    # Every event the workload committed is in the first run, exactly once.
+    got = [event_identity(t, v) for t, (k, v), _ in run]
+    want = expected_events(load.committed)
+    missing = [e for e in want if e not in got]
+    assert not missing, f"not emitted: {missing[:5]}"
+    assert any(e[0] == "t" for e in want), "no truncate committed: the workload must have some"
 
-        # Resume points: every committed offset, plus offsets of records where resume is subtle.
-        points = []
-        for o in offsets:
-            if o not in points:
-                points.append(o)
-        for i, (_, _, off) in enumerate(run[:-1]):
-            nxt = run[i + 1][2]
-            subtle = off.get("messageType") == "BEGIN" or (nxt.get("lsn") == off.get("lsn") and "txId" in off) \
-                or off.get("messageType") in ("DELETE", "TRUNCATE")
-            if subtle and off not in points:
-                points.append(off)
-        rnd = random.Random(7)
-        extra = [o for o in points[len(offsets):]]
-        rnd.shuffle(extra)
-        points = points[:len(offsets)] + extra[:16]
-        assert any(p.get("messageType") == "BEGIN" for p in points) or metadata == "false"
-        assert len(points) >= 10, f"only {len(points)} resume points"
+    # Resume points: every committed offset, plus offsets of records where resume is subtle.
+    points = []
+    for o in offsets:
+        if o not in points:
+            points.append(o)
+    for i, (_, _, off) in enumerate(run[:-1]):
+        nxt = run[i + 1][2]
+        subtle = off.get("messageType") == "BEGIN" or (nxt.get("lsn") == off.get("lsn") and "txId" in off) \
+            or off.get("messageType") in ("DELETE", "TRUNCATE")
+        if subtle and off not in points:
+            points.append(off)
+    rnd = random.Random(7)
+    extra = points[len(offsets):]
+    rnd.shuffle(extra)
+    points = points[:len(offsets)] + extra[:16]
+    assert any(p.get("messageType") == "BEGIN" for p in points) or metadata == "false"
+    assert len(points) >= 10, f"only {len(points)} resume points"
 
-        failures = []
-        for batch_start in range(0, len(points), 6):
-            batch = list(enumerate(points[batch_start:batch_start + 6], start=batch_start))
-            for i, point in batch:
-                name, slot = f"r{i}", f"r{i}_{db}"
-                admin.cursor().execute(f"SELECT pg_copy_logical_replication_slot('base_{db}', '{slot}')")
-                rcfg = dict(cfg, **{"slot.name": slot, "topic.prefix": worker.t(name)})
-                assert worker.request("POST", "/connectors",
-                                      {"name": name, "config": rcfg, "initial_state": "STOPPED"})[0] == 201
-                st, body, _ = worker.request("PATCH", f"/connectors/{name}/offsets",
-                                          {"offsets": [{"partition": {"server": worker.t(name)}, "offset": point}]})
-                assert st == 200, body
-                assert worker.request("PUT", f"/connectors/{name}/resume")[0] == 202
-            final = run[-1][2]
-            for i, point in batch:
-                name = f"r{i}"
-                wait_for(lambda: committed_offset(worker, name) == final, 90, f"{name} to reach the end")
-            for i, point in batch:
-                name, rp = f"r{i}", worker.t(f"r{i}")
-                k = next(j for j, (_, _, off) in enumerate(run) if off == point)
-                want_after = sorted(normalized(t, key, v, prefix) for t, (key, v), off in run[k + 1:] if off != point)
-                rtopics = [rp + t[len(prefix):] for t in topics]
-                rrecs = topic_records(bs, rtopics)
-                got_after = sorted(normalized(t, key, v, rp) for (t, _, _), (key, v) in rrecs.items())
-                # The one duplicate pg_offset.h allows: a non-transactional message sent between
-                # lsn_commit and the transaction the offset is in, sent again.
-                allowed = [normalized(t, key, v, prefix) for t, (key, v), _ in run[:k + 1]
-                           if t.endswith(".message") and v and v["payload"]["source"]["txId"] is None
-                           and "txId" in point and v["payload"]["source"]["lsn"] > point.get("lsn_commit", 0)]
-                for r in allowed:
-                    if r in got_after and got_after.count(r) > want_after.count(r):
-                        got_after.remove(r)
-                if got_after != want_after:
-                    lost = [r for r in want_after if r not in got_after]
-                    dup = [r for r in got_after if r not in want_after]
-                    failures.append(f"resume from {point}: {len(lost)} lost {lost[:2]}, {len(dup)} extra {dup[:2]}")
-                worker.request("DELETE", f"/connectors/{name}")
-                wait_for(lambda: not admin_slot_active(admin, f"{name}_{db}"), 30, "the slot to be free")
-                admin.cursor().execute(f"SELECT pg_drop_replication_slot('{name}_{db}')")
-        assert not failures, "\n".join(failures)
-        worker.request("DELETE", "/connectors/orig")
-        wait_for(lambda: not admin_slot_active(admin, f"s_{db}"), 30, "the slot to be free")
-        admin.cursor().execute(f"SELECT pg_drop_replication_slot('s_{db}')")
-        admin.cursor().execute(f"SELECT pg_drop_replication_slot('base_{db}')")
-        admin.close()
+    failures = []
+    for batch_start in range(0, len(points), 6):
+        batch = list(enumerate(points[batch_start:batch_start + 6], start=batch_start))
+        for i, point in batch:
+            name, slot = f"r{i}", f"r{i}_{db}"
+            admin.cursor().execute(f"SELECT pg_copy_logical_replication_slot('base_{db}', '{slot}')")
+            rcfg = dict(cfg, **{"slot.name": slot, "topic.prefix": worker.t(name)})
+            assert worker.request("POST", "/connectors",
+                                  {"name": name, "config": rcfg, "initial_state": "STOPPED"})[0] == 201
+            st, body, _ = worker.request("PATCH", f"/connectors/{name}/offsets",
+                                      {"offsets": [{"partition": {"server": worker.t(name)}, "offset": point}]})
+            assert st == 200, body
+            assert worker.request("PUT", f"/connectors/{name}/resume")[0] == 202
+        final = run[-1][2]
+        for i, point in batch:
+            name = f"r{i}"
+            wait_for(lambda: committed_offset(worker, name) == final, 90, f"{name} to reach the end")
+        for i, point in batch:
+            name, rp = f"r{i}", worker.t(f"r{i}")
+            k = next(j for j, (_, _, off) in enumerate(run) if off == point)
+            want_after = sorted(normalized(t, key, v) for t, (key, v), off in run[k + 1:] if off != point)
+            rtopics = [rp + t[len(prefix):] for t in topics]
+            rrecs = topic_records(bs, rtopics)
+            got_after = sorted(normalized(t, key, v) for (t, _, _), (key, v) in rrecs.items())
+            # The one duplicate pg_offset.h allows: a non-transactional message sent between
+            # lsn_commit and the transaction the offset is in, sent again.
+            allowed = [normalized(t, key, v) for t, (key, v), _ in run[:k + 1]
+                       if t.endswith(".message") and v and v["payload"]["source"]["txId"] is None
+                       and "txId" in point and v["payload"]["source"]["lsn"] > point.get("lsn_commit", 0)]
+            for r in allowed:
+                if r in got_after and got_after.count(r) > want_after.count(r):
+                    got_after.remove(r)
+            if got_after != want_after:
+                lost = [r for r in want_after if r not in got_after]
+                dup = [r for r in got_after if r not in want_after]
+                failures.append(f"resume from {point}: {len(lost)} lost {lost[:2]}, {len(dup)} extra {dup[:2]}")
+            worker.request("DELETE", f"/connectors/{name}")
+            wait_for(lambda: not admin_slot_active(admin, f"{name}_{db}"), 30, "the slot to be free")
+            admin.cursor().execute(f"SELECT pg_drop_replication_slot('{name}_{db}')")
+    assert not failures, "\n".join(failures)
+    worker.request("DELETE", "/connectors/orig")
+    wait_for(lambda: not admin_slot_active(admin, f"s_{db}"), 30, "the slot to be free")
+    admin.cursor().execute(f"SELECT pg_drop_replication_slot('s_{db}')")
+    admin.cursor().execute(f"SELECT pg_drop_replication_slot('base_{db}')")
+    admin.close()
 
 
 def admin_slot_active(conn, slot):
