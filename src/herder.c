@@ -68,6 +68,7 @@ herder_t *herder_new(const worker_config_t *wc, config_store_t *cs, status_store
     pthread_cond_init(&h->wake, NULL);
     pthread_cond_init(&h->pinged, NULL);
     h->dirty = true;
+    worker_on_task_end(w, herder_wakeup, h); /* a start that waited for it can go on */
     return h;
 }
 
@@ -116,6 +117,19 @@ static bool config_starts(herder_t *h, conn_t *c) {
     }
     connector_failed_with(h, c, "org.apache.kafka.common.config.ConfigException", err);
     return false;
+}
+
+/* A task whose previous instance did not stop within its grace waits for that one's thread:
+ * meanwhile its status says RESTARTING (an UNASSIGNED would not replace a RUNNING of the same
+ * generation, by the status topic's reader rules), with the worker's note as its trace. */
+static void show_restarting(herder_t *h, const char *name, int id) {
+    status_t st;
+    bool has = status_store_task(h->ss, name, id, &st);
+    bool already = has && !strcmp(st.state, "RESTARTING");
+    if (has) status_clear(&st);
+    if (!already)
+        status_store_put_task(h->ss, name, id, "RESTARTING", NULL, worker_id(h->w),
+                              worker_generation(h->w));
 }
 
 static void stop_tasks(herder_t *h, const char *name, int from_id, bool tombstone) {
@@ -242,10 +256,12 @@ static void reconcile_one(herder_t *h, const char *name) {
     }
     stop_tasks(h, name, (int)n, true);
     for (size_t i = 0; i < n; i++) {
+        /* A task whose previous instance is still stopping starts on a later pass, once that
+         * one's thread has ended (the worker wakes the herder then): never two at once. */
         if (worker_has_task(h->w, name, (int)i))
             worker_set_task_target(h->w, name, (int)i, target);
-        else
-            worker_start_task(h->w, name, (int)i, c->plugin, c->config, tasks[i], target);
+        else if (worker_start_task(h->w, name, (int)i, c->plugin, c->config, tasks[i], target) == -3)
+            show_restarting(h, name, (int)i);
     }
     config_store_free_tasks(tasks, n);
 }
@@ -328,6 +344,7 @@ static void *herder_main(void *arg) {
         pthread_mutex_unlock(&h->wake_lock);
         if (atomic_load(&h->stop)) break;
 
+        worker_tick(h->w);
         pthread_mutex_lock(&h->lock);
         reconcile(h);
         pthread_mutex_unlock(&h->lock);
@@ -424,10 +441,17 @@ int herder_restart_task(herder_t *h, const char *name, int task) {
         rc = -2;
     } else {
         worker_stop_task(h->w, name, task, false);
-        reconcile_one(h, name);
     }
     pthread_mutex_unlock(&h->lock);
-    return rc;
+    if (rc != 0) return rc;
+    /* Synchronous as in Kafka Connect, but only this request waits for the old instance to end,
+     * not the herder: if it has not by the end of its grace, it is cancelled and the new instance
+     * starts on the herder's pass after its thread ends. */
+    worker_await_stopped(h->w, name, task, (int)worker_stop_grace_ms(h->w) + 1000);
+    pthread_mutex_lock(&h->lock);
+    reconcile_one(h, name);
+    pthread_mutex_unlock(&h->lock);
+    return 0;
 }
 
 void herder_stop(herder_t *h) {
@@ -435,11 +459,15 @@ void herder_stop(herder_t *h) {
     herder_wakeup(h);
     if (h->thread_started) pthread_join(h->thread, NULL);
     pthread_mutex_lock(&h->lock);
+    /* All tasks stop at once; each writes UNASSIGNED when it has. */
     for (conn_t *c = h->conns; c; c = c->next) {
         size_t n;
         int *ids = worker_tasks_of(h->w, c->name, &n);
         for (size_t i = 0; i < n; i++) worker_stop_task(h->w, c->name, ids[i], true);
         free(ids);
+    }
+    for (conn_t *c = h->conns; c; c = c->next) {
+        worker_await_stopped(h->w, c->name, -1, (int)worker_stop_grace_ms(h->w) + 1000);
         if (c->plugin) put_connector_status(h, c->name, "UNASSIGNED", NULL);
     }
     pthread_mutex_unlock(&h->lock);

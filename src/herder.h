@@ -28,7 +28,9 @@ void herder_destroy(herder_t *h);
 
 /* Restarts the connector instance (regenerating its task configs). Returns 0, -1 when unknown. */
 int herder_restart_connector(herder_t *h, const char *name);
-/* Restarts one task. Returns 0, -1 for an unknown connector, -2 for an unknown task. */
+/* Restarts one task: waits for its running instance to stop (not the herder: other requests go
+ * on), then starts it; when the old instance is cancelled instead, the new one starts once its
+ * thread has ended. Returns 0, -1 for an unknown connector, -2 for an unknown task. */
 int herder_restart_task(herder_t *h, const char *name, int task);
 /* Runs a no-op through the herder's loop; false if it did not come back within timeout_ms. */
 bool herder_ping(herder_t *h, int timeout_ms);

@@ -46,6 +46,15 @@ struct cd_task_context {
     bool unassigned_on_stop;
     void *instance;
 
+    /* Lifecycle, under the worker's lock (see "one instance of a task" below). */
+    int64_t grace_end_ms; /* monotonic: when a stopping task is cancelled if still running */
+    atomic_bool cancelled; /* the grace ran out before the thread ended */
+    bool exited;          /* the thread has ended: it is joined and freed by reap() */
+    bool start_deferred;  /* a new instance waits for this one to end (said once) */
+    /* Offset commits of this instance: see "One instance of a task" below. */
+    pthread_mutex_t commit_lock;
+    bool fenced;
+
     /* source */
     rd_kafka_t *producer;
     cd_converter_t *key_conv, *value_conv;
@@ -107,12 +116,23 @@ struct worker {
     char *id;
     int64_t generation;
     pthread_mutex_t lock;
-    task_t *tasks;
+    task_t *tasks;    /* running: at most one instance per (connector, id) */
+    task_t *stopping; /* told to stop; their threads have not been joined yet */
+    pthread_cond_t ended; /* a task thread ended, or a stopping task was cancelled */
+    void (*on_task_end)(void *opaque);
+    void *on_task_end_opaque;
     int64_t flush_interval_ms, flush_timeout_ms, shutdown_timeout_ms;
     bool track_topics;
     pthread_mutex_t held_lock; /* apart from lock: tasks report while the worker stops them */
     held_t *held;
 };
+
+/* How long a task told to stop has before it is cancelled: it flushes its producer (up to
+ * task.shutdown.graceful.timeout.ms), then commits offsets (up to offset.flush.timeout.ms), which
+ * may take both in full while Kafka is unreachable, and a second more for the plugin's stop. */
+static int64_t grace_ms(const worker_t *w) {
+    return w->shutdown_timeout_ms + w->flush_timeout_ms + 1000;
+}
 
 static log_logger_t *wlog(void) {
     static log_logger_t *lg;
@@ -465,6 +485,12 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
 
 static void report(task_t *t, task_state_t st, const char *trace) {
     atomic_store(&t->state, st);
+    /* Once told to stop, the task's status is the herder's (deleted with its connector,
+     * RESTARTING, or soon a new instance's): the task writes only the UNASSIGNED of its stop, when
+     * asked to, and nothing once cancelled, as in Kafka Connect. */
+    if (atomic_load(&t->stop) &&
+        (st != TS_STOPPED || !t->unassigned_on_stop || atomic_load(&t->cancelled)))
+        return;
     status_store_put_task(t->w->ss, t->connector, t->id, state_names[st], trace, t->w->id,
                           t->w->generation);
 }
@@ -586,6 +612,28 @@ static bool wait_while_paused(task_t *t) {
 
 /* ------------------------------------------------------------------ source tasks */
 
+/* One instance of a task, and offset commits that never land out of order.
+ *
+ * The offsets topic keeps the latest record of each source partition, so an offset commit that
+ * lands after a newer one, or after an offsets change made through the REST API, silently moves
+ * the connector back (or undoes the change). The runtime keeps two invariants:
+ *
+ *  1. At most one instance of a task runs on a worker. A task told to stop (restart, new task
+ *     configs, STOPPED, deletion, shutdown) leaves the running tasks at once, without anyone
+ *     waiting for it, but a new instance of it starts only once the old one's thread has ended
+ *     (worker_start_task answers -2; the herder tries again when a task thread ends). So all the
+ *     old instance committed was handed to the offsets producer before the new one began, and
+ *     lands before anything the new one commits: one producer writes the topic, idempotent and in
+ *     order per partition, and a source partition's key always maps to the same partition.
+ *  2. An instance hands a commit to the offsets producer only under its commit_lock while it is
+ *     not fenced (start_offset_commit, commit_sink). Once told to stop, it commits once more
+ *     only: the final commit of its orderly stop, of what Kafka acknowledged. An instance whose
+ *     thread has not ended when its grace does (grace_ms after the stop was asked) is cancelled:
+ *     fenced, so that nothing of it is committed any more however late it comes back, as Kafka
+ *     Connect skips the final commit of a cancelled task.
+ *
+ * Sink tasks keep 1 and 2 for their consumer offsets, which they commit as group members. */
+
 /* Offset commits run in the background of the task: the records go to the offsets topic, the
  * task goes on polling, and once Kafka has acknowledged them the plugin is told (commit). One
  * commit is in flight at a time. */
@@ -606,9 +654,19 @@ static void start_offset_commit(task_t *t) {
     t->pc.n = n;
     char err[512];
     if (n > 0) {
-        t->pc.p = offset_store_write_async(t->w->os, t->connector, writes, n, err, sizeof(err));
+        /* Checked and handed over under the lock that fencing takes (invariant 2). */
+        pthread_mutex_lock(&t->commit_lock);
+        bool fenced = t->fenced;
+        if (!fenced)
+            t->pc.p = offset_store_write_async(t->w->os, t->connector, writes, n, err, sizeof(err));
+        pthread_mutex_unlock(&t->commit_lock);
         t->pc.started_ms = now_ms();
-        if (!t->pc.p) log_error(wlog(), "%s Failed to commit offsets: %s", t->name, err);
+        if (fenced)
+            log_warn(wlog(), "%s Skipping offset commit: the task was cancelled, or its connector's "
+                             "offsets are being changed, since it was told to stop",
+                     t->name);
+        else if (!t->pc.p)
+            log_error(wlog(), "%s Failed to commit offsets: %s", t->name, err);
     }
     free(writes);
     if (!t->pc.p) {
@@ -749,7 +807,7 @@ static void run_source(task_t *t) {
         }
         check_kafka(t);
         finish_offset_commit(t, 0, 0);
-        if (now_ms() >= next_commit) {
+        if (now_ms() >= next_commit && !atomic_load(&t->stop)) { /* else the final one follows */
             start_offset_commit(t);
             next_commit = now_ms() + t->w->flush_interval_ms;
         }
@@ -770,22 +828,32 @@ static void commit_sink(task_t *t, bool sync) {
         fail(t, err);
         return;
     }
+    /* The commit request is queued under the lock that fencing takes (invariant 2); only waiting
+     * for its result happens outside. */
     rd_kafka_resp_err_t e;
-    if (!sync) {
+    rd_kafka_queue_t *q = sync ? rd_kafka_queue_new(t->consumer) : NULL;
+    pthread_mutex_lock(&t->commit_lock);
+    bool fenced = t->fenced;
+    if (fenced)
+        e = RD_KAFKA_RESP_ERR_NO_ERROR;
+    else if (!sync)
         e = rd_kafka_commit(t->consumer, NULL, 1);
-    } else {
+    else
+        e = rd_kafka_commit_queue(t->consumer, NULL, q, NULL, NULL);
+    pthread_mutex_unlock(&t->commit_lock);
+    if (fenced)
+        log_warn(wlog(), "%s Skipping offset commit: the task was cancelled, or its connector's "
+                         "offsets are being changed, since it was told to stop",
+                 t->name);
+    if (sync && !fenced && !e) {
         /* A synchronous rd_kafka_commit waits for the group coordinator for ever (a Kafka outage
          * would hold a rebalance or a stop up): wait for the result up to offset.flush.timeout.ms.
          * What is not committed is consumed again (at least once). */
-        rd_kafka_queue_t *q = rd_kafka_queue_new(t->consumer);
-        e = rd_kafka_commit_queue(t->consumer, NULL, q, NULL, NULL);
-        if (!e) {
-            rd_kafka_event_t *ev = rd_kafka_queue_poll(q, (int)t->w->flush_timeout_ms);
-            e = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
-            if (ev) rd_kafka_event_destroy(ev);
-        }
-        rd_kafka_queue_destroy(q);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, (int)t->w->flush_timeout_ms);
+        e = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+        if (ev) rd_kafka_event_destroy(ev);
     }
+    if (q) rd_kafka_queue_destroy(q);
     if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
         log_warn(wlog(), "%s Commit of consumer offsets failed: %s", t->name, rd_kafka_err2str(e));
 }
@@ -978,7 +1046,22 @@ static void *task_main(void *arg) {
         if (t->unassigned_on_stop) report(t, TS_STOPPED, NULL);
         else atomic_store(&t->state, TS_STOPPED);
     }
-    /* A failed task waits here to be stopped (its status stays FAILED). */
+    /* A failed task stays among the running ones until it is stopped (its status stays FAILED). */
+    worker_t *w = t->w;
+    if (atomic_load(&t->cancelled)) {
+        log_info(wlog(), "%s Cancelled task has ended, %lld ms after its stop was asked", t->name,
+                 (long long)(now_ms() - t->grace_end_ms + grace_ms(w)));
+        status_store_set_note(w->ss, t->connector, t->id, NULL);
+    } else if (atomic_load(&t->stop)) {
+        log_info(wlog(), "%s Task stopped", t->name);
+    }
+    pthread_mutex_lock(&w->lock);
+    t->exited = true; /* from here on the thread touches neither t nor w: reap() may free t */
+    void (*cb)(void *) = w->on_task_end;
+    void *opaque = w->on_task_end_opaque;
+    pthread_cond_broadcast(&w->ended);
+    pthread_mutex_unlock(&w->lock);
+    if (cb) cb(opaque);
     return NULL;
 }
 
@@ -1014,6 +1097,7 @@ static void task_free(task_t *t) {
     cd_props_destroy(t->task_config);
     pthread_mutex_destroy(&t->lock);
     pthread_cond_destroy(&t->cond);
+    pthread_mutex_destroy(&t->commit_lock);
     free(t->connector);
     free(t);
 }
@@ -1030,6 +1114,7 @@ worker_t *worker_new(const worker_config_t *wc, status_store_t *ss, offset_store
     w->id = strdup(id);
     w->generation = generation;
     pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->ended, NULL);
     pthread_mutex_init(&w->held_lock, NULL);
     w->flush_interval_ms = worker_config_get_int(wc, "offset.flush.interval.ms");
     w->flush_timeout_ms = worker_config_get_int(wc, "offset.flush.timeout.ms");
@@ -1041,19 +1126,94 @@ worker_t *worker_new(const worker_config_t *wc, status_store_t *ss, offset_store
 const char *worker_id(const worker_t *w) { return w->id; }
 int64_t worker_generation(const worker_t *w) { return w->generation; }
 
-static task_t *find_task(worker_t *w, const char *connector, int id) {
-    for (task_t *t = w->tasks; t; t = t->next)
+static task_t *find_in(task_t *list, const char *connector, int id) {
+    for (task_t *t = list; t; t = t->next)
         if (t->id == id && !strcmp(t->connector, connector)) return t;
     return NULL;
+}
+
+static task_t *find_task(worker_t *w, const char *connector, int id) {
+    return find_in(w->tasks, connector, id);
+}
+
+/* Under the worker's lock: cancels a stopping task whose grace is over (invariant 2: fenced, so
+ * nothing of it is committed any more). The note explains, on the task's status, why no new
+ * instance runs (the herder shows the task RESTARTING while one waits, see worker_start_task). */
+static void cancel_locked(task_t *t) {
+    worker_t *w = t->w;
+    atomic_store(&t->cancelled, true);
+    pthread_mutex_lock(&t->commit_lock);
+    t->fenced = true;
+    pthread_mutex_unlock(&t->commit_lock);
+    log_error(wlog(), "%s Graceful stop of task failed: it did not stop within %lld ms. It is "
+                      "cancelled: nothing it does from now on is committed, and no new instance of "
+                      "the task starts until its thread has ended",
+              t->name, (long long)grace_ms(w));
+    char note[512];
+    snprintf(note, sizeof(note), "The previous instance of this task did not stop within %lld ms and "
+             "was cancelled; the task starts again once its thread has ended",
+             (long long)grace_ms(w));
+    status_store_set_note(w->ss, t->connector, t->id, note);
+    pthread_cond_broadcast(&w->ended);
+}
+
+/* Joins and frees the stopping tasks whose threads have ended, and cancels those whose grace is
+ * over. Called from the herder's loop (about once a second, and when a task thread ends) and
+ * while someone waits for tasks to stop. */
+static void reap(worker_t *w) {
+    task_t *ended = NULL;
+    int64_t now = now_ms();
+    pthread_mutex_lock(&w->lock);
+    for (task_t **pp = &w->stopping; *pp;) {
+        task_t *t = *pp;
+        if (t->exited) {
+            *pp = t->next;
+            t->next = ended;
+            ended = t;
+            continue;
+        }
+        if (!atomic_load(&t->cancelled) && now >= t->grace_end_ms) cancel_locked(t);
+        pp = &t->next;
+    }
+    pthread_mutex_unlock(&w->lock);
+    while (ended) {
+        task_t *t = ended;
+        ended = t->next;
+        pthread_join(t->thread, NULL); /* at once: the thread has set exited as its last act */
+        task_free(t);
+    }
+}
+
+void worker_tick(worker_t *w) { reap(w); }
+
+int64_t worker_stop_grace_ms(const worker_t *w) { return grace_ms(w); }
+
+void worker_on_task_end(worker_t *w, void (*cb)(void *opaque), void *opaque) {
+    pthread_mutex_lock(&w->lock);
+    w->on_task_end = cb;
+    w->on_task_end_opaque = opaque;
+    pthread_mutex_unlock(&w->lock);
 }
 
 int worker_start_task(worker_t *w, const char *connector, int id, const cd_connector_plugin_t *plugin,
                       const cd_props_t *connector_config, const cd_props_t *task_config,
                       target_state_t state) {
+    reap(w);
     pthread_mutex_lock(&w->lock);
     if (find_task(w, connector, id)) {
         pthread_mutex_unlock(&w->lock);
         return -1;
+    }
+    task_t *old = find_in(w->stopping, connector, id);
+    if (old) { /* invariant 1: the new instance waits for the old one's thread to end */
+        if (!old->start_deferred)
+            log_info(wlog(), "%s The previous instance of the task is still stopping; the task "
+                             "starts once it has ended",
+                     old->name);
+        old->start_deferred = true;
+        int rc = atomic_load(&old->cancelled) ? -3 : -2;
+        pthread_mutex_unlock(&w->lock);
+        return rc;
     }
     task_t *t = calloc(1, sizeof(*t));
     t->w = w;
@@ -1067,6 +1227,7 @@ int worker_start_task(worker_t *w, const char *connector, int id, const cd_conne
     atomic_store(&t->state, TS_STARTING);
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->cond, NULL);
+    pthread_mutex_init(&t->commit_lock, NULL);
     t->next = w->tasks;
     w->tasks = t;
     pthread_create(&t->thread, NULL, task_main, t);
@@ -1091,34 +1252,51 @@ void worker_stop_task(worker_t *w, const char *connector, int id, bool unassigne
     task_t **pp = &w->tasks;
     while (*pp && !((*pp)->id == id && !strcmp((*pp)->connector, connector))) pp = &(*pp)->next;
     task_t *t = *pp;
-    if (t) *pp = t->next;
-    pthread_mutex_unlock(&w->lock);
-    if (!t) return;
-    t->unassigned_on_stop = unassigned;
-    pthread_mutex_lock(&t->lock);
-    atomic_store(&t->stop, true);
-    pthread_cond_broadcast(&t->cond);
-    pthread_mutex_unlock(&t->lock);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    /* The task flushes its producer (up to the shutdown timeout), then commits offsets (up to the
-     * flush timeout), which may take both in full while Kafka is unreachable; a second more for
-     * the plugin's own stop. */
-    int64_t wait = w->shutdown_timeout_ms + w->flush_timeout_ms + 1000;
-    ts.tv_sec += wait / 1000;
-    ts.tv_nsec += (wait % 1000) * 1000000L;
-    ts.tv_sec += ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
-    if (pthread_timedjoin_np(t->thread, NULL, &ts) != 0) {
-        /* Its memory stays: the thread may still touch it. */
-        log_error(wlog(), "%s Graceful stop of task failed: it did not stop within %lld ms and is "
-                          "abandoned",
-                  t->name, (long long)wait);
-        pthread_detach(t->thread);
-        return;
+    if (t) {
+        *pp = t->next;
+        t->next = w->stopping;
+        w->stopping = t;
+        t->grace_end_ms = now_ms() + grace_ms(w);
+        t->unassigned_on_stop = unassigned;
+        pthread_mutex_lock(&t->lock);
+        atomic_store(&t->stop, true);
+        pthread_cond_broadcast(&t->cond);
+        pthread_mutex_unlock(&t->lock);
     }
-    log_info(wlog(), "%s Task stopped", t->name);
-    task_free(t);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* True when no instance of the task (id -1: of any task of the connector) is still stopping
+ * without having been cancelled. Under the worker's lock. */
+static bool stopped_locked(worker_t *w, const char *connector, int id) {
+    for (task_t *t = w->stopping; t; t = t->next)
+        if ((id < 0 || t->id == id) && !strcmp(t->connector, connector) && !t->exited &&
+            !atomic_load(&t->cancelled))
+            return false;
+    return true;
+}
+
+bool worker_await_stopped(worker_t *w, const char *connector, int id, int timeout_ms) {
+    int64_t deadline = now_ms() + timeout_ms;
+    for (;;) {
+        reap(w);
+        pthread_mutex_lock(&w->lock);
+        bool done = stopped_locked(w, connector, id);
+        int64_t left = deadline - now_ms();
+        if (!done && left > 0) {
+            /* Woken when a thread ends; the grace ends are checked at least every 100 ms. */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t wait = left < 100 ? left : 100;
+            ts.tv_nsec += (long)(wait * 1000000L);
+            ts.tv_sec += ts.tv_nsec / 1000000000L;
+            ts.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&w->ended, &w->lock, &ts);
+        }
+        pthread_mutex_unlock(&w->lock);
+        if (done) return true;
+        if (left <= 0) return false;
+    }
 }
 
 bool worker_has_task(worker_t *w, const char *connector, int id) {
@@ -1154,8 +1332,11 @@ int *worker_tasks_of(worker_t *w, const char *connector, size_t *n) {
     return ids;
 }
 
-void worker_destroy(worker_t *w) {
-    if (!w) return;
+bool worker_destroy(worker_t *w) {
+    if (!w) return true;
+    pthread_mutex_lock(&w->lock);
+    w->on_task_end = NULL; /* whoever it wakes may be gone before the task threads are */
+    pthread_mutex_unlock(&w->lock);
     for (;;) {
         pthread_mutex_lock(&w->lock);
         task_t *t = w->tasks;
@@ -1166,7 +1347,35 @@ void worker_destroy(worker_t *w) {
         worker_stop_task(w, c, id, true);
         free(c);
     }
+    /* Each task has its grace from when it was told to stop; reap() cancels it after that. */
+    for (;;) {
+        reap(w);
+        pthread_mutex_lock(&w->lock);
+        if (!w->stopping) {
+            pthread_mutex_unlock(&w->lock);
+            break;
+        }
+        bool all_cancelled = true;
+        for (task_t *t = w->stopping; t; t = t->next) all_cancelled &= atomic_load(&t->cancelled);
+        if (all_cancelled) {
+            /* Their threads still run, in a plugin call that has not returned, and use the
+             * worker, its stores and its configuration: those must outlive them. */
+            for (task_t *t = w->stopping; t; t = t->next)
+                log_error(wlog(), "%s Task thread has still not ended; the worker exits without it",
+                          t->name);
+            pthread_mutex_unlock(&w->lock);
+            return false;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&w->ended, &w->lock, &ts);
+        pthread_mutex_unlock(&w->lock);
+    }
     pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->ended);
     while (w->held) {
         held_t *h = w->held;
         w->held = h->next;
@@ -1175,4 +1384,5 @@ void worker_destroy(worker_t *w) {
     pthread_mutex_destroy(&w->held_lock);
     free(w->id);
     free(w);
+    return true;
 }
