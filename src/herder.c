@@ -454,6 +454,16 @@ int herder_restart_task(herder_t *h, const char *name, int task) {
     return 0;
 }
 
+bool herder_await_stopped_tasks(herder_t *h, const char *name) {
+    /* A pass that began after this call has acted on the STOPPED target the caller saw in the
+     * config store: it told the connector's tasks to stop. */
+    if (!herder_ping(h, h->timeout_ms)) return false;
+    /* Each has until the end of its grace, then it is cancelled (and fenced). */
+    bool ok = worker_await_stopped(h->w, name, -1, (int)worker_stop_grace_ms(h->w) + 1000);
+    worker_fence_stopping(h->w, name);
+    return ok;
+}
+
 void herder_stop(herder_t *h) {
     if (!h || atomic_exchange(&h->stop, true)) return;
     herder_wakeup(h);

@@ -616,7 +616,7 @@ static bool wait_while_paused(task_t *t) {
  *
  * The offsets topic keeps the latest record of each source partition, so an offset commit that
  * lands after a newer one, or after an offsets change made through the REST API, silently moves
- * the connector back (or undoes the change). The runtime keeps two invariants:
+ * the connector back (or undoes the change). The runtime keeps three invariants:
  *
  *  1. At most one instance of a task runs on a worker. A task told to stop (restart, new task
  *     configs, STOPPED, deletion, shutdown) leaves the running tasks at once, without anyone
@@ -631,6 +631,10 @@ static bool wait_while_paused(task_t *t) {
  *     thread has not ended when its grace does (grace_ms after the stop was asked) is cancelled:
  *     fenced, so that nothing of it is committed any more however late it comes back, as Kafka
  *     Connect skips the final commit of a cancelled task.
+ *  3. An offsets change through the REST API first waits until every instance of the
+ *     connector's tasks that was told to stop has ended or been cancelled, and fences them
+ *     (herder_await_stopped_tasks): when it answers 200, nothing an older instance committed can
+ *     land after the change, and the connector resumes from the new offsets.
  *
  * Sink tasks keep 1 and 2 for their consumer offsets, which they commit as group members. */
 
@@ -1297,6 +1301,17 @@ bool worker_await_stopped(worker_t *w, const char *connector, int id, int timeou
         if (done) return true;
         if (left <= 0) return false;
     }
+}
+
+void worker_fence_stopping(worker_t *w, const char *connector) {
+    pthread_mutex_lock(&w->lock);
+    for (task_t *t = w->stopping; t; t = t->next) {
+        if (strcmp(t->connector, connector) != 0) continue;
+        pthread_mutex_lock(&t->commit_lock);
+        t->fenced = true;
+        pthread_mutex_unlock(&t->commit_lock);
+    }
+    pthread_mutex_unlock(&w->lock);
 }
 
 bool worker_has_task(worker_t *w, const char *connector, int id) {

@@ -53,6 +53,9 @@ void worker_stop_task(worker_t *w, const char *connector, int id, bool unassigne
 bool worker_await_stopped(worker_t *w, const char *connector, int id, int timeout_ms);
 /* How long a task told to stop has before it is cancelled (see worker_stop_task). */
 int64_t worker_stop_grace_ms(const worker_t *w);
+/* Fences every instance of the connector's tasks told to stop and not yet ended: none of them
+ * commits offsets any more (their final commit included). */
+void worker_fence_stopping(worker_t *w, const char *connector);
 /* A running instance (one told to stop does not count). */
 bool worker_has_task(worker_t *w, const char *connector, int id);
 /* Ids of this connector's running tasks; *n receives the count. malloc'ed. */

@@ -6,14 +6,20 @@ nothing any more, and a new instance of it starts only once the old thread has e
 herder or other connectors waiting for it. A PostgreSQL connector whose database hangs (a TCP
 listener that accepts and never answers, or a proxy to a real PostgreSQL that the test makes hang)
 is such a task. The worker log tells when each instance began ("<task> Executing task") and ended
-("<task> Task stopped" / "<task> Cancelled task has ended")."""
+("<task> Task stopped" / "<task> Cancelled task has ended").
+
+An offsets change right after a stop (PUT .../stop then DELETE or PATCH .../offsets, as Strimzi and
+kcctl do it) waits for the stop to have taken effect, so that the stopping task's last commit
+cannot land after it: a 200 means the new offsets stick, and the connector resumes from them."""
 import json
 import re
 import signal
 import socket
 import threading
+import uuid
 
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 
 from conftest import wait_for
 from kafka_util import read_topic
@@ -285,3 +291,106 @@ def test_restart_of_a_task_stuck_on_its_database(pg, pgdb, worker):  # noqa: F81
         assert w.get("/connectors/stuck/offsets")[1]["offsets"][0]["offset"] == recs[-1][1]
     finally:
         proxy.close()
+
+
+def end_offset(bootstrap, topic):
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "end-" + uuid.uuid4().hex})
+    try:
+        return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
+    finally:
+        c.close()
+
+
+def record_at(bootstrap, topic, offset):
+    """The value of the record at offset of partition 0."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "at-" + uuid.uuid4().hex,
+                  "enable.auto.commit": False, "fetch.wait.max.ms": 20})
+    try:
+        c.assign([TopicPartition(topic, 0, offset)])
+        m = wait_for(lambda: (lambda m: m if m is not None and not m.error() else None)(c.poll(0.2)),
+                     30, f"the record at offset {offset} of {topic}")
+        assert m.offset() == offset
+        return m.value()
+    finally:
+        c.close()
+
+
+class Lines:
+    """A thread appending numbered lines ("n:<i>") to a file until stop()."""
+
+    def __init__(self, path):
+        self.path, self.n = path, 0
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        path.write_text("")
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopping.wait(0.1):
+            with self.lock, open(self.path, "a") as f:
+                f.write("".join(f"n:{self.n + i}\n" for i in range(20)))
+                self.n += 20
+
+    def position_of(self, i):
+        """The byte position where line i begins."""
+        with open(self.path, "rb") as f:
+            data = f.read()
+        pos = 0
+        for _ in range(i):
+            pos = data.index(b"\n", pos) + 1
+        return pos
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(10)
+
+
+def test_stop_then_offsets_change_sticks(worker, tmp_path):
+    """PUT /stop followed at once by DELETE or PATCH /offsets, again and again, on a source
+    connector reading a file that keeps growing: every 200 holds (GET /offsets and the offsets
+    topic say what was written once the task has surely ended), and the connector resumes from
+    there."""
+    bs = worker.broker.bootstrap
+    topic = worker.t("grow")
+    if worker.broker.kind == "kafka":  # one partition: the records in the order produced
+        worker.broker.create_topic(topic, 1)
+    else:
+        assert worker.broker.command(f"topic {topic} 1") == "OK"
+    f = tmp_path / "grow.txt"
+    lines = Lines(f)
+    part = {"filename": str(f)}
+    try:
+        create(worker, "grow", {"connector.class": SRC, "file": str(f), "topic": topic, "batch.size": "100"})
+        wait_state(worker, "grow", "RUNNING", ["RUNNING"])
+        iterations = 16
+        for i in range(iterations):
+            # Under load: the task is sending when it is told to stop.
+            seen = end_offset(bs, topic)
+            wait_for(lambda: end_offset(bs, topic) > seen + 50, 60, "the task to be sending")
+            ended = worker.output().count("grow-0 Task stopped")
+            assert worker.request("PUT", "/connectors/grow/stop")[0] == 204
+            if i % 4 == 0:  # (each reset sends the whole file again: not too often)
+                expected, first = None, 0
+                status, body, _ = worker.request("DELETE", "/connectors/grow/offsets", timeout=60)
+            else:
+                first = max(0, lines.n - 200)
+                expected = {"position": lines.position_of(first)}
+                status, body, _ = worker.request("PATCH", "/connectors/grow/offsets",
+                                                 {"offsets": [{"partition": part, "offset": expected}]}, timeout=60)
+            assert status == 200, body
+            # Once the task has surely ended, the offsets are still what was written.
+            wait_for(lambda: worker.output().count("grow-0 Task stopped") > ended, 60, "the task to end")
+            barrier(worker)
+            got = worker.get("/connectors/grow/offsets")[1]["offsets"]
+            assert got == ([] if expected is None else [{"partition": part, "offset": expected}]), (i, got)
+            recs = offsets_records(bs, worker.names.offsets, "grow")
+            assert recs[-1][1] == expected, (i, recs[-3:])
+            # Resumed, the task starts from there: its first record is line `first`.
+            end = end_offset(bs, topic)
+            assert worker.request("PUT", "/connectors/grow/resume")[0] == 202
+            wait_for(lambda: end_offset(bs, topic) > end, 60, "records after the resume")
+            assert json.loads(record_at(bs, topic, end))["payload"] == f"n:{first}", i
+        instances(worker.output(), "grow-0")
+    finally:
+        lines.stop()
