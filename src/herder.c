@@ -132,7 +132,11 @@ static void show_restarting(herder_t *h, const char *name, int id) {
                               worker_generation(h->w));
 }
 
-static void stop_tasks(herder_t *h, const char *name, int from_id, bool tombstone) {
+/* Stops the connector's tasks from from_id on. tombstone: their statuses go too; while gone is
+ * false, only those of tasks that have ended (or were cancelled): a task removed from the
+ * connector (STOPPED, fewer tasks) shows until it has stopped and committed its offsets, and a
+ * later pass (the worker wakes the herder when a task thread ends) removes it. */
+static void stop_tasks(herder_t *h, const char *name, int from_id, bool tombstone, bool gone) {
     size_t n;
     int *ids = worker_tasks_of(h->w, name, &n);
     for (size_t i = 0; i < n; i++)
@@ -141,7 +145,8 @@ static void stop_tasks(herder_t *h, const char *name, int from_id, bool tombston
     if (!tombstone) return;
     task_status_t *st = status_store_tasks(h->ss, name, &n);
     for (size_t i = 0; i < n; i++)
-        if (st[i].id >= from_id) status_store_delete_task(h->ss, name, st[i].id);
+        if (st[i].id >= from_id && (gone || !worker_task_stopping(h->w, name, st[i].id)))
+            status_store_delete_task(h->ss, name, st[i].id);
     task_statuses_free(st, n);
 }
 
@@ -251,10 +256,10 @@ static void reconcile_one(herder_t *h, const char *name) {
         n = 0;
     }
     if (gen != c->task_generation) {
-        stop_tasks(h, name, 0, false); /* a new task set: restart every task with it */
+        stop_tasks(h, name, 0, false, false); /* a new task set: restart every task with it */
         c->task_generation = gen;
     }
-    stop_tasks(h, name, (int)n, true);
+    stop_tasks(h, name, (int)n, true, false);
     for (size_t i = 0; i < n; i++) {
         /* A task whose previous instance is still stopping starts on a later pass, once that
          * one's thread has ended (the worker wakes the herder then): never two at once. */
@@ -309,7 +314,7 @@ static void reconcile(herder_t *h) {
         for (char **n = names; *n && !present; n++) present = !strcmp(*n, c->name);
         if (present) continue;
         log_info(hlog(), "[%s] Connector deleted; stopping it", c->name);
-        stop_tasks(h, c->name, 0, true);
+        stop_tasks(h, c->name, 0, true, true);
         status_store_delete_connector(h->ss, c->name);
         status_store_reset_topics(h->ss, c->name);
         forget_conn(h, c);
@@ -320,7 +325,7 @@ static void reconcile(herder_t *h) {
         bool present = false;
         for (char **n = names; *n && !present; n++) present = !strcmp(*n, *s);
         if (!present) {
-            stop_tasks(h, *s, 0, true);
+            stop_tasks(h, *s, 0, true, true);
             status_store_delete_connector(h->ss, *s);
         }
     }

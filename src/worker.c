@@ -1280,6 +1280,13 @@ static bool stopped_locked(worker_t *w, const char *connector, int id) {
     return true;
 }
 
+bool worker_task_stopping(worker_t *w, const char *connector, int id) {
+    pthread_mutex_lock(&w->lock);
+    bool r = !stopped_locked(w, connector, id);
+    pthread_mutex_unlock(&w->lock);
+    return r;
+}
+
 bool worker_await_stopped(worker_t *w, const char *connector, int id, int timeout_ms) {
     int64_t deadline = now_ms() + timeout_ms;
     for (;;) {

@@ -48,6 +48,9 @@ void worker_set_task_target(worker_t *w, const char *connector, int id, target_s
  * that is cancelled: reported, and nothing it does is committed any more. unassigned: the task
  * writes UNASSIGNED as its status when it has stopped. */
 void worker_stop_task(worker_t *w, const char *connector, int id, bool unassigned);
+/* True while an instance of the task (id -1: of any task of the connector) that was told to stop
+ * still runs within its grace. */
+bool worker_task_stopping(worker_t *w, const char *connector, int id);
 /* Waits up to timeout_ms until no instance of the task (id -1: of any task of the connector) that
  * was told to stop still runs without having been cancelled. True when so. */
 bool worker_await_stopped(worker_t *w, const char *connector, int id, int timeout_ms);
