@@ -307,6 +307,9 @@ static void *task_main(void *arg) {
     }
     /* A failed task stays among the running ones until it is stopped (its status stays FAILED). */
     worker_t *w = t->w;
+    /* Under the lock that cancel_locked holds, so that a cancellation either came before (and its
+     * note goes now) or does not come; and said before a new instance can start. */
+    pthread_mutex_lock(&w->lock);
     if (atomic_load(&t->cancelled)) {
         log_info(wlog(), "%s Cancelled task has ended, %lld ms after its stop was asked", t->name,
                  (long long)(now_ms() - t->grace_end_ms + grace_ms(w)));
@@ -314,8 +317,7 @@ static void *task_main(void *arg) {
     } else if (atomic_load(&t->stop)) {
         log_info(wlog(), "%s Task stopped", t->name);
     }
-    pthread_mutex_lock(&w->lock);
-    t->exited = true; /* from here on the thread touches neither t nor w: reap() may free t */
+    t->exited = true; /* from here on the thread no longer touches t: reap() may free it */
     void (*cb)(void *) = w->on_task_end;
     void *opaque = w->on_task_end_opaque;
     pthread_cond_broadcast(&w->ended);
