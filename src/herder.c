@@ -73,6 +73,7 @@ herder_t *herder_new(const worker_config_t *wc, config_store_t *cs, status_store
     pthread_cond_init(&h->wake, NULL);
     pthread_cond_init(&h->pinged, NULL);
     h->dirty = true;
+    worker_on_task_end(w, herder_wakeup, h); /* a start that waited for it can go on */
     return h;
 }
 
@@ -123,7 +124,24 @@ static bool config_starts(herder_t *h, conn_t *c) {
     return false;
 }
 
-static void stop_tasks(herder_t *h, const char *name, int from_id, bool tombstone) {
+/* A task whose previous instance did not stop within its grace waits for that one's thread:
+ * meanwhile its status says RESTARTING (an UNASSIGNED would not replace a RUNNING of the same
+ * generation, by the status topic's reader rules), with the worker's note as its trace. */
+static void show_restarting(herder_t *h, const char *name, int id) {
+    status_t st;
+    bool has = status_store_task(h->ss, name, id, &st);
+    bool already = has && !strcmp(st.state, "RESTARTING");
+    if (has) status_clear(&st);
+    if (!already)
+        status_store_put_task(h->ss, name, id, "RESTARTING", NULL, worker_id(h->w),
+                              worker_generation(h->w));
+}
+
+/* Stops the connector's tasks from from_id on. tombstone: their statuses go too; while gone is
+ * false, only those of tasks that have ended (or were cancelled): a task removed from the
+ * connector (STOPPED, fewer tasks) shows until it has stopped and committed its offsets, and a
+ * later pass (the worker wakes the herder when a task thread ends) removes it. */
+static void stop_tasks(herder_t *h, const char *name, int from_id, bool tombstone, bool gone) {
     size_t n;
     int *ids = worker_tasks_of(h->w, name, &n);
     for (size_t i = 0; i < n; i++)
@@ -132,7 +150,8 @@ static void stop_tasks(herder_t *h, const char *name, int from_id, bool tombston
     if (!tombstone) return;
     task_status_t *st = status_store_tasks(h->ss, name, &n);
     for (size_t i = 0; i < n; i++)
-        if (st[i].id >= from_id) status_store_delete_task(h->ss, name, st[i].id);
+        if (st[i].id >= from_id && (gone || !worker_task_stopping(h->w, name, st[i].id)))
+            status_store_delete_task(h->ss, name, st[i].id);
     task_statuses_free(st, n);
 }
 
@@ -242,15 +261,17 @@ static void reconcile_one(herder_t *h, const char *name) {
         n = 0;
     }
     if (gen != c->task_generation) {
-        stop_tasks(h, name, 0, false); /* a new task set: restart every task with it */
+        stop_tasks(h, name, 0, false, false); /* a new task set: restart every task with it */
         c->task_generation = gen;
     }
-    stop_tasks(h, name, (int)n, true);
+    stop_tasks(h, name, (int)n, true, false);
     for (size_t i = 0; i < n; i++) {
+        /* A task whose previous instance is still stopping starts on a later pass, once that
+         * one's thread has ended (the worker wakes the herder then): never two at once. */
         if (worker_has_task(h->w, name, (int)i))
             worker_set_task_target(h->w, name, (int)i, target);
-        else
-            worker_start_task(h->w, name, (int)i, c->plugin, c->config, tasks[i], target);
+        else if (worker_start_task(h->w, name, (int)i, c->plugin, c->config, tasks[i], target) == -3)
+            show_restarting(h, name, (int)i);
     }
     config_store_free_tasks(tasks, n);
 }
@@ -298,7 +319,7 @@ static void reconcile(herder_t *h) {
         for (char **n = names; *n && !present; n++) present = !strcmp(*n, c->name);
         if (present) continue;
         log_info(hlog(), "[%s] Connector deleted; stopping it", c->name);
-        stop_tasks(h, c->name, 0, true);
+        stop_tasks(h, c->name, 0, true, true);
         status_store_delete_connector(h->ss, c->name);
         status_store_reset_topics(h->ss, c->name);
         forget_conn(h, c);
@@ -309,7 +330,7 @@ static void reconcile(herder_t *h) {
         bool present = false;
         for (char **n = names; *n && !present; n++) present = !strcmp(*n, *s);
         if (!present) {
-            stop_tasks(h, *s, 0, true);
+            stop_tasks(h, *s, 0, true, true);
             status_store_delete_connector(h->ss, *s);
         }
     }
@@ -333,6 +354,7 @@ static void *herder_main(void *arg) {
         pthread_mutex_unlock(&h->wake_lock);
         if (atomic_load(&h->stop)) break;
 
+        worker_tick(h->w);
         pthread_mutex_lock(&h->lock);
         reconcile(h);
         pthread_mutex_unlock(&h->lock);
@@ -501,10 +523,27 @@ int herder_restart_task(herder_t *h, const char *name, int task) {
         rc = -2;
     } else {
         worker_stop_task(h->w, name, task, false);
-        reconcile_one(h, name);
     }
     pthread_mutex_unlock(&h->lock);
-    return rc;
+    if (rc != 0) return rc;
+    /* Synchronous as in Kafka Connect, but only this request waits for the old instance to end,
+     * not the herder: if it has not by the end of its grace, it is cancelled and the new instance
+     * starts on the herder's pass after its thread ends. */
+    worker_await_stopped(h->w, name, task, (int)worker_stop_grace_ms(h->w) + 1000);
+    pthread_mutex_lock(&h->lock);
+    reconcile_one(h, name);
+    pthread_mutex_unlock(&h->lock);
+    return 0;
+}
+
+bool herder_await_stopped_tasks(herder_t *h, const char *name) {
+    /* A pass that began after this call has acted on the STOPPED target the caller saw in the
+     * config store: it told the connector's tasks to stop. */
+    if (!herder_ping(h, h->timeout_ms)) return false;
+    /* Each has until the end of its grace, then it is cancelled (and fenced). */
+    bool ok = worker_await_stopped(h->w, name, -1, (int)worker_stop_grace_ms(h->w) + 1000);
+    worker_fence_stopping(h->w, name);
+    return ok;
 }
 
 void herder_stop(herder_t *h) {
@@ -512,11 +551,15 @@ void herder_stop(herder_t *h) {
     herder_wakeup(h);
     if (h->thread_started) pthread_join(h->thread, NULL);
     pthread_mutex_lock(&h->lock);
+    /* All tasks stop at once; each writes UNASSIGNED when it has. */
     for (conn_t *c = h->conns; c; c = c->next) {
         size_t n;
         int *ids = worker_tasks_of(h->w, c->name, &n);
         for (size_t i = 0; i < n; i++) worker_stop_task(h->w, c->name, ids[i], true);
         free(ids);
+    }
+    for (conn_t *c = h->conns; c; c = c->next) {
+        worker_await_stopped(h->w, c->name, -1, (int)worker_stop_grace_ms(h->w) + 1000);
         if (c->plugin) put_connector_status(h, c->name, "UNASSIGNED", NULL);
     }
     pthread_mutex_unlock(&h->lock);

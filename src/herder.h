@@ -57,8 +57,16 @@ herder_result_t herder_delete_connector_config(herder_t *h, const char *name, in
 
 /* Restarts the connector instance (regenerating its task configs). Returns 0, -1 when unknown. */
 int herder_restart_connector(herder_t *h, const char *name);
-/* Restarts one task. Returns 0, -1 for an unknown connector, -2 for an unknown task. */
+/* Restarts one task: waits for its running instance to stop (not the herder: other requests go
+ * on), then starts it; when the old instance is cancelled instead, the new one starts once its
+ * thread has ended. Returns 0, -1 for an unknown connector, -2 for an unknown task. */
 int herder_restart_task(herder_t *h, const char *name, int task);
+/* Before an offsets change through the REST API, once the caller has seen the connector STOPPED
+ * with no tasks in the config store: waits until the herder has acted on that and every instance
+ * of the connector's tasks has stopped, or was cancelled at the end of its grace, and fences them,
+ * so that no offset commit of theirs can land after the change. False when the herder did not
+ * answer in time (nothing may be written then). */
+bool herder_await_stopped_tasks(herder_t *h, const char *name);
 /* Runs a no-op through the herder's loop; false if it did not come back within timeout_ms. */
 bool herder_ping(herder_t *h, int timeout_ms);
 /* After a connector was written to the config store (and read back): waits until the herder has

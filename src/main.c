@@ -431,7 +431,15 @@ stop:
     herder_stop(herder);
     atomic_store(&herder_ref, NULL);
     if (embedded && herder) embedded_shutdown_notice(cs, worker);
-    worker_destroy(worker);
+    if (!worker_destroy(worker)) {
+        /* A cancelled task's thread is still inside its plugin and uses the worker, the stores
+         * and the configuration: none of it may be freed under it, so exit without freeing. */
+        if (ss) status_store_flush(ss, 5000);
+        log_info(mlog, "Kafka Connect stopped (without waiting for the task threads that did not end)");
+        fflush(stdout);
+        fflush(stderr);
+        _exit(rc);
+    }
     herder_destroy(herder);
     if (ss) status_store_flush(ss, 5000);
     rest_server_destroy(rest);

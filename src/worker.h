@@ -17,22 +17,49 @@ typedef struct worker worker_t;
 
 worker_t *worker_new(const worker_config_t *wc, status_store_t *ss, offset_store_t *os,
                      const char *worker_id, int64_t generation);
-/* Stops every task (offsets are committed first). */
-void worker_destroy(worker_t *w);
+/* Stops every task (offsets are committed first) and waits for their threads. Returns false, and
+ * frees nothing, when a task thread has not ended by the end of its grace (it was cancelled, and
+ * is still inside a plugin call): it still uses the worker, its stores and the worker config, so
+ * the caller must not free those either, and should exit the process. */
+bool worker_destroy(worker_t *w);
+/* Called (from the ending thread, without locks held) whenever a task thread ends, so that a start
+ * that waited for it can be tried again. */
+void worker_on_task_end(worker_t *w, void (*cb)(void *opaque), void *opaque);
+/* Housekeeping, about once a second: frees the tasks whose threads have ended since they were told
+ * to stop, and cancels those whose grace is over. */
+void worker_tick(worker_t *w);
 
 const char *worker_id(const worker_t *w);
 int64_t worker_generation(const worker_t *w);
 
 /* Starts task `id` of a connector in a thread of its own. The worker copies the configs.
- * Returns 0, or -1 (already running). A task that cannot start is reported FAILED, not here. */
+ * Returns 0, -1 (already running), -2 (a previous instance of the task was told to stop and its
+ * thread has not ended yet) or -3 (the same, and that instance was cancelled at the end of its
+ * grace: it may take long). Never two instances of a task run at once: try again later
+ * (worker_on_task_end says when). A task that cannot start is reported FAILED, not here. */
 int worker_start_task(worker_t *w, const char *connector, int id, const cd_connector_plugin_t *plugin,
                       const cd_props_t *connector_config, const cd_props_t *task_config,
                       target_state_t state);
 /* Pauses or resumes a running task (STOPPED is not a task state: stop it instead). */
 void worker_set_task_target(worker_t *w, const char *connector, int id, target_state_t state);
-/* Stops a task and waits for its thread (the plugin gets task.shutdown.graceful.timeout.ms to
- * return; a task that does not is abandoned and reported). unassigned: write UNASSIGNED. */
+/* Tells a task to stop, without waiting: it is no longer among the running tasks, but its thread
+ * ends in its own time (it flushes its producer and commits its offsets). Its grace is
+ * task.shutdown.graceful.timeout.ms + offset.flush.timeout.ms + 1 s; a task still running after
+ * that is cancelled: reported, and nothing it does is committed any more. unassigned: the task
+ * writes UNASSIGNED as its status when it has stopped. */
 void worker_stop_task(worker_t *w, const char *connector, int id, bool unassigned);
+/* True while an instance of the task (id -1: of any task of the connector) that was told to stop
+ * still runs within its grace. */
+bool worker_task_stopping(worker_t *w, const char *connector, int id);
+/* Waits up to timeout_ms until no instance of the task (id -1: of any task of the connector) that
+ * was told to stop still runs without having been cancelled. True when so. */
+bool worker_await_stopped(worker_t *w, const char *connector, int id, int timeout_ms);
+/* How long a task told to stop has before it is cancelled (see worker_stop_task). */
+int64_t worker_stop_grace_ms(const worker_t *w);
+/* Fences every instance of the connector's tasks told to stop and not yet ended: none of them
+ * commits offsets any more (their final commit included). */
+void worker_fence_stopping(worker_t *w, const char *connector);
+/* A running instance (one told to stop does not count). */
 bool worker_has_task(worker_t *w, const char *connector, int id);
 /* Ids of this connector's running tasks; *n receives the count. malloc'ed. */
 int *worker_tasks_of(worker_t *w, const char *connector, size_t *n);

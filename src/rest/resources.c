@@ -834,7 +834,10 @@ static void get_offsets(void *ctx, const rest_request_t *req, rest_response_t *r
     resp->body = o;
 }
 
-/* The preconditions of offset changes: the connector exists, is STOPPED and has no tasks. */
+/* The preconditions of offset changes: the connector exists, is STOPPED and has no tasks; and,
+ * as in Kafka Connect, whose herder runs the change after the tick that stopped the tasks, the
+ * stop has taken effect: its tasks have ended (or were cancelled), so that no commit of theirs
+ * lands after the change (src/worker.c, "One instance of a task"). */
 static cd_props_t *stopped_connector(rest_api_ctx_t *api, const char *name, rest_response_t *resp) {
     cd_props_t *cfg = config_store_connector_config(api->cs, name);
     target_state_t st;
@@ -848,6 +851,13 @@ static cd_props_t *stopped_connector(rest_api_ctx_t *api, const char *name, rest
                    "Connectors must be in the STOPPED state before their offsets can be modified. "
                    "This can be done for the specified connector by issuing a 'PUT' request to the "
                    "'/connectors/%s/stop' endpoint", name);
+        cd_props_destroy(cfg);
+        return NULL;
+    }
+    if (api->herder && !herder_await_stopped_tasks(api->herder, name)) {
+        const cd_connector_plugin_t *pl = registry_find(cd_props_get(cfg, "connector.class"));
+        rest_error(resp, 500, "Timed out while attempting to modify offsets for %s connector %s",
+                   pl && pl->type == CD_CONNECTOR_SINK ? "sink" : "source", name);
         cd_props_destroy(cfg);
         return NULL;
     }

@@ -1,0 +1,218 @@
+/* worker_sink.c - sink tasks: a consumer in group connect-<name> hands records to the plugin,
+ * and consumer offsets are committed after the plugin's flush. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka/client.h"
+#include "worker_task.h"
+
+static void commit_sink(task_t *t, bool sync) {
+    char err[2048];
+    if (t->plugin->flush && t->plugin->flush(t->instance, err, sizeof(err)) != 0) {
+        task_fail(t, err);
+        return;
+    }
+    /* The commit request is queued under the lock that fencing takes (worker.c, "One instance of
+     * a task", invariant 2); only waiting for its result happens outside. */
+    rd_kafka_resp_err_t e;
+    rd_kafka_queue_t *q = sync ? rd_kafka_queue_new(t->consumer) : NULL;
+    pthread_mutex_lock(&t->commit_lock);
+    bool fenced = t->fenced;
+    if (fenced)
+        e = RD_KAFKA_RESP_ERR_NO_ERROR;
+    else if (!sync)
+        e = rd_kafka_commit(t->consumer, NULL, 1);
+    else
+        e = rd_kafka_commit_queue(t->consumer, NULL, q, NULL, NULL);
+    pthread_mutex_unlock(&t->commit_lock);
+    if (fenced)
+        log_warn(wlog(), "%s Skipping offset commit: the task was cancelled, or its connector's "
+                         "offsets are being changed, since it was told to stop",
+                 t->name);
+    if (sync && !fenced && !e) {
+        /* A synchronous rd_kafka_commit waits for the group coordinator for ever (a Kafka outage
+         * would hold a rebalance or a stop up): wait for the result up to offset.flush.timeout.ms.
+         * What is not committed is consumed again (at least once). */
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, (int)t->w->flush_timeout_ms);
+        e = ev ? rd_kafka_event_error(ev) : RD_KAFKA_RESP_ERR__TIMED_OUT;
+        if (ev) rd_kafka_event_destroy(ev);
+    }
+    if (q) rd_kafka_queue_destroy(q);
+    if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        log_warn(wlog(), "%s Commit of consumer offsets failed: %s", t->name, rd_kafka_err2str(e));
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    task_t *t = opaque;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        rd_kafka_assign(rk, parts);
+        pthread_mutex_lock(&t->lock);
+        bool paused = t->target != TARGET_STARTED;
+        pthread_mutex_unlock(&t->lock);
+        if (paused) rd_kafka_pause_partitions(rk, parts);
+    } else {
+        /* Partitions lost (the session expired, e.g. in a Kafka outage) are another member's now:
+         * committing them would fail or overwrite its commits; what was not committed comes again. */
+        if (t->instance && atomic_load(&t->state) != TS_FAILED && !rd_kafka_assignment_lost(rk))
+            commit_sink(t, true);
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+static int start_consumer(task_t *t, char *errstr, size_t errstr_size) {
+    char client_id[600], group[600];
+    snprintf(client_id, sizeof(client_id), "connector-consumer-%s", t->name);
+    snprintf(group, sizeof(group), "connect-%s", t->connector);
+    rd_kafka_conf_t *conf = kafka_client_conf(t->w->wc, KAFKA_ROLE_CONSUMER, client_id, errstr,
+                                              errstr_size);
+    if (!conf) return -1;
+    rd_kafka_conf_set(conf, "group.id", group, NULL, 0);
+    rd_kafka_conf_set(conf, "enable.auto.commit", "false", NULL, 0);
+    /* Offsets are stored only after the plugin took the records, and committed after its flush. */
+    rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", NULL, 0);
+    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", NULL, 0);
+    if (task_apply_overrides(t, conf, "consumer.override.", errstr, errstr_size) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_error_cb(conf, task_on_client_error);
+    rd_kafka_conf_set_opaque(conf, t);
+    t->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+    if (!t->consumer) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_poll_set_consumer(t->consumer);
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(4);
+    const char *topics = cd_props_get(t->task_config, "topics");
+    const char *regex = cd_props_get(t->task_config, "topics.regex");
+    if (regex && *regex) {
+        char buf[1024];
+        snprintf(buf, sizeof(buf), "%s%s", regex[0] == '^' ? "" : "^", regex);
+        rd_kafka_topic_partition_list_add(subs, buf, RD_KAFKA_PARTITION_UA);
+    } else if (topics) {
+        char *list = strdup(topics);
+        for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            while (*tok == ' ') tok++;
+            char *end = tok + strlen(tok);
+            while (end > tok && end[-1] == ' ') *--end = '\0';
+            if (*tok) rd_kafka_topic_partition_list_add(subs, tok, RD_KAFKA_PARTITION_UA);
+        }
+        free(list);
+    }
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(t->consumer, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (e) {
+        snprintf(errstr, errstr_size, "could not subscribe: %s", rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}
+
+static void set_paused(task_t *t, bool paused) {
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (rd_kafka_assignment(t->consumer, &parts) || !parts) return;
+    if (paused)
+        rd_kafka_pause_partitions(t->consumer, parts);
+    else
+        rd_kafka_resume_partitions(t->consumer, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+}
+
+void task_run_sink(task_t *t) {
+    char err[4096];
+    t->arena = cd_arena_new();
+    if (!(t->key_conv = task_converter(t, true, err, sizeof(err))) ||
+        !(t->value_conv = task_converter(t, false, err, sizeof(err)))) {
+        task_fail(t, err);
+        return;
+    }
+    t->instance = t->plugin->start(t->task_config, t, err, sizeof(err));
+    if (!t->instance) {
+        task_fail(t, err);
+        return;
+    }
+    if (start_consumer(t, err, sizeof(err)) != 0) {
+        task_fail(t, err);
+        t->plugin->stop(t->instance);
+        t->instance = NULL;
+        return;
+    }
+    cd_sink_record_t *batch = calloc(SINK_BATCH, sizeof(*batch));
+    cd_value_t *vals = calloc(SINK_BATCH * 2, sizeof(*vals));
+    rd_kafka_message_t *msgs[SINK_BATCH];
+    int64_t next_commit = now_ms() + t->w->flush_interval_ms;
+    bool was_paused = false;
+    while (!atomic_load(&t->stop) && atomic_load(&t->state) != TS_FAILED) {
+        pthread_mutex_lock(&t->lock);
+        bool paused = t->target != TARGET_STARTED;
+        pthread_mutex_unlock(&t->lock);
+        if (paused != was_paused) {
+            set_paused(t, paused);
+            was_paused = paused;
+        }
+        if (paused && atomic_load(&t->state) != TS_PAUSED) task_report(t, TS_PAUSED, NULL);
+        if (!paused && atomic_load(&t->state) != TS_RUNNING) task_report(t, TS_RUNNING, NULL);
+
+        size_t n = 0;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, 100);
+        while (m) {
+            if (m->err) {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    log_warn(wlog(), "%s consumer: %s", t->name, rd_kafka_message_errstr(m));
+                rd_kafka_message_destroy(m);
+            } else {
+                msgs[n++] = m;
+            }
+            if (n == SINK_BATCH) break;
+            m = rd_kafka_consumer_poll(t->consumer, 0);
+        }
+        cd_arena_reset(t->arena);
+        bool failed = false;
+        for (size_t i = 0; i < n && !failed; i++) {
+            cd_sink_record_t *r = &batch[i];
+            memset(r, 0, sizeof(*r));
+            r->topic = rd_kafka_topic_name(msgs[i]->rkt);
+            r->kafka_partition = msgs[i]->partition;
+            r->kafka_offset = msgs[i]->offset;
+            r->timestamp_ms = rd_kafka_message_timestamp(msgs[i], NULL);
+            task_note_topic(t, r->topic);
+            if (cd_converter_to_connect(t->key_conv, r->topic, msgs[i]->key, msgs[i]->key_len,
+                                        t->arena, &r->key_schema, &vals[2 * i], err, sizeof(err)) ||
+                cd_converter_to_connect(t->value_conv, r->topic, msgs[i]->payload, msgs[i]->len,
+                                        t->arena, &r->value_schema, &vals[2 * i + 1], err,
+                                        sizeof(err))) {
+                task_fail(t, err);
+                failed = true;
+                break;
+            }
+            r->key = &vals[2 * i];
+            r->value = &vals[2 * i + 1];
+        }
+        if (!failed && n > 0 && t->plugin->put(t->instance, batch, n, err, sizeof(err)) != 0) {
+            task_fail(t, err);
+            failed = true;
+        }
+        if (!failed) {
+            for (size_t i = 0; i < n; i++)
+                rd_kafka_offset_store(msgs[i]->rkt, msgs[i]->partition, msgs[i]->offset);
+        }
+        for (size_t i = 0; i < n; i++) rd_kafka_message_destroy(msgs[i]);
+        if (failed) break;
+        task_check_kafka(t);
+        if (now_ms() >= next_commit) {
+            commit_sink(t, false);
+            next_commit = now_ms() + t->w->flush_interval_ms;
+        }
+    }
+    if (atomic_load(&t->state) != TS_FAILED) commit_sink(t, true);
+    rd_kafka_consumer_close(t->consumer);
+    free(batch);
+    free(vals);
+    t->plugin->stop(t->instance);
+    t->instance = NULL;
+}
+

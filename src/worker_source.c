@@ -1,0 +1,386 @@
+/* worker_source.c - source tasks. The plugin's poll hands records to cd_task_send(): they are
+ * converted, produced (idempotent, acks=all) and tracked in a ring, and offsets are committed, in
+ * the background of the task, only for the acknowledged prefix of what was sent. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka/client.h"
+#include "worker_task.h"
+
+/* Waits a moment for acknowledgements while cd_task_send cannot go on (back-pressure); the plugin
+ * may keep its source's connection alive meanwhile. */
+static void wait_for_kafka(task_t *t, int ms) {
+    rd_kafka_poll(t->producer, ms);
+    task_check_kafka(t);
+    int64_t now = now_ms();
+    if (t->plugin->waiting && t->instance && now >= t->next_waiting_ms) {
+        t->next_waiting_ms = now + 1000;
+        t->plugin->waiting(t->instance);
+    }
+}
+
+static int part_index(task_t *t, const char *partition) {
+    for (size_t i = 0; i < t->n_parts; i++)
+        if (!strcmp(t->parts[i], partition)) return (int)i;
+    t->parts = realloc(t->parts, (t->n_parts + 1) * sizeof(char *));
+    t->committable = realloc(t->committable, (t->n_parts + 1) * sizeof(char *));
+    t->committed = realloc(t->committed, (t->n_parts + 1) * sizeof(char *));
+    t->parts[t->n_parts] = strdup(partition);
+    t->committable[t->n_parts] = NULL;
+    t->committed[t->n_parts] = NULL;
+    return (int)t->n_parts++;
+}
+
+static log_logger_t *srclog(void) {
+    static log_logger_t *lg;
+    if (!lg) lg = log_get("org.apache.kafka.connect.runtime.AbstractWorkerSourceTask");
+    return lg;
+}
+
+/* Delivery report, on the task's own thread (it is the only one that polls its producer). */
+static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
+    task_t *t = opaque;
+    uint64_t seq = (uint64_t)(uintptr_t)m->_private - 1;
+    if (m->err) {
+        if (!t->produce_err) {
+            t->produce_err = m->err;
+            /* Not rd_kafka_message_errstr: a delivery report's payload is the record. */
+            snprintf(t->produce_errstr, sizeof(t->produce_errstr), "%s (topic %s, partition %d)",
+                     rd_kafka_err2str(m->err), rd_kafka_topic_name(m->rkt), (int)m->partition);
+        }
+        return;
+    }
+    /* TRACE: where each record landed and the source offset it carries, numbered in the order
+     * the task sent them (what a resume test needs to know what followed an offset). */
+    log_trace(srclog(), "%s Wrote record #%llu successfully: topic %s partition %d offset %lld, source offset %s",
+              t->name, (unsigned long long)seq + 1, rd_kafka_topic_name(m->rkt), (int)m->partition,
+              (long long)m->offset, t->ring[seq % TRACK_CAP].offset ? t->ring[seq % TRACK_CAP].offset : "null");
+    t->ring[seq % TRACK_CAP].acked = true;
+    while (t->head < t->tail && t->ring[t->head % TRACK_CAP].acked) {
+        track_t *e = &t->ring[t->head % TRACK_CAP];
+        if (e->part >= 0) {
+            free(t->committable[e->part]);
+            t->committable[e->part] = e->offset;
+        }
+        e->offset = NULL;
+        e->acked = false;
+        t->head++;
+    }
+}
+
+/* A delivery error is final: the producer retries what can be retried until it is delivered
+ * (message.timeout.ms=0), so what it reports is what retrying cannot fix (a record larger than the
+ * topic accepts, no authorization for the topic, ...). The record's offset can never be committed,
+ * nor any after it, so the task fails, as Kafka Connect's does. Returns -1 with errstr then. */
+static int producer_failed(const task_t *t, char *errstr, size_t errstr_size) {
+    if (!t->produce_err) return 0;
+    snprintf(errstr, errstr_size, "Unrecoverable exception from producer send callback: %s",
+             t->produce_errstr);
+    return -1;
+}
+
+int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errstr,
+                 size_t errstr_size) {
+    if (producer_failed(t, errstr, errstr_size)) return -1;
+    /* Back-pressure: wait for acknowledgements while too much is in flight. The acknowledged
+     * prefix cannot move past a record that failed, so a delivery error must end the wait. */
+    while (t->tail - t->head >= TRACK_CAP) {
+        if (atomic_load(&t->stop)) {
+            snprintf(errstr, errstr_size, "task %s is stopping", t->name);
+            return -1;
+        }
+        wait_for_kafka(t, 10);
+        if (producer_failed(t, errstr, errstr_size)) return -1;
+    }
+    t->kbuf.len = 0;
+    t->vbuf.len = 0;
+    int hk = cd_converter_from_connect(t->key_conv, rec->topic, rec->key_schema, rec->key, &t->kbuf,
+                                       errstr, errstr_size);
+    if (hk < 0) return -1;
+    int hv = cd_converter_from_connect(t->value_conv, rec->topic, rec->value_schema, rec->value,
+                                       &t->vbuf, errstr, errstr_size);
+    if (hv < 0) return -1;
+    if (topic_creation_ensure(t->topic_creation, rec->topic, errstr, errstr_size) != 0) return -1;
+
+    uint64_t seq = t->tail;
+    track_t *e = &t->ring[seq % TRACK_CAP];
+    e->acked = false;
+    e->part = rec->source_partition ? part_index(t, rec->source_partition) : -1;
+    e->offset = rec->source_partition && rec->source_offset ? strdup(rec->source_offset) : NULL;
+    if (e->part >= 0 && !e->offset) e->part = -1;
+
+    rd_kafka_headers_t *hdrs = NULL;
+    if (rec->n_headers) {
+        hdrs = rd_kafka_headers_new(rec->n_headers);
+        for (size_t i = 0; i < rec->n_headers; i++)
+            rd_kafka_header_add(hdrs, rec->headers[i].key, -1, rec->headers[i].value,
+                                rec->headers[i].value ? (ssize_t)rec->headers[i].value_len : 0);
+    }
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            t->producer, RD_KAFKA_V_TOPIC(rec->topic),
+            RD_KAFKA_V_PARTITION(rec->kafka_partition >= 0 ? rec->kafka_partition : RD_KAFKA_PARTITION_UA),
+            RD_KAFKA_V_KEY(hk ? t->kbuf.data : NULL, hk ? t->kbuf.len : 0),
+            RD_KAFKA_V_VALUE(hv ? t->vbuf.data : NULL, hv ? t->vbuf.len : 0),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE((void *)(uintptr_t)(seq + 1)),
+            RD_KAFKA_V_TIMESTAMP(rec->timestamp_ms > 0 ? rec->timestamp_ms : 0),
+            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        if (!err) break;
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !atomic_load(&t->stop)) {
+            wait_for_kafka(t, 50);
+            if (!t->produce_err) continue;
+        }
+        if (hdrs) rd_kafka_headers_destroy(hdrs);
+        free(e->offset);
+        e->offset = NULL;
+        if (producer_failed(t, errstr, errstr_size)) return -1;
+        snprintf(errstr, errstr_size, "%s: could not produce to topic %s: %s", t->name, rec->topic,
+                 atomic_load(&t->stop) ? "the task is stopping" : rd_kafka_err2str(err));
+        return -1;
+    }
+    t->tail++;
+    rd_kafka_poll(t->producer, 0);
+    task_note_topic(t, rec->topic);
+    return 0;
+}
+
+/* The exception Kafka's Java producer reports for a delivery error, for the "Caused by" line of
+ * the trace (users and tools match on these names). */
+static const char *java_producer_exception(rd_kafka_resp_err_t err) {
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: return "RecordTooLargeException";
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE: return "RecordBatchTooLargeException";
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED: return "TopicAuthorizationException";
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED: return "ClusterAuthorizationException";
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: return "UnknownTopicOrPartitionException";
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD: return "InvalidRecordException";
+    case RD_KAFKA_RESP_ERR_INVALID_MSG: return "CorruptRecordException";
+    case RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP: return "InvalidTimestampException";
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: return "TimeoutException";
+    default: return "KafkaException";
+    }
+}
+
+/* Kafka Connect's failure for a record Kafka refused (WorkerSourceTask's producer callback). */
+static void fail_producer(task_t *t) {
+    char msg[1024], trace[2048];
+    producer_failed(t, msg, sizeof(msg));
+    snprintf(trace, sizeof(trace),
+             "org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer "
+             "send callback\nCaused by: org.apache.kafka.common.errors.%s: %s\n",
+             java_producer_exception(t->produce_err), t->produce_errstr);
+    task_fail_with_trace(t, msg, trace);
+}
+
+static bool wait_while_paused(task_t *t) {
+    pthread_mutex_lock(&t->lock);
+    bool paused = t->target != TARGET_STARTED && !atomic_load(&t->stop);
+    if (paused) {
+        if (atomic_load(&t->state) != TS_PAUSED) {
+            pthread_mutex_unlock(&t->lock);
+            task_report(t, TS_PAUSED, NULL);
+            pthread_mutex_lock(&t->lock);
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200 * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&t->cond, &t->lock, &ts);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return paused;
+}
+
+/* Offset commits run in the background of the task: the records go to the offsets topic, the
+ * task goes on polling, and once Kafka has acknowledged them the plugin is told (commit). One
+ * commit is in flight at a time. */
+static void start_offset_commit(task_t *t) {
+    rd_kafka_poll(t->producer, 0);
+    if (t->pc.p) return;
+    offset_write_t *writes = calloc(t->n_parts + 1, sizeof(*writes));
+    t->pc.which = calloc(t->n_parts + 1, sizeof(int));
+    t->pc.offsets = calloc(t->n_parts + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_parts; i++) {
+        if (!t->committable[i]) continue;
+        if (t->committed[i] && !strcmp(t->committed[i], t->committable[i])) continue;
+        t->pc.offsets[n] = strdup(t->committable[i]);
+        writes[n] = (offset_write_t){t->parts[i], t->pc.offsets[n]};
+        t->pc.which[n++] = (int)i;
+    }
+    t->pc.n = n;
+    char err[512];
+    if (n > 0) {
+        /* Checked and handed over under the lock that fencing takes (worker.c, "One instance of
+         * a task", invariant 2). */
+        pthread_mutex_lock(&t->commit_lock);
+        bool fenced = t->fenced;
+        if (!fenced)
+            t->pc.p = offset_store_write_async(t->w->os, t->connector, writes, n, err, sizeof(err));
+        pthread_mutex_unlock(&t->commit_lock);
+        t->pc.started_ms = now_ms();
+        if (fenced)
+            log_warn(wlog(), "%s Skipping offset commit: the task was cancelled, or its connector's "
+                             "offsets are being changed, since it was told to stop",
+                     t->name);
+        else if (!t->pc.p)
+            log_error(wlog(), "%s Failed to commit offsets: %s", t->name, err);
+    }
+    free(writes);
+    if (!t->pc.p) {
+        for (size_t i = 0; i < n; i++) free(t->pc.offsets[i]);
+        free(t->pc.offsets);
+        free(t->pc.which);
+        memset(&t->pc, 0, sizeof(t->pc));
+    }
+}
+
+/* Completes the commit in flight once Kafka has answered, waiting up to wait_ms. Returns true
+ * when no commit is in flight any more (give_up_at, when not 0, is when to stop waiting for it).
+ *
+ * What is written is only ever the offsets of the acknowledged prefix (committable), so an offset
+ * record that reaches the topic, however late, is a safe resume point; the plugin hears of it
+ * (commit, which lets PostgreSQL release WAL) only once Kafka has acknowledged it. A write not
+ * acknowledged within offset.flush.timeout.ms (Kafka unreachable) stays in flight: the offsets
+ * producer retries it, in order, until delivered, and no newer commit starts meanwhile, so an
+ * outage neither piles up offset writes nor lets an older one land after a newer one. On stop
+ * the task gives up waiting at a deadline (the write may still land: it is a safe resume point).
+ * A write that failed is dropped, and the offsets are written again at the next flush. */
+static bool finish_offset_commit(task_t *t, int wait_ms, int64_t give_up_at) {
+    if (!t->pc.p) return true;
+    char err[512];
+    int r = kafka_log_pending_poll(t->pc.p, wait_ms, err, sizeof(err));
+    if (r == 0) {
+        int64_t now = now_ms();
+        if (!give_up_at || now < give_up_at) {
+            if (now - t->pc.started_ms >= t->w->flush_timeout_ms && !t->pc.late) {
+                log_warn(wlog(), "%s Offset commit not acknowledged within offset.flush.timeout.ms=%lld; "
+                                 "it is retried until Kafka acknowledges it",
+                         t->name, (long long)t->w->flush_timeout_ms);
+                t->pc.late = true;
+            }
+            return false;
+        }
+        snprintf(err, sizeof(err), "Kafka did not acknowledge them within offset.flush.timeout.ms=%lld",
+                 (long long)t->w->flush_timeout_ms);
+    }
+    if (r == 1) {
+        if (t->pc.late)
+            log_info(wlog(), "%s Offset commit acknowledged after %lld ms", t->name,
+                     (long long)(now_ms() - t->pc.started_ms));
+        for (size_t j = 0; j < t->pc.n; j++) {
+            int i = t->pc.which[j];
+            free(t->committed[i]);
+            t->committed[i] = t->pc.offsets[j];
+            t->pc.offsets[j] = NULL;
+            if (t->plugin->commit) t->plugin->commit(t->instance, t->parts[i], t->committed[i]);
+        }
+        log_debug(wlog(), "%s Committed offsets for %zu source partitions", t->name, t->pc.n);
+    } else {
+        log_error(wlog(), "%s Failed to commit offsets (retried at the next flush): %s", t->name, err);
+    }
+    kafka_log_pending_free(t->pc.p);
+    for (size_t j = 0; j < t->pc.n; j++) free(t->pc.offsets[j]);
+    free(t->pc.offsets);
+    free(t->pc.which);
+    memset(&t->pc, 0, sizeof(t->pc));
+    return true;
+}
+
+/* On stop: what is in flight, then everything Kafka has acknowledged since, within
+ * offset.flush.timeout.ms in all (worker_stop_task waits no longer). */
+static void commit_offsets_and_wait(task_t *t) {
+    int64_t deadline = now_ms() + t->w->flush_timeout_ms;
+    while (!finish_offset_commit(t, 100, deadline)) {
+    }
+    start_offset_commit(t);
+    while (!finish_offset_commit(t, 100, deadline)) {
+    }
+}
+
+static int start_producer(task_t *t, char *errstr, size_t errstr_size) {
+    char client_id[600];
+    snprintf(client_id, sizeof(client_id), "connector-producer-%s", t->name);
+    rd_kafka_conf_t *conf = kafka_client_conf(t->w->wc, KAFKA_ROLE_PRODUCER, client_id, errstr,
+                                              errstr_size);
+    if (!conf) return -1;
+    static const char *const defaults[][2] = {
+        {"acks", "all"},
+        {"enable.idempotence", "true"},
+        {"partitioner", "murmur2_random"}, /* Java's default partitioner */
+        {"linger.ms", "5"},
+        {"message.timeout.ms", "0"}, /* retry until delivered, as Kafka Connect does */
+        {"queue.buffering.max.kbytes", "65536"},
+    };
+    for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+        rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], NULL, 0);
+    if (task_apply_overrides(t, conf, "producer.override.", errstr, errstr_size) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_source_delivery);
+    rd_kafka_conf_set_error_cb(conf, task_on_client_error);
+    rd_kafka_conf_set_opaque(conf, t);
+    t->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
+    if (!t->producer) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    return 0;
+}
+
+void task_run_source(task_t *t) {
+    char err[4096];
+    t->ring = calloc(TRACK_CAP, sizeof(track_t));
+    if (start_producer(t, err, sizeof(err)) != 0 ||
+        !(t->topic_creation = topic_creation_new(t->producer, t->w->wc, t->conn_config, t->name, &t->stop,
+                                                 err, sizeof(err))) ||
+        !(t->key_conv = task_converter(t, true, err, sizeof(err))) ||
+        !(t->value_conv = task_converter(t, false, err, sizeof(err)))) {
+        task_fail(t, err);
+        return;
+    }
+    t->instance = t->plugin->start(t->task_config, t, err, sizeof(err));
+    if (!t->instance) {
+        task_fail(t, err);
+        return;
+    }
+    int64_t next_commit = now_ms() + t->w->flush_interval_ms;
+    bool failed = false;
+    while (!atomic_load(&t->stop)) {
+        if (wait_while_paused(t)) continue;
+        if (atomic_load(&t->state) != TS_RUNNING) task_report(t, TS_RUNNING, NULL);
+        err[0] = '\0';
+        int rc = t->plugin->poll(t->instance, err, sizeof(err));
+        rd_kafka_poll(t->producer, 0);
+        if (t->produce_err) { /* whatever the plugin made of it, the producer's error is the cause */
+            fail_producer(t);
+            failed = true;
+            break;
+        }
+        if (rc != 0 && !atomic_load(&t->stop)) {
+            task_fail(t, err[0] ? err : "poll failed");
+            failed = true;
+            break;
+        }
+        task_check_kafka(t);
+        finish_offset_commit(t, 0, 0);
+        if (now_ms() >= next_commit && !atomic_load(&t->stop)) { /* else the final one follows */
+            start_offset_commit(t);
+            next_commit = now_ms() + t->w->flush_interval_ms;
+        }
+    }
+    /* Stop: deliver what is in flight, then commit what Kafka has. */
+    rd_kafka_flush(t->producer, (int)t->w->shutdown_timeout_ms);
+    if (!failed) commit_offsets_and_wait(t);
+    else finish_offset_commit(t, (int)t->w->flush_timeout_ms, now_ms() + t->w->flush_timeout_ms);
+    t->plugin->stop(t->instance);
+    t->instance = NULL;
+}
+

@@ -1,0 +1,174 @@
+/* worker_task.h - inside the worker (not for plugins or other modules): a task's state and what
+ * worker.c (lifecycle, statuses, Kafka outages, the plugins' context API), worker_source.c (source
+ * tasks: sending, offset tracking and commits) and worker_sink.c (sink tasks) share. */
+#ifndef CONNECTD_WORKER_TASK_H
+#define CONNECTD_WORKER_TASK_H
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "connect/converter.h"
+#include "kafka/topic_creation.h"
+#include "log.h"
+#include "worker.h"
+
+#define TRACK_CAP 65536
+#define SINK_BATCH 500
+
+typedef enum { TS_STARTING, TS_RUNNING, TS_PAUSED, TS_FAILED, TS_STOPPED } task_state_t;
+
+typedef struct {
+    bool acked;
+    int part; /* index in parts, -1 without a source offset */
+    char *offset;
+} track_t;
+
+struct cd_task_context {
+    worker_t *w;
+    char *connector;
+    int id;
+    char name[512]; /* <connector>-<id> */
+    const cd_connector_plugin_t *plugin;
+    cd_props_t *conn_config, *task_config;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    target_state_t target;
+    atomic_bool stop;
+    atomic_int state;
+    bool unassigned_on_stop;
+    void *instance;
+
+    /* Lifecycle, under the worker's lock (see "One instance of a task" in worker.c). */
+    int64_t grace_end_ms; /* monotonic: when a stopping task is cancelled if still running */
+    atomic_bool cancelled; /* the grace ran out before the thread ended */
+    bool exited;          /* the thread has ended: it is joined and freed by reap() */
+    bool start_deferred;  /* a new instance waits for this one to end (said once) */
+    /* Offset commits of this instance: see "One instance of a task" in worker.c. */
+    pthread_mutex_t commit_lock;
+    bool fenced;
+
+    /* source */
+    rd_kafka_t *producer;
+    cd_converter_t *key_conv, *value_conv;
+    cd_buf_t kbuf, vbuf;
+    track_t *ring;
+    uint64_t head, tail;
+    char **parts, **committable, **committed;
+    size_t n_parts;
+    rd_kafka_resp_err_t produce_err; /* the first delivery error: the task fails with it */
+    char produce_errstr[512];        /* its text, with the topic and partition */
+    char **topics_seen;
+    size_t n_topics_seen;
+    topic_creation_t *topic_creation; /* checks (and creates) a topic before its first record */
+    struct {
+        kafka_log_pending_t *p; /* the offset commit in flight, or NULL */
+        int *which;             /* partition index of each offset written */
+        char **offsets;
+        size_t n;
+        int64_t started_ms;
+        bool late; /* not acknowledged within offset.flush.timeout.ms (said once) */
+    } pc;
+    int64_t next_waiting_ms; /* when plugin->waiting is due again, in back-pressure */
+
+    /* Kafka outages as the task's own client sees them (check_kafka); the pub_ copies are what
+     * other tasks of the connector read, under the worker's lock. */
+    struct {
+        bool brokers_down;       /* the client reported every broker down ... */
+        uint64_t down_head;      /* ... when the acknowledged prefix ended here */
+        int64_t down_at;         /* wall clock, ms */
+        char down_reason[128];   /* "1/1 brokers are down" */
+        char last_error[384];    /* the client's latest connection error */
+        uint64_t last_head;
+        int64_t progress_ms, next_check_ms, next_probe_ms;
+        int64_t since;           /* wall clock, ms, when the outage began; 0: none */
+        int64_t pub_since;
+        uint64_t pub_waiting;
+        char pub_reason[640];
+    } kx;
+
+    /* sink */
+    rd_kafka_t *consumer;
+    cd_arena_t *arena;
+
+    struct cd_task_context *next;
+};
+typedef struct cd_task_context task_t;
+
+/* What a task said it holds outside Kafka (cd_task_holds); kept after the task stops or its
+ * connector is deleted, since the thing itself stays. */
+typedef struct held {
+    char *connector, *what, *remove;
+    struct held *next;
+} held_t;
+
+struct worker {
+    const worker_config_t *wc;
+    status_store_t *ss;
+    offset_store_t *os;
+    char *id;
+    int64_t generation;
+    pthread_mutex_t lock;
+    task_t *tasks;    /* running: at most one instance per (connector, id) */
+    task_t *stopping; /* told to stop; their threads have not been joined yet */
+    pthread_cond_t ended; /* a task thread ended, or a stopping task was cancelled */
+    void (*on_task_end)(void *opaque);
+    void *on_task_end_opaque;
+    int64_t flush_interval_ms, flush_timeout_ms, shutdown_timeout_ms;
+    bool track_topics;
+    pthread_mutex_t held_lock; /* apart from lock: tasks report while the worker stops them */
+    held_t *held;
+};
+
+/* How long a task told to stop has before it is cancelled: it flushes its producer (up to
+ * task.shutdown.graceful.timeout.ms), then commits offsets (up to offset.flush.timeout.ms), which
+ * may take both in full while Kafka is unreachable, and a second more for the plugin's stop. */
+static inline int64_t grace_ms(const worker_t *w) {
+    return w->shutdown_timeout_ms + w->flush_timeout_ms + 1000;
+}
+
+static inline log_logger_t *wlog(void) {
+    static log_logger_t *lg;
+    if (!lg) lg = log_get("org.apache.kafka.connect.runtime.WorkerTask");
+    return lg;
+}
+
+static inline int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline int64_t wall_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* worker.c */
+/* Sets the task's state and writes it as its status (see worker.c for when it does not). */
+void task_report(task_t *t, task_state_t st, const char *trace);
+/* Logs the failure and reports FAILED with a ConnectException trace of msg, or with trace. */
+void task_fail(task_t *t, const char *msg);
+void task_fail_with_trace(task_t *t, const char *msg, const char *trace);
+/* The task's key or value converter: the connector's when it names one, else the worker's. */
+cd_converter_t *task_converter(task_t *t, bool is_key, char *errstr, size_t errstr_size);
+/* Applies the connector's <prefix>* settings (producer.override., consumer.override.). */
+int task_apply_overrides(task_t *t, rd_kafka_conf_t *conf, const char *prefix, char *errstr,
+                         size_t errstr_size);
+/* librdkafka's error callback (opaque: the task), and the outage check, at most once a second,
+ * from the task's loop and while it waits for Kafka. */
+void task_on_client_error(rd_kafka_t *rk, int err, const char *reason, void *opaque);
+void task_check_kafka(task_t *t);
+/* Topic tracking: records the first use of a topic by the task. */
+void task_note_topic(task_t *t, const char *topic);
+
+/* worker_source.c, worker_sink.c: the task's thread until it stops or fails. */
+void task_run_source(task_t *t);
+void task_run_sink(task_t *t);
+
+#endif
