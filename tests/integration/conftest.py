@@ -10,6 +10,9 @@ test fails:
             each test gets topic names of its own
   connectd  a factory that starts connectd as a separate process and stops it at the end
   worker    a connectd on a broker, once on the mock and once on the real Kafka
+  reference the real Kafka Connect with Debezium (tests/integration/reference.py), on a real Kafka
+            of its own so that the same connector configs give the same topic names on both
+            sides; shared by the session, each test uses names of its own
 
 Which PostgreSQL versions and which brokers a test runs on:
   - PostgreSQL 15 (Debian's) runs every test; 14, 16, 17 and 18 (from build/postgresql, fetched
@@ -398,6 +401,22 @@ def kafka():
     try:
         yield k
     finally:
+        k.close()
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """The reference worker (.url, .get, .request, .log()) and its broker (.kafka)."""
+    from reference import JavaConnect
+    k = Kafka()
+    j = None
+    try:
+        j = JavaConnect(k.bootstrap)
+        j.kafka = k
+        yield j
+    finally:
+        if j:
+            j.close()
         k.close()
 
 
