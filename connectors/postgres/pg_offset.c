@@ -45,18 +45,21 @@ void pg_pos_record(pg_pos_t *p, pg_msg_type_t type, uint64_t lsn) {
     p->lsn = lsn;
 }
 
-void pg_pos_commit(pg_pos_t *p, uint64_t commit_lsn) {
+void pg_pos_commit(pg_pos_t *p, uint64_t end_lsn) {
     p->known = true;
     p->has_commit = true;
-    p->lsn_commit = commit_lsn;
+    p->lsn_commit = end_lsn;
     p->type = PG_MSG_COMMIT;
-    p->lsn_proc = commit_lsn;
+    p->lsn_proc = end_lsn;
     p->events = 0;
-    p->lsn = commit_lsn;
+    p->lsn = end_lsn;
 }
 
 void pg_pos_message(pg_pos_t *p, uint64_t lsn) {
+    /* Every transaction that commits before the message's WAL record was sent before it. */
     p->known = true;
+    p->has_commit = true;
+    p->lsn_commit = lsn;
     p->txid = 0;
     p->type = PG_MSG_MESSAGE;
     p->lsn_proc = lsn;
@@ -65,22 +68,32 @@ void pg_pos_message(pg_pos_t *p, uint64_t lsn) {
 }
 
 bool pg_pos_txn_done(const pg_pos_t *r, uint64_t final_lsn) {
-    return r->known && r->has_commit && final_lsn <= r->lsn_commit;
+    /* Strictly before: lsn_commit is the end of a commit record (or a message's record), and the
+     * next record may start exactly there. */
+    return r->known && r->has_commit && final_lsn < r->lsn_commit;
 }
 
 /* The offset names a prefix of its transaction's own messages (not just its BEGIN record). */
 static bool names_txn_prefix(const pg_pos_t *r) {
     if (!pg_pos_in_txn(r) || r->type == PG_MSG_BEGIN) return false;
-    /* lsn_proc = lsn_commit outside a COMMIT: an older offset that carried the previous
-     * transaction's position; it names nothing of this one. */
-    return !(r->has_commit && r->lsn_proc == r->lsn_commit);
+    /* lsn_proc = lsn_commit outside a COMMIT, without lsn_events_processed: an older offset of
+     * connectd, or one of Debezium (whose lsn_proc stays at the last LSN it processed completely),
+     * that carried the previous position; it names nothing of this one. With the count, it is
+     * one of X's messages that starts right where the previous commit record ends. */
+    return !(r->has_commit && r->lsn_proc == r->lsn_commit && r->events == 0);
 }
 
 bool pg_pos_covers(const pg_pos_t *r, const pg_pos_t *p) {
     if (!r->known) return false;
     if (p->type == PG_MSG_BEGIN) return pg_pos_in_txn(r) && r->txid == p->txid;
-    if (p->txid == 0) /* a non-transactional message */
-        return r->txid == 0 && r->type == PG_MSG_MESSAGE && p->lsn_proc <= r->lsn_proc;
+    if (p->txid == 0) {
+        /* A non-transactional message at L: the server sends those at or after lsn_commit C again.
+         * One at C itself was emitted unless the offset is the COMMIT that ends at C: its record
+         * starts where that commit's ends, so it came right after that commit, before anything
+         * else (it is C itself when the offset is that message). */
+        if (!r->has_commit) return false;
+        return p->lsn_proc < r->lsn_commit || (p->lsn_proc == r->lsn_commit && r->type != PG_MSG_COMMIT);
+    }
     if (r->txid != p->txid || !names_txn_prefix(r)) return false;
     if (p->lsn_proc != r->lsn_proc) return p->lsn_proc < r->lsn_proc;
     return r->events == 0 || p->events <= r->events;

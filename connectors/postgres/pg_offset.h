@@ -5,8 +5,13 @@
  * THE INVARIANT: a record's offset names the position just after that record, and says exactly
  * which records were emitted up to it:
  *
- *  - lsn_commit C: every transaction that committed at or before C was emitted whole. pgoutput
- *    (protocol 1) sends whole transactions in commit order, so these are a prefix of the stream.
+ *  - lsn_commit C: every transaction whose commit record starts before C was emitted whole.
+ *    pgoutput (protocol 1) sends whole transactions in commit order, so these are a prefix of the
+ *    stream. C is the end of the last emitted transaction's commit record (the LSN the server gives
+ *    its Commit message, Debezium's lsn_commit), or the LSN of a non-transactional message emitted
+ *    after it (Debezium does the same): the server sends such a message as it decodes its record,
+ *    after every transaction that committed before it. The next commit record may start exactly
+ *    at C, hence "before", strictly.
  *  - txId X with messageType BEGIN, INSERT, UPDATE, DELETE, TRUNCATE or MESSAGE: the record belongs
  *    to transaction X, the one that follows C in the stream. Of X, what was emitted is its BEGIN
  *    record (provide.transaction.metadata) and then, in X's own order, the records of its messages
@@ -16,8 +21,9 @@
  *    concurrent transactions interleave in the WAL (A starts, B commits, A goes on), so "X up to
  *    B's commit LSN" would claim A's changes that precede B's commit, which were never sent.
  *  - messageType BEGIN: of X, only the BEGIN record was emitted.
- *  - messageType COMMIT: X committed at lsn_commit = lsn_proc and was emitted whole.
- *  - no txId: between transactions, after a non-transactional logical message at lsn_proc.
+ *  - messageType COMMIT: X's commit record ends at lsn_commit = lsn_proc; X was emitted whole.
+ *  - no txId: between transactions, after a non-transactional logical message at lsn_proc =
+ *    lsn_commit.
  *
  * One WAL record can give several records (a multi-row insert decodes into changes at one LSN; a
  * truncate of several tables, a delete and its tombstone, a key change's delete, tombstone and
@@ -25,10 +31,16 @@
  *
  * What resume skips: exactly what the offset says was emitted (pg_pos_covers, pg_pos_txn_done), so
  * the stream goes on with the record that followed. Offsets written before this model (a BEGIN
- * record or a transaction's first delete that carried the previous commit's LSN) read as "nothing
- * of X yet": an offset whose lsn_proc equals lsn_commit but is not a COMMIT cannot name one of X's
- * messages (two WAL records never share an LSN), so X is sent again from its start. Duplicates are
- * possible only there and for non-transactional messages between C and X; loss never.
+ * record or a transaction's first delete that carried the previous commit's LSN), and Debezium's
+ * (its lsn_proc is the last LSN it processed completely, which can be the previous commit), read
+ * as "nothing of X yet" when lsn_proc equals lsn_commit outside a COMMIT and lsn_events_processed
+ * is absent: X is sent again from its start. connectd writes the count with every record of X, so
+ * its own offsets name X's message at lsn_proc even when that message starts exactly where the
+ * previous commit record ends (lsn_proc = lsn_commit). connectd before
+ * 0.2 wrote the start of the commit record as lsn_commit: from such an offset the transaction that
+ * committed there is sent again, and a non-transactional message it points at. Duplicates are
+ * possible only there; loss never. Offsets Kafka
+ * Connect's Debezium wrote read the same way (its lsn_commit is the commit record's end).
  *
  * When WAL may be released: only up to the lsn_commit of an offset that Kafka has stored
  * (pg_pos_flush_lsn); the runtime calls the task's commit only after that. */
@@ -68,7 +80,8 @@ const char *pg_msg_type_name(pg_msg_type_t t);
 void pg_pos_begin(pg_pos_t *p, uint64_t txid, uint64_t begin_lsn, int64_t commit_ts_us);
 /* A record of the open transaction's message at lsn (type INSERT..MESSAGE). */
 void pg_pos_record(pg_pos_t *p, pg_msg_type_t type, uint64_t lsn);
-void pg_pos_commit(pg_pos_t *p, uint64_t commit_lsn);
+/* The open transaction committed; end_lsn is the end of its commit record. */
+void pg_pos_commit(pg_pos_t *p, uint64_t end_lsn);
 /* A non-transactional logical message at lsn. */
 void pg_pos_message(pg_pos_t *p, uint64_t lsn);
 
@@ -78,8 +91,8 @@ bool pg_pos_equal(const pg_pos_t *a, const pg_pos_t *b);
 /* True while the position is inside a transaction (BEGIN seen, COMMIT not yet). */
 bool pg_pos_in_txn(const pg_pos_t *p);
 
-/* Resume decisions against the offset the task started from (r). A whole transaction ending at
- * final_lsn was emitted: */
+/* Resume decisions against the offset the task started from (r). A whole transaction whose commit
+ * record starts at final_lsn (its BEGIN's final LSN) was emitted: */
 bool pg_pos_txn_done(const pg_pos_t *r, uint64_t final_lsn);
 /* The record whose position (after moving) is p was emitted: */
 bool pg_pos_covers(const pg_pos_t *r, const pg_pos_t *p);
@@ -98,8 +111,9 @@ uint64_t pg_resume_start_lsn(const pg_resume_t *rs);
 bool pg_resume_begin(pg_resume_t *rs, uint64_t final_lsn);
 /* The record whose position (after moving) is p was emitted already. */
 bool pg_resume_skips(const pg_resume_t *rs, const pg_pos_t *p);
-/* At COMMIT: the first commit past the offset ends the resume. */
-void pg_resume_commit(pg_resume_t *rs, uint64_t commit_lsn);
+/* At COMMIT (end_lsn: the end of the commit record): the first commit past the offset ends the
+ * resume. */
+void pg_resume_commit(pg_resume_t *rs, uint64_t end_lsn);
 
 /* The LSN the slot may confirm once this offset is stored: lsn_commit, or 0 (nothing). */
 uint64_t pg_pos_flush_lsn(const pg_pos_t *p);

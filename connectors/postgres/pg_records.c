@@ -646,14 +646,15 @@ int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, si
         return 0;
     case 'C': {
         /* The position moves first, so that the END record's offset says the transaction is
-         * complete. */
+         * complete. A commit's position is the end of its WAL record (end_lsn, the LSN the server
+         * gives the Commit message), as in Debezium's offsets, not the record's start. */
         bool emitted_before = t->resume.active && t->resume.skip_txn;
         t->in_txn = false;
-        pg_pos_commit(&t->pos, m->u.commit.commit_lsn);
+        pg_pos_commit(&t->pos, m->u.commit.end_lsn);
         int rc = 0;
         if (t->cfg.provide_transaction_metadata && !emitted_before)
             rc = send_tx_event(t, false, m->u.commit.commit_lsn, errstr, errstr_size);
-        pg_resume_commit(&t->resume, m->u.commit.commit_lsn);
+        pg_resume_commit(&t->resume, m->u.commit.end_lsn);
         tx_reset(t);
         return rc;
     }
