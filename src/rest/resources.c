@@ -653,25 +653,6 @@ static void get_tasks(void *ctx, const rest_request_t *req, rest_response_t *res
     resp->body = arr;
 }
 
-static void get_tasks_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
-    rest_api_ctx_t *api = ctx;
-    if (!config_store_contains(api->cs, CONNECTOR)) {
-        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
-        return;
-    }
-    size_t n;
-    cd_props_t **tasks = config_store_task_configs(api->cs, CONNECTOR, &n, NULL);
-    json_object *o = json_object_new_object();
-    for (size_t i = 0; i < n; i++) {
-        char key[600];
-        snprintf(key, sizeof(key), "%s-%zu", CONNECTOR, i);
-        json_object_object_add(o, key, props_json(tasks[i]));
-    }
-    config_store_free_tasks(tasks, n);
-    resp->status = 200;
-    resp->body = o;
-}
-
 static void get_task_status(void *ctx, const rest_request_t *req, rest_response_t *resp) {
     rest_api_ctx_t *api = ctx;
     int id;
@@ -1313,7 +1294,6 @@ static const rest_route_t routes[] = {
     {"PUT", "/connectors/{c}/resume", resume_connector},
     {"PUT", "/connectors/{c}/stop", stop_connector},
     {"GET", "/connectors/{c}/tasks", get_tasks},
-    {"GET", "/connectors/{c}/tasks-config", get_tasks_config},
     {"GET", "/connectors/{c}/tasks/{t}/status", get_task_status},
     {"POST", "/connectors/{c}/tasks/{t}/restart", restart_task},
     {"GET", "/connectors/{c}/topics", get_topics},
