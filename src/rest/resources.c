@@ -17,6 +17,7 @@
 #include "kafka/client.h"
 #include "kafka/groups.h"
 #include "log.h"
+#include "config_providers.h"
 #include "version.h"
 
 #define STORE_TIMEOUT_MS 30000
@@ -197,9 +198,31 @@ static char *java_map_string(const cd_props_t *p) {
     return s;
 }
 
+/* Kafka's AbstractHerder.validateConnectorConfig starts by resolving the config's
+ * ${provider:path:key} variables, so that validation sees the values the connector will get
+ * (what is written stays raw). A provider that fails is a 500 with its message. Returns the
+ * resolved copy (the caller destroys it), or NULL with the error response filled. */
+static int validate_resolved(const cd_props_t *cfg, rest_response_t *resp);
+
+static cd_props_t *resolve_for_validation(const rest_api_ctx_t *api, const cd_props_t *cfg,
+                                          rest_response_t *resp) {
+    char err[1024];
+    cd_props_t *r = config_providers_transform(api->providers, cfg, err, sizeof(err));
+    if (!r) rest_error(resp, 500, "%s", err);
+    return r;
+}
+
 /* Checks a connector config the way Kafka Connect does before it is written. Returns 0, or -1
  * with the error response filled. */
-static int validate_config(const cd_props_t *cfg, rest_response_t *resp) {
+static int validate_config(const rest_api_ctx_t *api, const cd_props_t *raw, rest_response_t *resp) {
+    cd_props_t *cfg = resolve_for_validation(api, raw, resp);
+    if (!cfg) return -1;
+    int rc = validate_resolved(cfg, resp);
+    cd_props_destroy(cfg);
+    return rc;
+}
+
+static int validate_resolved(const cd_props_t *cfg, rest_response_t *resp) {
     const char *cls = cd_props_get(cfg, "connector.class");
     if (!cls || !*cls) {
         char *m = java_map_string(cfg);
@@ -425,7 +448,7 @@ static void create_connector(void *ctx, const rest_request_t *req, rest_response
         return;
     }
     char err[1024];
-    if (put_name(cfg, name, resp) == 0 && validate_config(cfg, resp) == 0) {
+    if (put_name(cfg, name, resp) == 0 && validate_config(api, cfg, resp) == 0) {
         switch (herder_put_connector_config(api->herder, name, cfg, initial_p, false,
                                             STORE_TIMEOUT_MS, err, sizeof(err))) {
         case HERDER_EXISTS: rest_error(resp, 409, "Connector %s already exists", name); break;
@@ -483,7 +506,7 @@ static void put_config(void *ctx, const rest_request_t *req, rest_response_t *re
     cd_props_t *cfg = json_to_config(req->body, resp);
     if (!cfg) return;
     char err[1024];
-    if (put_name(cfg, CONNECTOR, resp) == 0 && validate_config(cfg, resp) == 0) {
+    if (put_name(cfg, CONNECTOR, resp) == 0 && validate_config(api, cfg, resp) == 0) {
         /* Last writer wins; whether this write created the connector is decided with it. */
         herder_result_t r = herder_put_connector_config(api->herder, CONNECTOR, cfg, NULL, true,
                                                         STORE_TIMEOUT_MS, err, sizeof(err));
@@ -501,6 +524,7 @@ static void put_config(void *ctx, const rest_request_t *req, rest_response_t *re
 }
 
 typedef struct {
+    const rest_api_ctx_t *api;
     const cd_props_t *patch;
     const char *name;
     rest_response_t *resp;
@@ -517,7 +541,7 @@ static int apply_patch(cd_props_t *cfg, void *opaque) {
         else
             cd_props_remove(cfg, k);
     }
-    if (put_name(cfg, pt->name, pt->resp) != 0 || validate_config(cfg, pt->resp) != 0) return -1;
+    if (put_name(cfg, pt->name, pt->resp) != 0 || validate_config(pt->api, cfg, pt->resp) != 0) return -1;
     return 0;
 }
 
@@ -526,7 +550,7 @@ static void patch_config(void *ctx, const rest_request_t *req, rest_response_t *
     cd_props_t *patch = json_to_config(req->body, resp);
     if (!patch) return;
     char err[1024];
-    patch_t pt = {patch, CONNECTOR, resp};
+    patch_t pt = {api, patch, CONNECTOR, resp};
     cd_props_t *cfg = NULL;
     switch (herder_patch_connector_config(api->herder, CONNECTOR, apply_patch, &pt, &cfg,
                                           STORE_TIMEOUT_MS, err, sizeof(err))) {
@@ -1160,8 +1184,11 @@ static size_t strip_connector_suffix(const char *s) {
 }
 
 static void validate_plugin_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
-    (void)ctx;
-    cd_props_t *cfg = json_to_config(req->body, resp);
+    const rest_api_ctx_t *api = ctx;
+    cd_props_t *raw = json_to_config(req->body, resp);
+    if (!raw) return;
+    cd_props_t *cfg = resolve_for_validation(api, raw, resp);
+    cd_props_destroy(raw);
     if (!cfg) return;
     const char *cls = cd_props_get(cfg, "connector.class");
     const char *path = req->params[0];
