@@ -18,6 +18,7 @@
 #include "kafka/groups.h"
 #include "log.h"
 #include "config_providers.h"
+#include "connect/plugin_version.h"
 #include "version.h"
 
 #define STORE_TIMEOUT_MS 30000
@@ -204,6 +205,28 @@ static char *java_map_string(const cd_props_t *p) {
  * resolved copy (the caller destroys it), or NULL with the error response filled. */
 static int validate_resolved(const cd_props_t *cfg, rest_response_t *resp);
 
+/* Validation with KIP-891's connector.plugin.version first, as Kafka 4.1's
+ * validateConnectorConfig does: a value that is not a version range is a 400 with Maven's message;
+ * a range the installed plugin does not satisfy gets only the framework's keys validated, with
+ * DelegatingClassLoader's message on connector.class and connector.plugin.version. Returns the
+ * result (the caller destroys it), or NULL with the error response filled. */
+static cd_config_result_t *validate_versioned(const cd_connector_plugin_t *pl, const cd_props_t *cfg,
+                                              rest_response_t *resp) {
+    char err[1024];
+    int v = cd_plugin_version_check(pl->class_name, pl->version, cd_props_get(cfg, "connector.plugin.version"),
+                                    err, sizeof(err));
+    if (v == -1) {
+        rest_error(resp, 400, "%s", err);
+        return NULL;
+    }
+    if (v == 0) return cd_connector_config_validate(pl, cfg);
+    cd_connector_plugin_t base = {.class_name = pl->class_name, .type = pl->type};
+    cd_config_result_t *r = cd_connector_config_validate(&base, cfg);
+    cd_config_result_add_error(r, "connector.class", "%s", err);
+    cd_config_result_add_error(r, "connector.plugin.version", "%s", err);
+    return r;
+}
+
 static cd_props_t *resolve_for_validation(const rest_api_ctx_t *api, const cd_props_t *cfg,
                                           rest_response_t *resp) {
     char err[1024];
@@ -237,7 +260,8 @@ static int validate_resolved(const cd_props_t *cfg, rest_response_t *resp) {
         free(msg);
         return -1;
     }
-    cd_config_result_t *r = cd_connector_config_validate(plugin, cfg);
+    cd_config_result_t *r = validate_versioned(plugin, cfg, resp);
+    if (!r) return -1;
     int rc = 0;
     if (cd_config_result_error_count(r) > 0) {
         char *m = cd_config_result_error_message(r);
@@ -1213,7 +1237,11 @@ static void validate_plugin_config(void *ctx, const rest_request_t *req, rest_re
         cd_props_destroy(cfg);
         return;
     }
-    cd_config_result_t *r = cd_connector_config_validate(pl, cfg);
+    cd_config_result_t *r = validate_versioned(pl, cfg, resp);
+    if (!r) {
+        cd_props_destroy(cfg);
+        return;
+    }
     resp->status = 200;
     resp->body = cd_config_result_to_json(r, cls);
     cd_config_result_destroy(r);
