@@ -18,6 +18,7 @@
 #include "kafka/groups.h"
 #include "log.h"
 #include "config_providers.h"
+#include "connect/client_overrides.h"
 #include "connect/plugin_version.h"
 #include "version.h"
 
@@ -203,15 +204,15 @@ static char *java_map_string(const cd_props_t *p) {
  * ${provider:path:key} variables, so that validation sees the values the connector will get
  * (what is written stays raw). A provider that fails is a 500 with its message. Returns the
  * resolved copy (the caller destroys it), or NULL with the error response filled. */
-static int validate_resolved(const cd_props_t *cfg, rest_response_t *resp);
+static int validate_resolved(const rest_api_ctx_t *api, const cd_props_t *cfg, rest_response_t *resp);
 
 /* Validation with KIP-891's connector.plugin.version first, as Kafka 4.1's
  * validateConnectorConfig does: a value that is not a version range is a 400 with Maven's message;
  * a range the installed plugin does not satisfy gets only the framework's keys validated, with
  * DelegatingClassLoader's message on connector.class and connector.plugin.version. Returns the
  * result (the caller destroys it), or NULL with the error response filled. */
-static cd_config_result_t *validate_versioned(const cd_connector_plugin_t *pl, const cd_props_t *cfg,
-                                              rest_response_t *resp) {
+static cd_config_result_t *validate_versioned(const rest_api_ctx_t *api, const cd_connector_plugin_t *pl,
+                                              const cd_props_t *cfg, rest_response_t *resp) {
     char err[1024];
     int v = cd_plugin_version_check(pl->class_name, pl->version, cd_props_get(cfg, "connector.plugin.version"),
                                     err, sizeof(err));
@@ -219,7 +220,12 @@ static cd_config_result_t *validate_versioned(const cd_connector_plugin_t *pl, c
         rest_error(resp, 400, "%s", err);
         return NULL;
     }
-    if (v == 0) return cd_connector_config_validate(pl, cfg);
+    if (v == 0) {
+        cd_config_result_t *r = cd_connector_config_validate(pl, cfg);
+        cd_client_overrides_validate(r, worker_config_get(api->wc, "connector.client.config.override.policy"),
+                                     pl->type, cfg);
+        return r;
+    }
     cd_connector_plugin_t base = {.class_name = pl->class_name, .type = pl->type};
     cd_config_result_t *r = cd_connector_config_validate(&base, cfg);
     cd_config_result_add_error(r, "connector.class", "%s", err);
@@ -240,12 +246,12 @@ static cd_props_t *resolve_for_validation(const rest_api_ctx_t *api, const cd_pr
 static int validate_config(const rest_api_ctx_t *api, const cd_props_t *raw, rest_response_t *resp) {
     cd_props_t *cfg = resolve_for_validation(api, raw, resp);
     if (!cfg) return -1;
-    int rc = validate_resolved(cfg, resp);
+    int rc = validate_resolved(api, cfg, resp);
     cd_props_destroy(cfg);
     return rc;
 }
 
-static int validate_resolved(const cd_props_t *cfg, rest_response_t *resp) {
+static int validate_resolved(const rest_api_ctx_t *api, const cd_props_t *cfg, rest_response_t *resp) {
     const char *cls = cd_props_get(cfg, "connector.class");
     if (!cls || !*cls) {
         char *m = java_map_string(cfg);
@@ -260,7 +266,7 @@ static int validate_resolved(const cd_props_t *cfg, rest_response_t *resp) {
         free(msg);
         return -1;
     }
-    cd_config_result_t *r = validate_versioned(plugin, cfg, resp);
+    cd_config_result_t *r = validate_versioned(api, plugin, cfg, resp);
     if (!r) return -1;
     int rc = 0;
     if (cd_config_result_error_count(r) > 0) {
@@ -1237,7 +1243,7 @@ static void validate_plugin_config(void *ctx, const rest_request_t *req, rest_re
         cd_props_destroy(cfg);
         return;
     }
-    cd_config_result_t *r = validate_versioned(pl, cfg, resp);
+    cd_config_result_t *r = validate_versioned(api, pl, cfg, resp);
     if (!r) {
         cd_props_destroy(cfg);
         return;
