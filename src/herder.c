@@ -12,13 +12,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "config_providers.h"
 #include "connectors/registry.h"
 #include "kafka/topic_creation.h"
 #include "log.h"
 
 typedef struct conn {
     char *name;
-    cd_props_t *config;
+    cd_props_t *config;   /* raw, as in the config topic: ${...} variables unresolved */
+    cd_props_t *resolved; /* config with its variables resolved, made when the connector starts */
     const cd_connector_plugin_t *plugin;
     bool started;          /* the connector instance is up with this config and target */
     target_state_t target;
@@ -34,6 +36,7 @@ struct herder {
     status_store_t *ss;
     offset_store_t *os;
     worker_t *w;
+    const config_providers_t *providers; /* NULL: none */
     pthread_mutex_t lock; /* reconciliation and direct actions */
     conn_t *conns;
     /* Connector config writes (create, replace, patch, delete): one at a time, each read back
@@ -77,6 +80,8 @@ herder_t *herder_new(const worker_config_t *wc, config_store_t *cs, status_store
     return h;
 }
 
+void herder_set_config_providers(herder_t *h, const config_providers_t *cp) { h->providers = cp; }
+
 void herder_wakeup(void *herder) {
     herder_t *h = herder;
     pthread_mutex_lock(&h->wake_lock);
@@ -111,12 +116,23 @@ static void connector_failed(herder_t *h, conn_t *c, const char *msg) {
  * config is accepted: a source connector's topic.creation.* settings, read when the worker has
  * topic.creation.enable=true. A bad one fails the connector with Kafka's ConfigException. */
 static bool config_starts(herder_t *h, conn_t *c) {
+    if (!c->resolved) {
+        /* Kafka Connect resolves a connector's ${provider:path:key} variables when it starts the
+         * connector (ClusterConfigState.connectorConfig); a provider that fails fails it. */
+        if (c->failed) return false;
+        char err[1024];
+        c->resolved = config_providers_transform(h->providers, c->config, err, sizeof(err));
+        if (!c->resolved) {
+            connector_failed_with(h, c, "org.apache.kafka.common.config.ConfigException", err);
+            return false;
+        }
+    }
     if (c->plugin->type != CD_CONNECTOR_SOURCE || !worker_config_get_bool(h->wc, "topic.creation.enable"))
         return true;
     if (c->failed) return false; /* already reported; a restart or a new config clears it */
     char err[1024];
     topic_creation_rules_t *rules;
-    if (topic_creation_rules_parse(c->config, &rules, err, sizeof(err)) == 0) {
+    if (topic_creation_rules_parse(c->resolved, &rules, err, sizeof(err)) == 0) {
         topic_creation_rules_destroy(rules);
         return true;
     }
@@ -160,6 +176,7 @@ static void forget_conn(herder_t *h, conn_t *c) {
     while (*pp != c) pp = &(*pp)->next;
     *pp = c->next;
     cd_props_destroy(c->config);
+    cd_props_destroy(c->resolved);
     free(c->name);
     free(c);
 }
@@ -167,12 +184,12 @@ static void forget_conn(herder_t *h, conn_t *c) {
 /* Asks the connector for its task configs and writes them when they differ from the committed
  * ones (task records, then the commit). */
 static void generate_task_configs(herder_t *h, conn_t *c) {
-    const char *tm = cd_props_get(c->config, "tasks.max");
+    const char *tm = cd_props_get(c->resolved, "tasks.max");
     int max_tasks = tm ? atoi(tm) : 1;
     if (max_tasks < 1) max_tasks = 1;
     cd_props_t **gen = calloc((size_t)max_tasks, sizeof(cd_props_t *));
     char err[2048] = "";
-    int n = c->plugin->task_configs(c->config, max_tasks, gen, err, sizeof(err));
+    int n = c->plugin->task_configs(c->resolved, max_tasks, gen, err, sizeof(err));
     if (n < 0) {
         connector_failed(h, c, err[0] ? err : "the connector could not generate task configs");
         free(gen);
@@ -186,6 +203,9 @@ static void generate_task_configs(herder_t *h, conn_t *c) {
             if (t) cd_props_set(gen[i], "topics", t);
             if (r) cd_props_set(gen[i], "topics.regex", r);
         }
+        /* A task config that carries a value the connector got from a variable is written with
+         * the variable (AbstractHerder.reverseTransform): no secret reaches the config topic. */
+        config_providers_reverse(c->config, gen[i]);
     }
     size_t cn;
     cd_props_t **committed = config_store_task_configs(h->cs, c->name, &cn, NULL);
@@ -206,6 +226,32 @@ static void generate_task_configs(herder_t *h, conn_t *c) {
     free(gen);
 }
 
+/* Starts a task with its config's variables resolved (ClusterConfigState.taskConfig). */
+static void start_task(herder_t *h, conn_t *c, int id, const cd_props_t *task_config,
+                       target_state_t target) {
+    char err[1024];
+    cd_props_t *resolved = config_providers_transform(h->providers, task_config, err, sizeof(err));
+    if (!resolved) {
+        status_t st;
+        bool reported = false;
+        if (status_store_task(h->ss, c->name, id, &st)) {
+            reported = !strcmp(st.state, "FAILED");
+            status_clear(&st);
+        }
+        if (!reported) {
+            char trace[1200];
+            snprintf(trace, sizeof(trace), "org.apache.kafka.common.config.ConfigException: %s\n", err);
+            log_error(hlog(), "[%s] Task %d failed: %s", c->name, id, err);
+            status_store_put_task(h->ss, c->name, id, "FAILED", trace, worker_id(h->w),
+                                  worker_generation(h->w));
+        }
+        return;
+    }
+    if (worker_start_task(h->w, c->name, id, c->plugin, c->resolved, resolved, target) == -3)
+        show_restarting(h, c->name, id);
+    cd_props_destroy(resolved);
+}
+
 static void reconcile_one(herder_t *h, const char *name) {
     cd_props_t *cfg = config_store_connector_config(h->cs, name);
     target_state_t target;
@@ -223,7 +269,9 @@ static void reconcile_one(herder_t *h, const char *name) {
     if (!c->config || !cd_props_equal(c->config, cfg)) {
         if (c->config) log_info(hlog(), "[%s] Connector config updated; restarting the connector", name);
         cd_props_destroy(c->config);
+        cd_props_destroy(c->resolved);
         c->config = cfg;
+        c->resolved = NULL;
         c->plugin = registry_find(cd_props_get(cfg, "connector.class"));
         c->started = false;
         c->failed = false;
@@ -270,8 +318,8 @@ static void reconcile_one(herder_t *h, const char *name) {
          * one's thread has ended (the worker wakes the herder then): never two at once. */
         if (worker_has_task(h->w, name, (int)i))
             worker_set_task_target(h->w, name, (int)i, target);
-        else if (worker_start_task(h->w, name, (int)i, c->plugin, c->config, tasks[i], target) == -3)
-            show_restarting(h, name, (int)i);
+        else
+            start_task(h, c, (int)i, tasks[i], target);
     }
     config_store_free_tasks(tasks, n);
 }
@@ -290,6 +338,8 @@ static void handle_restart_requests(herder_t *h) {
                 put_connector_status(h, name, "RESTARTING", NULL);
                 c->started = false;
                 c->failed = false;
+                cd_props_destroy(c->resolved); /* resolved again: a secret may have changed */
+                c->resolved = NULL;
             }
             if (include_tasks) {
                 size_t n;
@@ -506,6 +556,8 @@ int herder_restart_connector(herder_t *h, const char *name) {
         if (c) {
             c->started = false;
             c->failed = false;
+            cd_props_destroy(c->resolved);
+            c->resolved = NULL;
         }
         reconcile_one(h, name);
         rc = 0;

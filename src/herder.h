@@ -19,6 +19,10 @@ typedef struct herder herder_t;
 
 herder_t *herder_new(const worker_config_t *wc, config_store_t *cs, status_store_t *ss,
                      offset_store_t *os, worker_t *w);
+/* The config providers that resolve ${provider:path:key} variables when connectors and tasks
+ * start (not owned; they must outlive the herder). Set before herder_start. */
+typedef struct config_providers config_providers_t;
+void herder_set_config_providers(herder_t *h, const config_providers_t *cp);
 /* The config store's change callback: wakes the herder up. */
 void herder_wakeup(void *herder);
 int herder_start(herder_t *h);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config_providers.h"
 #include "herder.h"
 #include "kafka/client.h"
 #include "kafka/embedded.h"
@@ -296,9 +297,15 @@ int main(int argc, char **argv) {
     for (size_t i = 0; rc == 0 && i < n_defs; i++)
         if (worker_config_set_arg(wc, defs[i], errstr, sizeof(errstr)) != 0) rc = 1;
     free(defs);
+    /* Kafka builds the config providers from the raw settings and resolves the worker's own
+     * ${...} variables with them before it reads any setting. */
+    config_providers_t *providers = NULL;
+    if (rc == 0 && !(providers = config_providers_new(wc, errstr, sizeof(errstr)))) rc = 1;
+    if (rc == 0 && config_providers_resolve_worker(providers, wc, errstr, sizeof(errstr)) != 0) rc = 1;
     if (rc == 0 && worker_config_validate(wc, errstr, sizeof(errstr)) != 0) rc = 1;
     if (rc) {
         fprintf(stderr, "connectd: %s\n", errstr);
+        config_providers_destroy(providers);
         worker_config_destroy(wc);
         log_shutdown();
         return 1;
@@ -393,6 +400,7 @@ int main(int argc, char **argv) {
     log_info(mlog, "Advertised URI: %s (worker id %s)", advertised, wid);
     worker = worker_new(wc, ss, os, wid, status_store_max_generation(ss) + 1);
     herder = herder_new(wc, cs, ss, os, worker);
+    herder_set_config_providers(herder, providers);
     atomic_store(&herder_ref, herder);
     if (herder_start(herder) != 0) {
         snprintf(errstr, sizeof(errstr), "could not start the herder thread");
@@ -404,6 +412,7 @@ int main(int argc, char **argv) {
     api.ss = ss;
     api.os = os;
     api.herder = herder;
+    api.providers = providers;
     api.advertised_url = advertised;
     size_t n_routes;
     const rest_route_t *routes = rest_api_routes(&n_routes);
@@ -450,6 +459,7 @@ stop:
     free(cluster_id);
     kafka_embedded_destroy(embedded);
     log_info(mlog, "Kafka Connect stopped");
+    config_providers_destroy(providers);
     worker_config_destroy(wc);
     atomic_store(&exiting, true);
     log_shutdown();

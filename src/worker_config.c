@@ -48,7 +48,10 @@ typedef struct {
 
 static const char *const protocols[] = {"eager", "compatible", "sessioned", NULL};
 static const char *const eos_modes[] = {"disabled", "preparing", "enabled", NULL};
-static const char *const override_policies[] = {"None", "Principal", "All", NULL};
+/* Kafka 4.1's policies, by alias or class name; 4.2's Allowlist is not implemented (refused). */
+#define POLICY(x) "org.apache.kafka.connect.connector.policy." x "ConnectorClientConfigOverridePolicy"
+static const char *const override_policies[] = {"None", "Principal", "All", POLICY("None"), POLICY("Principal"),
+                                                POLICY("All"), NULL};
 static const char *const security_protocols[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT",
                                                  "SASL_SSL", NULL};
 

@@ -17,6 +17,9 @@
 #include "kafka/client.h"
 #include "kafka/groups.h"
 #include "log.h"
+#include "config_providers.h"
+#include "connect/client_overrides.h"
+#include "connect/plugin_version.h"
 #include "version.h"
 
 #define STORE_TIMEOUT_MS 30000
@@ -197,9 +200,58 @@ static char *java_map_string(const cd_props_t *p) {
     return s;
 }
 
+/* Kafka's AbstractHerder.validateConnectorConfig starts by resolving the config's
+ * ${provider:path:key} variables, so that validation sees the values the connector will get
+ * (what is written stays raw). A provider that fails is a 500 with its message. Returns the
+ * resolved copy (the caller destroys it), or NULL with the error response filled. */
+static int validate_resolved(const rest_api_ctx_t *api, const cd_props_t *cfg, rest_response_t *resp);
+
+/* Validation with KIP-891's connector.plugin.version first, as Kafka 4.1's
+ * validateConnectorConfig does: a value that is not a version range is a 400 with Maven's message;
+ * a range the installed plugin does not satisfy gets only the framework's keys validated, with
+ * DelegatingClassLoader's message on connector.class and connector.plugin.version. Returns the
+ * result (the caller destroys it), or NULL with the error response filled. */
+static cd_config_result_t *validate_versioned(const rest_api_ctx_t *api, const cd_connector_plugin_t *pl,
+                                              const cd_props_t *cfg, rest_response_t *resp) {
+    char err[1024];
+    int v = cd_plugin_version_check(pl->class_name, pl->version, cd_props_get(cfg, "connector.plugin.version"),
+                                    err, sizeof(err));
+    if (v == -1) {
+        rest_error(resp, 400, "%s", err);
+        return NULL;
+    }
+    if (v == 0) {
+        cd_config_result_t *r = cd_connector_config_validate(pl, cfg);
+        cd_client_overrides_validate(r, worker_config_get(api->wc, "connector.client.config.override.policy"),
+                                     pl->type, cfg);
+        return r;
+    }
+    cd_connector_plugin_t base = {.class_name = pl->class_name, .type = pl->type};
+    cd_config_result_t *r = cd_connector_config_validate(&base, cfg);
+    cd_config_result_add_error(r, "connector.class", "%s", err);
+    cd_config_result_add_error(r, "connector.plugin.version", "%s", err);
+    return r;
+}
+
+static cd_props_t *resolve_for_validation(const rest_api_ctx_t *api, const cd_props_t *cfg,
+                                          rest_response_t *resp) {
+    char err[1024];
+    cd_props_t *r = config_providers_transform(api->providers, cfg, err, sizeof(err));
+    if (!r) rest_error(resp, 500, "%s", err);
+    return r;
+}
+
 /* Checks a connector config the way Kafka Connect does before it is written. Returns 0, or -1
  * with the error response filled. */
-static int validate_config(const cd_props_t *cfg, rest_response_t *resp) {
+static int validate_config(const rest_api_ctx_t *api, const cd_props_t *raw, rest_response_t *resp) {
+    cd_props_t *cfg = resolve_for_validation(api, raw, resp);
+    if (!cfg) return -1;
+    int rc = validate_resolved(api, cfg, resp);
+    cd_props_destroy(cfg);
+    return rc;
+}
+
+static int validate_resolved(const rest_api_ctx_t *api, const cd_props_t *cfg, rest_response_t *resp) {
     const char *cls = cd_props_get(cfg, "connector.class");
     if (!cls || !*cls) {
         char *m = java_map_string(cfg);
@@ -214,7 +266,8 @@ static int validate_config(const cd_props_t *cfg, rest_response_t *resp) {
         free(msg);
         return -1;
     }
-    cd_config_result_t *r = cd_connector_config_validate(plugin, cfg);
+    cd_config_result_t *r = validate_versioned(api, plugin, cfg, resp);
+    if (!r) return -1;
     int rc = 0;
     if (cd_config_result_error_count(r) > 0) {
         char *m = cd_config_result_error_message(r);
@@ -425,7 +478,7 @@ static void create_connector(void *ctx, const rest_request_t *req, rest_response
         return;
     }
     char err[1024];
-    if (put_name(cfg, name, resp) == 0 && validate_config(cfg, resp) == 0) {
+    if (put_name(cfg, name, resp) == 0 && validate_config(api, cfg, resp) == 0) {
         switch (herder_put_connector_config(api->herder, name, cfg, initial_p, false,
                                             STORE_TIMEOUT_MS, err, sizeof(err))) {
         case HERDER_EXISTS: rest_error(resp, 409, "Connector %s already exists", name); break;
@@ -483,7 +536,7 @@ static void put_config(void *ctx, const rest_request_t *req, rest_response_t *re
     cd_props_t *cfg = json_to_config(req->body, resp);
     if (!cfg) return;
     char err[1024];
-    if (put_name(cfg, CONNECTOR, resp) == 0 && validate_config(cfg, resp) == 0) {
+    if (put_name(cfg, CONNECTOR, resp) == 0 && validate_config(api, cfg, resp) == 0) {
         /* Last writer wins; whether this write created the connector is decided with it. */
         herder_result_t r = herder_put_connector_config(api->herder, CONNECTOR, cfg, NULL, true,
                                                         STORE_TIMEOUT_MS, err, sizeof(err));
@@ -501,6 +554,7 @@ static void put_config(void *ctx, const rest_request_t *req, rest_response_t *re
 }
 
 typedef struct {
+    const rest_api_ctx_t *api;
     const cd_props_t *patch;
     const char *name;
     rest_response_t *resp;
@@ -517,7 +571,7 @@ static int apply_patch(cd_props_t *cfg, void *opaque) {
         else
             cd_props_remove(cfg, k);
     }
-    if (put_name(cfg, pt->name, pt->resp) != 0 || validate_config(cfg, pt->resp) != 0) return -1;
+    if (put_name(cfg, pt->name, pt->resp) != 0 || validate_config(pt->api, cfg, pt->resp) != 0) return -1;
     return 0;
 }
 
@@ -526,7 +580,7 @@ static void patch_config(void *ctx, const rest_request_t *req, rest_response_t *
     cd_props_t *patch = json_to_config(req->body, resp);
     if (!patch) return;
     char err[1024];
-    patch_t pt = {patch, CONNECTOR, resp};
+    patch_t pt = {api, patch, CONNECTOR, resp};
     cd_props_t *cfg = NULL;
     switch (herder_patch_connector_config(api->herder, CONNECTOR, apply_patch, &pt, &cfg,
                                           STORE_TIMEOUT_MS, err, sizeof(err))) {
@@ -651,25 +705,6 @@ static void get_tasks(void *ctx, const rest_request_t *req, rest_response_t *res
     config_store_free_tasks(tasks, n);
     resp->status = 200;
     resp->body = arr;
-}
-
-static void get_tasks_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
-    rest_api_ctx_t *api = ctx;
-    if (!config_store_contains(api->cs, CONNECTOR)) {
-        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
-        return;
-    }
-    size_t n;
-    cd_props_t **tasks = config_store_task_configs(api->cs, CONNECTOR, &n, NULL);
-    json_object *o = json_object_new_object();
-    for (size_t i = 0; i < n; i++) {
-        char key[600];
-        snprintf(key, sizeof(key), "%s-%zu", CONNECTOR, i);
-        json_object_object_add(o, key, props_json(tasks[i]));
-    }
-    config_store_free_tasks(tasks, n);
-    resp->status = 200;
-    resp->body = o;
 }
 
 static void get_task_status(void *ctx, const rest_request_t *req, rest_response_t *resp) {
@@ -1179,8 +1214,11 @@ static size_t strip_connector_suffix(const char *s) {
 }
 
 static void validate_plugin_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
-    (void)ctx;
-    cd_props_t *cfg = json_to_config(req->body, resp);
+    const rest_api_ctx_t *api = ctx;
+    cd_props_t *raw = json_to_config(req->body, resp);
+    if (!raw) return;
+    cd_props_t *cfg = resolve_for_validation(api, raw, resp);
+    cd_props_destroy(raw);
     if (!cfg) return;
     const char *cls = cd_props_get(cfg, "connector.class");
     const char *path = req->params[0];
@@ -1205,7 +1243,11 @@ static void validate_plugin_config(void *ctx, const rest_request_t *req, rest_re
         cd_props_destroy(cfg);
         return;
     }
-    cd_config_result_t *r = cd_connector_config_validate(pl, cfg);
+    cd_config_result_t *r = validate_versioned(api, pl, cfg, resp);
+    if (!r) {
+        cd_props_destroy(cfg);
+        return;
+    }
     resp->status = 200;
     resp->body = cd_config_result_to_json(r, cls);
     cd_config_result_destroy(r);
@@ -1313,7 +1355,6 @@ static const rest_route_t routes[] = {
     {"PUT", "/connectors/{c}/resume", resume_connector},
     {"PUT", "/connectors/{c}/stop", stop_connector},
     {"GET", "/connectors/{c}/tasks", get_tasks},
-    {"GET", "/connectors/{c}/tasks-config", get_tasks_config},
     {"GET", "/connectors/{c}/tasks/{t}/status", get_task_status},
     {"POST", "/connectors/{c}/tasks/{t}/restart", restart_task},
     {"GET", "/connectors/{c}/topics", get_topics},

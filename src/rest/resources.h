@@ -16,6 +16,7 @@ typedef struct {
     status_store_t *ss;
     offset_store_t *os;
     herder_t *herder;
+    const struct config_providers *providers; /* resolve ${...} variables for validation */
     const char *advertised_url; /* "http://host:port/" */
     volatile int started;       /* start-up has finished */
 } rest_api_ctx_t;

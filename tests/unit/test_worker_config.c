@@ -517,7 +517,10 @@ static void test_validation_messages(void **state) {
         {"exactly.once.source.support", "on",
          "String must be one of: disabled, preparing, enabled"},
         {"connector.client.config.override.policy", "all",
-         "String must be one of: None, Principal, All"},
+         "String must be one of: None, Principal, All, "
+         "org.apache.kafka.connect.connector.policy.NoneConnectorClientConfigOverridePolicy, "
+         "org.apache.kafka.connect.connector.policy.PrincipalConnectorClientConfigOverridePolicy, "
+         "org.apache.kafka.connect.connector.policy.AllConnectorClientConfigOverridePolicy"},
         {"security.protocol", "TLS",
          "String must be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"},
         {"config.storage.replication.factor", "0",
