@@ -4,6 +4,7 @@
  *           offsets {"filename":<file>} -> {"position":<byte offset after the line>}
  *   sink:   each record's value written as a line to a file (or standard output). */
 #include <errno.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "connect/converter.h"
 #include "connect/json_write.h"
 #include "connectd/plugin.h"
+#include "version.h"
 
 static const cd_config_key_t source_keys[] = {
     {.name = "file", .type = CD_CFG_STRING, .has_default = true, .default_value = NULL,
@@ -177,16 +179,37 @@ static void source_stop(void *task) {
     free(s);
 }
 
+/* PATCH /offsets: FileStreamSourceConnector.alterOffsets's checks, with its messages. */
+static int source_check_offset(const char *source_partition, const char *source_offset,
+                               char *errstr, size_t errstr_size) {
+    json_object *p = json_tokener_parse(source_partition);
+    json_object *o = source_offset ? json_tokener_parse(source_offset) : NULL, *v = NULL;
+    const char *err = NULL;
+    if (!p || !json_object_object_get_ex(p, "filename", NULL))
+        err = "Partition objects should contain the key 'filename'";
+    else if (source_offset && !json_object_object_get_ex(o, "position", &v))
+        err = "Offset objects should either be null or contain the key 'position'";
+    else if (source_offset && !json_object_is_type(v, json_type_int))
+        err = "The value for the 'position' key in the offset is expected to be a Long value";
+    else if (source_offset && json_object_get_int64(v) < 0)
+        err = "The value for the 'position' key in the offset should be a non-negative value";
+    if (err) snprintf(errstr, errstr_size, "%s", err);
+    json_object_put(p);
+    json_object_put(o);
+    return err ? -1 : 0;
+}
+
 static const char *const source_aliases[] = {"FileStreamSource", "FileStreamSourceConnector", NULL};
 
 const cd_connector_plugin_t file_stream_source_plugin = {
     .class_name = "org.apache.kafka.connect.file.FileStreamSourceConnector",
     .aliases = source_aliases,
     .type = CD_CONNECTOR_SOURCE,
-    .version = "3.9.0",
+    .version = CONNECTD_KAFKA_CONNECT_VERSION,
     .task_class = "org.apache.kafka.connect.file.FileStreamSourceTask",
     .config_def = {source_keys, sizeof(source_keys) / sizeof(source_keys[0])},
     .alters_offsets = true,
+    .check_offset = source_check_offset,
     .task_configs = one_task,
     .start = source_start,
     .poll = source_poll,
@@ -277,7 +300,7 @@ const cd_connector_plugin_t file_stream_sink_plugin = {
     .class_name = "org.apache.kafka.connect.file.FileStreamSinkConnector",
     .aliases = sink_aliases,
     .type = CD_CONNECTOR_SINK,
-    .version = "3.9.0",
+    .version = CONNECTD_KAFKA_CONNECT_VERSION,
     .task_class = "org.apache.kafka.connect.file.FileStreamSinkTask",
     .config_def = {sink_keys, sizeof(sink_keys) / sizeof(sink_keys[0])},
     .alters_offsets = true,

@@ -22,6 +22,13 @@
 extern const cd_config_key_t pg_config_keys[PG_CONFIG_N_KEYS];
 extern const size_t pg_config_n_keys;
 
+/* The keys the connector shows (GET /connector-plugins/.../config, validate): Debezium 3.4.3's
+ * ConfigDef, generated into pg_config_debezium.c by scripts/gen-pg-config-def.py, with the
+ * validators of the pg_config_keys of the same name and type. pg_config_keys holds what connectd
+ * parses, including keys Debezium accepts but does not list in its ConfigDef. */
+#define PG_DEBEZIUM_N_KEYS 120
+extern cd_config_key_t pg_debezium_keys[PG_DEBEZIUM_N_KEYS];
+
 /* The plugin's validate hook: checks that need more than one key or more than a type, run on
  * pg_config_effective(config). Errors go to the key the user wrote (a 1.x name when that is
  * what was submitted). Messages taken from Debezium keep its framing ("The '<key>' value is

@@ -20,7 +20,9 @@
 #include "connectors/postgres/pgoutput.h"
 #include "log.h"
 
-#define DEBEZIUM_VERSION "3.4.0.Final"
+/* The Debezium release connectd reproduces (the differential tests run it): the plugin's version
+ * in /connector-plugins and source.version in events. */
+#define DEBEZIUM_VERSION "3.4.3.Final"
 
 typedef struct {
     uint32_t relid;

@@ -284,6 +284,7 @@ static int check_offset(const char *source_partition, const char *source_offset,
                         size_t errstr_size) {
     (void)source_partition;
     pg_pos_t p;
+    if (!source_offset) return 0; /* a removed offset: the connector starts afresh */
     return pg_pos_parse(source_offset, &p, errstr, errstr_size);
 }
 
@@ -295,7 +296,7 @@ const cd_connector_plugin_t postgres_plugin = {
     .type = CD_CONNECTOR_SOURCE,
     .version = DEBEZIUM_VERSION,
     .task_class = TASK_CLASS,
-    .config_def = {pg_config_keys, PG_CONFIG_N_KEYS},
+    .config_def = {pg_debezium_keys, PG_DEBEZIUM_N_KEYS},
     .validate = pg_config_validate,
     .task_configs = task_configs,
     .start = task_start,

@@ -696,7 +696,8 @@ static json_object *key_info_json(const cd_config_key_t *k) {
     json_object_object_add(o, "documentation", str_or_null(k->documentation));
     json_object_object_add(o, "group", str_or_null(k->group));
     json_object_object_add(o, "width", json_object_new_string(width_name(k->width)));
-    json_object_object_add(o, "display_name", str_or_null(k->display_name));
+    /* ConfigDef's short define() forms use the name as the display name */
+    json_object_object_add(o, "display_name", json_object_new_string(k->display_name ? k->display_name : k->name));
     json_object *deps = json_object_new_array();
     for (size_t i = 0; k->dependents && k->dependents[i]; i++)
         json_object_array_add(deps, json_object_new_string(k->dependents[i]));

@@ -389,13 +389,20 @@ static int cmp_str(const void *a, const void *b) {
 }
 
 char **config_store_connectors(config_store_t *cs) {
+    char **names = config_store_connectors_in_order(cs);
+    size_t n = 0;
+    while (names[n]) n++;
+    qsort(names, n, sizeof(char *), cmp_str);
+    return names;
+}
+
+char **config_store_connectors_in_order(config_store_t *cs) {
     pthread_mutex_lock(&cs->lock);
     char **names = calloc(cs->n_conns + 1, sizeof(char *));
     size_t n = 0;
     for (size_t i = 0; i < cs->n_conns; i++)
         if (cs->conns[i].config) names[n++] = strdup(cs->conns[i].name);
     pthread_mutex_unlock(&cs->lock);
-    qsort(names, n, sizeof(char *), cmp_str);
     return names;
 }
 

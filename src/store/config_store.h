@@ -35,6 +35,9 @@ void config_store_mark_started(config_store_t *cs);
 /* --- reads: copies the caller owns --- */
 /* Names of connectors with a config, sorted; NULL-terminated, free with config_store_free_names. */
 char **config_store_connectors(config_store_t *cs);
+/* The same in the order the store first saw each connector (what a Java HashMap filled from the
+ * config topic keeps within one bucket). */
+char **config_store_connectors_in_order(config_store_t *cs);
 void config_store_free_names(char **names);
 bool config_store_contains(config_store_t *cs, const char *name);
 /* The config as submitted, or NULL. */

@@ -20,7 +20,7 @@ def test_get_root_reports_the_brokers_cluster_id(broker, connectd):
     status, body, raw = c.get("/")
     assert status == 200
     assert set(body) == {"version", "commit", "kafka_cluster_id"}
-    assert body["version"] == "3.9.0"
+    assert body["version"] == "4.1.1"
     assert re.fullmatch(r"[0-9a-f]{16}|unknown", body["commit"])
     assert body["kafka_cluster_id"] == cluster_metadata(broker.bootstrap).cluster_id
     assert " " not in raw  # compact JSON, as Jackson writes it

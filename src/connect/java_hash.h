@@ -1,0 +1,33 @@
+/* java_hash.h - the iteration order of Java's HashMap, for answers whose order Kafka Connect takes
+ * from one: the connector list of GET /connectors and the keys of task configs. A HashMap iterates
+ * by bucket ((h ^ h >>> 16) & (capacity - 1), h = String.hashCode) and, within a bucket, in
+ * insertion order (resizes keep it); tree bins (8 and more names in one bucket) are not modelled. */
+#ifndef CONNECTD_JAVA_HASH_H
+#define CONNECTD_JAVA_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "connectd/props.h"
+
+/* String.hashCode of UTF-8 text, over its UTF-16 code units. */
+uint32_t java_string_hash(const char *s);
+
+/* The capacity of a `new HashMap<>()` after n puts (16, doubled whenever n > 0.75 * capacity). */
+size_t java_hashmap_capacity(size_t n);
+/* The capacity of `new HashMap<>(m)` with m of n entries (tableSizeFor(n / 0.75 + 1)). */
+size_t java_hashmap_copy_capacity(size_t n);
+
+/* Reorders names[0..n) (given in insertion order) stably into the iteration order of a HashMap
+ * of that capacity. */
+void java_hashmap_order(char **names, size_t n, size_t capacity);
+
+/* A new props with p's entries in the iteration order of a `new HashMap<>()` filled with them in
+ * p's order. The caller destroys it. */
+cd_props_t *java_hashmap_props(const cd_props_t *p);
+/* The same for a HashMap of the given capacity (whose entries came in p's order). */
+cd_props_t *java_hashmap_props_cap(const cd_props_t *p, size_t capacity);
+/* The capacity a HashMap of that capacity has once it holds n entries. */
+size_t java_hashmap_grow(size_t capacity, size_t n);
+
+#endif
