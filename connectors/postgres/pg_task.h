@@ -70,6 +70,10 @@ typedef struct {
     int64_t *tx_counts;
     size_t n_tx_tables;
     int64_t tx_total;
+    /* the table size of Debezium's per-table counter map (a java.util.HashMap that a new offset
+     * context starts with and that keeps its size when cleared between transactions), which
+     * decides the order of the counters in offsets; 0 = a new map's */
+    size_t tx_map_capacity;
 
     pg_pos_t pos;             /* after the last record sent, or what was processed since */
     pg_resume_t resume;       /* what the stream being read again was already sent */

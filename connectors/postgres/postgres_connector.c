@@ -129,6 +129,9 @@ static void stream_lost(pg_task_t *t, const char *why) {
     pg_disconnect(t);
     pg_resume_start(&t->resume, &t->pos);
     t->in_txn = false;
+    /* Debezium restarts its task after a lost connection (a retriable error): a new offset
+     * context, so a new per-table counter map. */
+    t->tx_map_capacity = 0;
     t->reconnect_at_ms = pg_mono_ms() + 1000;
     t->reconnect_attempts = 1;
 }

@@ -424,6 +424,45 @@ def test_transaction_metadata(pg, pgdb, worker):
     assert (b_block["total_order"], b_block["data_collection_order"]) == (2, 1)
 
 
+def test_transaction_end_offset_in_debezium_order(pg, pgdb, worker):
+    """The END record's offset still has Debezium's transaction members (TransactionMonitor builds
+    it before TransactionContext.endTransaction()), and the offsets topic shows the members in the
+    order Kafka Connect writes Debezium's HashMap: its iteration order (what OpenJDK printed for
+    these keys)."""
+    P = worker.t("fulfillment")
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE a (id INT PRIMARY KEY)")
+    cur.execute("CREATE TABLE b (id INT PRIMARY KEY)")
+    start_connector(worker, pg, db, **{"provide.transaction.metadata": "true"})
+    conn.autocommit = False
+    cur.execute("INSERT INTO a VALUES (1)")
+    cur.execute("INSERT INTO b VALUES (1)")
+    cur.execute("INSERT INTO a VALUES (2)")
+    cur.execute("SELECT txid_current()")
+    xid = cur.fetchone()[0]
+    conn.commit()
+    conn.autocommit = True
+    bs = worker.broker.bootstrap
+    ordered = json.JSONDecoder(object_pairs_hook=list)
+
+    def end_offset():
+        for _, _, k, v in reversed(read_topic(bs, worker.names.offsets)):
+            if v and json.loads(k) == ["inventory", {"server": P}]:
+                o = ordered.decode(v.decode())
+                return o if dict(o).get("messageType") == "COMMIT" else None
+        return None
+    off = wait_for(end_offset, 30, "the END record's offset in the offsets topic")
+    assert [k for k, _ in off] == ["transaction_id", "lsn_proc", "messageType",
+                                   "transaction_data_collection_order_public.a", "lsn_commit",
+                                   "transaction_data_collection_order_public.b", "lsn", "txId", "ts_usec"]
+    d = dict(off)
+    assert d["transaction_id"] == str(xid) and d["txId"] == xid
+    assert d["transaction_data_collection_order_public.a"] == 2
+    assert d["transaction_data_collection_order_public.b"] == 1
+    assert d["lsn_proc"] == d["lsn_commit"] == d["lsn"]
+
+
 @pytest.mark.all_pg_versions
 def test_wal_level_not_logical(replica_pg, worker):
     status, _, _ = worker.request("POST", "/connectors", {"name": "w", "config": pg_config(replica_pg, "postgres")})
