@@ -271,7 +271,8 @@ static size_t context_headers(const pg_task_t *t, cd_header_t *h) {
     h[0] = (cd_header_t){"__debezium.context.connectorLogicalName", t->cfg.topic_prefix, strlen(t->cfg.topic_prefix)};
     h[1] = (cd_header_t){"__debezium.context.taskId", "0", 1};
     h[2] = (cd_header_t){"__debezium.context.connectorName", "postgresql", 10};
-    return 3;
+    h[3] = (cd_header_t){"__debezium.context.runId", t->run_id, strlen(t->run_id)};
+    return 4;
 }
 
 /* The open transaction's tables in the order Debezium's per-table counter map iterates them: a
@@ -298,7 +299,7 @@ static int send_record(pg_task_t *t, rec_kind_t kind, const char *topic, const c
     cd_header_t hdrs[8];
     size_t n = 0;
     for (size_t i = 0; i < n_extra && n < 4; i++) hdrs[n++] = extra[i];
-    n += context_headers(t, hdrs + n);
+    if (kind == REC_DATA) n += context_headers(t, hdrs + n);
     /* Debezium's TransactionContext is open from BEGIN until the END record is built. */
     bool tx_members = t->cfg.provide_transaction_metadata && (t->in_txn || kind == REC_TX_END);
     char *off;
@@ -314,7 +315,7 @@ static int send_record(pg_task_t *t, rec_kind_t kind, const char *topic, const c
         off = pg_pos_format(&t->pos, NULL);
     }
     cd_source_record_t rec = {.topic = topic,
-                              .kafka_partition = -1,
+                              .kafka_partition = kind == REC_HEARTBEAT ? 0 : -1, /* HeartbeatImpl: partition 0 */
                               .key_schema = ks,
                               .key = k,
                               .value_schema = v ? vs : NULL,

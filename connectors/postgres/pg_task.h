@@ -59,6 +59,9 @@ typedef struct {
     cd_arena_t *fixed;        /* schemas built once per task */
     cd_converter_t *plain_json; /* schemaless JsonConverter: key headers and key comparison */
     char *heartbeat_topic, *message_topic, *transaction_topic;
+    /* __debezium.context.runId: Debezium's CdcSourceTaskContext makes a new UUIDv7 at each task
+     * start, including its restarts after a retriable error (here: a lost connection) */
+    char run_id[37];
 
     /* the transaction in progress */
     bool in_txn;

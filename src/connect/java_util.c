@@ -1,9 +1,12 @@
 /* java_util.c - Java's String.hashCode, UTF-16 unit counts of UTF-8 text, and java.util.HashMap's
- * iteration order (OpenJDK 8 and later), for output that must equal what Java code writes. */
+ * iteration order (OpenJDK 8 and later), for output that must equal what Java code writes; UUIDv7. */
 #include "connect/java_util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "xalloc.h"
 
@@ -107,4 +110,20 @@ size_t ju_hashmap_order(const char *const *keys, size_t n, size_t capacity, size
     free(count);
     free(h);
     return cap;
+}
+
+/* UUIDUtils.generateNewUUID(Instant): msb = time << 16 | 0x7000 | 12 random bits,
+ * lsb = 0b10 then 62 random bits (SecureRandom; here the kernel's generator). */
+void ju_uuid_v7(int64_t epoch_ms, char out[37]) {
+    uint64_t r[2] = {0, 0};
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) { /* cannot fail for 16 bytes once seeded */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        r[0] = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ULL;
+        r[1] = (uint64_t)(uintptr_t)out ^ ((uint64_t)ts.tv_sec << 32) ^ r[0] * 31;
+    }
+    uint64_t msb = (uint64_t)epoch_ms << 16 | (r[0] & 0x0FFF) | 0x7000;
+    uint64_t lsb = (r[1] & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+    snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(msb >> 32), (unsigned)(msb >> 16 & 0xFFFF),
+             (unsigned)(msb & 0xFFFF), (unsigned)(lsb >> 48), (unsigned long long)(lsb & 0xFFFFFFFFFFFFULL));
 }

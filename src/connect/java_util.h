@@ -1,7 +1,8 @@
 /* java_util.h - what Java's String and HashMap do, where connectd's output must equal what the
  * Java implementation writes: String.hashCode and char-by-char (UTF-16 unit) walks over UTF-8
  * text, and the iteration order of a java.util.HashMap<String, ?> (which Kafka Connect's
- * JsonConverter follows when it writes a map, e.g. Debezium's source offsets). */
+ * JsonConverter follows when it writes a map, e.g. Debezium's source offsets); and time-ordered
+ * UUIDs as Debezium makes them. */
 #ifndef CONNECTD_JAVA_UTIL_H
 #define CONNECTD_JAVA_UTIL_H
 
@@ -25,5 +26,10 @@ int32_t ju_string_hash(const char *s, size_t len);
  * A bucket that reaches 8 entries in a table of 64 or more becomes a red-black tree, whose order
  * is not modelled: that needs 8 keys of one hash bucket among at least 49 keys. */
 size_t ju_hashmap_order(const char *const *keys, size_t n, size_t capacity, size_t *order);
+
+/* A new version 7 UUID (RFC 9562: epoch_ms in its first 48 bits, then random bits) as
+ * java.util.UUID.toString() writes it (36 lower-case characters and a NUL), as Debezium's
+ * UUIDUtils.generateNewUUID() makes them. */
+void ju_uuid_v7(int64_t epoch_ms, char out[37]);
 
 #endif

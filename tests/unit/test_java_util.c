@@ -97,11 +97,26 @@ static void test_hashmap_order(void **state) {
     expect_order(three, 0, 16, "", 16);
 }
 
+static void test_uuid_v7(void **state) {
+    (void)state;
+    char a[37], b[37];
+    /* 1735787045678 ms = 0x019424f8632e */
+    ju_uuid_v7(1735787045678LL, a);
+    ju_uuid_v7(1735787045678LL, b);
+    assert_int_equal(strlen(a), 36);
+    assert_memory_equal(a, "019424f8-632e-7", 15); /* the time, then version 7 */
+    assert_true(strchr("89ab", a[19]) != NULL);     /* variant 0b10 */
+    assert_true(a[8] == '-' && a[13] == '-' && a[18] == '-' && a[23] == '-');
+    for (int i = 0; i < 36; i++) assert_true(a[i] == '-' || strchr("0123456789abcdef", a[i]));
+    assert_string_not_equal(a, b); /* 74 random bits each */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_string_hash),
         cmocka_unit_test(test_utf8_units),
         cmocka_unit_test(test_hashmap_order),
+        cmocka_unit_test(test_uuid_v7),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
