@@ -2,7 +2,6 @@
  * events, truncates, logical messages, transaction BEGIN/END and heartbeats, in Debezium 3.x's
  * shapes (spec debezium-postgres.md). Each record moves the task's position (pg_offset.h) and is
  * sent only when the offset the task resumed from does not already cover it. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "connect/java_util.h"
 #include "connect/json_write.h"
+#include "connectors/postgres/pg_naming.h"
 #include "connectors/postgres/pg_task.h"
 #include "xalloc.h"
 
@@ -100,24 +100,6 @@ static int64_t wall_us(void) {
     return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-/* Topic names: characters outside [A-Za-z0-9._-] become '_', at most 249 characters. */
-static char *sanitize_topic(const char *name) {
-    char *t = strdup(name);
-    bool changed = false;
-    for (char *p = t; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-') {
-            *p = '_';
-            changed = true;
-        }
-    if (strlen(t) > 249) {
-        t[249] = '\0';
-        changed = true;
-    }
-    if (changed)
-        log_warn(pg_log(), "Topic '%s' name isn't a valid topic name, replacing it with '%s'.", name, t);
-    return t;
-}
-
 /* ------------------------------------------------------------------ relations */
 
 static void rel_free(rel_t *r) {
@@ -167,10 +149,12 @@ static int load_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr,
             return -1;
         }
         r->arena = cd_arena_new();
-        char *topic_raw = xasprintf("%s%s%s%s%s", t->cfg.topic_prefix, t->cfg.topic_delimiter,
-                                    r->cat.schema, t->cfg.topic_delimiter, r->cat.table);
-        r->topic = sanitize_topic(topic_raw);
-        free(topic_raw);
+        bool renamed;
+        r->topic = pg_table_topic(t->cfg.topic_prefix, t->cfg.topic_delimiter, r->cat.schema, r->cat.table, &renamed);
+        if (renamed)
+            log_warn(pg_log(), "Topic '%s%s%s%s%s' name isn't a valid topic name, replacing it with '%s'.",
+                     t->cfg.topic_prefix, t->cfg.topic_delimiter, r->cat.schema, t->cfg.topic_delimiter,
+                     r->cat.table, r->topic);
         r->data_collection = xasprintf("%s.%s", r->cat.schema, r->cat.table);
         size_t n = r->cat.n_columns;
         r->cols = calloc(n + 1, sizeof(pg_column_t *));

@@ -394,6 +394,31 @@ def test_heartbeats_go_to_partition_0_without_headers(pg, pgdb, worker):
     assert all(h == [] for *_, h in hbs)
 
 
+def test_non_ascii_table_names_sanitised_per_java_char(pg, pgdb, worker):
+    """Debezium replaces each Java char (UTF-16 unit) outside [A-Za-z0-9._-] of a topic name with
+    '_': 'café' -> 'caf_', '表' -> '_', an emoji (a surrogate pair) -> '__' (checked against
+    SchemaTopicNamingStrategy of Debezium 3.4.3), not one '_' per UTF-8 byte. The record schema
+    names derive from the topic; source.table keeps the real name."""
+    P = worker.t("fulfillment")
+    conn, db = pgdb
+    cur = conn.cursor()
+    tables = {"café": "caf_", "表": "_", "\U0001F600": "__"}
+    for name in tables:
+        cur.execute(f'CREATE TABLE "{name}" (id INT PRIMARY KEY)')
+    start_connector(worker, pg, db)
+    for name in tables:
+        cur.execute(f'INSERT INTO "{name}" VALUES (1)')
+    bs = worker.broker.bootstrap
+    for name, sanitised in tables.items():
+        topic = f"{P}.public.{sanitised}"
+        recs = wait_for(lambda: records(bs, topic), 30, f"the record of {name!r} on {topic}")
+        (k, v), = recs
+        assert k["schema"]["name"] == topic + ".Key"
+        assert v["schema"]["name"] == topic + ".Envelope"
+        assert v["schema"]["fields"][1]["name"] == topic + ".Value"
+        assert v["payload"]["source"]["table"] == name
+
+
 def test_alter_table_shows_in_the_next_event(pg, pgdb, worker):
     P = worker.t("fulfillment")
     conn, db = pgdb
