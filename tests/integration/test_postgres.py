@@ -492,6 +492,27 @@ def test_validate_rejects_bad_pg_config(pg, worker):
     assert any("no_data" in e for e in errors["snapshot.mode"])
 
 
+def test_unset_snapshot_mode_is_refused(pg, pgdb, worker):
+    """Without snapshot.mode, Debezium would take an initial snapshot (its default); connectd has
+    none yet, so it refuses the config, at validation and at creation, saying what to set, instead
+    of silently streaming without the snapshot."""
+    conn, db = pgdb
+    cfg = pg_config(pg, db, prefix=worker.t("fulfillment"))
+    del cfg["snapshot.mode"]
+    status, body, _ = worker.request("PUT", "/connector-plugins/PostgresConnector/config/validate",
+                                     dict(cfg, name="inventory"))
+    errors = {c["value"]["name"]: c["value"]["errors"] for c in body["configs"] if c["value"] and c["value"]["errors"]}
+    assert status == 200 and body["error_count"] == 1, errors
+    assert errors == {"snapshot.mode": [
+        "snapshot.mode is not set, and its default 'initial' (snapshot the captured tables, then stream) is not "
+        "supported yet by connectd: set snapshot.mode=no_data to stream only changes from now on, without an "
+        "initial snapshot"]}
+    status, body, _ = worker.request("POST", "/connectors", {"name": "inventory", "config": cfg})
+    assert status == 400, body
+    assert "set snapshot.mode=no_data to stream only changes from now on" in body["message"]
+    assert worker.get("/connectors")[1] == []
+
+
 def test_transaction_metadata(pg, pgdb, worker):
     P = worker.t("fulfillment")
     conn, db = pgdb
