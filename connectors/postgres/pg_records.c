@@ -150,7 +150,8 @@ static int load_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr,
         }
         r->arena = cd_arena_new();
         bool renamed;
-        r->topic = pg_table_topic(t->cfg.topic_prefix, t->cfg.topic_delimiter, r->cat.schema, r->cat.table, &renamed);
+        r->topic = pg_table_topic(t->cfg.topic_prefix, t->cfg.topic_delimiter, r->cat.schema, r->cat.table,
+                                  &renamed);
         if (renamed)
             log_warn(pg_log(), "Topic '%s%s%s%s%s' name isn't a valid topic name, replacing it with '%s'.",
                      t->cfg.topic_prefix, t->cfg.topic_delimiter, r->cat.schema, t->cfg.topic_delimiter,
@@ -458,8 +459,8 @@ static int send_tx_event(pg_task_t *t, bool begin, uint64_t lsn, char *errstr, s
     }
     f[4] = cd_int(CD_TYPE_INT64, t->commit_ts_us / 1000);
     cd_value_t value = {.type = CD_TYPE_STRUCT, .u.strct = {f, 5}};
-    return send_record(t, begin ? REC_TX_BEGIN : REC_TX_END, t->transaction_topic, &s_tx_key, &key, &s_tx_value, &value, NULL, 0, errstr,
-                       errstr_size);
+    return send_record(t, begin ? REC_TX_BEGIN : REC_TX_END, t->transaction_topic, &s_tx_key, &key,
+                       &s_tx_value, &value, NULL, 0, errstr, errstr_size);
 }
 
 static cd_value_t envelope(pg_task_t *t, const cd_value_t *before, const cd_value_t *after,
@@ -636,7 +637,8 @@ int pg_send_heartbeat(pg_task_t *t, char *errstr, size_t errstr_size) {
     cd_value_t *vf = cd_arena_alloc(t->scratch, sizeof(cd_value_t));
     vf[0] = cd_int(CD_TYPE_INT64, wall_us() / 1000);
     cd_value_t value = {.type = CD_TYPE_STRUCT, .u.strct = {vf, 1}};
-    return send_record(t, REC_HEARTBEAT, t->heartbeat_topic, &s_hb_key, &key, &s_hb_value, &value, NULL, 0, errstr, errstr_size);
+    return send_record(t, REC_HEARTBEAT, t->heartbeat_topic, &s_hb_key, &key, &s_hb_value, &value, NULL, 0,
+                       errstr, errstr_size);
 }
 
 int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, size_t errstr_size) {
