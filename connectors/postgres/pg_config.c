@@ -224,8 +224,8 @@ const cd_config_key_t pg_config_keys[] = {
     ENUM("snapshot.mode", "initial", SNAPSHOT_MODES, MED, G_SNAP, "Snapshot mode",
          "When to snapshot the captured tables: 'initial', 'always', 'initial_only', 'no_data' "
          "(never; 'never' is its old name), 'when_needed', 'configuration_based' or 'custom'. "
-         "connectd has no snapshots yet: only no_data and never are accepted, and an unset "
-         "snapshot.mode streams from now on without a snapshot."),
+         "connectd has no snapshots yet: only no_data and never are accepted, so snapshot.mode "
+         "must be set."),
     STR("snapshot.mode.custom.name", NULL, LO, G_SNAP, "Custom snapshot mode name",
         "Name of the custom snapshotter when snapshot.mode is 'custom'."),
     BOOL("snapshot.mode.configuration.based.snapshot.data", "false", LO, G_SNAP,
@@ -822,13 +822,19 @@ static bool skipped_ops(const char *v, unsigned *out, const checks_t *c) {
     return ok;
 }
 
-/* Snapshots are the next piece of work. Until then only the modes that take no snapshot pass.
- * An unset snapshot.mode (Debezium's default is initial) is accepted on purpose: the connector
- * then runs as no_data, streaming from the slot's position, so that minimal configs work now;
- * a user who wrote a snapshotting mode explicitly is told instead of silently getting none. */
+/* Snapshots are the next piece of work. Until then only the modes that take no snapshot pass,
+ * and an unset snapshot.mode is refused as clearly as an explicit 'initial' (Debezium's default):
+ * streaming without the snapshot a user did not ask to skip would silently leave the topics
+ * without the rows that existed before. */
 static void check_snapshot_mode(const checks_t *c) {
     const char *raw = cd_props_get(c->eff, "snapshot.mode");
-    if (!raw) return;
+    if (!raw) {
+        report(c->sink, "snapshot.mode",
+               "snapshot.mode is not set, and its default 'initial' (snapshot the captured tables, then "
+               "stream) is not supported yet by connectd: set snapshot.mode=no_data to stream only changes "
+               "from now on, without an initial snapshot");
+        return;
+    }
     const char *v = val(c, "snapshot.mode");
     if (!v || enum_index(SNAPSHOT_MODES, v) < 0) return; /* the engine already said what is allowed */
     if (!strcasecmp(v, "no_data") || !strcasecmp(v, "never")) return;
@@ -1101,9 +1107,7 @@ int pg_config_parse(const cd_props_t *config, pg_config_t *out, char *errstr, si
     compile_list(cd_props_get(eff, "message.prefix.include.list"), &out->message_prefix_include);
     compile_list(cd_props_get(eff, "message.prefix.exclude.list"), &out->message_prefix_exclude);
 
-    out->snapshot_mode_set = cd_props_get(eff, "snapshot.mode") != NULL;
-    out->snapshot_mode =
-        out->snapshot_mode_set ? lower_dup(cd_config_result_value(vals, "snapshot.mode")) : xstrdup("no_data");
+    out->snapshot_mode = lower_dup(cd_config_result_value(vals, "snapshot.mode"));
 
     out->tombstones_on_delete = bool_val(vals, "tombstones.on.delete");
     skipped_ops(raw_or_default(eff, "skipped.operations"), &out->skipped_operations, NULL);

@@ -122,10 +122,9 @@ typedef struct pg_config {
     pg_regex_list_t column_include, column_exclude;
     pg_regex_list_t message_prefix_include, message_prefix_exclude;
 
-    /* snapshots (§5.5): only no_data exists so far. snapshot_mode is "no_data" or "never" when
-     * the user set one of them, and "no_data" when snapshot.mode was not set at all. */
+    /* snapshots (§5.5): only no_data exists so far. snapshot_mode is "no_data" or "never" (the
+     * user must set one of them; validation refuses the others and an unset one). */
     char *snapshot_mode;
-    bool snapshot_mode_set;
 
     /* event content (§5.6) */
     bool tombstones_on_delete;

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connect/java_util.h"
+#include "connect/json_write.h"
+#include "xalloc.h"
+
 static const char *const type_names[] = {"NOOP",     "BEGIN",   "INSERT", "UPDATE",
                                          "DELETE",   "TRUNCATE", "MESSAGE", "COMMIT"};
 
@@ -125,19 +129,55 @@ void pg_resume_commit(pg_resume_t *rs, uint64_t commit_lsn) {
 
 uint64_t pg_pos_flush_lsn(const pg_pos_t *p) { return p->has_commit ? p->lsn_commit : 0; }
 
-char *pg_pos_format(const pg_pos_t *p, bool open_ended) {
-    char buf[384];
-    int n = snprintf(buf, sizeof(buf), "{\"lsn_proc\":%llu,\"messageType\":\"%s\"",
-                     (unsigned long long)p->lsn_proc, pg_msg_type_name(p->type));
-    if (p->has_commit)
-        n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"lsn_commit\":%llu", (unsigned long long)p->lsn_commit);
-    n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"lsn\":%llu", (unsigned long long)p->lsn);
-    if (p->txid) n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"txId\":%llu", (unsigned long long)p->txid);
-    if (p->events)
-        n += snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"lsn_events_processed\":%llu",
-                      (unsigned long long)p->events);
-    snprintf(buf + n, sizeof(buf) - (size_t)n, ",\"ts_usec\":%lld%s", (long long)p->ts_usec, open_ended ? "" : "}");
-    return strdup(buf);
+/* The members in the order Debezium puts them into its offset map: PostgresOffsetContext.getOffset()
+ * (ts_usec, txId, lsn, xmin, the snapshot keys, lsn_proc, lsn_commit, messageType and, in 3.7,
+ * lsn_events_processed), then TransactionContext.store() (transaction_id, then one counter per
+ * table as its per-table HashMap iterates). That map is a new java.util.HashMap, and Kafka
+ * Connect's JsonConverter writes a map's members in its iteration order, so the offsets topic
+ * shows them in HashMap order (ju_hashmap_order), e.g. transaction_id, lsn_proc, messageType,
+ * lsn_commit, lsn, txId, ts_usec. connectd writes the same text. */
+char *pg_pos_format(const pg_pos_t *p, const pg_pos_txn_t *txn) {
+    size_t n_tables = txn && txn->id ? txn->n : 0, max = 8 + n_tables, n = 0;
+    char **keys = xmalloc(max * sizeof(*keys));
+    cd_buf_t *vals = xmalloc(max * sizeof(*vals));
+    memset(vals, 0, max * sizeof(*vals));
+#define MEMBER(k) (keys[n] = xstrdup(k), &vals[n++])
+    cd_jw_int(MEMBER("ts_usec"), p->ts_usec);
+    if (p->txid) cd_jw_int(MEMBER("txId"), (int64_t)p->txid);
+    cd_jw_int(MEMBER("lsn"), (int64_t)p->lsn);
+    cd_jw_int(MEMBER("lsn_proc"), (int64_t)p->lsn_proc);
+    if (p->has_commit) cd_jw_int(MEMBER("lsn_commit"), (int64_t)p->lsn_commit);
+    const char *type = pg_msg_type_name(p->type);
+    cd_jw_string(MEMBER("messageType"), type, strlen(type));
+    if (p->events) cd_jw_int(MEMBER("lsn_events_processed"), (int64_t)p->events);
+    if (txn && txn->id) {
+        cd_jw_string(MEMBER("transaction_id"), txn->id, strlen(txn->id));
+        for (size_t i = 0; i < n_tables; i++) {
+            keys[n] = xasprintf("transaction_data_collection_order_%s", txn->tables[i]);
+            cd_jw_int(&vals[n++], txn->counts[i]);
+        }
+    }
+#undef MEMBER
+    size_t *order = xmalloc(n * sizeof(*order));
+    ju_hashmap_order((const char *const *)keys, n, 16, order);
+    cd_buf_t out = {0};
+    cd_jw_char(&out, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i) cd_jw_char(&out, ',');
+        cd_jw_string(&out, keys[order[i]], strlen(keys[order[i]]));
+        cd_jw_char(&out, ':');
+        cd_jw_raw(&out, vals[order[i]].data, vals[order[i]].len);
+    }
+    cd_jw_char(&out, '}');
+    cd_jw_char(&out, '\0');
+    for (size_t i = 0; i < n; i++) {
+        free(keys[i]);
+        cd_buf_free(&vals[i]);
+    }
+    free(keys);
+    free(vals);
+    free(order);
+    return out.data;
 }
 
 /* A member that must be a non-negative integer when present (null counts as absent). Returns 1

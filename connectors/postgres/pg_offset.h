@@ -118,9 +118,19 @@ void pg_resume_commit(pg_resume_t *rs, uint64_t end_lsn);
 /* The LSN the slot may confirm once this offset is stored: lsn_commit, or 0 (nothing). */
 uint64_t pg_pos_flush_lsn(const pg_pos_t *p);
 
-/* The offset as a JSON object (malloc'ed), without its closing brace when open_ended is set, so
- * the caller can append members (transaction metadata counters). */
-char *pg_pos_format(const pg_pos_t *p, bool open_ended);
+/* What Debezium's TransactionContext adds to an offset while a transaction is open
+ * (provide.transaction.metadata): transaction_id and the per-table event counters
+ * transaction_data_collection_order_<schema.table>. Resume does not need them. */
+typedef struct {
+    const char *id;            /* the open transaction's id; NULL: none (no members) */
+    const char *const *tables; /* "<schema>.<table>", in the order Debezium's per-table map iterates */
+    const int64_t *counts;
+    size_t n;
+} pg_pos_txn_t;
+
+/* The offset as a JSON object (malloc'ed), with txn's members when txn is not NULL, in the
+ * order Debezium's offsets show them (Java HashMap order; see pg_offset.c). */
+char *pg_pos_format(const pg_pos_t *p, const pg_pos_txn_t *txn);
 
 /* Reads an offset. Returns 0, or -1 with errstr naming the field that is wrong (e.g. a lsn_proc
  * that is not a non-negative integer). Unknown members are ignored. */

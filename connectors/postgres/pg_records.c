@@ -2,14 +2,15 @@
  * events, truncates, logical messages, transaction BEGIN/END and heartbeats, in Debezium 3.x's
  * shapes (spec debezium-postgres.md). Each record moves the task's position (pg_offset.h) and is
  * sent only when the offset the task resumed from does not already cover it. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
 
+#include "connect/java_util.h"
 #include "connect/json_write.h"
+#include "connectors/postgres/pg_naming.h"
 #include "connectors/postgres/pg_task.h"
 #include "xalloc.h"
 
@@ -99,24 +100,6 @@ static int64_t wall_us(void) {
     return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-/* Topic names: characters outside [A-Za-z0-9._-] become '_', at most 249 characters. */
-static char *sanitize_topic(const char *name) {
-    char *t = strdup(name);
-    bool changed = false;
-    for (char *p = t; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-') {
-            *p = '_';
-            changed = true;
-        }
-    if (strlen(t) > 249) {
-        t[249] = '\0';
-        changed = true;
-    }
-    if (changed)
-        log_warn(pg_log(), "Topic '%s' name isn't a valid topic name, replacing it with '%s'.", name, t);
-    return t;
-}
-
 /* ------------------------------------------------------------------ relations */
 
 static void rel_free(rel_t *r) {
@@ -166,10 +149,13 @@ static int load_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr,
             return -1;
         }
         r->arena = cd_arena_new();
-        char *topic_raw = xasprintf("%s%s%s%s%s", t->cfg.topic_prefix, t->cfg.topic_delimiter,
-                                    r->cat.schema, t->cfg.topic_delimiter, r->cat.table);
-        r->topic = sanitize_topic(topic_raw);
-        free(topic_raw);
+        bool renamed;
+        r->topic = pg_table_topic(t->cfg.topic_prefix, t->cfg.topic_delimiter, r->cat.schema, r->cat.table,
+                                  &renamed);
+        if (renamed)
+            log_warn(pg_log(), "Topic '%s%s%s%s%s' name isn't a valid topic name, replacing it with '%s'.",
+                     t->cfg.topic_prefix, t->cfg.topic_delimiter, r->cat.schema, t->cfg.topic_delimiter,
+                     r->cat.table, r->topic);
         r->data_collection = xasprintf("%s.%s", r->cat.schema, r->cat.table);
         size_t n = r->cat.n_columns;
         r->cols = calloc(n + 1, sizeof(pg_column_t *));
@@ -251,49 +237,70 @@ static int load_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr,
 
 /* ------------------------------------------------------------------ records */
 
-/* The __debezium.context.* headers (extended.headers.enabled). Returns how many were written. */
+/* What a record is, for what Debezium puts on it (EventDispatcher, HeartbeatImpl,
+ * TransactionMonitor, LogicalDecodingMessageMonitor). */
+typedef enum {
+    REC_DATA,      /* c/u/d/t change events and tombstones: the __debezium.context.* headers */
+    REC_TX_BEGIN,  /* BEGIN on the transaction topic */
+    REC_TX_END,    /* END: its offset still has the transaction's members */
+    REC_MESSAGE,   /* a logical decoding message */
+    REC_HEARTBEAT, /* to partition 0 */
+} rec_kind_t;
+
+/* The __debezium.context.* headers (extended.headers.enabled), after the event's own ones, in
+ * DebeziumHeaderProducer.contextHeaders()'s order. Only EventDispatcher's change-event
+ * receivers add them (getExtendedHeaders); heartbeats, transaction and message records are
+ * built without headers. Returns how many were written. */
 static size_t context_headers(const pg_task_t *t, cd_header_t *h) {
     if (!t->cfg.extended_headers_enabled) return 0;
     h[0] = (cd_header_t){"__debezium.context.connectorLogicalName", t->cfg.topic_prefix, strlen(t->cfg.topic_prefix)};
     h[1] = (cd_header_t){"__debezium.context.taskId", "0", 1};
     h[2] = (cd_header_t){"__debezium.context.connectorName", "postgresql", 10};
-    return 3;
+    h[3] = (cd_header_t){"__debezium.context.runId", t->run_id, strlen(t->run_id)};
+    return 4;
+}
+
+/* The open transaction's tables in the order Debezium's per-table counter map iterates them: a
+ * HashMap that lives as long as the task's offset context and is cleared, not shrunk, between
+ * transactions (so its table size is the largest it grew to; t->tx_map_capacity). Writes them
+ * and their counts to tables/counts (n_tx_tables each); returns the map's table size. */
+static size_t tx_tables_java_order(const pg_task_t *t, const char **tables, int64_t *counts) {
+    size_t n = t->n_tx_tables;
+    size_t *order = xmalloc((n + 1) * sizeof(*order));
+    size_t cap = ju_hashmap_order((const char *const *)t->tx_tables, n, t->tx_map_capacity, order);
+    for (size_t i = 0; tables && i < n; i++) {
+        tables[i] = t->tx_tables[order[i]];
+        counts[i] = t->tx_counts[order[i]];
+    }
+    free(order);
+    return cap;
 }
 
 /* Sends one record with the task's position as its offset (pg_offset.h). The caller has moved
  * the position for this record and checked that the resumed-from offset does not cover it. */
-static int send_record(pg_task_t *t, const char *topic, const cd_schema_t *ks, const cd_value_t *k,
-                       const cd_schema_t *vs, const cd_value_t *v, const cd_header_t *extra,
-                       size_t n_extra, char *errstr, size_t errstr_size) {
+static int send_record(pg_task_t *t, rec_kind_t kind, const char *topic, const cd_schema_t *ks,
+                       const cd_value_t *k, const cd_schema_t *vs, const cd_value_t *v,
+                       const cd_header_t *extra, size_t n_extra, char *errstr, size_t errstr_size) {
     cd_header_t hdrs[8];
     size_t n = 0;
     for (size_t i = 0; i < n_extra && n < 4; i++) hdrs[n++] = extra[i];
-    n += context_headers(t, hdrs + n);
-    bool tx_members = t->cfg.provide_transaction_metadata && t->in_txn;
-    char *off = pg_pos_format(&t->pos, tx_members);
+    if (kind == REC_DATA) n += context_headers(t, hdrs + n);
+    /* Debezium's TransactionContext is open from BEGIN until the END record is built. */
+    bool tx_members = t->cfg.provide_transaction_metadata && (t->in_txn || kind == REC_TX_END);
+    char *off;
     if (tx_members) {
-        /* Debezium's transaction context: the open transaction and its per-table counters. */
-        cd_buf_t b = {0};
-        cd_buf_append(&b, off, strlen(off));
-        char buf[64];
-        int len = snprintf(buf, sizeof(buf), ",\"transaction_id\":\"%u\"", t->xid);
-        cd_buf_append(&b, buf, (size_t)len);
-        for (size_t i = 0; i < t->n_tx_tables; i++) {
-            cd_buf_append(&b, ",", 1);
-            cd_buf_t key = {0};
-            cd_buf_append(&key, "transaction_data_collection_order_", 34);
-            cd_buf_append(&key, t->tx_tables[i], strlen(t->tx_tables[i]));
-            cd_jw_string(&b, key.data, key.len);
-            cd_buf_free(&key);
-            len = snprintf(buf, sizeof(buf), ":%lld", (long long)t->tx_counts[i]);
-            cd_buf_append(&b, buf, (size_t)len);
-        }
-        cd_buf_append(&b, "}", 2);
-        free(off);
-        off = b.data;
+        char id[16];
+        snprintf(id, sizeof(id), "%u", t->xid);
+        const char **tables = cd_arena_alloc(t->scratch, (t->n_tx_tables + 1) * sizeof(*tables));
+        int64_t *counts = cd_arena_alloc(t->scratch, (t->n_tx_tables + 1) * sizeof(*counts));
+        tx_tables_java_order(t, tables, counts);
+        pg_pos_txn_t txn = {id, tables, counts, t->n_tx_tables};
+        off = pg_pos_format(&t->pos, &txn);
+    } else {
+        off = pg_pos_format(&t->pos, NULL);
     }
     cd_source_record_t rec = {.topic = topic,
-                              .kafka_partition = -1,
+                              .kafka_partition = kind == REC_HEARTBEAT ? 0 : -1, /* HeartbeatImpl: partition 0 */
                               .key_schema = ks,
                               .key = k,
                               .value_schema = v ? vs : NULL,
@@ -417,6 +424,7 @@ static cd_value_t tx_block(pg_task_t *t, const char *dc, uint64_t lsn) {
 }
 
 static void tx_reset(pg_task_t *t) {
+    if (t->n_tx_tables) t->tx_map_capacity = tx_tables_java_order(t, NULL, NULL);
     for (size_t i = 0; i < t->n_tx_tables; i++) free(t->tx_tables[i]);
     free(t->tx_tables);
     free(t->tx_counts);
@@ -451,8 +459,8 @@ static int send_tx_event(pg_task_t *t, bool begin, uint64_t lsn, char *errstr, s
     }
     f[4] = cd_int(CD_TYPE_INT64, t->commit_ts_us / 1000);
     cd_value_t value = {.type = CD_TYPE_STRUCT, .u.strct = {f, 5}};
-    return send_record(t, t->transaction_topic, &s_tx_key, &key, &s_tx_value, &value, NULL, 0, errstr,
-                       errstr_size);
+    return send_record(t, begin ? REC_TX_BEGIN : REC_TX_END, t->transaction_topic, &s_tx_key, &key,
+                       &s_tx_value, &value, NULL, 0, errstr, errstr_size);
 }
 
 static cd_value_t envelope(pg_task_t *t, const cd_value_t *before, const cd_value_t *after,
@@ -500,7 +508,7 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
             (r->key_schema && build_struct(t, r, newt, r->key_cols, r->n_key, &key, errstr, errstr_size)))
             return -1;
         cd_value_t env = envelope(t, NULL, &after, &src, "c", &block);
-        rc = send_record(t, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env,
+        rc = send_record(t, REC_DATA, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env,
                          NULL, 0, errstr, errstr_size);
     } else if (m->type == 'U') {
         pgo_tuple_t merged = merge_toast(t, newt, m->u.change.old_kind == 'O' ? oldt : NULL);
@@ -526,7 +534,7 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
         if (!key_changed) {
             if (!next_record(t, type, lsn)) return 0;
             cd_value_t env = envelope(t, has_old ? &before : NULL, &after, &src, "u", &block);
-            rc = send_record(t, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env,
+            rc = send_record(t, REC_DATA, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env,
                              NULL, 0, errstr, errstr_size);
         } else {
             /* Primary key change: delete on the old key, tombstone, create on the new key; three
@@ -539,14 +547,14 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
             cd_value_t block2 = tx_block(t, r->data_collection, lsn);
             if (next_record(t, type, lsn)) {
                 cd_value_t del = envelope(t, &before, NULL, &src, "d", &block);
-                rc = send_record(t, r->topic, r->key_schema, &old_key, r->envelope, &del, &hnew, 1, errstr,
+                rc = send_record(t, REC_DATA, r->topic, r->key_schema, &old_key, r->envelope, &del, &hnew, 1, errstr,
                                  errstr_size);
             }
             if (rc == 0 && t->cfg.tombstones_on_delete && next_record(t, type, lsn))
-                rc = send_record(t, r->topic, r->key_schema, &old_key, NULL, NULL, &hnew, 1, errstr, errstr_size);
+                rc = send_record(t, REC_DATA, r->topic, r->key_schema, &old_key, NULL, NULL, &hnew, 1, errstr, errstr_size);
             if (rc == 0 && next_record(t, type, lsn)) {
                 cd_value_t cre = envelope(t, NULL, &after, &src, "c", &block2);
-                rc = send_record(t, r->topic, r->key_schema, &key, r->envelope, &cre, &hold, 1, errstr,
+                rc = send_record(t, REC_DATA, r->topic, r->key_schema, &key, r->envelope, &cre, &hold, 1, errstr,
                                  errstr_size);
             }
             cd_buf_free(&nk);
@@ -558,11 +566,11 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
             return -1;
         if (next_record(t, type, lsn)) {
             cd_value_t env = envelope(t, &before, NULL, &src, "d", &block);
-            rc = send_record(t, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env, NULL,
+            rc = send_record(t, REC_DATA, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env, NULL,
                              0, errstr, errstr_size);
         }
         if (rc == 0 && t->cfg.tombstones_on_delete && next_record(t, type, lsn))
-            rc = send_record(t, r->topic, r->key_schema, r->key_schema ? &key : NULL, NULL, NULL, NULL, 0,
+            rc = send_record(t, REC_DATA, r->topic, r->key_schema, r->key_schema ? &key : NULL, NULL, NULL, NULL, 0,
                              errstr, errstr_size);
     }
     return rc;
@@ -582,7 +590,7 @@ static int on_truncate(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *err
         cd_value_t block = tx_block(t, r->data_collection, lsn);
         if (!next_record(t, PG_MSG_TRUNCATE, lsn)) continue;
         cd_value_t env = envelope(t, NULL, NULL, &src, "t", &block);
-        if (send_record(t, r->topic, NULL, NULL, r->envelope, &env, NULL, 0, errstr, errstr_size) != 0)
+        if (send_record(t, REC_DATA, r->topic, NULL, NULL, r->envelope, &env, NULL, 0, errstr, errstr_size) != 0)
             return -1;
     }
     return 0;
@@ -615,7 +623,7 @@ static int on_message(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errs
     vf[3] = block;
     vf[4] = (cd_value_t){.type = CD_TYPE_STRUCT, .u.strct = {mf, 2}};
     cd_value_t value = {.type = CD_TYPE_STRUCT, .u.strct = {vf, 5}};
-    return send_record(t, t->message_topic, &s_msg_key, &key, t->msg_value_schema, &value, NULL, 0, errstr,
+    return send_record(t, REC_MESSAGE, t->message_topic, &s_msg_key, &key, t->msg_value_schema, &value, NULL, 0, errstr,
                        errstr_size);
 }
 
@@ -629,7 +637,8 @@ int pg_send_heartbeat(pg_task_t *t, char *errstr, size_t errstr_size) {
     cd_value_t *vf = cd_arena_alloc(t->scratch, sizeof(cd_value_t));
     vf[0] = cd_int(CD_TYPE_INT64, wall_us() / 1000);
     cd_value_t value = {.type = CD_TYPE_STRUCT, .u.strct = {vf, 1}};
-    return send_record(t, t->heartbeat_topic, &s_hb_key, &key, &s_hb_value, &value, NULL, 0, errstr, errstr_size);
+    return send_record(t, REC_HEARTBEAT, t->heartbeat_topic, &s_hb_key, &key, &s_hb_value, &value, NULL, 0,
+                       errstr, errstr_size);
 }
 
 int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, size_t errstr_size) {

@@ -61,6 +61,9 @@ typedef struct {
     cd_arena_t *fixed;        /* schemas built once per task */
     cd_converter_t *plain_json; /* schemaless JsonConverter: key headers and key comparison */
     char *heartbeat_topic, *message_topic, *transaction_topic;
+    /* __debezium.context.runId: Debezium's CdcSourceTaskContext makes a new UUIDv7 at each task
+     * start, including its restarts after a retriable error (here: a lost connection) */
+    char run_id[37];
 
     /* the transaction in progress */
     bool in_txn;
@@ -72,6 +75,10 @@ typedef struct {
     int64_t *tx_counts;
     size_t n_tx_tables;
     int64_t tx_total;
+    /* the table size of Debezium's per-table counter map (a java.util.HashMap that a new offset
+     * context starts with and that keeps its size when cleared between transactions), which
+     * decides the order of the counters in offsets; 0 = a new map's */
+    size_t tx_map_capacity;
 
     pg_pos_t pos;             /* after the last record sent, or what was processed since */
     pg_resume_t resume;       /* what the stream being read again was already sent */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "connect/java_util.h"
 #include "connectors/postgres/pg_task.h"
 #include "xalloc.h"
 
@@ -48,9 +49,16 @@ static int task_configs(const cd_props_t *config, int max_tasks, cd_props_t **ou
 
 static void task_stop(void *task);
 
+static void new_run_id(pg_task_t *t) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    ju_uuid_v7((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, t->run_id);
+}
+
 static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *errstr, size_t errstr_size) {
     pg_task_t *t = calloc(1, sizeof(*t));
     t->ctx = ctx;
+    new_run_id(t);
     t->bound.stop = task_stopping;
     t->bound.arg = ctx;
     if (pg_config_parse(config, &t->cfg, errstr, errstr_size) != 0) {
@@ -129,6 +137,10 @@ static void stream_lost(pg_task_t *t, const char *why) {
     pg_disconnect(t);
     pg_resume_start(&t->resume, &t->pos);
     t->in_txn = false;
+    /* Debezium restarts its task after a lost connection (a retriable error): a new offset
+     * context, so a new per-table counter map. */
+    t->tx_map_capacity = 0;
+    new_run_id(t);
     t->reconnect_at_ms = pg_mono_ms() + 1000;
     t->reconnect_attempts = 1;
 }

@@ -44,9 +44,9 @@ def java_partition(key: bytes, partitions: int) -> int:
     return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
-def read_topic(bootstrap, topic, timeout=10.0):
+def read_topic(bootstrap, topic, timeout=10.0, with_headers=False):
     """Every record of the topic as (partition, offset, key bytes, value bytes or None), in
-    partition then offset order."""
+    partition then offset order; with_headers adds its headers, a list of (name, bytes)."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader-" + uuid.uuid4().hex,
                   "enable.auto.commit": False, "auto.offset.reset": "earliest",
                   "fetch.wait.max.ms": 20})
@@ -79,7 +79,8 @@ def read_topic(bootstrap, topic, timeout=10.0):
             m = c.poll(0.2)
             if m is None or m.error():
                 continue
-            out.append((m.partition(), m.offset(), m.key(), m.value()))
+            rec = (m.partition(), m.offset(), m.key(), m.value())
+            out.append(rec + (m.headers() or [],) if with_headers else rec)
             pos[m.partition()] = m.offset() + 1
         return sorted(out)
     finally:

@@ -4,12 +4,14 @@ failures. Every test runs on PostgreSQL 15; those marked all_pg_versions (stream
 failures) also on 14, 16, 17 and 18."""
 import contextlib
 import json
+import re
+import time
 import uuid
 
 import pytest
 
 from conftest import wait_for
-from kafka_util import read_topic
+from kafka_util import java_partition, read_topic
 from test_rest_api import wait_state
 
 PG = "io.debezium.connector.postgresql.PostgresConnector"
@@ -315,6 +317,108 @@ def test_heartbeats_advance_the_slot_on_a_filtered_database(pg, pgdb, worker):
     assert records(bs, P + ".public.noise") == []
 
 
+HB_KEY_SCHEMA = ('{"type":"struct","fields":[{"type":"string","optional":false,"field":"serverName"}],'
+                 '"optional":false,"name":"io.debezium.connector.common.ServerNameKey","version":1}')
+UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def uuid7_ms(u):
+    return int(u.replace("-", "")[:12], 16)
+
+
+def test_context_headers_only_on_change_events(pg, pgdb, worker):
+    """Debezium 3.4 puts the __debezium.context.* headers (connectorLogicalName, taskId,
+    connectorName, runId: a UUIDv7 new at every task start) on change events and their tombstones
+    only (EventDispatcher.getExtendedHeaders); transaction and message records have none."""
+    P = worker.t("fulfillment")
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v TEXT)")
+    started_ms = int(time.time() * 1000)
+    start_connector(worker, pg, db, **{"skipped.operations": "none", "provide.transaction.metadata": "true"})
+    cur.execute("INSERT INTO t VALUES (1, 'a')")
+    cur.execute("UPDATE t SET v = 'b' WHERE id = 1")
+    cur.execute("DELETE FROM t WHERE id = 1")
+    cur.execute("TRUNCATE t")
+    cur.execute("SELECT pg_logical_emit_message(true, 'foo', 'bar')")
+    bs = worker.broker.bootstrap
+    wait_for(lambda: len(read_topic(bs, P + ".public.t")) == 5, 30, "c, u, d, tombstone and t")
+    wait_for(lambda: read_topic(bs, P + ".message"), 30, "the message")
+    wait_for(lambda: len(read_topic(bs, P + ".transaction")) >= 10, 30, "BEGIN and END records")
+
+    recs = read_topic(bs, P + ".public.t", with_headers=True)
+    assert sorted(json.loads(v)["payload"]["op"] if v else "tombstone" for _, _, _, v, _ in recs) == \
+        ["c", "d", "t", "tombstone", "u"]
+    names = ["__debezium.context.connectorLogicalName", "__debezium.context.taskId",
+             "__debezium.context.connectorName", "__debezium.context.runId"]
+    for _, _, _, _, h in recs:
+        assert [n for n, _ in h] == names
+        assert [v for _, v in h][:3] == [P.encode(), b"0", b"postgresql"]
+    run_ids = {h[3][1].decode() for *_, h in recs}
+    assert len(run_ids) == 1
+    run_id = run_ids.pop()
+    assert UUID7.match(run_id) and started_ms - 5000 <= uuid7_ms(run_id) <= int(time.time() * 1000)
+    for topic in (P + ".transaction", P + ".message"):
+        for _, _, _, _, h in read_topic(bs, topic, with_headers=True):
+            assert h == [], (topic, h)
+
+    # a new run of the task, a new runId
+    status, body, _ = worker.request("POST", "/connectors/inventory/tasks/0/restart")
+    assert status == 204, body
+    wait_state(worker, "inventory", "RUNNING", ["RUNNING"])
+    cur.execute("INSERT INTO t VALUES (2, 'c')")
+    wait_for(lambda: len(read_topic(bs, P + ".public.t")) == 6, 30, "the insert after the restart")
+    new_ids = {dict(h)["__debezium.context.runId"].decode() for *_, h in read_topic(bs, P + ".public.t", with_headers=True)}
+    assert len(new_ids) == 2 and run_id in new_ids
+    new_id = (new_ids - {run_id}).pop()
+    assert UUID7.match(new_id) and uuid7_ms(new_id) >= uuid7_ms(run_id)
+
+
+def test_heartbeats_go_to_partition_0_without_headers(pg, pgdb, worker):
+    """HeartbeatImpl sends heartbeats to partition 0 of their topic, not to their key's partition
+    (the prefix is chosen so that the key hashes elsewhere), and without headers."""
+    base = worker.t("fulfillment")
+    key = '{"schema":%s,"payload":{"serverName":"%s"}}'
+    P = next(p for p in (f"{base}{i}" for i in range(100)) if java_partition((key % (HB_KEY_SCHEMA, p)).encode(), 4) != 0)
+    hb_topic = "__debezium-heartbeat." + P
+    if hasattr(worker.broker, "create_topic"):  # the real Kafka; the mock makes 4 partitions itself
+        worker.broker.create_topic(hb_topic, partitions=4)
+    conn, db = pgdb
+    conn.cursor().execute("CREATE TABLE t (id INT PRIMARY KEY)")
+    start_connector(worker, pg, db, prefix=P, **{"heartbeat.interval.ms": "100"})
+    conn.cursor().execute("INSERT INTO t VALUES (1)")
+    bs = worker.broker.bootstrap
+    hbs = wait_for(lambda: [r for r in read_topic(bs, hb_topic, with_headers=True)] or None, 30, "heartbeats")
+    assert hbs[0][2] == (key % (HB_KEY_SCHEMA, P)).encode()
+    assert {part for part, *_ in hbs} == {0}
+    assert all(h == [] for *_, h in hbs)
+
+
+def test_non_ascii_table_names_sanitised_per_java_char(pg, pgdb, worker):
+    """Debezium replaces each Java char (UTF-16 unit) outside [A-Za-z0-9._-] of a topic name with
+    '_': 'café' -> 'caf_', '表' -> '_', an emoji (a surrogate pair) -> '__' (checked against
+    SchemaTopicNamingStrategy of Debezium 3.4.3), not one '_' per UTF-8 byte. The record schema
+    names derive from the topic; source.table keeps the real name."""
+    P = worker.t("fulfillment")
+    conn, db = pgdb
+    cur = conn.cursor()
+    tables = {"café": "caf_", "表": "_", "\U0001F600": "__"}
+    for name in tables:
+        cur.execute(f'CREATE TABLE "{name}" (id INT PRIMARY KEY)')
+    start_connector(worker, pg, db)
+    for name in tables:
+        cur.execute(f'INSERT INTO "{name}" VALUES (1)')
+    bs = worker.broker.bootstrap
+    for name, sanitised in tables.items():
+        topic = f"{P}.public.{sanitised}"
+        recs = wait_for(lambda: records(bs, topic), 30, f"the record of {name!r} on {topic}")
+        (k, v), = recs
+        assert k["schema"]["name"] == topic + ".Key"
+        assert v["schema"]["name"] == topic + ".Envelope"
+        assert v["schema"]["fields"][1]["name"] == topic + ".Value"
+        assert v["payload"]["source"]["table"] == name
+
+
 def test_alter_table_shows_in_the_next_event(pg, pgdb, worker):
     P = worker.t("fulfillment")
     conn, db = pgdb
@@ -388,6 +492,27 @@ def test_validate_rejects_bad_pg_config(pg, worker):
     assert any("no_data" in e for e in errors["snapshot.mode"])
 
 
+def test_unset_snapshot_mode_is_refused(pg, pgdb, worker):
+    """Without snapshot.mode, Debezium would take an initial snapshot (its default); connectd has
+    none yet, so it refuses the config, at validation and at creation, saying what to set, instead
+    of silently streaming without the snapshot."""
+    conn, db = pgdb
+    cfg = pg_config(pg, db, prefix=worker.t("fulfillment"))
+    del cfg["snapshot.mode"]
+    status, body, _ = worker.request("PUT", "/connector-plugins/PostgresConnector/config/validate",
+                                     dict(cfg, name="inventory"))
+    errors = {c["value"]["name"]: c["value"]["errors"] for c in body["configs"] if c["value"] and c["value"]["errors"]}
+    assert status == 200 and body["error_count"] == 1, errors
+    assert errors == {"snapshot.mode": [
+        "snapshot.mode is not set, and its default 'initial' (snapshot the captured tables, then stream) is not "
+        "supported yet by connectd: set snapshot.mode=no_data to stream only changes from now on, without an "
+        "initial snapshot"]}
+    status, body, _ = worker.request("POST", "/connectors", {"name": "inventory", "config": cfg})
+    assert status == 400, body
+    assert "set snapshot.mode=no_data to stream only changes from now on" in body["message"]
+    assert worker.get("/connectors")[1] == []
+
+
 def test_transaction_metadata(pg, pgdb, worker):
     P = worker.t("fulfillment")
     conn, db = pgdb
@@ -422,6 +547,45 @@ def test_transaction_metadata(pg, pgdb, worker):
         assert tb["id"] == f'{xid}:{v["payload"]["source"]["lsn"]}'
     b_block = records(bs, P + ".public.b")[0][1]["payload"]["transaction"]
     assert (b_block["total_order"], b_block["data_collection_order"]) == (2, 1)
+
+
+def test_transaction_end_offset_in_debezium_order(pg, pgdb, worker):
+    """The END record's offset still has Debezium's transaction members (TransactionMonitor builds
+    it before TransactionContext.endTransaction()), and the offsets topic shows the members in the
+    order Kafka Connect writes Debezium's HashMap: its iteration order (what OpenJDK printed for
+    these keys)."""
+    P = worker.t("fulfillment")
+    conn, db = pgdb
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE a (id INT PRIMARY KEY)")
+    cur.execute("CREATE TABLE b (id INT PRIMARY KEY)")
+    start_connector(worker, pg, db, **{"provide.transaction.metadata": "true"})
+    conn.autocommit = False
+    cur.execute("INSERT INTO a VALUES (1)")
+    cur.execute("INSERT INTO b VALUES (1)")
+    cur.execute("INSERT INTO a VALUES (2)")
+    cur.execute("SELECT txid_current()")
+    xid = cur.fetchone()[0]
+    conn.commit()
+    conn.autocommit = True
+    bs = worker.broker.bootstrap
+    ordered = json.JSONDecoder(object_pairs_hook=list)
+
+    def end_offset():
+        for _, _, k, v in reversed(read_topic(bs, worker.names.offsets)):
+            if v and json.loads(k) == ["inventory", {"server": P}]:
+                o = ordered.decode(v.decode())
+                return o if dict(o).get("messageType") == "COMMIT" else None
+        return None
+    off = wait_for(end_offset, 30, "the END record's offset in the offsets topic")
+    assert [k for k, _ in off] == ["transaction_id", "lsn_proc", "messageType",
+                                   "transaction_data_collection_order_public.a", "lsn_commit",
+                                   "transaction_data_collection_order_public.b", "lsn", "txId", "ts_usec"]
+    d = dict(off)
+    assert d["transaction_id"] == str(xid) and d["txId"] == xid
+    assert d["transaction_data_collection_order_public.a"] == 2
+    assert d["transaction_data_collection_order_public.b"] == 1
+    assert d["lsn_proc"] == d["lsn_commit"] == d["lsn"]
 
 
 @pytest.mark.all_pg_versions

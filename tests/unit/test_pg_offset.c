@@ -102,11 +102,16 @@ static void make_stream(stream_t *s) {
 }
 
 static void emit(out_t *o, int id, const pg_pos_t *p, bool open_ended) {
-    char *j = pg_pos_format(p, open_ended);
-    if (open_ended) { /* the transaction metadata members the connector appends */
-        size_t n = strlen(j);
-        j = realloc(j, n + 40);
-        snprintf(j + n, 40, ",\"transaction_id\":\"%llu\"}", (unsigned long long)p->txid);
+    char *j;
+    if (open_ended) { /* with transaction metadata members, which resume ignores */
+        char id[24];
+        snprintf(id, sizeof(id), "%llu", (unsigned long long)p->txid);
+        const char *tables[] = {"public.a"};
+        int64_t counts[] = {3};
+        pg_pos_txn_t txn = {id, tables, counts, 1};
+        j = pg_pos_format(p, &txn);
+    } else {
+        j = pg_pos_format(p, NULL);
     }
     o->id[o->n] = id;
     o->off[o->n] = j;
@@ -266,9 +271,10 @@ static void format_and_parse_round_trip(void **state) {
     pg_pos_begin(&p, 9, 80, 555);
     pg_pos_record(&p, PG_MSG_TRUNCATE, 90);
     pg_pos_record(&p, PG_MSG_TRUNCATE, 90);
-    char *j = pg_pos_format(&p, false);
-    assert_string_equal(j, "{\"lsn_proc\":90,\"messageType\":\"TRUNCATE\",\"lsn_commit\":77,\"lsn\":90,\"txId\":9,"
-                           "\"lsn_events_processed\":2,\"ts_usec\":555}");
+    char *j = pg_pos_format(&p, NULL);
+    /* Java HashMap order, as Kafka Connect writes Debezium's offset map */
+    assert_string_equal(j, "{\"lsn_proc\":90,\"lsn_events_processed\":2,\"messageType\":\"TRUNCATE\","
+                           "\"lsn_commit\":77,\"lsn\":90,\"txId\":9,\"ts_usec\":555}");
     assert_int_equal(pg_pos_parse(j, &q, err, sizeof(err)), 0);
     assert_int_equal(q.lsn_proc, 90);
     assert_int_equal(q.events, 2);
@@ -278,6 +284,38 @@ static void format_and_parse_round_trip(void **state) {
     free(j);
     pg_pos_t none = {0};
     assert_int_equal(pg_pos_flush_lsn(&none), 0);
+}
+
+/* The offset with transaction metadata members, as Kafka 4.1.1's JsonConverter wrote the same
+ * map built as Debezium builds it (PostgresOffsetContext.getOffset(), then
+ * TransactionContext.store() with the per-table counters in their map's order). */
+static void transaction_members_in_java_order(void **state) {
+    (void)state;
+    pg_pos_t p = {0}, q;
+    char err[256];
+    pg_pos_commit(&p, 77);
+    pg_pos_begin(&p, 9, 80, 555);
+    pg_pos_record(&p, PG_MSG_TRUNCATE, 90);
+    pg_pos_record(&p, PG_MSG_TRUNCATE, 90);
+    const char *tables[] = {"s1.caf\xc3\xa9", "public.customers", "public.a", "public.b"};
+    int64_t counts[] = {4, 1, 2, 1};
+    pg_pos_txn_t txn = {"9", tables, counts, 4};
+    char *j = pg_pos_format(&p, &txn);
+    assert_string_equal(j, "{\"transaction_id\":\"9\",\"lsn_proc\":90,\"lsn_events_processed\":2,"
+                           "\"messageType\":\"TRUNCATE\",\"transaction_data_collection_order_public.a\":2,"
+                           "\"lsn_commit\":77,\"transaction_data_collection_order_public.b\":1,\"lsn\":90,"
+                           "\"transaction_data_collection_order_public.customers\":1,"
+                           "\"transaction_data_collection_order_s1.caf\xc3\xa9\":4,\"txId\":9,\"ts_usec\":555}");
+    assert_int_equal(pg_pos_parse(j, &q, err, sizeof(err)), 0);
+    assert_true(pg_pos_equal(&p, &q));
+    free(j);
+    /* BEGIN: the id, no counters yet */
+    pg_pos_begin(&p, 10, 100, 556);
+    pg_pos_txn_t begin = {"10", NULL, NULL, 0};
+    j = pg_pos_format(&p, &begin);
+    assert_string_equal(j, "{\"transaction_id\":\"10\",\"lsn_proc\":100,\"messageType\":\"BEGIN\","
+                           "\"lsn_commit\":77,\"lsn\":100,\"txId\":10,\"ts_usec\":556}");
+    free(j);
 }
 
 static void parse_errors_name_the_field(void **state) {
@@ -306,6 +344,7 @@ int main(void) {
         cmocka_unit_test(old_begin_offset_names_nothing_of_its_transaction),
         cmocka_unit_test(debezium_offsets_without_event_counts),
         cmocka_unit_test(format_and_parse_round_trip),
+        cmocka_unit_test(transaction_members_in_java_order),
         cmocka_unit_test(parse_errors_name_the_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
