@@ -1,36 +1,14 @@
-/* java_hash.c - Java's String.hashCode and HashMap iteration order (java_hash.h). */
+/* java_hash.c - Java HashMap iteration order applied to names and props (java_hash.h), on
+ * java_util's String.hashCode and HashMap model. */
 #include "connect/java_hash.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "connect/java_util.h"
 #include "xalloc.h"
 
-uint32_t java_string_hash(const char *s) {
-    uint32_t h = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        uint32_t cp;
-        int extra;
-        if (p[0] < 0x80) cp = p[0], extra = 0;
-        else if ((p[0] & 0xE0) == 0xC0) cp = p[0] & 0x1F, extra = 1;
-        else if ((p[0] & 0xF0) == 0xE0) cp = p[0] & 0x0F, extra = 2;
-        else if ((p[0] & 0xF8) == 0xF0) cp = p[0] & 0x07, extra = 3;
-        else cp = 0xFFFD, extra = 0;
-        int i = 1;
-        for (; i <= extra && (p[i] & 0xC0) == 0x80; i++) cp = (cp << 6) | (p[i] & 0x3F);
-        if (i <= extra) cp = 0xFFFD, i = 1; /* invalid sequence: one replacement character */
-        p += i;
-        if (cp >= 0x10000) {
-            cp -= 0x10000;
-            h = 31 * h + (0xD800 + (cp >> 10));
-            h = 31 * h + (0xDC00 + (cp & 0x3FF));
-        } else {
-            h = 31 * h + cp;
-        }
-    }
-    return h;
-}
+uint32_t java_string_hash(const char *s) { return (uint32_t)ju_string_hash(s, strlen(s)); }
 
 size_t java_hashmap_capacity(size_t n) {
     size_t cap = 16;
@@ -44,26 +22,16 @@ size_t java_hashmap_copy_capacity(size_t n) {
     return cap;
 }
 
-static size_t bucket(const char *s, size_t capacity) {
-    uint32_t h = java_string_hash(s);
-    return (h ^ (h >> 16)) & (uint32_t)(capacity - 1);
-}
-
 void java_hashmap_order(char **names, size_t n, size_t capacity) {
-    /* insertion sort: stable, and n is small */
-    size_t *b = xmalloc((n ? n : 1) * sizeof(*b));
-    for (size_t i = 0; i < n; i++) b[i] = bucket(names[i], capacity);
-    for (size_t i = 1; i < n; i++) {
-        char *name = names[i];
-        size_t key = b[i], j = i;
-        for (; j > 0 && b[j - 1] > key; j--) {
-            names[j] = names[j - 1];
-            b[j] = b[j - 1];
-        }
-        names[j] = name;
-        b[j] = key;
-    }
-    free(b);
+    /* A map of that capacity already (it does not grow for n entries): by bucket, then by
+     * insertion, as java_util models it. */
+    size_t *order = xmalloc((n ? n : 1) * sizeof(*order));
+    char **copy = xmalloc((n ? n : 1) * sizeof(*copy));
+    memcpy(copy, names, n * sizeof(*copy));
+    ju_hashmap_order((const char *const *)copy, n, capacity, order);
+    for (size_t i = 0; i < n; i++) names[i] = copy[order[i]];
+    free(copy);
+    free(order);
 }
 
 cd_props_t *java_hashmap_props(const cd_props_t *p) {

@@ -1,7 +1,6 @@
-/* java_hash.h - the iteration order of Java's HashMap, for answers whose order Kafka Connect takes
- * from one: the connector list of GET /connectors and the keys of task configs. A HashMap iterates
- * by bucket ((h ^ h >>> 16) & (capacity - 1), h = String.hashCode) and, within a bucket, in
- * insertion order (resizes keep it); tree bins (8 and more names in one bucket) are not modelled. */
+/* java_hash.h - the iteration order of Java's HashMap applied to lists of names and to props, for
+ * answers whose order Kafka Connect takes from one: the connector list of GET /connectors and the
+ * keys of task configs. The model itself (String.hashCode, buckets, growth) is java_util's. */
 #ifndef CONNECTD_JAVA_HASH_H
 #define CONNECTD_JAVA_HASH_H
 
