@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "config_providers.h"
+#include "connect/java_hash.h"
 #include "connectors/registry.h"
 #include "kafka/topic_creation.h"
 #include "log.h"
@@ -160,14 +161,22 @@ static void show_restarting(herder_t *h, const char *name, int id) {
 static void stop_tasks(herder_t *h, const char *name, int from_id, bool tombstone, bool gone) {
     size_t n;
     int *ids = worker_tasks_of(h->w, name, &n);
+    /* A task that stops writes UNASSIGNED once it has (Kafka Connect's onShutdown); the statuses
+     * of a deleted connector's tasks go at once instead, and the stopping task writes nothing. */
     for (size_t i = 0; i < n; i++)
-        if (ids[i] >= from_id) worker_stop_task(h->w, name, ids[i], false);
+        if (ids[i] >= from_id) worker_stop_task(h->w, name, ids[i], !gone);
     free(ids);
     if (!tombstone) return;
     task_status_t *st = status_store_tasks(h->ss, name, &n);
-    for (size_t i = 0; i < n; i++)
-        if (st[i].id >= from_id && (gone || !worker_task_stopping(h->w, name, st[i].id)))
-            status_store_delete_task(h->ss, name, st[i].id);
+    for (size_t i = 0; i < n; i++) {
+        if (st[i].id < from_id || (!gone && worker_task_stopping(h->w, name, st[i].id))) continue;
+        /* The status topic then reads as Kafka Connect's does: UNASSIGNED, then the tombstone
+         * (its leader removes a status once the task has shut down and said so). */
+        if (gone && strcmp(st[i].status.state, "UNASSIGNED") != 0)
+            status_store_put_task(h->ss, name, st[i].id, "UNASSIGNED", NULL, worker_id(h->w),
+                                  worker_generation(h->w));
+        status_store_delete_task(h->ss, name, st[i].id);
+    }
     task_statuses_free(st, n);
 }
 
@@ -206,6 +215,13 @@ static void generate_task_configs(herder_t *h, conn_t *c) {
         /* A task config that carries a value the connector got from a variable is written with
          * the variable (AbstractHerder.reverseTransform): no secret reaches the config topic. */
         config_providers_reverse(c->config, gen[i]);
+        /* Kafka Connect's task config is a HashMap copied from the finished one
+         * (new HashMap<>(taskConfig), whose table is sized for its entries: 32 for 12 of them,
+         * where one filled by puts has 16): the config topic record lists its keys in that map's
+         * order, as the differential test with the real Kafka Connect shows. */
+        cd_props_t *ordered = java_hashmap_props_cap(gen[i], java_hashmap_copy_capacity(cd_props_count(gen[i])));
+        cd_props_destroy(gen[i]);
+        gen[i] = ordered;
     }
     size_t cn;
     cd_props_t **committed = config_store_task_configs(h->cs, c->name, &cn, NULL);
@@ -370,6 +386,8 @@ static void reconcile(herder_t *h) {
         if (present) continue;
         log_info(hlog(), "[%s] Connector deleted; stopping it", c->name);
         stop_tasks(h, c->name, 0, true, true);
+        /* As Kafka Connect's: the connector's shutdown says UNASSIGNED, its removal follows. */
+        put_connector_status(h, c->name, "UNASSIGNED", NULL);
         status_store_delete_connector(h->ss, c->name);
         status_store_reset_topics(h->ss, c->name);
         forget_conn(h, c);

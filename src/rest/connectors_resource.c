@@ -370,8 +370,8 @@ void api_get_tasks(void *ctx, const rest_request_t *req, rest_response_t *resp) 
         json_object_object_add(id, "connector", json_object_new_string(CONNECTOR));
         json_object_object_add(id, "task", json_object_new_int((int)i));
         json_object_object_add(t, "id", id);
-        /* A task config is a HashMap in Kafka Connect: its keys come in that order. */
-        cd_props_t *ordered = java_hashmap_props(tasks[i]);
+        /* A task config is a HashMap in Kafka Connect: its keys come in that order (herder.c). */
+        cd_props_t *ordered = java_hashmap_props_cap(tasks[i], java_hashmap_copy_capacity(cd_props_count(tasks[i])));
         json_object_object_add(t, "config", api_props_json(ordered));
         cd_props_destroy(ordered);
         json_object_array_add(arr, t);

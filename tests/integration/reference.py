@@ -68,6 +68,9 @@ NORMALISATION = [
     ("GET / commit", "the worker's own build (its version is the Kafka Connect release whose "
                      "REST API it serves, and is compared)"),
     ("GET / kafka_cluster_id", "each side runs on a broker of its own"),
+    ("status record generation", "the group generation the status was written in: it counts the "
+                                 "rebalances of the worker's group, which depend on the group's "
+                                 "history (the reference worker is shared by the whole session)"),
     ("last_modified", "a logger's last change through the API, in epoch ms of each worker's own "
                       "clock; compared only as null or not"),
 ]
