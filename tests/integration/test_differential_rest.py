@@ -413,6 +413,11 @@ def test_offsets_filestream_source_and_sink(pair, tmp_path):
               {"offsets": [{"partition": {"filename": src}, "offset": {"position": 2}},
                            {"partition": {"filename": "/nowhere"}, "offset": {"position": 9}}]})
     pair.call("GET", f"/connectors/{s}/offsets")
+    # many partitions: listed in the order of Kafka Connect's HashMaps of partitions and keys
+    pair.call("PATCH", f"/connectors/{s}/offsets",
+              {"offsets": [{"partition": {"filename": f"/f{i}"}, "offset": {"position": i}}
+                           for i in range(13)]})
+    pair.call("GET", f"/connectors/{s}/offsets")
     pair.call("PATCH", f"/connectors/{s}/offsets",
               {"offsets": [{"partition": {"filename": "/nowhere"}, "offset": None}]})
     pair.call("GET", f"/connectors/{s}/offsets")
