@@ -363,6 +363,11 @@ def test_kcctl_calls(pair, tmp_path):
     pair.call("PUT", "/connector-plugins/FileStreamSource/config/validate",
               {"connector.class": "FileStreamSource", "name": "", "tasks.max": "0",
                "batch.size": "x", "errors.retry.timeout": "soon", "transforms": "a"})
+    pair.call("PUT", "/connector-plugins/FileStreamSource/config/validate",
+              {"connector.class": "FileStreamSource", "name": "t", "topic": "t", "transforms": "x, y,x",
+               "transforms.x.type": "com.example.Nope", "transforms.y.plugin.version": "[1.0",
+               "predicates": "p", "value.converter": "com.example.NoConverter",
+               "header.converter.plugin.version": "9.9"})
     pair.call("GET", "/connectors/")
     pair.call("GET", "/connectors?expand=status")
     pair.create(c, cfg)
