@@ -655,6 +655,17 @@ cd_config_result_t *cd_connector_config_validate_worker(const cd_connector_plugi
     if (plugin->type == CD_CONNECTOR_SINK) sink_checks(r, config);
     cd_config_result_add_null_errors(r, config);
     recommend(r, plugin, w != NULL);
+    if (plugin->validates_own_keys) {
+        for (size_t i = 0; i < n_own; i++) {
+            if (def_find(cd_connector_base_def(plugin->type), own->keys[i].name)) continue;
+            cd_config_result_clear_errors(r, own->keys[i].name);
+            cd_config_result_set_value(r, own->keys[i].name, NULL);
+            /* a null stays refused: the hook cannot tell null from absent */
+            if (cd_props_has(config, own->keys[i].name) && !cd_props_get(config, own->keys[i].name))
+                cd_config_result_add_error(r, own->keys[i].name,
+                                           "Null value can not be supplied as the configuration value.");
+        }
+    }
     if (plugin->validate) plugin->validate(config, r);
     return r;
 }
