@@ -226,6 +226,7 @@ cd_config_result_t *api_validate_versioned(const rest_api_ctx_t *api, const cd_c
         };
         cd_config_result_t *r = cd_connector_config_validate_worker(pl, cfg, &w);
         cd_client_overrides_validate(r, worker_config_get(api->wc, "connector.client.config.override.policy"),
+                                     worker_config_get(api->wc, "connector.client.config.override.allowlist"),
                                      pl->type, cfg);
         return r;
     }
