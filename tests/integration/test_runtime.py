@@ -20,7 +20,7 @@ def test_restart_keeps_connectors_states_and_offsets(worker, tmp_path):
     wait_for(lambda: len(topic_values(worker.broker.bootstrap, worker.t("t-run"))) == 3, 20, "3 records")
     assert worker.stop() == 0  # orderly: offsets committed on the way out
     w2 = worker.restart()
-    assert w2.get("/connectors")[1] == ["pause", "run", "stop"]
+    assert sorted(w2.get("/connectors")[1]) == ["pause", "run", "stop"]
     wait_state(w2, "run", "RUNNING", ["RUNNING"])
     wait_state(w2, "pause", "PAUSED")
     wait_state(w2, "stop", "STOPPED", [])
@@ -93,7 +93,7 @@ def test_writes_apache_kafka_connect_records(worker, tmp_path):
     p, k, v = running[0]
     assert p == java_partition(k, 5)
     assert json.loads(v) == {"state": "RUNNING", "trace": None, "worker_id": f"127.0.0.1:{worker.port}",
-                             "generation": json.loads(v)["generation"]}
+                             "generation": json.loads(v)["generation"], "version": "4.1.1"}
     assert v.startswith(b'{"state":"RUNNING","trace":null,"worker_id":')
     assert isinstance(json.loads(v)["generation"], int)
     topic_recs = [(k, json.loads(v)) for (_, _, k, v) in statuses if k.startswith(b"status-topic-") and v]
