@@ -97,8 +97,16 @@ static conn_t *find_conn(herder_t *h, const char *name) {
     return NULL;
 }
 
+/* The version a status record carries (KIP-891): the plugin's while this worker has an instance
+ * of the connector; none for RESTARTING, which Kafka 4.1 writes once the instance is stopped. */
+static const char *status_version(herder_t *h, const char *name, const char *state) {
+    conn_t *c = strcmp(state, "RESTARTING") ? find_conn(h, name) : NULL;
+    return c && c->plugin ? c->plugin->version : NULL;
+}
+
 static void put_connector_status(herder_t *h, const char *name, const char *state, const char *trace) {
-    status_store_put_connector(h->ss, name, state, trace, worker_id(h->w), worker_generation(h->w));
+    status_store_put_connector(h->ss, name, state, trace, worker_id(h->w), worker_generation(h->w),
+                               status_version(h, name, state));
 }
 
 static void connector_failed_with(herder_t *h, conn_t *c, const char *exception, const char *msg) {
@@ -151,7 +159,7 @@ static void show_restarting(herder_t *h, const char *name, int id) {
     if (has) status_clear(&st);
     if (!already)
         status_store_put_task(h->ss, name, id, "RESTARTING", NULL, worker_id(h->w),
-                              worker_generation(h->w));
+                              worker_generation(h->w), NULL);
 }
 
 /* Stops the connector's tasks from from_id on. tombstone: their statuses go too; while gone is
@@ -258,8 +266,9 @@ static void start_task(herder_t *h, conn_t *c, int id, const cd_props_t *task_co
             char trace[1200];
             snprintf(trace, sizeof(trace), "org.apache.kafka.common.config.ConfigException: %s\n", err);
             log_error(hlog(), "[%s] Task %d failed: %s", c->name, id, err);
+            /* the task never started: Kafka has no task instance to take a version from */
             status_store_put_task(h->ss, c->name, id, "FAILED", trace, worker_id(h->w),
-                                  worker_generation(h->w));
+                                  worker_generation(h->w), NULL);
         }
         return;
     }
@@ -363,7 +372,7 @@ static void handle_restart_requests(herder_t *h) {
                 for (size_t i = 0; i < n; i++) {
                     if (only_failed && strcmp(ts[i].status.state, "FAILED") != 0) continue;
                     status_store_put_task(h->ss, name, ts[i].id, "RESTARTING", NULL, worker_id(h->w),
-                                          worker_generation(h->w));
+                                          worker_generation(h->w), NULL);
                     worker_stop_task(h->w, name, ts[i].id, false);
                 }
                 task_statuses_free(ts, n);

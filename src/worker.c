@@ -222,7 +222,7 @@ void task_report(task_t *t, task_state_t st, const char *trace) {
         (st != TS_STOPPED || !t->unassigned_on_stop || atomic_load(&t->cancelled)))
         return;
     status_store_put_task(t->w->ss, t->connector, t->id, state_names[st], trace, t->w->id,
-                          t->w->generation);
+                          t->w->generation, t->plugin ? t->plugin->version : NULL);
 }
 
 void task_fail_with_trace(task_t *t, const char *msg, const char *trace) {

@@ -2,6 +2,8 @@
  * and -D layers, the table of keys the worker defines (Kafka's DistributedConfig ConfigDef, with
  * its types, defaults and validators) and the checks that report errors the way Java does. */
 #include "worker_config.h"
+
+#include "connect/client_overrides.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -48,10 +50,10 @@ typedef struct {
 
 static const char *const protocols[] = {"eager", "compatible", "sessioned", NULL};
 static const char *const eos_modes[] = {"disabled", "preparing", "enabled", NULL};
-/* Kafka 4.1's policies, by alias or class name; 4.2's Allowlist is not implemented (refused). */
+/* The policies by alias or class name: Kafka 4.1's, and 4.2's Allowlist (KIP-1188). */
 #define POLICY(x) "org.apache.kafka.connect.connector.policy." x "ConnectorClientConfigOverridePolicy"
-static const char *const override_policies[] = {"None", "Principal", "All", POLICY("None"), POLICY("Principal"),
-                                                POLICY("All"), NULL};
+static const char *const override_policies[] = {"None", "Principal", "All", "Allowlist", POLICY("None"),
+                                                POLICY("Principal"), POLICY("All"), POLICY("Allowlist"), NULL};
 static const char *const security_protocols[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT",
                                                  "SASL_SSL", NULL};
 
@@ -113,6 +115,9 @@ static const wc_def_t defs[] = {
     {"config.providers", WC_LIST, "", .check = CHECK_NONE},
     {"client.id", WC_STRING, "", .check = CHECK_NONE},
     {"connector.client.config.override.policy", WC_STRING, "All", ONE_OF(override_policies)},
+    /* KIP-1188 (Kafka 4.2): the client configs the Allowlist policy lets connectors override; read
+     * by the policy, checked at start-up only when it is the policy (check_allowlist) */
+    {"connector.client.config.override.allowlist", WC_LIST, "", .check = CHECK_NONE},
     {"security.protocol", WC_STRING, "PLAINTEXT", ONE_OF_NOCASE(security_protocols)},
     {"sasl.mechanism", WC_STRING, "GSSAPI", .check = CHECK_NONE},
     {"sasl.jaas.config", WC_PASSWORD, NULL, .check = CHECK_NONE},
@@ -704,6 +709,30 @@ static bool check_value(const wc_def_t *d, const char *value, char *why, size_t 
 /* Every set key is looked at, so that all unknown keys are reported even when an earlier key is
  * invalid; the error returned is the first in key order. Defaults are not checked: they are
  * valid by construction. */
+/* AllowlistConnectorClientConfigOverridePolicy.configure: its list must have no duplicate and no
+ * empty value (ConfigDef.ValidList.anyNonDuplicateValues(true, false)), in Kafka 4.2's words. */
+static int check_allowlist(const worker_config_t *wc, char *errstr, size_t errstr_size) {
+    const char *policy = worker_config_get(wc, "connector.client.config.override.policy");
+    if (!policy || (strcmp(policy, "Allowlist") && strcmp(policy, POLICY("Allowlist")))) return 0;
+    const char *key = "connector.client.config.override.allowlist";
+    size_t n = 0;
+    char **items = cd_client_overrides_list(worker_config_get(wc, key), &n);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        for (size_t j = 0; j < i && !rc; j++)
+            if (!strcmp(items[i], items[j])) {
+                snprintf(errstr, errstr_size, "Configuration '%s' values must not be duplicated.", key);
+                rc = -1;
+            }
+    for (size_t i = 0; i < n && !rc; i++)
+        if (!*items[i]) {
+            snprintf(errstr, errstr_size, "Configuration '%s' values must not be empty.", key);
+            rc = -1;
+        }
+    cd_client_overrides_list_free(items, n);
+    return rc;
+}
+
 int worker_config_validate(worker_config_t *wc, char *errstr, size_t errstr_size) {
     log_logger_t *lg = log_get(WC_LOGGER);
     int rc = 0;
@@ -727,6 +756,7 @@ int worker_config_validate(worker_config_t *wc, char *errstr, size_t errstr_size
             rc = -1;
         }
     }
+    if (rc == 0) rc = check_allowlist(wc, errstr, errstr_size);
     return rc;
 }
 

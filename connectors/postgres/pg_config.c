@@ -5,6 +5,8 @@
 #include "xalloc.h"
 
 #include <ctype.h>
+#include <limits.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -715,8 +717,7 @@ static void check_lists(const checks_t *c) {
         }
         if (!blank(cd_props_get(c->eff, keys[0])) && !blank(cd_props_get(c->eff, keys[1]))) {
             const char *oi = origin(c->config, keys[0]), *oe = origin(c->config, keys[1]);
-            report(c->sink, oe, INVALID "\"%s\" is already specified (set either %s or %s, not both)", oe,
-                   oi, oi, oe);
+            report(c->sink, oe, INVALID "\"%s\" is already specified", oe, oi);
         }
     }
 }
@@ -801,10 +802,7 @@ static bool skipped_ops(const char *v, unsigned *out, const checks_t *c) {
                                        : 0;
             } else {
                 if (c)
-                    report(c->sink, "skipped.operations",
-                           INVALID "Invalid operation '%s'; use a comma-separated list of c (insert), "
-                                   "u (update), d (delete) and t (truncate), or none",
-                           "skipped.operations", op);
+                    report(c->sink, "skipped.operations", INVALID "Invalid operation", "skipped.operations");
                 ok = false;
             }
             free(op);
@@ -844,15 +842,23 @@ static void check_snapshot_mode(const checks_t *c) {
            v);
 }
 
+/* A key's default, which Debezium's Configuration.getInteger and friends fall back to for a value
+ * that does not parse. */
+static const char *default_of(const char *key) {
+    for (size_t i = 0; i < pg_config_n_keys; i++)
+        if (!strcmp(pg_config_keys[i].name, key)) return pg_config_keys[i].default_value;
+    return NULL;
+}
+
 static void check_queue_size(const checks_t *c) {
     const char *q = val(c, "max.queue.size"), *b = val(c, "max.batch.size");
+    if (!q && !submitted_null(c, "max.queue.size")) q = default_of("max.queue.size");
+    if (!b && !submitted_null(c, "max.batch.size")) b = default_of("max.batch.size");
     if (!q || !b) return;
     long lq = strtol(q, NULL, 10), lb = strtol(b, NULL, 10);
     if (lq > 0 && lq <= lb)
         report(c->sink, "max.queue.size",
-               INVALID "Must be larger than the maximum batch size (max.queue.size is %ld, max.batch.size "
-                       "is %ld): raise max.queue.size or lower max.batch.size",
-               "max.queue.size", lq, lb);
+               INVALID "Must be larger than the maximum batch size", "max.queue.size");
 }
 
 static int hexval(char c) {
@@ -921,8 +927,67 @@ static cd_config_result_t *validate_own(const cd_props_t *eff) {
     return cd_config_validate(defs, 1, eff);
 }
 
+/* How a value of a key falls into the kinds pg_config_fields.c knows Debezium's messages for. */
+static int field_kind(const pg_field_rule_t *rule, const char *v) {
+    if (!v) return PG_FV_ABSENT;
+    char *t = xstrdup(v);
+    char *b = t;
+    while (*b && (unsigned char)*b <= ' ') b++;
+    size_t n = strlen(b);
+    while (n && (unsigned char)b[n - 1] <= ' ') b[--n] = '\0';
+    int kind = -1; /* valid: no messages */
+    if (!*b) {
+        kind = PG_FV_EMPTY;
+    } else if (rule->recommended) { /* an enum: the literals, case-insensitively */
+        kind = PG_FV_GARBAGE;
+        for (const char *const *r = rule->recommended; *r; r++)
+            if (!strcasecmp(*r, b)) kind = -1;
+    } else if (rule->type == CD_CFG_BOOLEAN) {
+        kind = strcasecmp(b, "true") && strcasecmp(b, "false") ? PG_FV_GARBAGE : -1;
+    } else if (rule->type == CD_CFG_DOUBLE) {
+        char *end;
+        double d = strtod(b, &end);
+        kind = *end ? PG_FV_GARBAGE : d < 0 ? PG_FV_NEGATIVE : d == 0 ? PG_FV_ZERO : PG_FV_POSITIVE;
+    } else {
+        char *end;
+        errno = 0;
+        long long x = strtoll(b, &end, 10);
+        long long max = rule->type == CD_CFG_LONG ? LLONG_MAX : rule->type == CD_CFG_SHORT ? 32767 : 2147483647;
+        long long min = rule->type == CD_CFG_LONG ? LLONG_MIN : rule->type == CD_CFG_SHORT ? -32768 : -2147483648LL;
+        if (*end || errno || x > max || x < min) kind = PG_FV_GARBAGE;
+        else if (x < 0) kind = PG_FV_NEGATIVE;
+        else if (x == 0) kind = PG_FV_ZERO;
+        else kind = x > 2147483647 ? PG_FV_HUGE : PG_FV_POSITIVE;
+    }
+    free(t);
+    return kind;
+}
+
+/* Debezium validates its own keys itself (Connector.validate with its Field validators): per key
+ * the messages of its type validator and its own validator, its recommended values and
+ * visibility; the parsed value is never shown. */
+static void field_rules(const cd_props_t *config, const cd_props_t *eff, cd_config_result_t *result) {
+    for (size_t i = 0; i < pg_field_rules_n; i++) {
+        const pg_field_rule_t *rule = &pg_field_rules[i];
+        if (rule->recommended) {
+            size_t n = 0;
+            while (rule->recommended[n]) n++;
+            cd_config_result_set_recommended(result, rule->name, rule->recommended, n);
+        }
+        if (rule->invisible) cd_config_result_set_visible(result, rule->name, false);
+        bool checked = rule->recommended || rule->type == CD_CFG_INT || rule->type == CD_CFG_LONG ||
+                       rule->type == CD_CFG_SHORT || rule->type == CD_CFG_DOUBLE || rule->type == CD_CFG_BOOLEAN;
+        if (!checked) continue;
+        int kind = field_kind(rule, cd_props_get(eff, rule->name));
+        if (kind < 0 || !rule->messages[kind]) continue;
+        for (const char *const *m = rule->messages[kind]; *m; m++)
+            cd_config_result_add_error(result, origin(config, rule->name), INVALID "%s", origin(config, rule->name), *m);
+    }
+}
+
 void pg_config_validate(const cd_props_t *config, cd_config_result_t *result) {
     cd_props_t *eff = pg_config_effective(config);
+    field_rules(config, eff, result);
     /* Only read for values here: the engine has reported type errors on `result` already. */
     cd_config_result_t *vals = validate_own(eff);
     sink_t sink = {.result = result};

@@ -310,6 +310,7 @@ const cd_connector_plugin_t postgres_plugin = {
     .task_class = TASK_CLASS,
     .config_def = {pg_debezium_keys, PG_DEBEZIUM_N_KEYS},
     .validate = pg_config_validate,
+    .validates_own_keys = true,
     .task_configs = task_configs,
     .start = task_start,
     .poll = task_poll,

@@ -90,6 +90,10 @@ typedef struct cd_connector_plugin {
     /* True when the connector itself accepts offset changes made through the REST API (Kafka's
      * Connector.alterOffsets returning true); it decides the message of PATCH/DELETE offsets. */
     bool alters_offsets;
+    /* True when the connector validates its own keys itself, as Debezium's Connector.validate
+     * does with its Field validators: validate then shows no parsed value and none of Kafka's
+     * ConfigDef messages for them, only what the validate hook reports. */
+    bool validates_own_keys;
 
     /* Cross-key checks beyond the definitions. May be NULL. */
     void (*validate)(const cd_props_t *config, cd_config_result_t *result);

@@ -24,11 +24,16 @@ typedef struct {
     char *value;         /* Kafka's string form of the parsed value; NULL: null */
     char **errors;
     size_t n_errors, cap_errors;
+    char **recommended; /* ConfigValue.recommendedValues */
+    size_t n_recommended;
+    bool invisible;
 } entry_t;
 
 struct cd_config_result {
     entry_t *e;
     size_t n, cap;
+    char **owned; /* strings of definitions made for this result (cd_config_result_adopt) */
+    size_t n_owned;
 };
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -611,16 +616,57 @@ cd_config_result_t *cd_config_validate(const cd_config_def_t *const *defs, size_
     return r;
 }
 
+static void free_strings(char **v, size_t n) {
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
 void cd_config_result_destroy(cd_config_result_t *r) {
     if (!r) return;
     for (size_t i = 0; i < r->n; i++) {
         free(r->e[i].name);
         free(r->e[i].value);
-        for (size_t j = 0; j < r->e[i].n_errors; j++) free(r->e[i].errors[j]);
-        free(r->e[i].errors);
+        free_strings(r->e[i].errors, r->e[i].n_errors);
+        free_strings(r->e[i].recommended, r->e[i].n_recommended);
     }
     free(r->e);
+    free_strings(r->owned, r->n_owned);
     free(r);
+}
+
+const char *cd_config_result_adopt(cd_config_result_t *r, char *s) {
+    r->owned = xrealloc(r->owned, (r->n_owned + 1) * sizeof(*r->owned));
+    r->owned[r->n_owned++] = s;
+    return s;
+}
+
+void cd_config_result_set_recommended(cd_config_result_t *r, const char *key, const char *const *values,
+                                      size_t n) {
+    entry_t *e = find_entry(r, key);
+    if (!e) e = add_entry(r, key, NULL);
+    free_strings(e->recommended, e->n_recommended);
+    e->recommended = xmalloc((n ? n : 1) * sizeof(*e->recommended));
+    for (size_t i = 0; i < n; i++) e->recommended[i] = xstrdup(values[i]);
+    e->n_recommended = n;
+}
+
+void cd_config_result_set_visible(cd_config_result_t *r, const char *key, bool visible) {
+    entry_t *e = find_entry(r, key);
+    if (e) e->invisible = !visible;
+}
+
+void cd_config_result_set_value(cd_config_result_t *r, const char *key, const char *value) {
+    entry_t *e = find_entry(r, key);
+    if (!e) return;
+    free(e->value);
+    e->value = value ? xstrdup(value) : NULL;
+}
+
+void cd_config_result_clear_errors(cd_config_result_t *r, const char *key) {
+    entry_t *e = find_entry(r, key);
+    if (!e) return;
+    for (size_t j = 0; j < e->n_errors; j++) free(e->errors[j]);
+    e->n_errors = 0;
 }
 
 size_t cd_config_result_error_count(const cd_config_result_t *r) {
@@ -712,12 +758,15 @@ static json_object *value_info_json(const entry_t *e) {
     json_object_object_add(o, "name", json_object_new_string(e->name));
     bool hidden = e->has_def && e->def.type == CD_CFG_PASSWORD && e->value;
     json_object_object_add(o, "value", hidden ? json_object_new_string("[hidden]") : str_or_null(e->value));
-    json_object_object_add(o, "recommended_values", json_object_new_array());
+    json_object *rec = json_object_new_array();
+    for (size_t i = 0; i < e->n_recommended; i++)
+        json_object_array_add(rec, json_object_new_string(e->recommended[i]));
+    json_object_object_add(o, "recommended_values", rec);
     json_object *errs = json_object_new_array();
     for (size_t i = 0; i < e->n_errors; i++)
         json_object_array_add(errs, json_object_new_string(e->errors[i]));
     json_object_object_add(o, "errors", errs);
-    json_object_object_add(o, "visible", json_object_new_boolean(true));
+    json_object_object_add(o, "visible", json_object_new_boolean(!e->invisible));
     return o;
 }
 

@@ -4,6 +4,9 @@
  * groups and orders are Kafka's, so validate and plugin-config answers match a Java worker's. */
 #include "connect/connector_config.h"
 #include "connect/converter.h"
+#include "connect/plugin_version.h"
+#include "version.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,28 +145,38 @@ static const char *const TRANSACTION_BOUNDARIES[] = {"poll", "interval", "connec
         .order = ord, .width = wid, .display_name = disp, __VA_ARGS__                                        \
     }
 
-/* ConnectorConfig.configDef() */
+/* ConnectorConfig.configDef() of Kafka 4.1, with KIP-891's plugin versions numbered in the one
+ * Common sequence. The defaults of connector.plugin.version and of the converters depend on the
+ * plugin and the worker: enriched_base() fills them in. */
 #define CONNECTOR_KEYS                                                                                       \
     REQUIRED_KEY("name", CD_CFG_STRING, CD_IMPORTANCE_HIGH, NAME_DOC, COMMON_GROUP, 1, CD_WIDTH_MEDIUM,      \
                  "Connector name", .validator = CD_VALID_CONNECTOR_NAME),                                    \
         REQUIRED_KEY("connector.class", CD_CFG_STRING, CD_IMPORTANCE_HIGH, CONNECTOR_CLASS_DOC,              \
                      COMMON_GROUP, 2, CD_WIDTH_LONG, "Connector class"),                                     \
-        KEY("tasks.max", CD_CFG_INT, "1", CD_IMPORTANCE_HIGH, TASKS_MAX_DOC, COMMON_GROUP, 3,                \
+        KEY("connector.plugin.version", CD_CFG_STRING, NULL, CD_IMPORTANCE_MEDIUM, "Version of the connector.", \
+            COMMON_GROUP, 3, CD_WIDTH_MEDIUM, "Connector version"),                                          \
+        KEY("tasks.max", CD_CFG_INT, "1", CD_IMPORTANCE_HIGH, TASKS_MAX_DOC, COMMON_GROUP, 4,                \
             CD_WIDTH_SHORT, "Tasks max", .validator = CD_VALID_RANGE, .min = 1, .has_min = true),            \
         KEY("tasks.max.enforce", CD_CFG_BOOLEAN, "true", CD_IMPORTANCE_LOW, TASKS_MAX_ENFORCE_DOC,           \
-            COMMON_GROUP, 4, CD_WIDTH_SHORT, "Enforce tasks max"),                                           \
-        KEY("key.converter", CD_CFG_CLASS, NULL, CD_IMPORTANCE_LOW, CONVERTER_DOC("keys"), COMMON_GROUP, 5,  \
+            COMMON_GROUP, 5, CD_WIDTH_SHORT, "Enforce tasks max"),                                           \
+        KEY("key.converter", CD_CFG_CLASS, NULL, CD_IMPORTANCE_LOW, CONVERTER_DOC("keys"), COMMON_GROUP, 6,  \
             CD_WIDTH_SHORT, "Key converter class"),                                                          \
+        KEY("key.converter.plugin.version", CD_CFG_STRING, NULL, CD_IMPORTANCE_LOW,                          \
+            "Version of the key converter.", COMMON_GROUP, 7, CD_WIDTH_SHORT, "Key converter version"),      \
         KEY("value.converter", CD_CFG_CLASS, NULL, CD_IMPORTANCE_LOW, CONVERTER_DOC("values"), COMMON_GROUP, \
-            6, CD_WIDTH_SHORT, "Value converter class"),                                                     \
+            8, CD_WIDTH_SHORT, "Value converter class"),                                                     \
+        KEY("value.converter.plugin.version", CD_CFG_STRING, NULL, CD_IMPORTANCE_LOW,                        \
+            "Version of the value converter.", COMMON_GROUP, 9, CD_WIDTH_SHORT, "Value converter version"),  \
         KEY("header.converter", CD_CFG_CLASS, NULL, CD_IMPORTANCE_LOW, HEADER_CONVERTER_DOC, COMMON_GROUP,   \
-            7, CD_WIDTH_SHORT, "Header converter class"),                                                    \
-        KEY("transforms", CD_CFG_LIST, "", CD_IMPORTANCE_LOW, TRANSFORMS_DOC, TRANSFORMS_GROUP, 8,           \
+            10, CD_WIDTH_SHORT, "Header converter class"),                                                   \
+        KEY("header.converter.plugin.version", CD_CFG_STRING, NULL, CD_IMPORTANCE_LOW,                       \
+            "Version of the header converter.", COMMON_GROUP, 11, CD_WIDTH_SHORT, "Header converter version"), \
+        KEY("transforms", CD_CFG_LIST, "", CD_IMPORTANCE_LOW, TRANSFORMS_DOC, TRANSFORMS_GROUP, 12,          \
             CD_WIDTH_LONG, "Transforms"),                                                                    \
-        KEY("predicates", CD_CFG_LIST, "", CD_IMPORTANCE_LOW, PREDICATES_DOC, PREDICATES_GROUP, 9,           \
+        KEY("predicates", CD_CFG_LIST, "", CD_IMPORTANCE_LOW, PREDICATES_DOC, PREDICATES_GROUP, 13,          \
             CD_WIDTH_LONG, "Predicates"),                                                                    \
         KEY("config.action.reload", CD_CFG_STRING, "restart", CD_IMPORTANCE_LOW, CONFIG_RELOAD_ACTION_DOC,   \
-            COMMON_GROUP, 10, CD_WIDTH_MEDIUM, "Reload Action", .validator = CD_VALID_ONE_OF,                \
+            COMMON_GROUP, 14, CD_WIDTH_MEDIUM, "Reload Action", .validator = CD_VALID_ONE_OF,                \
             .allowed = RELOAD_ACTIONS),                                                                      \
         KEY("errors.retry.timeout", CD_CFG_LONG, "0", CD_IMPORTANCE_MEDIUM, ERRORS_RETRY_TIMEOUT_DOC,        \
             ERROR_GROUP, 1, CD_WIDTH_MEDIUM, "Retry Timeout for Errors"),                                    \
@@ -311,6 +324,7 @@ static void base_checks(cd_config_result_t *r, const cd_connector_plugin_t *plug
         cd_config_result_add_error(r, converter_keys[i],
                                    "Invalid value %s for configuration %s: Class %s could not be found.",
                                    cls, converter_keys[i], cls);
+        cd_config_result_set_value(r, converter_keys[i], NULL); /* the class did not parse */
     }
     if (plugin->type == CD_CONNECTOR_SOURCE && !def_find(own, "offsets.storage.topic")) {
         const char *v = cd_config_result_value(r, "offsets.storage.topic");
@@ -385,13 +399,233 @@ static void sink_checks(cd_config_result_t *r, const cd_props_t *config) {
     free(shown);
 }
 
+/* ---- Kafka 4.1's enriched definitions ----------------------------------------------------- */
+
+static bool known_in(const char *const *classes, const char *cls) {
+    for (const char *const *c = classes; cls && *c; c++)
+        if (!strcmp(*c, cls)) return true;
+    return false;
+}
+
+
+/* ConnectorConfig.converterDefaults: the worker's converter is the default (null without a
+ * connector class); its version is that of the connector's own converter class when the config
+ * names one, else the worker's *.plugin.version, else the worker converter's version. */
+static void converter_default(cd_config_key_t *type_key, cd_config_key_t *version_key, const cd_props_t *config,
+                              const char *worker_class, const char *worker_version) {
+    const char *const *classes = strncmp(type_key->name, "header.", 7) ? cd_converter_classes
+                                                                        : cd_header_converter_classes;
+    const char *own = cd_props_get(config, type_key->name);
+    if (!cd_props_get(config, "connector.class") || (!own && !worker_class)) return;
+    type_key->default_value = worker_class;
+    if (own)
+        version_key->default_value = known_in(classes, own) ? CONNECTD_KAFKA_CONNECT_VERSION : NULL;
+    else
+        version_key->default_value = worker_version ? worker_version
+                                     : known_in(classes, worker_class) ? CONNECTD_KAFKA_CONNECT_VERSION
+                                                                     : NULL;
+}
+
+/* The framework's definitions as ConnectorConfig.enrichedConfigDef makes them for a plugin:
+ * connector.plugin.version defaults to the plugin's version; with w (validation on a worker), the
+ * converters default to the worker's. A malloc'ed copy; *n its length. */
+static cd_config_key_t *enriched_base(const cd_connector_plugin_t *plugin, const cd_props_t *config,
+                                      const cd_worker_converters_t *w, size_t *n) {
+    const cd_config_def_t *base = cd_connector_base_def(plugin->type);
+    cd_config_key_t *k = xmalloc(base->n_keys * sizeof(*k));
+    memcpy(k, base->keys, base->n_keys * sizeof(*k));
+    *n = base->n_keys;
+    cd_config_key_t *key[3] = {NULL}, *ver[3] = {NULL};
+    static const char *const names[3] = {"key.converter", "value.converter", "header.converter"};
+    for (size_t i = 0; i < *n; i++) {
+        if (!strcmp(k[i].name, "connector.plugin.version")) k[i].default_value = plugin->version;
+        for (int c = 0; c < 3; c++) {
+            if (!strncmp(k[i].name, names[c], strlen(names[c]))) {
+                if (!k[i].name[strlen(names[c])]) key[c] = &k[i];
+                else if (!strcmp(k[i].name + strlen(names[c]), ".plugin.version")) ver[c] = &k[i];
+            }
+        }
+    }
+    if (w && config) {
+        converter_default(key[0], ver[0], config, w->key_converter, w->key_version);
+        converter_default(key[1], ver[1], config, w->value_converter, w->value_version);
+        converter_default(key[2], ver[2], config, w->header_converter, w->header_version);
+    }
+    return k;
+}
+
+/* The aliases of a LIST key as ConfigDef parses them, each once (LinkedHashSet). */
+static size_t unique_aliases(const cd_props_t *config, const char *key, char ***out) {
+    const char *v = cd_props_get(config, key);
+    *out = NULL;
+    if (!v) return 0;
+    size_t n = 0;
+    char *copy = xstrdup(v);
+    char *t = copy;
+    while ((unsigned char)*t <= ' ' && *t) t++;
+    size_t len = strlen(t);
+    while (len && (unsigned char)t[len - 1] <= ' ') t[--len] = '\0';
+    if (!*t) {
+        free(copy);
+        return 0;
+    }
+    for (char *it = t;;) {
+        char *comma = strchr(it, ',');
+        if (comma) *comma = '\0';
+        char *b = it, *e = it + strlen(it);
+        while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r' || *b == '\f' || *b == '\v') b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\f' ||
+                         e[-1] == '\v'))
+            e--;
+        *e = '\0';
+        bool dup = false;
+        for (size_t i = 0; i < n && !dup; i++) dup = !strcmp((*out)[i], b);
+        if (!dup) {
+            *out = xrealloc(*out, (n + 1) * sizeof(**out));
+            (*out)[n++] = xstrdup(b);
+        }
+        if (!comma) break;
+        it = comma + 1;
+    }
+    free(copy);
+    return n;
+}
+
+/* ConnectorConfig.EnrichablePlugin: per alias of transforms (predicates), a group "Transforms: a"
+ * with transforms.a.type (required) and transforms.a.plugin.version. connectd has no
+ * transformations or predicates yet, so no type is one it can load: those keys' own definitions
+ * never follow. Appends to *keys (strings adopted by the result later through *owned). */
+typedef struct {
+    const char *list_key, *kind, *group, *base_class;
+} enrichable_t;
+
+static const enrichable_t ENRICHABLE[] = {
+    {"transforms", "transformation", "Transforms", "Transformation"},
+    {"predicates", "predicate", "Predicates", "Predicate"},
+};
+
+static void add_alias_keys(const cd_props_t *config, cd_config_key_t **keys, size_t *n, char ***owned,
+                           size_t *n_owned) {
+    for (size_t e = 0; e < sizeof(ENRICHABLE) / sizeof(ENRICHABLE[0]); e++) {
+        char **aliases;
+        size_t na = unique_aliases(config, ENRICHABLE[e].list_key, &aliases);
+        for (size_t i = 0; i < na; i++) {
+            const char *a = aliases[i];
+            char *strs[] = {
+                xasprintf("%s.%s.type", ENRICHABLE[e].list_key, a),
+                xasprintf("Class for the '%s' %s.", a, ENRICHABLE[e].kind),
+                xasprintf("%s: %s", ENRICHABLE[e].group, a),
+                xasprintf("%s type for %s", ENRICHABLE[e].base_class, a),
+                xasprintf("%s.%s.plugin.version", ENRICHABLE[e].list_key, a),
+                xasprintf("Version of the '%s' %s.", a, ENRICHABLE[e].kind),
+                xasprintf("%s version for %s", ENRICHABLE[e].base_class, a),
+            };
+            *owned = xrealloc(*owned, (*n_owned + 7) * sizeof(**owned));
+            memcpy(*owned + *n_owned, strs, sizeof(strs));
+            *n_owned += 7;
+            *keys = xrealloc(*keys, (*n + 2) * sizeof(**keys));
+            (*keys)[(*n)++] = (cd_config_key_t){.name = strs[0], .type = CD_CFG_CLASS, .has_default = false,
+                                                .importance = CD_IMPORTANCE_HIGH, .documentation = strs[1],
+                                                .group = strs[2], .order = 0, .width = CD_WIDTH_LONG,
+                                                .display_name = strs[3]};
+            (*keys)[(*n)++] = (cd_config_key_t){.name = strs[4], .type = CD_CFG_STRING, .has_default = true,
+                                                .importance = CD_IMPORTANCE_HIGH, .documentation = strs[5],
+                                                .group = strs[2], .order = 1, .width = CD_WIDTH_LONG,
+                                                .display_name = strs[6]};
+            free(aliases[i]);
+        }
+        free(aliases);
+    }
+}
+
+/* A type connectd cannot load: Kafka's words for a class it cannot find, and for the classes of
+ * Kafka's and Debezium's own transformations and predicates what to do about it. */
+static void alias_type_checks(cd_config_result_t *r, const cd_props_t *config) {
+    for (size_t e = 0; e < sizeof(ENRICHABLE) / sizeof(ENRICHABLE[0]); e++) {
+        char **aliases;
+        size_t na = unique_aliases(config, ENRICHABLE[e].list_key, &aliases);
+        for (size_t i = 0; i < na; i++) {
+            char *key = xasprintf("%s.%s.type", ENRICHABLE[e].list_key, aliases[i]);
+            const char *raw = cd_props_get(config, key);
+            if (raw && cd_config_result_key_error_count(r, key) == 0) {
+                char *t = xstrdup(raw);
+                char *b = t;
+                while (*b && (unsigned char)*b <= ' ') b++;
+                size_t len = strlen(b);
+                while (len && (unsigned char)b[len - 1] <= ' ') b[--len] = '\0';
+                bool theirs = !strncmp(b, "org.apache.kafka.connect.transforms.", 36) || !strncmp(b, "io.debezium.", 12);
+                cd_config_result_add_error(
+                    r, key, "Invalid value %s for configuration %s: Class %s could not be found.%s", b, key, b,
+                    theirs ? " connectd does not implement transformations or predicates yet: remove "
+                             "'transforms' and 'predicates' from the config to run the connector without them"
+                           : "");
+                cd_config_result_set_value(r, key, NULL);
+                free(t);
+            }
+            free(key);
+            free(aliases[i]);
+        }
+        free(aliases);
+    }
+}
+
+/* The recommenders of Kafka 4.1's PluginsRecommenders, from what connectd has: the connector's
+ * version, its converter classes (sorted by class name, as Kafka's plugin sets are), and a
+ * converter's version when the class in the key (or its default) is one of them. */
+static void recommend(cd_config_result_t *r, const cd_connector_plugin_t *plugin, bool converters) {
+    if (plugin->version) cd_config_result_set_recommended(r, "connector.plugin.version", &plugin->version, 1);
+    if (!converters) return;
+    static const char *const names[3][2] = {{"key.converter", "key.converter.plugin.version"},
+                                            {"value.converter", "value.converter.plugin.version"},
+                                            {"header.converter", "header.converter.plugin.version"}};
+    static const char *const version[] = {CONNECTD_KAFKA_CONNECT_VERSION};
+    for (int c = 0; c < 3; c++) {
+        const char *const *classes = c < 2 ? cd_converter_classes : cd_header_converter_classes;
+        size_t n = 0;
+        while (classes[n]) n++;
+        const char **sorted = xmalloc((n ? n : 1) * sizeof(*sorted));
+        memcpy(sorted, classes, n * sizeof(*sorted));
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && strcmp(sorted[j - 1], sorted[j]) > 0; j--) {
+                const char *t = sorted[j];
+                sorted[j] = sorted[j - 1], sorted[j - 1] = t;
+            }
+        cd_config_result_set_recommended(r, names[c][0], sorted, n);
+        const char *cls = cd_config_result_value(r, names[c][0]);
+        /* the version recommender hides the version of a converter class it cannot load */
+        cd_config_result_set_recommended(r, names[c][1], version, known_in(classes, cls) ? 1 : 0);
+        cd_config_result_set_visible(r, names[c][1], known_in(classes, cls));
+        free(sorted);
+    }
+}
+
+/* KIP-891's PluginVersionValidator on the converters' versions: a version range must parse. */
+static void converter_version_checks(cd_config_result_t *r, const cd_props_t *config) {
+    static const char *const keys[] = {"key.converter.plugin.version", "value.converter.plugin.version",
+                                       "header.converter.plugin.version"};
+    for (size_t i = 0; i < 3; i++) {
+        char err[512];
+        const char *v = cd_props_get(config, keys[i]);
+        if (v && cd_plugin_version_check("", NULL, v, err, sizeof(err)) == -1)
+            cd_config_result_add_error(r, keys[i], "%s", err);
+    }
+}
+
 cd_config_result_t *cd_connector_config_validate(const cd_connector_plugin_t *plugin,
                                                  const cd_props_t *config) {
-    const cd_config_def_t *base = cd_connector_base_def(plugin->type);
+    return cd_connector_config_validate_worker(plugin, config, NULL);
+}
+
+cd_config_result_t *cd_connector_config_validate_worker(const cd_connector_plugin_t *plugin, const cd_props_t *config,
+                                                        const cd_worker_converters_t *w) {
+    size_t n_base;
+    cd_config_key_t *base_keys = enriched_base(plugin, config, w, &n_base);
+    const cd_config_def_t base_def = {base_keys, n_base}, *base = &base_def;
     const cd_config_def_t *own = &plugin->config_def;
 
     /* AbstractHerder keeps the base keys' order, lets the plugin's definition of a key replace the
-     * base one (configKeys.putAll), and appends the plugin's other keys. */
+     * base one (configKeys.putAll), and appends the plugin's other keys; the aliases' keys of
+     * transforms and predicates come between the two (ConnectorConfig.enrich). */
     size_t n_own = own->keys ? own->n_keys : 0;
     cd_config_key_t *merged = malloc((base->n_keys + n_own + 1) * sizeof(*merged));
     if (!merged) abort();
@@ -400,22 +634,48 @@ cd_config_result_t *cd_connector_config_validate(const cd_connector_plugin_t *pl
         const cd_config_key_t *mine = n_own ? def_find(own, base->keys[i].name) : NULL;
         merged[n++] = mine ? *mine : base->keys[i];
     }
+    char **owned = NULL;
+    size_t n_owned = 0;
+    add_alias_keys(config, &merged, &n, &owned, &n_owned);
+    merged = xrealloc(merged, (n + n_own + 1) * sizeof(*merged));
     for (size_t i = 0; i < n_own; i++)
         if (!def_find(base, own->keys[i].name)) merged[n++] = own->keys[i];
     cd_config_def_t def = {merged, n};
     const cd_config_def_t *defs[] = {&def};
 
     cd_config_result_t *r = cd_config_validate_keys(defs, 1, config);
-    free(merged); /* the result keeps copies of the keys, whose strings are static */
+    for (size_t i = 0; i < n_owned; i++) cd_config_result_adopt(r, owned[i]);
+    free(owned);
+    free(merged); /* the result keeps copies of the keys, whose strings are static or adopted */
+    free(base_keys);
 
     base_checks(r, plugin, config);
+    converter_version_checks(r, config);
+    alias_type_checks(r, config);
     if (plugin->type == CD_CONNECTOR_SINK) sink_checks(r, config);
     cd_config_result_add_null_errors(r, config);
+    recommend(r, plugin, w != NULL);
+    if (plugin->validates_own_keys) {
+        for (size_t i = 0; i < n_own; i++) {
+            if (def_find(cd_connector_base_def(plugin->type), own->keys[i].name)) continue;
+            cd_config_result_clear_errors(r, own->keys[i].name);
+            cd_config_result_set_value(r, own->keys[i].name, NULL);
+            /* a null stays refused: the hook cannot tell null from absent */
+            if (cd_props_has(config, own->keys[i].name) && !cd_props_get(config, own->keys[i].name))
+                cd_config_result_add_error(r, own->keys[i].name,
+                                           "Null value can not be supplied as the configuration value.");
+        }
+    }
     if (plugin->validate) plugin->validate(config, r);
     return r;
 }
 
 json_object *cd_connector_plugin_config_json(const cd_connector_plugin_t *plugin) {
-    const cd_config_def_t *defs[] = {&plugin->config_def, cd_connector_base_def(plugin->type)};
-    return cd_config_def_to_json(defs, 2);
+    size_t n_base;
+    cd_config_key_t *base_keys = enriched_base(plugin, NULL, NULL, &n_base);
+    const cd_config_def_t base = {base_keys, n_base};
+    const cd_config_def_t *defs[] = {&plugin->config_def, &base};
+    json_object *o = cd_config_def_to_json(defs, 2);
+    free(base_keys);
+    return o;
 }

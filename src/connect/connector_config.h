@@ -34,6 +34,17 @@ void cd_config_result_add_null_errors(cd_config_result_t *r, const cd_props_t *c
 
 void cd_config_result_destroy(cd_config_result_t *r);
 
+/* Takes ownership of s (the strings of a definition made for this validation, which must live as
+ * long as the result) and returns it. */
+const char *cd_config_result_adopt(cd_config_result_t *r, char *s);
+/* ConfigValue's recommendedValues (copied), visible flag and value of a key; set_value and
+ * clear_errors do nothing for a key without an entry. */
+void cd_config_result_set_recommended(cd_config_result_t *r, const char *key, const char *const *values,
+                                      size_t n);
+void cd_config_result_set_visible(cd_config_result_t *r, const char *key, bool visible);
+void cd_config_result_set_value(cd_config_result_t *r, const char *key, const char *value);
+void cd_config_result_clear_errors(cd_config_result_t *r, const char *key);
+
 /* Total number of error messages over all keys. */
 size_t cd_config_result_error_count(const cd_config_result_t *r);
 /* The messages of one key: how many, and the i-th (owned by the result). 0 / NULL when the key
@@ -73,6 +84,18 @@ const cd_config_def_t *cd_connector_base_def(cd_connector_type_t type);
  * validate hook. The caller destroys the result. */
 cd_config_result_t *cd_connector_config_validate(const cd_connector_plugin_t *plugin,
                                                  const cd_props_t *config);
+
+/* The worker's converters (worker config; the *_version ones may be NULL), which Kafka 4.1 shows
+ * as the converters' defaults when it validates on a worker. */
+typedef struct {
+    const char *key_converter, *value_converter, *header_converter;
+    const char *key_version, *value_version, *header_version;
+} cd_worker_converters_t;
+
+/* cd_connector_config_validate on a worker: the converters default to w's, and the converter and
+ * version keys get Kafka's recommended values. w NULL: as cd_connector_config_validate. */
+cd_config_result_t *cd_connector_config_validate_worker(const cd_connector_plugin_t *plugin, const cd_props_t *config,
+                                                        const cd_worker_converters_t *w);
 
 /* GET /connector-plugins/{p}/config: the plugin's own keys first, then the base keys it does not
  * define itself (spec §2.25). A new array; the caller puts it. */

@@ -99,6 +99,16 @@ const char *const cd_converter_classes[] = {
     NULL,
 };
 
+/* Header values are written as SimpleHeaderConverter writes them (pg_records.c), the worker's
+ * default header.converter; the converters serve as header converters too. */
+const char *const cd_header_converter_classes[] = {
+    "org.apache.kafka.connect.json.JsonConverter",
+    "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+    "org.apache.kafka.connect.storage.StringConverter",
+    "org.apache.kafka.connect.converters.ByteArrayConverter",
+    NULL,
+};
+
 static const cd_converter_ops_t *find_ops(const char *class_name) {
     for (size_t i = 0; i < sizeof(all_ops) / sizeof(all_ops[0]); i++) {
         const cd_converter_ops_t *o = all_ops[i];

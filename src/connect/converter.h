@@ -38,6 +38,8 @@ const char *cd_converter_class(const cd_converter_t *c);
 
 /* Class names for listing: NULL-terminated. */
 extern const char *const cd_converter_classes[];
+/* The header converter classes connectd has (the converters and SimpleHeaderConverter). */
+extern const char *const cd_header_converter_classes[];
 
 /* ---- For the converter implementations only (converter.c dispatches through these). ---- */
 

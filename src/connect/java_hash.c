@@ -53,3 +53,64 @@ cd_props_t *java_hashmap_props_cap(const cd_props_t *p, size_t capacity) {
     free(keys);
     return out;
 }
+
+size_t java_table_size_for(size_t n) {
+    size_t cap = 1;
+    while (cap < n) cap *= 2;
+    return cap;
+}
+
+static uint32_t java_long_hash(uint64_t v) { return (uint32_t)(v ^ (v >> 32)); }
+
+uint32_t java_json_hash(json_object *v) {
+    switch (json_object_get_type(v)) {
+    case json_type_null: return 0;
+    case json_type_boolean: return json_object_get_boolean(v) ? 1231 : 1237;
+    case json_type_int: return java_long_hash((uint64_t)json_object_get_int64(v));
+    case json_type_double: {
+        double d = json_object_get_double(v);
+        uint64_t bits;
+        if (d != d) bits = 0x7ff8000000000000ULL; /* doubleToLongBits' canonical NaN */
+        else memcpy(&bits, &d, sizeof(bits));
+        return java_long_hash(bits);
+    }
+    case json_type_string: return java_string_hash(json_object_get_string(v));
+    case json_type_array: {
+        uint32_t h = 1;
+        for (size_t i = 0; i < json_object_array_length(v); i++)
+            h = 31 * h + java_json_hash(json_object_array_get_idx(v, i));
+        return h;
+    }
+    case json_type_object: {
+        uint32_t h = 0;
+        json_object_object_foreach(v, k, x) h += java_string_hash(k) ^ java_json_hash(x);
+        return h;
+    }
+    }
+    return 0;
+}
+
+uint32_t java_bytes_hash(const void *bytes, size_t n) {
+    const signed char *b = bytes;
+    uint32_t h = 1;
+    for (size_t i = n; i-- > 0;) h = 31 * h + (uint32_t)(int32_t)b[i];
+    return h;
+}
+
+void java_hash_order(size_t *idx, size_t n, const uint32_t *hashes, size_t capacity) {
+    size_t *b = xmalloc((n ? n : 1) * sizeof(*b));
+    for (size_t i = 0; i < n; i++) {
+        uint32_t h = hashes[idx[i]];
+        b[i] = (h ^ (h >> 16)) & (uint32_t)(capacity - 1);
+    }
+    for (size_t i = 1; i < n; i++) {
+        size_t v = idx[i], key = b[i], j = i;
+        for (; j > 0 && b[j - 1] > key; j--) {
+            idx[j] = idx[j - 1];
+            b[j] = b[j - 1];
+        }
+        idx[j] = v;
+        b[j] = key;
+    }
+    free(b);
+}

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "connectd/props.h"
 
 /* String.hashCode of UTF-8 text, over its UTF-16 code units. */
@@ -28,5 +30,18 @@ cd_props_t *java_hashmap_props(const cd_props_t *p);
 cd_props_t *java_hashmap_props_cap(const cd_props_t *p, size_t capacity);
 /* The capacity a HashMap of that capacity has once it holds n entries. */
 size_t java_hashmap_grow(size_t capacity, size_t n);
+
+/* HashMap's tableSizeFor: the capacity of `new HashMap<>(n)` before its first resize. */
+size_t java_table_size_for(size_t n);
+
+/* hashCode() of the Java object a JSON value becomes in JsonConverter without schemas: String,
+ * Long (integers), Double, Boolean, null (0), ArrayList and HashMap (sum of key ^ value). */
+uint32_t java_json_hash(json_object *v);
+/* ByteBuffer.hashCode of n bytes. */
+uint32_t java_bytes_hash(const void *bytes, size_t n);
+
+/* Reorders idx[0..n) stably by the bucket hashes[idx[i]] falls into in a HashMap of that
+ * capacity: a HashMap filled in idx's order iterates in the new order. */
+void java_hash_order(size_t *idx, size_t n, const uint32_t *hashes, size_t capacity);
 
 #endif

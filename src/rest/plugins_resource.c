@@ -66,6 +66,9 @@ void api_list_plugins(void *ctx, const rest_request_t *req, rest_response_t *res
         for (const char *const *c = cd_converter_classes; *c && k < n + 8; c++)
             classes[k] = *c, versions[k++] = CONNECTD_KAFKA_CONNECT_VERSION;
         add_sorted(arr, classes, versions, k, "converter");
+        k = 0;
+        for (const char *const *c = cd_header_converter_classes; *c && k < n + 8; c++)
+            classes[k] = *c, versions[k++] = CONNECTD_KAFKA_CONNECT_VERSION;
         add_sorted(arr, classes, versions, k, "header_converter");
     }
     free(classes);

@@ -157,6 +157,10 @@ json_object *api_status_json(const status_t *st, int id) {
     json_object_object_add(o, "state", json_object_new_string(st->state));
     json_object_object_add(o, "worker_id", json_object_new_string(st->worker_id ? st->worker_id : ""));
     if (st->trace && *st->trace) json_object_object_add(o, "trace", json_object_new_string(st->trace));
+    /* Kafka 4.1 shows the status record's version, null when it has none, and leaves out only
+     * "undefined" (PluginInfo.NoVersionFilter) */
+    if (!st->version || strcmp(st->version, "undefined"))
+        json_object_object_add(o, "version", st->version ? json_object_new_string(st->version) : NULL);
     return o;
 }
 
@@ -211,12 +215,22 @@ cd_config_result_t *api_validate_versioned(const rest_api_ctx_t *api, const cd_c
         return NULL;
     }
     if (v == 0) {
-        cd_config_result_t *r = cd_connector_config_validate(pl, cfg);
+        const worker_config_t *wc = api->wc;
+        cd_worker_converters_t w = {
+            .key_converter = worker_config_get(wc, "key.converter"),
+            .value_converter = worker_config_get(wc, "value.converter"),
+            .header_converter = worker_config_get(wc, "header.converter"),
+            .key_version = worker_config_get(wc, "key.converter.plugin.version"),
+            .value_version = worker_config_get(wc, "value.converter.plugin.version"),
+            .header_version = worker_config_get(wc, "header.converter.plugin.version"),
+        };
+        cd_config_result_t *r = cd_connector_config_validate_worker(pl, cfg, &w);
         cd_client_overrides_validate(r, worker_config_get(api->wc, "connector.client.config.override.policy"),
+                                     worker_config_get(api->wc, "connector.client.config.override.allowlist"),
                                      pl->type, cfg);
         return r;
     }
-    cd_connector_plugin_t base = {.class_name = pl->class_name, .type = pl->type};
+    cd_connector_plugin_t base = {.class_name = pl->class_name, .type = pl->type, .version = pl->version};
     cd_config_result_t *r = cd_connector_config_validate(&base, cfg);
     cd_config_result_add_error(r, "connector.class", "%s", err);
     cd_config_result_add_error(r, "connector.plugin.version", "%s", err);

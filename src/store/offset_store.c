@@ -9,14 +9,17 @@
 #include <string.h>
 
 #include "connectd/data.h"
+#include "connect/java_hash.h"
 #include "connect/json_write.h"
 #include "store/kafka_log.h"
+#include "xalloc.h"
 
 typedef struct entry {
     char *key;
     size_t key_len;
     char *value;
     size_t value_len;
+    uint64_t seq; /* when the key (re)appeared: the order Kafka's set of partitions was filled in */
     struct entry *next;
 } entry_t;
 
@@ -26,6 +29,7 @@ struct offset_store {
     kafka_log_t *log;
     pthread_mutex_t lock;
     entry_t *buckets[N_BUCKETS];
+    uint64_t next_seq;
 };
 
 static uint32_t hash(const char *s, size_t n) {
@@ -63,6 +67,7 @@ static void on_record(void *opaque, int32_t partition, int64_t offset, const cha
             e->key = malloc(key_len);
             memcpy(e->key, key, key_len);
             e->key_len = key_len;
+            e->seq = os->next_seq++;
             *p = e;
         }
         free(e->value);
@@ -170,8 +175,25 @@ static json_object *parse(const char *s, size_t len) {
     return o;
 }
 
+/* The order Kafka Connect 4.1's Worker.sourceConnectorOffsets lists partitions in: each passes
+ * through a HashSet of partitions (KafkaOffsetBackingStore.connectorPartitions), a HashMap of
+ * serialized keys sized for them, the backing store's HashMap of raw keys, and last a HashMap of
+ * partitions sized for them, whose iteration order the answer has. Partitions hash as the Maps
+ * JsonConverter makes of them, serialized keys as ByteBuffers. */
+static void java_offsets_order(size_t *idx, size_t n, const uint32_t *map_hash, const uint32_t *key_hash) {
+    size_t sized = java_hashmap_grow(java_table_size_for(n), n), grown = java_hashmap_capacity(n);
+    java_hash_order(idx, n, map_hash, grown);
+    java_hash_order(idx, n, key_hash, sized);
+    java_hash_order(idx, n, key_hash, grown);
+    java_hash_order(idx, n, map_hash, sized);
+}
+
 json_object *offset_store_list(offset_store_t *os, const char *connector) {
     json_object *arr = json_object_new_array();
+    size_t n = 0, cap = 16;
+    json_object **items = xmalloc(cap * sizeof(*items));
+    uint32_t *map_hash = xmalloc(cap * sizeof(*map_hash)), *key_hash = xmalloc(cap * sizeof(*key_hash));
+    uint64_t *seq = xmalloc(cap * sizeof(*seq));
     pthread_mutex_lock(&os->lock);
     for (size_t b = 0; b < N_BUCKETS; b++)
         for (entry_t *e = os->buckets[b]; e; e = e->next) {
@@ -184,14 +206,38 @@ json_object *offset_store_list(offset_store_t *os, const char *connector) {
             if (name && json_object_is_type(name, json_type_string) &&
                 !strcmp(json_object_get_string(name), connector) && part &&
                 json_object_is_type(part, json_type_object)) {
+                if (n == cap) {
+                    cap *= 2;
+                    items = xrealloc(items, cap * sizeof(*items));
+                    map_hash = xrealloc(map_hash, cap * sizeof(*map_hash));
+                    key_hash = xrealloc(key_hash, cap * sizeof(*key_hash));
+                    seq = xrealloc(seq, cap * sizeof(*seq));
+                }
                 json_object *item = json_object_new_object();
                 json_object_object_add(item, "partition", json_object_get(part));
                 json_object_object_add(item, "offset", parse(e->value, e->value_len));
-                json_object_array_add(arr, item);
+                map_hash[n] = java_json_hash(part);
+                key_hash[n] = java_bytes_hash(e->key, e->key_len);
+                seq[n] = e->seq;
+                items[n++] = item;
             }
             json_object_put(k);
         }
     pthread_mutex_unlock(&os->lock);
+    size_t *idx = xmalloc((n ? n : 1) * sizeof(*idx));
+    for (size_t i = 0; i < n; i++) idx[i] = i;
+    for (size_t i = 1; i < n; i++) /* the offsets topic's order first */
+        for (size_t j = i; j > 0 && seq[idx[j - 1]] > seq[idx[j]]; j--) {
+            size_t t = idx[j];
+            idx[j] = idx[j - 1], idx[j - 1] = t;
+        }
+    java_offsets_order(idx, n, map_hash, key_hash);
+    for (size_t i = 0; i < n; i++) json_object_array_add(arr, items[idx[i]]);
+    free(idx);
+    free(items);
+    free(map_hash);
+    free(key_hash);
+    free(seq);
     return arr;
 }
 

@@ -50,6 +50,7 @@ static log_logger_t *slog(void) {
 void status_clear(status_t *s) {
     free(s->trace);
     free(s->worker_id);
+    free(s->version);
     memset(s, 0, sizeof(*s));
 }
 
@@ -68,6 +69,7 @@ static void status_copy(status_store_t *ss, status_t *dst, const entry_t *src) {
     const char *trace = src->st.trace && *src->st.trace ? src->st.trace : note;
     dst->trace = trace ? strdup(trace) : NULL;
     dst->worker_id = src->st.worker_id ? strdup(src->st.worker_id) : NULL;
+    dst->version = src->st.version ? strdup(src->st.version) : NULL;
 }
 
 void task_statuses_free(task_status_t *t, size_t n) {
@@ -112,6 +114,8 @@ static int parse_status(const char *value, size_t len, status_t *st) {
         st->worker_id = strdup(json_object_get_string(v));
     if (json_object_object_get_ex(o, "generation", &v) && json_object_is_type(v, json_type_int))
         st->generation = json_object_get_int64(v);
+    if (json_object_object_get_ex(o, "version", &v) && json_object_is_type(v, json_type_string))
+        st->version = strdup(json_object_get_string(v));
     rc = 0;
 out:
     json_object_put(o);
@@ -303,7 +307,7 @@ static void send_one(status_store_t *ss, const char *key, const char *value) {
 
 static void put_status(status_store_t *ss, const char *key, const char *name, int task,
                        const char *state, const char *trace, const char *worker_id,
-                       int64_t generation) {
+                       int64_t generation, const char *version) {
     pthread_mutex_lock(&ss->lock);
     entry_t *e = find(ss, name, task);
     bool skip = e && e->st.worker_id && strcmp(e->st.worker_id, worker_id) != 0 &&
@@ -315,6 +319,9 @@ static void put_status(status_store_t *ss, const char *key, const char *name, in
     json_object_object_add(o, "trace", trace ? json_object_new_string(trace) : NULL);
     json_object_object_add(o, "worker_id", json_object_new_string(worker_id));
     json_object_object_add(o, "generation", json_object_new_int64(generation));
+    /* Kafka 4.1's STATUS_SCHEMA_V0 has an optional "version" (KIP-891), null when the worker has no
+     * instance of the plugin (a restart, a failure before the instance existed) */
+    json_object_object_add(o, "version", version ? json_object_new_string(version) : NULL);
     send_one(ss, key, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
 }
@@ -334,16 +341,18 @@ static char *connector_key(const char *name) {
 }
 
 void status_store_put_connector(status_store_t *ss, const char *name, const char *state,
-                                const char *trace, const char *worker_id, int64_t generation) {
+                                const char *trace, const char *worker_id, int64_t generation,
+                                const char *version) {
     char *k = connector_key(name);
-    put_status(ss, k, name, -1, state, trace, worker_id, generation);
+    put_status(ss, k, name, -1, state, trace, worker_id, generation, version);
     free(k);
 }
 
 void status_store_put_task(status_store_t *ss, const char *name, int task, const char *state,
-                           const char *trace, const char *worker_id, int64_t generation) {
+                           const char *trace, const char *worker_id, int64_t generation,
+                           const char *version) {
     char *k = task_key(name, task);
-    put_status(ss, k, name, task, state, trace, worker_id, generation);
+    put_status(ss, k, name, task, state, trace, worker_id, generation, version);
     free(k);
 }
 

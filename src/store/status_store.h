@@ -16,6 +16,7 @@ typedef struct {
     char *trace;      /* NULL unless FAILED, or a local note is set */
     char *worker_id;
     int64_t generation;
+    char *version;    /* KIP-891: the plugin's version; NULL when the record has none (null) */
 } status_t;
 
 typedef struct {
@@ -47,9 +48,11 @@ char **status_store_connectors(status_store_t *ss);
 /* Writes (asynchronously, seen when read back). Safe writes skip when the last status seen was
  * written by another worker with a higher generation. trace may be NULL. */
 void status_store_put_connector(status_store_t *ss, const char *name, const char *state,
-                                const char *trace, const char *worker_id, int64_t generation);
+                                const char *trace, const char *worker_id, int64_t generation,
+                                const char *version);
 void status_store_put_task(status_store_t *ss, const char *name, int task, const char *state,
-                           const char *trace, const char *worker_id, int64_t generation);
+                           const char *trace, const char *worker_id, int64_t generation,
+                                const char *version);
 void status_store_delete_connector(status_store_t *ss, const char *name);
 void status_store_delete_task(status_store_t *ss, const char *name, int task);
 

@@ -134,44 +134,32 @@ def _jackson(step):
     return status == 500 and isinstance(msg, str) and "(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)" in msg
 
 
-# KIP-891 (Kafka 4.1): connector.plugin.version and key/value/header.converter.plugin.version in
-# the base connector definitions (the orders of those after them shift), and a "version" in
-# connector and task statuses. Done on another branch; the lead removes this entry on merging it.
-KIP891_KEYS = {"connector.plugin.version", "key.converter.plugin.version",
-               "value.converter.plugin.version", "header.converter.plugin.version"}
-_KIP891_RENUMBERED = {"tasks.max", "tasks.max.enforce", "key.converter", "value.converter",
-                      "header.converter", "transforms", "predicates", "config.action.reload"}
+# Plugins on Kafka Connect's plugin path that connectd does not implement: Debezium's converters
+# and transformations, Kafka's number and boolean converters, and every
+# transformation and predicate (connectd has none yet). Validate lists them among the recommended
+# values of the converter keys and of transforms.<alias>.type; connectd lists what it has.
+_JAVA_ONLY_PLUGIN = re.compile(
+    r"^(io\.debezium\.(converters|transforms|connector\.postgresql\.transforms)\."
+    r"|org\.apache\.kafka\.connect\.converters\.(Boolean|Double|Float|Integer|Long|Short)Converter$"
+    r"|org\.apache\.kafka\.connect\.transforms\.)")
+_CLASS_KEY = re.compile(r"^((key|value|header)\.converter|(transforms|predicates)\.[^.]+\.type)$")
 
 
-def _kip891_strip(answer):
+def _plugins_strip(answer):
     status, body = answer
+    if not (isinstance(body, dict) and isinstance(body.get("configs"), list)):
+        return answer
 
-    def definition(d):
-        # 4.1 numbers the base keys 1-14 in one sequence around the new ones
-        if d.get("name") in _KIP891_RENUMBERED:
-            d = {k: v for k, v in d.items() if k != "order"}
-        return d
-
-    def walk(v):
-        if isinstance(v, dict):
-            if "state" in v and "worker_id" in v:
-                return {k: walk(x) for k, x in v.items() if k != "version"}
-            if "configs" in v and "error_count" in v:
-                configs = [c for c in v["configs"]
-                           if not (c.get("definition") or {}).get("name") in KIP891_KEYS]
-                return dict(v, configs=[dict(c, definition=definition(c["definition"]))
-                                        if c.get("definition") else c for c in configs])
-            return {k: walk(x) for k, x in v.items()}
-        if isinstance(v, list):
-            if v and all(isinstance(x, dict) and "documentation" in x and "order" in x for x in v):
-                return [definition(x) for x in v if x.get("name") not in KIP891_KEYS]
-            return [walk(x) for x in v]
+    def value(v):
+        if isinstance(v, dict) and _CLASS_KEY.match(str(v.get("name"))):
+            return dict(v, recommended_values=[x for x in v.get("recommended_values") or []
+                                               if not _JAVA_ONLY_PLUGIN.match(str(x))])
         return v
-    return status, walk(body)
+    return status, dict(body, configs=[dict(c, value=value(c.get("value"))) for c in body["configs"]])
 
 
-def _kip891(step):
-    return _kip891_strip(step.java) != step.java
+def _plugins_recommended(step):
+    return _plugins_strip(step.java) != step.java
 
 
 # A Java exception's class name that Kafka Connect puts before a message when it wraps the
@@ -206,10 +194,13 @@ def _wrapped_agree(step):
 
 
 KNOWN_DIFFERENCES = [
-    Known("KIP-891 versions",
-          "KIP-891 versions: done on branch rest4 (connector.plugin.version and the converters' "
-          "*.plugin.version definitions, \"version\" in connector and task statuses)",
-          _kip891, strip=_kip891_strip),
+    Known("recommended plugins in validate",
+          "validate recommends, for the converter keys and transforms.<alias>.type, the classes of "
+          "every plugin on the worker's plugin path: Kafka Connect also has Debezium's converters "
+          "and transformations, more converters and the transformations, which connectd does not "
+          "implement. Only those class names may differ; the rest of the answer, the order of the "
+          "classes included, is the same",
+          _plugins_recommended, strip=_plugins_strip),
     Known("malformed request bodies",
           "Kafka Connect answers a body Jackson cannot map (bad JSON, an unknown field, an object "
           "where a config value should be) with 500 and Jackson's parser message, which names Java "

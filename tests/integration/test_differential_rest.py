@@ -363,6 +363,11 @@ def test_kcctl_calls(pair, tmp_path):
     pair.call("PUT", "/connector-plugins/FileStreamSource/config/validate",
               {"connector.class": "FileStreamSource", "name": "", "tasks.max": "0",
                "batch.size": "x", "errors.retry.timeout": "soon", "transforms": "a"})
+    pair.call("PUT", "/connector-plugins/FileStreamSource/config/validate",
+              {"connector.class": "FileStreamSource", "name": "t", "topic": "t", "transforms": "x, y,x",
+               "transforms.x.type": "com.example.Nope", "transforms.y.plugin.version": "[1.0",
+               "predicates": "p", "value.converter": "com.example.NoConverter",
+               "header.converter.plugin.version": "9.9"})
     pair.call("GET", "/connectors/")
     pair.call("GET", "/connectors?expand=status")
     pair.create(c, cfg)
@@ -412,6 +417,11 @@ def test_offsets_filestream_source_and_sink(pair, tmp_path):
     pair.call("PATCH", f"/connectors/{s}/offsets",
               {"offsets": [{"partition": {"filename": src}, "offset": {"position": 2}},
                            {"partition": {"filename": "/nowhere"}, "offset": {"position": 9}}]})
+    pair.call("GET", f"/connectors/{s}/offsets")
+    # many partitions: listed in the order of Kafka Connect's HashMaps of partitions and keys
+    pair.call("PATCH", f"/connectors/{s}/offsets",
+              {"offsets": [{"partition": {"filename": f"/f{i}"}, "offset": {"position": i}}
+                           for i in range(13)]})
     pair.call("GET", f"/connectors/{s}/offsets")
     pair.call("PATCH", f"/connectors/{s}/offsets",
               {"offsets": [{"partition": {"filename": "/nowhere"}, "offset": None}]})

@@ -1,7 +1,8 @@
 """connector.client.config.override.policy as Kafka Connect 4.1.1 applies it when a connector
 config is validated: None refuses every <client>.override.* key of the clients the connector
 uses, Principal all but sasl.jaas.config, sasl.mechanism and security.protocol, All (the
-default) none; policies connectd does not implement (4.2's Allowlist) stop the worker."""
+default) none; and Kafka 4.2's Allowlist (KIP-1188) all but those listed in
+connector.client.config.override.allowlist (none by default)."""
 import pytest
 
 SRC = "org.apache.kafka.connect.file.FileStreamSourceConnector"
@@ -33,11 +34,41 @@ def test_policy_refuses_overrides(connectd, broker, policy):
     assert v["error_count"] == 1
 
 
-def test_all_allows_and_allowlist_is_refused(connectd, broker):
+def test_all_allows(connectd, broker):
     w = connectd(bootstrap=broker.bootstrap).wait_ready()
     status, body, _ = w.request("PUT", "/connectors/all/config", {
         "connector.class": SRC, "file": "/dev/null", "topic": "t", "producer.override.acks": "1"})
     assert status == 201, body
-    c = connectd(bootstrap=broker.bootstrap, args=["-D", "connector.client.config.override.policy=Allowlist"])
-    assert c.wait_exit() == 1
-    assert "Invalid value Allowlist for configuration connector.client.config.override.policy" in c.output()
+
+
+@pytest.mark.parametrize("policy", ["Allowlist",
+                                    "org.apache.kafka.connect.connector.policy.AllowlistConnectorClientConfigOverridePolicy"])
+def test_allowlist(connectd, broker, policy):
+    w = connectd(bootstrap=broker.bootstrap,
+                 args=["-D", f"connector.client.config.override.policy={policy}",
+                       "-D", "connector.client.config.override.allowlist= acks , linger.ms"]).wait_ready()
+    v = w.request("PUT", "/connector-plugins/FileStreamSource/config/validate",
+                  {"connector.class": SRC, "name": "a", "file": "/dev/null", "topic": "t",
+                   "producer.override.acks": "1", "producer.override.linger.ms": "5",
+                   "producer.override.batch.size": "10"})[1]
+    errs = {c["value"]["name"]: c["value"]["errors"] for c in v["configs"]}
+    assert errs["producer.override.batch.size"] == [msg("Allowlist", "batch.size")]
+    assert "producer.override.acks" not in errs and "producer.override.linger.ms" not in errs
+    assert v["error_count"] == 1
+    status, body, _ = w.request("PUT", f"/connectors/al-{len(policy)}/config", {
+        "connector.class": SRC, "file": "/dev/null", "topic": "t", "producer.override.acks": "1"})
+    assert status == 201, body
+
+
+def test_allowlist_empty_by_default_and_checked(connectd, broker):
+    w = connectd(bootstrap=broker.bootstrap,
+                 args=["-D", "connector.client.config.override.policy=Allowlist"]).wait_ready()
+    status, body, _ = w.request("PUT", "/connectors/al0/config", {
+        "connector.class": SRC, "file": "/dev/null", "topic": "t", "producer.override.acks": "1"})
+    assert status == 400 and msg("Allowlist", "acks") in body["message"], body
+    for value, text in [("acks,acks", "values must not be duplicated."), ("acks,,linger.ms", "values must not be empty.")]:
+        c = connectd(bootstrap=broker.bootstrap,
+                     args=["-D", "connector.client.config.override.policy=Allowlist",
+                           "-D", f"connector.client.config.override.allowlist={value}"])
+        assert c.wait_exit() == 1
+        assert f"Configuration 'connector.client.config.override.allowlist' {text}" in c.output()

@@ -4,7 +4,7 @@ one it does not is refused with DelegatingClassLoader's message, and a value tha
 version range is a 400 with Maven's message."""
 SRC = "org.apache.kafka.connect.file.FileStreamSourceConnector"
 MSG = ("Plugin org.apache.kafka.connect.file.FileStreamSourceConnector not found that matches the version "
-       "range {}, available versions: [3.9.0]")
+       "range {}, available versions: [4.1.1]")
 
 
 def cfg(version):
@@ -13,7 +13,7 @@ def cfg(version):
 
 
 def test_connector_plugin_version(worker):
-    for i, good in enumerate(["3.9.0", " 3.9.0 ", "[3.9,)", "[3.0,4.0)", "(,3.9.0]", "latest", "3.9.0.Final"]):
+    for i, good in enumerate(["4.1.1", " 4.1.1 ", "[4.1,)", "[4.0,5.0)", "(,4.1.1]", "latest", "4.1.1.Final"]):
         status, body, _ = worker.request("PUT", f"/connectors/ok{i}/config", cfg(good))
         assert status == 201, (good, body)
         assert worker.get(f"/connectors/ok{i}/config")[1] == {**cfg(good), "name": f"ok{i}"}

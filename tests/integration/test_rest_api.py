@@ -50,8 +50,10 @@ def test_create_then_read_your_writes(worker, tmp_path):
     assert worker.get("/connectors")[1] == ["src"]
     assert worker.get("/connectors/")[1] == ["src"]
     st = wait_state(worker, "src", "RUNNING", ["RUNNING"])
-    assert st == {"name": "src", "connector": {"state": "RUNNING", "worker_id": f"127.0.0.1:{worker.port}"},
-                  "tasks": [{"id": 0, "state": "RUNNING", "worker_id": f"127.0.0.1:{worker.port}"}],
+    assert st == {"name": "src", "connector": {"state": "RUNNING", "worker_id": f"127.0.0.1:{worker.port}",
+                                               "version": "4.1.1"},
+                  "tasks": [{"id": 0, "state": "RUNNING", "worker_id": f"127.0.0.1:{worker.port}",
+                             "version": "4.1.1"}],
                   "type": "source"}
     status, info, _ = worker.get("/connectors/src")
     assert status == 200
@@ -351,7 +353,7 @@ def test_connector_plugins(worker):
     tm = next(d for d in defs if d["name"] == "tasks.max")
     assert tm == {"name": "tasks.max", "type": "INT", "required": False, "default_value": "1",
                   "importance": "HIGH", "documentation": "Maximum number of tasks to use for this connector.",
-                  "group": "Common", "width": "SHORT", "display_name": "Tasks max", "dependents": [], "order": 3}
+                  "group": "Common", "width": "SHORT", "display_name": "Tasks max", "dependents": [], "order": 4}
     status, body, _ = worker.get("/connector-plugins/com.example.Nope/config")
     assert (status, body["message"]) == (404, "Unknown plugin com.example.Nope.")
 
@@ -401,3 +403,38 @@ def test_health(worker):
     status, body, _ = worker.get("/health")
     assert (status, body) == (200, {"status": "healthy",
                                     "message": "Worker has completed startup and is ready to handle requests."})
+
+
+def test_status_versions_and_records(worker, tmp_path):
+    """KIP-891: connector and task statuses carry the plugin's version, in the REST answers and
+    in the status topic's records (Kafka 4.1's STATUS_SCHEMA_V0 "version" field); a RESTARTING
+    record has none (null), as Kafka writes it once the instance is stopped."""
+    create(worker, "ver", source_config(tmp_path, "ver", worker.t("ver")))
+    wait_state(worker, "ver", "RUNNING", ["RUNNING"])
+    st = worker.get("/connectors/ver/status")[1]
+    assert st["connector"]["version"] == "4.1.1" and st["tasks"][0]["version"] == "4.1.1", st
+    assert worker.get("/connectors/ver/tasks/0/status")[1]["version"] == "4.1.1"
+    assert worker.request("POST", "/connectors/ver/restart?includeTasks=true")[0] == 202
+    wait_state(worker, "ver", "RUNNING", ["RUNNING"])
+    records = [(k.decode(), json.loads(v)) for _, _, k, v in read_topic(worker.broker.bootstrap, worker.names.status)
+               if v is not None and k.decode() in ("status-connector-ver", "status-task-ver-0")]
+    assert records and all("version" in r for _, r in records), records
+    assert {r["version"] for _, r in records if r["state"] == "RUNNING"} == {"4.1.1"}
+    assert {r["version"] for _, r in records if r["state"] == "RESTARTING"} <= {None}
+
+
+def test_transforms_refused_until_implemented(worker, tmp_path):
+    """connectd has no transformations yet: a config with transforms is refused with Kafka's
+    validate messages (and what to do for Kafka's own classes), never run without them."""
+    cfg = {**source_config(tmp_path, "tr", worker.t("tr")), "transforms": "ins",
+           "transforms.ins.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+           "transforms.ins.static.field": "f", "transforms.ins.static.value": "v"}
+    status, body, _ = worker.request("POST", "/connectors", {"name": "tr", "config": cfg})
+    assert status == 400, body
+    assert ("Invalid value org.apache.kafka.connect.transforms.InsertField$Value for configuration "
+            "transforms.ins.type: Class org.apache.kafka.connect.transforms.InsertField$Value could not be "
+            "found. connectd does not implement transformations or predicates yet") in body["message"]
+    status, body, _ = worker.request("PUT", "/connectors/tr/config", {**cfg, "transforms": "a,b"})
+    assert status == 400, body
+    assert 'Missing required configuration "transforms.a.type" which has no default value.' in body["message"]
+    assert "tr" not in worker.get("/connectors")[1]

@@ -295,7 +295,7 @@ static void test_values_are_trimmed_and_normalised(void **state) {
                   "errors.log.enable", " TRUE ", "errors.retry.timeout", "-1", "transforms", " a , b,c ",
                   "fake.ratio", "1e-5", "transaction.boundary", "Interval", NULL);
     cd_config_result_t *r = cd_connector_config_validate(&FAKE_SOURCE, c);
-    assert_int_equal(cd_config_result_error_count(r), 0);
+    assert_int_equal(cd_config_result_error_count(r), 3); /* transforms.{a,b,c}.type missing */
     assert_string_equal(cd_config_result_value(r, "name"), "fake");
     assert_string_equal(cd_config_result_value(r, "tasks.max"), "7");
     assert_string_equal(cd_config_result_value(r, "errors.log.enable"), "true");
@@ -347,8 +347,19 @@ static void test_validator_messages(void **state) {
         "had the following ASCII chars: 9, 127");
     assert_source_error("offsets.storage.topic", " ",
                         "Invalid value  for configuration offsets.storage.topic: String must be non-empty");
-    assert_source_error("transforms", "a, b,a",
-                        "Invalid value [a, b, a] for configuration transforms: Duplicate alias provided.");
+    {
+        /* each alias also needs its type (Kafka 4.1's "Transforms: a" group) */
+        cd_config_result_t *r = validate_source_with("transforms", "a, b,a");
+        assert_errors(r, "transforms", 1,
+                      "Invalid value [a, b, a] for configuration transforms: Duplicate alias provided.");
+        assert_errors(r, "transforms.a.type", 1,
+                      "Missing required configuration \"transforms.a.type\" which has no default value.");
+        assert_int_equal(cd_config_result_error_count(r), 3);
+        cd_config_result_destroy(r);
+        r = validate_source_with("transforms.x.type", "com.example.X");
+        assert_int_equal(cd_config_result_error_count(r), 0); /* not an alias of transforms */
+        cd_config_result_destroy(r);
+    }
     assert_source_error("key.converter", "",
                         "Invalid value  for configuration key.converter: Class  could not be found.");
 }
@@ -461,7 +472,7 @@ static void test_config_infos_json(void **state) {
                         "\"Exactly Once Support\",\"offsets.topic\",\"Connection\",\"Mode\"]");
 
     json_object *configs = json_object_object_get(j, "configs");
-    assert_int_equal(json_object_array_length(configs), 15 + 5 + 5);
+    assert_int_equal(json_object_array_length(configs), 19 + 5 + 5);
     /* base keys first, in Kafka's order, then the plugin's */
     json_object *first = json_object_array_get_idx(configs, 0);
     assert_string_equal(
@@ -476,10 +487,10 @@ static void test_config_infos_json(void **state) {
         "{\"definition\":{\"name\":\"tasks.max\",\"type\":\"INT\",\"required\":false,\"default_value\":"
         "\"1\",\"importance\":\"HIGH\",\"documentation\":\"Maximum number of tasks to use for this "
         "connector.\",\"group\":\"Common\",\"width\":\"SHORT\",\"display_name\":\"Tasks max\","
-        "\"dependents\":[],\"order\":3},\"value\":{\"name\":\"tasks.max\",\"value\":\"1\","
+        "\"dependents\":[],\"order\":4},\"value\":{\"name\":\"tasks.max\",\"value\":\"1\","
         "\"recommended_values\":[],\"errors\":[],\"visible\":true}}");
     assert_string_equal(
-        plain(json_object_array_get_idx(configs, 20)),
+        plain(json_object_array_get_idx(configs, 24)),
         "{\"definition\":{\"name\":\"fake.host\",\"type\":\"STRING\",\"required\":true,"
         "\"default_value\":null,\"importance\":\"HIGH\",\"documentation\":\"Host to read from.\","
         "\"group\":\"Connection\",\"width\":\"MEDIUM\",\"display_name\":\"Host\",\"dependents\":"
@@ -572,29 +583,29 @@ static void test_generic_validate_whole_json(void **state) {
 static void test_plugin_config_json(void **state) {
     (void)state;
     json_object *a = cd_connector_plugin_config_json(&FAKE_SOURCE);
-    assert_int_equal(json_object_array_length(a), 5 + 15 + 5);
+    assert_int_equal(json_object_array_length(a), 5 + 19 + 5);
     assert_string_equal(
         json_object_get_string(json_object_object_get(json_object_array_get_idx(a, 0), "name")), "fake.host");
     assert_string_equal(
         json_object_get_string(json_object_object_get(json_object_array_get_idx(a, 5), "name")), "name");
     /* spec §2.25's example, byte for byte */
     assert_string_equal(
-        plain(json_object_array_get_idx(a, 7)),
+        plain(json_object_array_get_idx(a, 8)),
         "{\"name\":\"tasks.max\",\"type\":\"INT\",\"required\":false,\"default_value\":\"1\","
         "\"importance\":\"HIGH\",\"documentation\":\"Maximum number of tasks to use for this "
         "connector.\",\"group\":\"Common\",\"width\":\"SHORT\",\"display_name\":\"Tasks max\","
-        "\"dependents\":[],\"order\":3}");
+        "\"dependents\":[],\"order\":4}");
     json_object_put(a);
 
     /* a key the plugin redefines: listed once, the plugin's first */
     a = cd_connector_plugin_config_json(&ONE_TASK_SOURCE);
-    assert_int_equal(json_object_array_length(a), 2 + 20 - 1);
+    assert_int_equal(json_object_array_length(a), 2 + 24 - 1);
     json_object *t = json_object_array_get_idx(a, 1);
     assert_string_equal(json_object_get_string(json_object_object_get(t, "documentation")), "Always 1.");
     json_object_put(a);
 
     json_object *sink = cd_connector_plugin_config_json(&FAKE_SINK);
-    assert_int_equal(json_object_array_length(sink), 20);
+    assert_int_equal(json_object_array_length(sink), 24);
     json_object_put(sink);
 }
 
@@ -607,10 +618,10 @@ static void test_redefined_key_in_validate(void **state) {
                   "Invalid value 2 for configuration tasks.max: Value must be no more than 1");
     json_object *j = cd_config_result_to_json(r, "OneTask");
     json_object *configs = json_object_object_get(j, "configs");
-    assert_int_equal(json_object_array_length(configs), 21);
-    json_object *third = json_object_object_get(json_object_array_get_idx(configs, 2), "definition");
+    assert_int_equal(json_object_array_length(configs), 25);
+    json_object *third = json_object_object_get(json_object_array_get_idx(configs, 3), "definition");
     assert_string_equal(json_object_get_string(json_object_object_get(third, "documentation")), "Always 1.");
-    json_object *last = json_object_object_get(json_object_array_get_idx(configs, 20), "definition");
+    json_object *last = json_object_object_get(json_object_array_get_idx(configs, 24), "definition");
     assert_string_equal(json_object_get_string(json_object_object_get(last, "name")), "extra");
     json_object_put(j);
     cd_config_result_destroy(r);
@@ -621,12 +632,13 @@ static void test_base_defs(void **state) {
     (void)state;
     const cd_config_def_t *src = cd_connector_base_def(CD_CONNECTOR_SOURCE);
     const cd_config_def_t *snk = cd_connector_base_def(CD_CONNECTOR_SINK);
-    assert_int_equal(src->n_keys, 20);
-    assert_int_equal(snk->n_keys, 20);
+    assert_int_equal(src->n_keys, 24);
+    assert_int_equal(snk->n_keys, 24);
     assert_string_equal(src->keys[0].name, "name");
-    assert_string_equal(src->keys[14].name, "errors.log.include.messages");
-    assert_string_equal(src->keys[15].name, "topic.creation.groups");
-    assert_string_equal(snk->keys[15].name, "topics");
+    assert_string_equal(src->keys[2].name, "connector.plugin.version");
+    assert_string_equal(src->keys[18].name, "errors.log.include.messages");
+    assert_string_equal(src->keys[19].name, "topic.creation.groups");
+    assert_string_equal(snk->keys[19].name, "topics");
     assert_string_equal(
         src->keys[1].documentation,
         "Name or alias of the class for this connector. Must be a subclass of "

@@ -66,11 +66,18 @@ static cd_props_t *base_config(void) {
     return p;
 }
 
-/* What the runtime does: the engine on the definitions, then the plugin's hook. */
+/* What the runtime does: the engine on the definitions, whose messages the plugin replaces
+ * (validates_own_keys, as Debezium's Connector.validate does), then the plugin's hook. */
 static cd_config_result_t *validate(const cd_props_t *p) {
     const cd_config_def_t def = {pg_config_keys, pg_config_n_keys};
     const cd_config_def_t *defs[] = {&def};
     cd_config_result_t *r = cd_config_validate(defs, 1, p);
+    for (size_t i = 0; i < pg_config_n_keys; i++) {
+        cd_config_result_clear_errors(r, pg_config_keys[i].name);
+        if (cd_props_has(p, pg_config_keys[i].name) && !cd_props_get(p, pg_config_keys[i].name))
+            cd_config_result_add_error(r, pg_config_keys[i].name,
+                                       "Null value can not be supplied as the configuration value.");
+    }
     pg_config_validate(p, r);
     return r;
 }
@@ -385,8 +392,7 @@ static void test_include_exclude_exclusive(void **state) {
         cd_config_result_t *r = validate(p);
         char msg[256];
         snprintf(msg, sizeof(msg),
-                 "The '%s' value is invalid: \"%s\" is already specified (set either %s or %s, not both)",
-                 pairs[i][1], pairs[i][0], pairs[i][0], pairs[i][1]);
+                 "The '%s' value is invalid: \"%s\" is already specified", pairs[i][1], pairs[i][0]);
         assert_error(r, pairs[i][1], msg);
         assert_int_equal(cd_config_result_error_count(r), 1);
         cd_config_result_destroy(r);
@@ -456,14 +462,12 @@ static void test_message_key_columns_syntax(void **state) {
 static void test_skipped_operations(void **state) {
     (void)state;
     expect_one("skipped.operations", "c,x", "skipped.operations",
-               "The 'skipped.operations' value is invalid: Invalid operation 'x'; use a comma-separated "
-               "list of c (insert), u (update), d (delete) and t (truncate), or none");
+               "The 'skipped.operations' value is invalid: Invalid operation");
     expect_one("skipped.operations", "none,c", "skipped.operations",
                "The 'skipped.operations' value is invalid: 'none' cannot be specified with other skipped "
                "operation types");
     expect_one("skipped.operations", "", "skipped.operations",
-               "The 'skipped.operations' value is invalid: Invalid operation ''; use a comma-separated "
-               "list of c (insert), u (update), d (delete) and t (truncate), or none");
+               "The 'skipped.operations' value is invalid: Invalid operation");
     expect_valid("skipped.operations", "none");
     expect_valid("skipped.operations", "c, u ,d,t");
 }
@@ -480,7 +484,6 @@ static void test_snapshot_mode(void **state) {
         expect_one("snapshot.mode", modes[i], "snapshot.mode", msg);
     }
     expect_valid("snapshot.mode", "no_data");
-    expect_valid("snapshot.mode", "never");
     /* Unset: refused as its default 'initial' is, saying what to set. */
     cd_props_t *u = base_config();
     cd_props_remove(u, "snapshot.mode");
@@ -495,40 +498,45 @@ static void test_snapshot_mode(void **state) {
     pg_config_clear(&c);
     cd_props_destroy(u);
     expect_valid("snapshot.mode", "No_Data");
-    /* Not a mode at all: the engine's message alone. */
+    /* Debezium 3.4 no longer has 'never'; not a mode at all: Debezium's message alone, the literals
+     * in its order */
+    expect_one("snapshot.mode", "never", "snapshot.mode",
+               "The 'snapshot.mode' value is invalid: Value must be one of always, initial_only, "
+               "configuration_based, when_needed, initial, custom, no_data");
     cd_props_t *p = base_config();
     cd_props_set(p, "snapshot.mode", "sometimes");
     cd_config_result_t *r = validate(p);
     assert_int_equal(cd_config_result_error_count(r), 1);
     assert_non_null(strstr(cd_config_result_key_error(r, "snapshot.mode", 0),
-                           "Invalid value sometimes for configuration snapshot.mode: String must be one of "
-                           "(case insensitive): "));
+                           "The 'snapshot.mode' value is invalid: Value must be one of "));
     cd_config_result_destroy(r);
     cd_props_destroy(p);
 }
 
 static void test_ranges_and_enums(void **state) {
     (void)state;
-    expect_one("database.port", "0", "database.port",
-               "Invalid value 0 for configuration database.port: Value must be at least 1");
-    expect_one("database.port", "70000", "database.port",
-               "Invalid value 70000 for configuration database.port: Value must be no more than 65535");
-    /* Kafka's ConfigDef runs the range check on the unparsed (null) value too. */
+    /* Debezium's Field validators: the type's message, then the key's own (isInteger says it
+     * again); Debezium does not check the port's range */
+    expect_valid("database.port", "70000");
     cd_props_t *p = base_config();
     cd_props_set(p, "database.port", "pg");
     cd_config_result_t *r = validate(p);
-    assert_error(r, "database.port", "Invalid value pg for configuration database.port: Not a number of type INT");
+    assert_error(r, "database.port", "The 'database.port' value is invalid: An integer is expected");
     assert_int_equal(cd_config_result_error_count(r), 2);
     cd_config_result_destroy(r);
     cd_props_destroy(p);
     expect_one("max.batch.size", "0", "max.batch.size",
-               "Invalid value 0 for configuration max.batch.size: Value must be at least 1");
-    expect_one("tombstones.on.delete", "yes", "tombstones.on.delete",
-               "Invalid value yes for configuration tombstones.on.delete: Expected value to be either true "
-               "or false");
+               "The 'max.batch.size' value is invalid: A positive, non-zero integer value is expected");
+    cd_props_t *q = base_config(); /* Debezium's type validator and isBoolean say it twice */
+    cd_props_set(q, "tombstones.on.delete", "yes");
+    cd_config_result_t *rq = validate(q);
+    assert_error(rq, "tombstones.on.delete", "The 'tombstones.on.delete' value is invalid: Either 'true' or 'false' is expected");
+    assert_int_equal(cd_config_result_error_count(rq), 2);
+    cd_config_result_destroy(rq);
+    cd_props_destroy(q);
     expect_one("publication.autocreate.mode", "some", "publication.autocreate.mode",
-               "Invalid value some for configuration publication.autocreate.mode: String must be one of "
-               "(case insensitive): DISABLED, NO_TABLES, ALL_TABLES, FILTERED");
+               "The 'publication.autocreate.mode' value is invalid: Value must be one of no_tables, filtered, "
+               "disabled, all_tables");
     expect_valid("publication.autocreate.mode", "no_tables");
     expect_valid("database.sslmode", "verify-ca");
     expect_valid("binary.handling.mode", "hex");
@@ -542,11 +550,9 @@ static void test_ranges_and_enums(void **state) {
 static void test_queue_size(void **state) {
     (void)state;
     expect_one("max.queue.size", "100", "max.queue.size",
-               "The 'max.queue.size' value is invalid: Must be larger than the maximum batch size "
-               "(max.queue.size is 100, max.batch.size is 2048): raise max.queue.size or lower max.batch.size");
+               "The 'max.queue.size' value is invalid: Must be larger than the maximum batch size");
     expect_one("max.batch.size", "8192", "max.queue.size",
-               "The 'max.queue.size' value is invalid: Must be larger than the maximum batch size "
-               "(max.queue.size is 8192, max.batch.size is 8192): raise max.queue.size or lower max.batch.size");
+               "The 'max.queue.size' value is invalid: Must be larger than the maximum batch size");
     expect_valid("max.queue.size", "2049");
 }
 
@@ -563,8 +569,7 @@ static void test_decoderbufs_warns(void **state) {
     log_begin();
     expect_valid("plugin.name", "pgoutput");
     expect_one("plugin.name", "wal2json", "plugin.name",
-               "Invalid value wal2json for configuration plugin.name: String must be one of (case "
-               "insensitive): PGOUTPUT, DECODERBUFS");
+               "The 'plugin.name' value is invalid: Value must be one of decoderbufs, pgoutput");
     log = log_end();
     assert_null(strstr(log, "decoderbufs"));
     free(log);
@@ -666,8 +671,7 @@ static void test_legacy_errors_name_the_old_key(void **state) {
                  "The 'database.server.name' value is invalid: bad name has invalid format (only the "
                  "underscore, hyphen, dot and alphanumeric characters are allowed)");
     assert_error(r, "table.blacklist",
-                 "The 'table.blacklist' value is invalid: \"table.whitelist\" is already specified (set "
-                 "either table.whitelist or table.blacklist, not both)");
+                 "The 'table.blacklist' value is invalid: \"table.whitelist\" is already specified");
     assert_non_null(strstr(cd_config_result_key_error(r, "table.blacklist", 0),
                            "The 'table.blacklist' value is invalid: A comma-separated list of valid regular "
                            "expressions is expected, but 'public.(b' is not one"));
