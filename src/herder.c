@@ -182,7 +182,7 @@ static void stop_tasks(herder_t *h, const char *name, int from_id, bool tombston
          * (its leader removes a status once the task has shut down and said so). */
         if (gone && strcmp(st[i].status.state, "UNASSIGNED") != 0)
             status_store_put_task(h->ss, name, st[i].id, "UNASSIGNED", NULL, worker_id(h->w),
-                                  worker_generation(h->w));
+                                  worker_generation(h->w), st[i].status.version);
         status_store_delete_task(h->ss, name, st[i].id);
     }
     task_statuses_free(st, n);
@@ -395,8 +395,10 @@ static void reconcile(herder_t *h) {
         if (present) continue;
         log_info(hlog(), "[%s] Connector deleted; stopping it", c->name);
         stop_tasks(h, c->name, 0, true, true);
-        /* As Kafka Connect's: the connector's shutdown says UNASSIGNED, its removal follows. */
-        put_connector_status(h, c->name, "UNASSIGNED", NULL);
+        /* As Kafka Connect's: the connector's shutdown says UNASSIGNED (with no version: the
+         * instance is gone when it is written), its removal follows. */
+        status_store_put_connector(h->ss, c->name, "UNASSIGNED", NULL, worker_id(h->w),
+                                   worker_generation(h->w), NULL);
         status_store_delete_connector(h->ss, c->name);
         status_store_reset_topics(h->ss, c->name);
         forget_conn(h, c);
