@@ -517,10 +517,11 @@ static void test_validation_messages(void **state) {
         {"exactly.once.source.support", "on",
          "String must be one of: disabled, preparing, enabled"},
         {"connector.client.config.override.policy", "all",
-         "String must be one of: None, Principal, All, "
+         "String must be one of: None, Principal, All, Allowlist, "
          "org.apache.kafka.connect.connector.policy.NoneConnectorClientConfigOverridePolicy, "
          "org.apache.kafka.connect.connector.policy.PrincipalConnectorClientConfigOverridePolicy, "
-         "org.apache.kafka.connect.connector.policy.AllConnectorClientConfigOverridePolicy"},
+         "org.apache.kafka.connect.connector.policy.AllConnectorClientConfigOverridePolicy, "
+         "org.apache.kafka.connect.connector.policy.AllowlistConnectorClientConfigOverridePolicy"},
         {"security.protocol", "TLS",
          "String must be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"},
         {"config.storage.replication.factor", "0",
