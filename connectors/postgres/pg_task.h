@@ -20,7 +20,7 @@
 #include "connectors/postgres/pgoutput.h"
 #include "log.h"
 
-#define DEBEZIUM_VERSION "3.4.0.Final"
+#define DEBEZIUM_VERSION "3.4.3.Final"
 
 typedef struct {
     uint32_t relid;
