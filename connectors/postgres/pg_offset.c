@@ -45,18 +45,22 @@ void pg_pos_record(pg_pos_t *p, pg_msg_type_t type, uint64_t lsn) {
     p->lsn = lsn;
 }
 
-void pg_pos_commit(pg_pos_t *p, uint64_t commit_lsn) {
+void pg_pos_commit(pg_pos_t *p, uint64_t commit_end_lsn) {
     p->known = true;
     p->has_commit = true;
-    p->lsn_commit = commit_lsn;
+    p->lsn_commit = commit_end_lsn;
     p->type = PG_MSG_COMMIT;
-    p->lsn_proc = commit_lsn;
+    p->lsn_proc = commit_end_lsn;
     p->events = 0;
-    p->lsn = commit_lsn;
+    p->lsn = commit_end_lsn;
 }
 
 void pg_pos_message(pg_pos_t *p, uint64_t lsn) {
+    /* As Debezium, a non-transactional message counts as committed where it stands: every
+     * transaction that committed before it was sent before it. */
     p->known = true;
+    p->has_commit = true;
+    p->lsn_commit = lsn;
     p->txid = 0;
     p->type = PG_MSG_MESSAGE;
     p->lsn_proc = lsn;
@@ -65,7 +69,9 @@ void pg_pos_message(pg_pos_t *p, uint64_t lsn) {
 }
 
 bool pg_pos_txn_done(const pg_pos_t *r, uint64_t final_lsn) {
-    return r->known && r->has_commit && final_lsn <= r->lsn_commit;
+    /* final_lsn is where the transaction's commit record begins, lsn_commit where the last
+     * processed one ended: the next commit may begin exactly there. */
+    return r->known && r->has_commit && final_lsn < r->lsn_commit;
 }
 
 /* The offset names a prefix of its transaction's own messages (not just its BEGIN record). */

@@ -5,8 +5,11 @@
  * THE INVARIANT: a record's offset names the position just after that record, and says exactly
  * which records were emitted up to it:
  *
- *  - lsn_commit C: every transaction that committed at or before C was emitted whole. pgoutput
- *    (protocol 1) sends whole transactions in commit order, so these are a prefix of the stream.
+ *  - lsn_commit C: the end of the last processed transaction's commit record (where its COMMIT
+ *    message stands in the stream, and Debezium's lsn_commit and sequence[0]); every transaction
+ *    whose commit record begins before C was emitted whole. pgoutput (protocol 1) sends whole
+ *    transactions in commit order, so these are a prefix of the stream. The next record in the WAL
+ *    may begin exactly at C, so a transaction whose commit begins at C is not done.
  *  - txId X with messageType BEGIN, INSERT, UPDATE, DELETE, TRUNCATE or MESSAGE: the record belongs
  *    to transaction X, the one that follows C in the stream. Of X, what was emitted is its BEGIN
  *    record (provide.transaction.metadata) and then, in X's own order, the records of its messages
@@ -16,7 +19,7 @@
  *    concurrent transactions interleave in the WAL (A starts, B commits, A goes on), so "X up to
  *    B's commit LSN" would claim A's changes that precede B's commit, which were never sent.
  *  - messageType BEGIN: of X, only the BEGIN record was emitted.
- *  - messageType COMMIT: X committed at lsn_commit = lsn_proc and was emitted whole.
+ *  - messageType COMMIT: X's commit record ended at lsn_commit = lsn_proc; X was emitted whole.
  *  - no txId: between transactions, after a non-transactional logical message at lsn_proc.
  *
  * One WAL record can give several records (a multi-row insert decodes into changes at one LSN; a
@@ -27,8 +30,11 @@
  * the stream goes on with the record that followed. Offsets written before this model (a BEGIN
  * record or a transaction's first delete that carried the previous commit's LSN) read as "nothing
  * of X yet": an offset whose lsn_proc equals lsn_commit but is not a COMMIT cannot name one of X's
- * messages (two WAL records never share an LSN), so X is sent again from its start. Duplicates are
- * possible only there and for non-transactional messages between C and X; loss never.
+ * messages (two WAL records never share an LSN), so X is sent again from its start; so is X when
+ * its first message begins right where the previous commit ended (lsn_proc = C). Offsets of
+ * connectd before lsn_commit was the commit's end carry its start: that transaction is sent
+ * again. Duplicates are possible only there and for non-transactional messages between C and X;
+ * loss never.
  *
  * When WAL may be released: only up to the lsn_commit of an offset that Kafka has stored
  * (pg_pos_flush_lsn); the runtime calls the task's commit only after that. */
@@ -68,7 +74,8 @@ const char *pg_msg_type_name(pg_msg_type_t t);
 void pg_pos_begin(pg_pos_t *p, uint64_t txid, uint64_t begin_lsn, int64_t commit_ts_us);
 /* A record of the open transaction's message at lsn (type INSERT..MESSAGE). */
 void pg_pos_record(pg_pos_t *p, pg_msg_type_t type, uint64_t lsn);
-void pg_pos_commit(pg_pos_t *p, uint64_t commit_lsn);
+/* The COMMIT message, at the end of the commit record (end_lsn). */
+void pg_pos_commit(pg_pos_t *p, uint64_t commit_end_lsn);
 /* A non-transactional logical message at lsn. */
 void pg_pos_message(pg_pos_t *p, uint64_t lsn);
 

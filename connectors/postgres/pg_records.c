@@ -649,11 +649,13 @@ int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, si
          * complete. */
         bool emitted_before = t->resume.active && t->resume.skip_txn;
         t->in_txn = false;
-        pg_pos_commit(&t->pos, m->u.commit.commit_lsn);
+        /* Debezium's commit position is the COMMIT message's place in the stream: the end of the
+         * commit record (end_lsn), not its start (commit_lsn). */
+        pg_pos_commit(&t->pos, m->u.commit.end_lsn);
         int rc = 0;
         if (t->cfg.provide_transaction_metadata && !emitted_before)
-            rc = send_tx_event(t, false, m->u.commit.commit_lsn, errstr, errstr_size);
-        pg_resume_commit(&t->resume, m->u.commit.commit_lsn);
+            rc = send_tx_event(t, false, m->u.commit.end_lsn, errstr, errstr_size);
+        pg_resume_commit(&t->resume, m->u.commit.end_lsn);
         tx_reset(t);
         return rc;
     }

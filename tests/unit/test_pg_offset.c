@@ -5,7 +5,8 @@
  * For every record of a run, resuming from that record's offset (written as JSON and read back)
  * on what the server sends again emits exactly the records that followed it, except the
  * duplicates pg_offset.h allows (non-transactional messages between lsn_commit and the open
- * transaction). Also: older offsets, flush positions, and parse errors naming the field. */
+ * transaction; a transaction whose first message begins where the previous commit ended, resumed
+ * from an offset at that message). Also: older offsets, flush positions, and parse errors naming the field. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,7 +30,7 @@ typedef struct {
 
 typedef struct {
     ev_kind_t kind;
-    uint64_t txid, begin_lsn, commit_lsn, msg_lsn;
+    uint64_t txid, begin_lsn, commit_lsn, commit_end, msg_lsn; /* commit: [commit_lsn, commit_end) */
     change_t ch[12];
     int n;
 } event_t;
@@ -63,7 +64,7 @@ static void make_stream(stream_t *s) {
     s->metadata = rnd() % 2;
     s->n = 2 + (int)(rnd() % 20);
     /* Two WAL records never share an LSN: commits and messages get odd LSNs, changes even ones. */
-    uint64_t wal = 1001;
+    uint64_t wal = 1001, prev_end = 0;
     for (int i = 0; i < s->n; i++) {
         event_t *e = &s->ev[i];
         if (rnd() % 6 == 0) {
@@ -80,7 +81,8 @@ static void make_stream(stream_t *s) {
         e->n = (int)(rnd() % 8);
         uint64_t l = start;
         for (int c = 0; c < e->n; c++) {
-            if (c == 0 && rnd() % 2) l = start;      /* the first change shares BEGIN's LSN */
+            if (c == 0 && prev_end > start && rnd() % 3 == 0) l = prev_end; /* right after a commit */
+            else if (c == 0 && rnd() % 2) l = start; /* the first change shares BEGIN's LSN */
             else if (c > 0 && rnd() % 4 == 0) ;      /* one WAL record, several changes */
             else l += 2 * (1 + rnd() % 50);
             e->ch[c].lsn = l;
@@ -91,6 +93,7 @@ static void make_stream(stream_t *s) {
         if (l < wal) l = wal + 1;
         wal = l + 1 + 2 * (rnd() % 25);
         e->commit_lsn = wal;
+        e->commit_end = prev_end = wal + 1; /* even: a change may begin right there */
     }
 }
 
@@ -136,16 +139,21 @@ static void run(const stream_t *s, const pg_pos_t *from, out_t *o, bool *allowed
             if (!pg_resume_skips(&rs, &pos)) emit(o, id, &pos, true);
             id++;
         }
+        /* An offset in this transaction at the LSN where the previous commit ended reads as
+         * "nothing of it yet" (pg_offset.h): its records are sent again. */
+        bool again = allowed_dup && rs.active && from->txid == e->txid && from->has_commit &&
+                     from->lsn_proc == from->lsn_commit && from->type != PG_MSG_COMMIT;
         for (int c = 0; c < e->n; c++)
             for (int k = 0; k < e->ch[c].records; k++) {
                 pg_pos_record(&pos, e->ch[c].type, e->ch[c].lsn);
+                if (again) allowed_dup[id] = true;
                 if (!pg_resume_skips(&rs, &pos)) emit(o, id, &pos, s->metadata);
                 id++;
             }
         bool skip = rs.skip_txn;
-        pg_pos_commit(&pos, e->commit_lsn);
+        pg_pos_commit(&pos, e->commit_end);
         if (s->metadata && !skip) emit(o, id, &pos, false);
-        pg_resume_commit(&rs, e->commit_lsn);
+        pg_resume_commit(&rs, e->commit_end);
     }
 }
 
@@ -234,8 +242,12 @@ static void debezium_offsets_without_event_counts(void **state) {
     pg_resume_t rs;
     pg_resume_start(&rs, &from);
     assert_int_equal(pg_resume_start_lsn(&rs), 24023000);
-    assert_true(pg_resume_begin(&rs, 24023000));  /* committed at lsn_commit: emitted whole */
+    assert_true(pg_resume_begin(&rs, 24022952));  /* its commit ended at lsn_commit: emitted whole */
     pg_resume_commit(&rs, 24023000);
+    assert_true(rs.active);
+    assert_false(pg_resume_begin(&rs, 24023000)); /* a commit that begins where that one ended */
+    pg_resume_commit(&rs, 24023048);
+    pg_resume_start(&rs, &from);
     assert_true(rs.active);
     assert_false(pg_resume_begin(&rs, 24023500));
     pg_pos_t p = from;
