@@ -77,9 +77,11 @@ bool pg_pos_txn_done(const pg_pos_t *r, uint64_t final_lsn) {
 /* The offset names a prefix of its transaction's own messages (not just its BEGIN record). */
 static bool names_txn_prefix(const pg_pos_t *r) {
     if (!pg_pos_in_txn(r) || r->type == PG_MSG_BEGIN) return false;
-    /* lsn_proc = lsn_commit outside a COMMIT: an older offset that carried the previous
-     * transaction's position; it names nothing of this one. */
-    return !(r->has_commit && r->lsn_proc == r->lsn_commit);
+    /* lsn_proc = lsn_commit outside a COMMIT with the event elsewhere (lsn): an older offset
+     * that carried the previous transaction's position; it names nothing of this one. (A record
+     * of X may itself stand at lsn_commit, where the previous commit record ended; then lsn
+     * equals lsn_proc.) */
+    return !(r->has_commit && r->lsn_proc == r->lsn_commit && r->lsn != r->lsn_proc);
 }
 
 bool pg_pos_covers(const pg_pos_t *r, const pg_pos_t *p) {

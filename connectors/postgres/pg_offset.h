@@ -30,10 +30,10 @@
  * the stream goes on with the record that followed. Offsets written before this model (a BEGIN
  * record or a transaction's first delete that carried the previous commit's LSN) read as "nothing
  * of X yet": an offset whose lsn_proc equals lsn_commit but is not a COMMIT cannot name one of X's
- * messages (two WAL records never share an LSN), so X is sent again from its start; so is X when
- * its first message begins right where the previous commit ended (lsn_proc = C). Offsets of
- * connectd before lsn_commit was the commit's end carry its start: that transaction is sent
- * again. Duplicates are possible only there and for non-transactional messages between C and X;
+ * messages (two WAL records never share an LSN) when its event lsn is elsewhere, so X is sent
+ * again from its start. (X's first message may begin right where the previous commit ended:
+ * lsn_proc = C = lsn, which names that message.) Offsets of connectd before lsn_commit was the
+ * commit's end carry its start: that transaction is sent again. Duplicates are possible only there and for non-transactional messages between C and X;
  * loss never.
  *
  * When WAL may be released: only up to the lsn_commit of an offset that Kafka has stored

@@ -5,8 +5,7 @@
  * For every record of a run, resuming from that record's offset (written as JSON and read back)
  * on what the server sends again emits exactly the records that followed it, except the
  * duplicates pg_offset.h allows (non-transactional messages between lsn_commit and the open
- * transaction; a transaction whose first message begins where the previous commit ended, resumed
- * from an offset at that message). Also: older offsets, flush positions, and parse errors naming the field. */
+ * transaction). Changes may begin exactly where the previous commit record ended. Also: older offsets, flush positions, and parse errors naming the field. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -139,14 +138,9 @@ static void run(const stream_t *s, const pg_pos_t *from, out_t *o, bool *allowed
             if (!pg_resume_skips(&rs, &pos)) emit(o, id, &pos, true);
             id++;
         }
-        /* An offset in this transaction at the LSN where the previous commit ended reads as
-         * "nothing of it yet" (pg_offset.h): its records are sent again. */
-        bool again = allowed_dup && rs.active && from->txid == e->txid && from->has_commit &&
-                     from->lsn_proc == from->lsn_commit && from->type != PG_MSG_COMMIT;
         for (int c = 0; c < e->n; c++)
             for (int k = 0; k < e->ch[c].records; k++) {
                 pg_pos_record(&pos, e->ch[c].type, e->ch[c].lsn);
-                if (again) allowed_dup[id] = true;
                 if (!pg_resume_skips(&rs, &pos)) emit(o, id, &pos, s->metadata);
                 id++;
             }
