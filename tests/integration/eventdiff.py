@@ -8,7 +8,9 @@ import time
 import uuid
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+from kafka_util import _TRANSIENT
 
 from conftest import wait_for
 from reference import KNOWN_DIFFERENCES, normalise_record
@@ -27,6 +29,18 @@ def list_topics(bootstrap):
         c.close()
 
 
+def _watermark(c, topic, partition, timeout):
+    """The end offset of a partition; a topic created a moment ago has no leader yet: ask again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return c.get_watermark_offsets(TopicPartition(topic, partition), timeout=timeout)[1]
+        except KafkaException as e:
+            if (not e.args[0].retriable() and e.args[0].code() not in _TRANSIENT) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def read_all(bootstrap, topics, timeout=30.0):
     """{(topic, partition): [(key bytes, value bytes, [(header, bytes)])]} for every partition of the
     given topics ({topic: [partitions]}), each from its start to its current end, in offset order."""
@@ -37,7 +51,7 @@ def read_all(bootstrap, topics, timeout=30.0):
         ends, out = {}, {}
         for t, parts in topics.items():
             for p in parts:
-                ends[(t, p)] = c.get_watermark_offsets(TopicPartition(t, p), timeout=timeout)[1]
+                ends[(t, p)] = _watermark(c, t, p, timeout)
                 out[(t, p)] = []
         todo = [TopicPartition(t, p, 0) for (t, p), e in ends.items() if e > 0]
         if not todo:
