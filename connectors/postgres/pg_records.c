@@ -602,13 +602,15 @@ static int on_message(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errs
     cd_arena_reset(t->scratch);
     char seq[96];
     cd_value_t src;
+    /* A non-transactional message is committed where it stands before its record is built
+     * (Debezium's commitMessage), so its sequence[0] is its own LSN. */
+    if (!transactional) pg_pos_message(&t->pos, lsn);
     fill_source(t, &src, "", "", transactional, lsn, seq, sizeof(seq));
     cd_value_t block = transactional ? tx_block(t, "", lsn) : cd_null();
     if (transactional) {
         if (!next_record(t, PG_MSG_MESSAGE, lsn)) return 0;
-    } else {
-        pg_pos_message(&t->pos, lsn);
-        if (pg_resume_skips(&t->resume, &t->pos)) return 0;
+    } else if (pg_resume_skips(&t->resume, &t->pos)) {
+        return 0;
     }
     cd_value_t *kf = cd_arena_alloc(t->scratch, sizeof(cd_value_t));
     kf[0] = cd_string(m->u.message.prefix, strlen(m->u.message.prefix));
@@ -662,7 +664,7 @@ int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, si
         pg_pos_commit(&t->pos, m->u.commit.end_lsn);
         int rc = 0;
         if (t->cfg.provide_transaction_metadata && !emitted_before)
-            rc = send_tx_event(t, false, m->u.commit.commit_lsn, errstr, errstr_size);
+            rc = send_tx_event(t, false, m->u.commit.end_lsn, errstr, errstr_size);
         pg_resume_commit(&t->resume, m->u.commit.end_lsn);
         tx_reset(t);
         return rc;

@@ -645,9 +645,13 @@ static size_t fmt_time(char *b, int64_t tod_us, int fixed) {
 
 static size_t fmt_datetime(char *b, int64_t epoch_us, int fixed) {
     int64_t days = floor_div(epoch_us, US_PER_DAY);
+    /* the remainder, not epoch_us - days * US_PER_DAY: for the values standing for +-infinity
+     * (near INT64_MIN/MAX) that product overflows */
+    int64_t tod = epoch_us % US_PER_DAY;
+    if (tod < 0) tod += US_PER_DAY;
     size_t k = fmt_date(b, days);
     b[k++] = 'T';
-    k += fmt_time(b + k, epoch_us - days * US_PER_DAY, fixed);
+    k += fmt_time(b + k, tod, fixed);
     b[k++] = 'Z';
     b[k] = '\0';
     return k;

@@ -17,6 +17,9 @@ static const unsigned char escape_of[256] = {
     [0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u', [0x16] = 'u', [0x17] = 'u',
     [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u', [0x1d] = 'u',
     [0x1e] = 'u', [0x1f] = 'u', ['"'] = '"', ['\\'] = '\\',
+    /* the lead bytes of 4-byte UTF-8 sequences: code points beyond the BMP, which Jackson's
+     * UTF8JsonGenerator writes as two escaped UTF-16 surrogates (\uD83D\uDE00) */
+    [0xf0] = 's', [0xf1] = 's', [0xf2] = 's', [0xf3] = 's', [0xf4] = 's',
 };
 
 void cd_jw_string(cd_buf_t *b, const char *s, size_t n) {
@@ -30,7 +33,21 @@ void cd_jw_string(cd_buf_t *b, const char *s, size_t n) {
         if (__builtin_expect(!e, 1)) continue;
         cd_jw_raw(b, s + run, i - run);
         run = i + 1;
-        if (e == 'u') {
+        if (e == 's') {
+            if (i + 3 >= n || (s[i + 1] & 0xc0) != 0x80 || (s[i + 2] & 0xc0) != 0x80 ||
+                (s[i + 3] & 0xc0) != 0x80) {
+                run = i; /* not a whole sequence: copied as it is */
+                continue;
+            }
+            unsigned cp = ((c & 7u) << 18) | (((unsigned char)s[i + 1] & 0x3fu) << 12) |
+                          (((unsigned char)s[i + 2] & 0x3fu) << 6) | ((unsigned char)s[i + 3] & 0x3fu);
+            unsigned hi = 0xd800 + ((cp - 0x10000) >> 10), lo = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+            char u[12] = {'\\', 'u', hex[hi >> 12], hex[(hi >> 8) & 15], hex[(hi >> 4) & 15], hex[hi & 15],
+                          '\\', 'u', hex[lo >> 12], hex[(lo >> 8) & 15], hex[(lo >> 4) & 15], hex[lo & 15]};
+            cd_jw_raw(b, u, 12);
+            i += 3;
+            run = i + 1;
+        } else if (e == 'u') {
             char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             cd_jw_raw(b, u, 6);
         } else {
