@@ -44,6 +44,59 @@ static void conn_params(const pg_config_t *c, const char **k, const char **v, ch
     k[n] = NULL, v[n] = NULL;
 }
 
+/* What pgjdbc's PSQLException says about a failed connection, which Debezium shows: a server's
+ * error as "SEVERITY: message" (ServerErrorMessage), a refused connection with the host and port,
+ * anything else (unknown host, timeout, unreachable) as "The connection attempt failed.". libpq
+ * puts the server's error after 'failed: ' with two spaces after the severity. */
+static void jdbc_connect_error(const pg_config_t *c, const char *libpq, char *msg, size_t msg_size) {
+    static const char *const severities[] = {"FATAL:  ", "ERROR:  ", "PANIC:  "};
+    for (size_t i = 0; i < sizeof(severities) / sizeof(severities[0]); i++) {
+        const char *at = strstr(libpq, severities[i]);
+        if (!at) continue;
+        const char *text = at + strlen(severities[i]);
+        size_t n = strcspn(text, "\n");
+        snprintf(msg, msg_size, "%.*s: %.*s", (int)(strlen(severities[i]) - 3), severities[i], (int)n, text);
+        return;
+    }
+    if (strstr(libpq, "Connection refused")) {
+        snprintf(msg, msg_size,
+                 "Connection to %s:%d refused. Check that the hostname and port are correct and that the "
+                 "postmaster is accepting TCP/IP connections.",
+                 c->hostname, c->port);
+        return;
+    }
+    snprintf(msg, msg_size, "The connection attempt failed.");
+}
+
+int pg_check_connection(const pg_config_t *c, char *msg, size_t msg_size) {
+    const char *k[24], *v[24];
+    char port[16], timeout[24];
+    conn_params(c, k, v, port, sizeof(port));
+    /* connect_timeout: the validation's own limit (connection.validation.timeout.ms), in whole
+     * seconds, at least one. */
+    long long secs = (c->connection_validation_timeout_ms + 999) / 1000;
+    snprintf(timeout, sizeof(timeout), "%lld", secs < 1 ? 1 : secs);
+    for (size_t i = 0; k[i]; i++)
+        if (!strcmp(k[i], "connect_timeout")) v[i] = timeout;
+    PGconn *conn = PQconnectdbParams(k, v, 0);
+    int rc = 0;
+    if (PQstatus(conn) != CONNECTION_OK) {
+        jdbc_connect_error(c, PQerrorMessage(conn), msg, msg_size);
+        rc = -1;
+    } else {
+        PGresult *r = PQexec(conn, "SELECT version()");
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            snprintf(msg, msg_size, "%s: %s", PQresultErrorField(r, PG_DIAG_SEVERITY) ? PQresultErrorField(r, PG_DIAG_SEVERITY) : "ERROR",
+                     PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)
+                                                                    : PQerrorMessage(conn));
+            rc = -1;
+        }
+        PQclear(r);
+    }
+    PQfinish(conn);
+    return rc;
+}
+
 /* Server errors that retrying will not fix. */
 static bool fatal_sqlstate(const char *st) {
     return st && (!strcmp(st, "28P01") || !strcmp(st, "28000") || !strcmp(st, "42501") ||

@@ -100,6 +100,9 @@ int64_t pg_mono_ms(void);
  * streaming where t->resume (or the slot) says. Returns 0, or -1 with *fatal telling whether
  * retrying can help. */
 int pg_connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, bool *fatal);
+/* Connects as configured and runs SELECT version(), as Debezium does when it validates a config.
+ * Returns 0, or -1 with msg in pgjdbc's words (what Debezium's answer carries). */
+int pg_check_connection(const pg_config_t *c, char *msg, size_t msg_size);
 void pg_disconnect(pg_task_t *t);
 /* slot.drop.on.stop: drops the slot (the replication connection must be closed first). */
 void pg_drop_slot(pg_task_t *t);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "connect/connector_config.h"
 #include "connect/java_util.h"
 #include "connectors/postgres/pg_task.h"
 #include "xalloc.h"
@@ -300,6 +301,25 @@ static int check_offset(const char *source_partition, const char *source_offset,
     return pg_pos_parse(source_offset, &p, errstr, errstr_size);
 }
 
+/* Validation, then what Debezium's PostgresConnector.validateConnection adds: when the database,
+ * slot and plugin names are valid, a connection to the server; what fails is an error on
+ * database.hostname ("Error while validating connector config: " and pgjdbc's message), so that a
+ * create with a wrong password or host is refused as Debezium refuses it. */
+static void validate(const cd_props_t *config, cd_config_result_t *result) {
+    pg_config_validate(config, result);
+    if (cd_config_result_key_error_count(result, "database.dbname") ||
+        cd_config_result_key_error_count(result, "slot.name") || cd_config_result_key_error_count(result, "plugin.name"))
+        return;
+    pg_config_t c;
+    char err[1024];
+    if (pg_config_parse(config, &c, err, sizeof(err)) == 0) {
+        char msg[1024];
+        if (pg_check_connection(&c, msg, sizeof(msg)) != 0)
+            cd_config_result_add_error(result, "database.hostname", "Error while validating connector config: %s", msg);
+    }
+    pg_config_clear(&c);
+}
+
 static const char *const aliases[] = {"PostgresConnector", NULL};
 
 const cd_connector_plugin_t postgres_plugin = {
@@ -309,7 +329,7 @@ const cd_connector_plugin_t postgres_plugin = {
     .version = DEBEZIUM_VERSION,
     .task_class = TASK_CLASS,
     .config_def = {pg_debezium_keys, PG_DEBEZIUM_N_KEYS},
-    .validate = pg_config_validate,
+    .validate = validate,
     .validates_own_keys = true,
     .task_configs = task_configs,
     .start = task_start,

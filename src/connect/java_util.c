@@ -84,7 +84,7 @@ static uint32_t spread(const char *key) {
  * bucket in two and keeps the entries' relative order, so the iteration order is by bucket in
  * the final table, then by insertion. */
 size_t ju_hashmap_order(const char *const *keys, size_t n, size_t capacity, size_t *order) {
-    size_t cap = capacity < 16 ? 16 : capacity;
+    size_t cap = capacity ? capacity : 16; /* 0: a new map; a copy of a small map may have 8, 4... */
     uint32_t *h = xmalloc((n + 1) * sizeof(*h));
     size_t *count = NULL, counted_cap = 0;
     for (size_t i = 0; i < n; i++) {

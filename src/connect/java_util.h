@@ -20,8 +20,9 @@ size_t ju_utf8_next(const char *s, size_t len, int *units);
 int32_t ju_string_hash(const char *s, size_t len);
 
 /* The iteration order of a java.util.HashMap<String, ?> into which keys[0..n) (distinct) were put
- * in that order. capacity: the table size the map had before the first put (16 for a new map;
- * more for one that grew before and was cleared, as clear() keeps the table). Writes the keys'
+ * in that order. capacity: the table size the map had before the first put (16, or 0, for a new
+ * map; more for one that grew before and was cleared, as clear() keeps the table; less for a copy
+ * of a small map, e.g. 8 for new HashMap<>(m) of 5 entries). Writes the keys'
  * indexes in iteration order to order[0..n) and returns the table size after the puts.
  * A bucket that reaches 8 entries in a table of 64 or more becomes a red-black tree, whose order
  * is not modelled: that needs 8 keys of one hash bucket among at least 49 keys. */

@@ -497,3 +497,37 @@ def test_postgres_validate(pair, pg):
     ]:
         pair.call("PUT", "/connector-plugins/PostgresConnector/config/validate", cfg)
     pair.check()
+
+
+def test_postgres_create_checks_the_database(pair, own_pg, pg_version):
+    """Debezium connects to the database while it validates: a create (and validate) with a wrong
+    password, an unknown host, a port nobody listens on, a database that does not exist or a user
+    without the REPLICATION attribute is refused, with Debezium's answer."""
+    admin = own_pg.connect()
+    cur = admin.cursor()
+    cur.execute("CREATE ROLE cdc LOGIN REPLICATION PASSWORD 'right'")
+    cur.execute("CREATE ROLE plain LOGIN PASSWORD 'right'")
+    hba = os.path.join(own_pg.datadir, "pg_hba.conf")
+    with open(hba) as f:
+        rules = f.read()
+    with open(hba, "w") as f:  # first match wins: these two users need their password
+        f.write("host all cdc,plain 127.0.0.1/32 scram-sha-256\n"
+                "host replication cdc,plain 127.0.0.1/32 scram-sha-256\n" + rules)
+    cur.execute("SELECT pg_reload_conf()")
+    base = {"connector.class": PG, "database.hostname": own_pg.host, "database.port": str(own_pg.port),
+            "database.user": "cdc", "database.password": "right", "database.dbname": "postgres",
+            "topic.prefix": pair.name("chk"), "plugin.name": "pgoutput", "snapshot.mode": "no_data",
+            "slot.name": "slot_" + pair.suffix}
+    closed = str(__import__("conftest").free_port())
+    for what, change in [
+        ("wrong password", {"database.password": "wrong"}),
+        ("unknown host", {"database.hostname": "no-such-host.invalid"}),
+        ("nobody listens", {"database.port": closed}),
+        ("no such database", {"database.dbname": "nope"}),
+        ("no REPLICATION attribute", {"database.user": "plain"}),
+    ]:
+        cfg = {**base, **change}
+        pair.call("PUT", "/connector-plugins/PostgresConnector/config/validate", cfg, what=what)
+        pair.create(pair.name("chk"), cfg)
+    admin.close()
+    pair.check()
