@@ -76,8 +76,11 @@ int pg_check_connection(const pg_config_t *c, char *msg, size_t msg_size) {
      * seconds, at least one. */
     long long secs = (c->connection_validation_timeout_ms + 999) / 1000;
     snprintf(timeout, sizeof(timeout), "%lld", secs < 1 ? 1 : secs);
-    for (size_t i = 0; k[i]; i++)
+    for (size_t i = 0; k[i]; i++) {
         if (!strcmp(k[i], "connect_timeout")) v[i] = timeout;
+        /* what the server's pg_stat_activity shows for Debezium's validation connection */
+        if (!strcmp(k[i], "application_name")) v[i] = "Debezium Validate Connection";
+    }
     PGconn *conn = PQconnectdbParams(k, v, 0);
     int rc = 0;
     if (PQstatus(conn) != CONNECTION_OK) {

@@ -298,7 +298,9 @@ static int check_offset(const char *source_partition, const char *source_offset,
     (void)source_partition;
     pg_pos_t p;
     if (!source_offset) return 0; /* a removed offset: the connector starts afresh */
-    return pg_pos_parse(source_offset, &p, errstr, errstr_size);
+    /* Debezium takes any offset and fails when it resumes from a bad one; connectd refuses it
+     * with a 400 naming the field, so that the connector never stops on it. */
+    return pg_pos_parse(source_offset, &p, errstr, errstr_size) == 0 ? 0 : -2;
 }
 
 /* Validation, then what Debezium's PostgresConnector.validateConnection adds: when the database,

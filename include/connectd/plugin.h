@@ -114,7 +114,9 @@ typedef struct cd_connector_plugin {
     /* Source: checks an offset given through PATCH /connectors/<name>/offsets before it is
      * written (partition and offset as JSON object text; offset NULL when the partition's offset
      * is to be removed). Returns 0, or -1 with errstr: the request fails with 500 and that
-     * message, as Kafka Connect answers a connector's alterOffsets that throws. May be NULL. */
+     * message, as Kafka Connect answers a connector's alterOffsets that throws; or -2 with
+     * errstr: the request fails with 400 (an offset the connector could never resume from, which
+     * the client must correct: a check beyond the connector connectd reproduces). May be NULL. */
     int (*check_offset)(const char *source_partition, const char *source_offset, char *errstr,
                         size_t errstr_size);
     /* Source: called on the task's thread about once a second while cd_task_send() waits for

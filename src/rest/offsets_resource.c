@@ -372,8 +372,9 @@ void api_patch_offsets(void *ctx, const rest_request_t *req, rest_response_t *re
     }
     /* Then the connector's own checks (Kafka Connect hands it every offset at once). */
     for (size_t i = 0; i < n && ok && pl && pl->check_offset; i++) {
-        if (pl->check_offset(texts[2 * i], texts[2 * i + 1], err, sizeof(err)) != 0) {
-            rest_error(resp, 500, "%s", err);
+        int rc = pl->check_offset(texts[2 * i], texts[2 * i + 1], err, sizeof(err));
+        if (rc != 0) {
+            rest_error(resp, rc == -2 ? 400 : 500, "%s", err);
             ok = false;
         }
     }

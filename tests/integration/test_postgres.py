@@ -199,12 +199,26 @@ def test_old_tutorial_config_names(pg, pgdb, worker):
 
 
 def test_unknown_user_fails_with_a_clear_message(pg, pgdb, worker):
-    _, db = pgdb
+    """As Debezium: a create whose user cannot log in is refused (validation connects); a user who
+    can no longer log in once the connector runs fails its task, saying why."""
+    conn, db = pgdb
     cfg = pg_config(pg, db, **{"database.user": "nobody_here"})
     status, body, _ = worker.request("POST", "/connectors", {"name": "bad", "config": cfg})
-    assert status == 201
-    st = wait_state(worker, "bad", "RUNNING", ["FAILED"], timeout=60)
-    assert 'role "nobody_here" does not exist' in st["tasks"][0]["trace"]
+    assert status == 400, body
+    assert 'Error while validating connector config: FATAL: role "nobody_here" does not exist' in body["message"]
+    role = "leaving_" + db
+    conn.cursor().execute(f"CREATE ROLE {role} LOGIN REPLICATION SUPERUSER")
+    try:
+        cfg = pg_config(pg, db, **{"database.user": role})
+        assert worker.request("POST", "/connectors", {"name": "bad", "config": cfg})[0] == 201
+        wait_state(worker, "bad", "RUNNING", ["RUNNING"], timeout=60)
+        conn.cursor().execute(f"ALTER ROLE {role} NOLOGIN")
+        conn.cursor().execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
+        st = wait_state(worker, "bad", "RUNNING", ["FAILED"], timeout=60)
+        assert f'role "{role}" is not permitted to log in' in st["tasks"][0]["trace"]
+    finally:
+        worker.request("DELETE", "/connectors/bad")
+        wait_for(lambda: worker.get("/connectors/bad/status")[0] == 404, 30, "deleted")
 
 
 @pytest.mark.all_pg_versions

@@ -36,8 +36,12 @@ class Proxy:
     mode they are proxied. cut() closes the proxied connections, release() the held ones (the
     client then sees the connection closed)."""
 
-    def __init__(self, target=None, mode="hold"):
-        self.target, self.mode = target, mode
+    def __init__(self, target=None, mode="hold", forward_app=None):
+        """forward_app: in hold mode, a PostgreSQL connection whose startup message names that
+        application_name is proxied all the same (the connector's validation connection: a
+        database must answer it for a create to pass, as with Debezium). Needs sslmode=disable,
+        so that the startup message comes first."""
+        self.target, self.mode, self.forward_app = target, mode, forward_app
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.lock = threading.Lock()
@@ -54,18 +58,46 @@ class Proxy:
                 return
             with self.lock:
                 self.accepted += 1
-                if self.mode == "hold" or not self.target:
+                hold = self.mode == "hold" or not self.target
+                if hold and not (self.forward_app and self.target):
                     self.held.append(conn)
                     continue
-            try:
-                up = socket.create_connection(self.target)
-            except OSError:
-                conn.close()
-                continue
-            with self.lock:
-                self.pairs.append((conn, up))
-            for a, b in ((conn, up), (up, conn)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            if hold:
+                threading.Thread(target=self._hold_unless_app, args=(conn,), daemon=True).start()
+            else:
+                self._forward(conn, b"")
+
+    def _hold_unless_app(self, conn):
+        """Reads the startup message; proxies the connection if it names forward_app, else holds
+        it (the bytes read are not answered, as a hung server would not)."""
+        data = b""
+        try:
+            while len(data) < 4 or len(data) < int.from_bytes(data[:4], "big"):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    conn.close()
+                    return
+                data += chunk
+        except OSError:
+            conn.close()
+            return
+        if b"application_name\x00" + self.forward_app.encode() + b"\x00" in data:
+            self._forward(conn, data)
+            return
+        with self.lock:
+            self.held.append(conn)
+
+    def _forward(self, conn, first):
+        try:
+            up = socket.create_connection(self.target)
+            up.sendall(first)
+        except OSError:
+            conn.close()
+            return
+        with self.lock:
+            self.pairs.append((conn, up))
+        for a, b in ((conn, up), (up, conn)):
+            threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
     @staticmethod
     def _pump(a, b):
@@ -143,16 +175,23 @@ def short_grace_worker(worker):
     return worker.restart(args=SHORT_GRACE)
 
 
-def hung_config(port, dbname="hung"):
+def hung_config(port, dbname="postgres"):
     return {"connector.class": PG, "database.hostname": "127.0.0.1", "database.port": str(port),
             "database.user": "postgres", "database.password": "unused", "database.dbname": dbname,
             "topic.prefix": "hung", "plugin.name": "pgoutput", "slot.name": "s_hung",
-            "snapshot.mode": "no_data", "slot.max.retries": "1000", "slot.retry.delay.ms": "100"}
+            "snapshot.mode": "no_data", "slot.max.retries": "1000", "slot.retry.delay.ms": "100",
+            "database.sslmode": "disable"}
+
+
+def hung_database(pg):
+    """A database that accepts connections and never answers them, but answers the connector's
+    validation connection (the PostgreSQL behind it), so that a create passes as with Debezium."""
+    return Proxy((pg.host, pg.port), forward_app="Debezium Validate Connection")
 
 
 @pytest.mark.brokers("mock")
-def test_a_task_that_does_not_stop_in_time_is_never_run_twice(worker, tmp_path):
-    hole = Proxy()  # a database that accepts connections and never answers
+def test_a_task_that_does_not_stop_in_time_is_never_run_twice(pg, worker, tmp_path):
+    hole = hung_database(pg)
     try:
         w = short_grace_worker(worker)
         create(w, "hung", hung_config(hole.port))
@@ -199,8 +238,8 @@ def test_a_task_that_does_not_stop_in_time_is_never_run_twice(worker, tmp_path):
 
 
 @pytest.mark.brokers("mock")
-def test_shutdown_with_a_stuck_task_exits_without_touching_freed_memory(worker):
-    hole = Proxy()
+def test_shutdown_with_a_stuck_task_exits_without_touching_freed_memory(pg, worker):
+    hole = hung_database(pg)
     try:
         w = short_grace_worker(worker)
         create(w, "hung", hung_config(hole.port))
