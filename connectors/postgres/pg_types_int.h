@@ -63,6 +63,7 @@ struct pg_column {
     const char *name;
     const cd_schema_t *schema;
     bool is_array;
+    bool name_type; /* a column of type name (or a domain on it): null unless include.unknown.datatypes */
     conv_t conv; /* the column's, or its elements' */
     pg_type_options_t opt;
     const unsigned char *ph; /* unavailable.value.placeholder bytes */

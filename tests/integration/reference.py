@@ -451,10 +451,6 @@ EVENT_KNOWN_DIFFERENCES = [
           "open, not fixed yet: with REPLICA IDENTITY USING INDEX, an update of the index column then "
           "of the primary key gives other records in connectd than in Debezium (before image, op, "
           "which records)"),
-    EventKnown("OPEN: name column", {"test_types_under_every_mode"},
-          lambda d: d.aspect == "value" and d.path and d.path[-1] == "nm" and d.debezium == "null",
-          "open, not fixed yet: a column of type name is null in Debezium's events, its value in "
-          "connectd's"),
     EventKnown("OPEN: time[] items", {"test_types_under_every_mode"},
           lambda d: d.aspect == "value" and d.path and "a_tm" in d.path,
           "open, not fixed yet: Debezium truncates time[] items to milliseconds (MicroTime "
