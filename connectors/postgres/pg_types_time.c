@@ -374,6 +374,9 @@ cd_value_t pgt_time_value(const pg_column_t *c, const conv_t *k, int64_t us, cd_
 int pgt_conv_time(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     dt_t t;
     if (!pgt_parse_datetime(s, n, false, &t) || t.has_offset) return pgt_bad_value(x, s, n, "not a time");
+    /* time[] items reach Debezium as pgjdbc's java.sql.Time (PgArray.getArray: TimestampUtils.toTime), which
+     * holds milliseconds: the microseconds are cut off before the time.precision.mode conversion */
+    if (x->col->is_array) t.tod_us -= t.tod_us % 1000;
     *out = pgt_time_value(x->col, x->cv, t.tod_us, x->a);
     return 0;
 }

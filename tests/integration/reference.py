@@ -451,10 +451,6 @@ EVENT_KNOWN_DIFFERENCES = [
           "open, not fixed yet: with REPLICA IDENTITY USING INDEX, an update of the index column then "
           "of the primary key gives other records in connectd than in Debezium (before image, op, "
           "which records)"),
-    EventKnown("OPEN: time[] items", {"test_types_under_every_mode"},
-          lambda d: d.aspect == "value" and d.path and "a_tm" in d.path,
-          "open, not fixed yet: Debezium truncates time[] items to milliseconds (MicroTime "
-          "49890123000, IsoTime 13:51:30.123Z) where connectd keeps microseconds"),
     EventKnown("OPEN: unknown geometric types", {"test_types_under_every_mode"},
           lambda d: d.aspect == "value" and d.path and d.path[-1] in ("bx", "cir"),
           "open, not fixed yet: with include.unknown.datatypes, Debezium's text of box and circle "

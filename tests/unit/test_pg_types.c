@@ -678,6 +678,12 @@ static void test_arrays_more(void **state) {
                 "\"payload\":[\"2020-04-01T11:51:02.000000Z\",\"2020-04-01T10:51:02.500000Z\"]}");
     expect_payload(COL("_date", .elem = "date"), "{2016-11-04,NULL}", "[17109,null]");
     expect_payload(COL("_time", .elem = "time", .typmod = 3), "{13:51:30.123}", "[49890123]");
+    /* time[] items are pgjdbc's java.sql.Time in Debezium: milliseconds, whatever the precision mode */
+    expect_payload(COL("_time", .elem = "time"), "{13:51:30.123456,00:00:00}", "[49890123000,0]");
+    pg_type_options_t iso = opts;
+    iso.time = PG_TIME_ISOSTRING;
+    expect_payload(COLO(&iso, "_time", .elem = "time"), "{13:51:30.123456}", "[\"13:51:30.123Z\"]");
+    expect_payload(COLO(&iso, "time"), "13:51:30.123456", "\"13:51:30.123456Z\"");
     expect_payload(COL("_timetz", .elem = "timetz"), "{13:51:30+02}", "[\"11:51:30Z\"]");
     expect_payload(COL("_timestamp", .elem = "timestamp"), "{\"2016-11-04 13:51:30.123456\"}", "[1478267490123456]");
     expect_payload(COL("_bool", .elem = "bool"), "{t,f}", "[true,false]");
