@@ -460,9 +460,4 @@ EVENT_KNOWN_DIFFERENCES = [
           and d.path[-1] == "<members>",
           "open, not fixed yet: connectd does not add the __debezium.source.column.* schema "
           "parameters of column.propagate.source.type"),
-    EventKnown("OPEN: bytea placeholder in base64 mode", {"test_unchanged_toast_under_each_replica_identity"},
-          lambda d: (d.config == "b64" and d.aspect == "value" and d.path and d.path[-1] == "by"
-                     and d.connectd == '"UNCHANGED"' and d.debezium == "null"),
-          "open, not fixed yet: an unchanged TOASTed bytea with binary.handling.mode=base64 and a "
-          "custom unavailable.value.placeholder is null in Debezium, the placeholder in connectd"),
 ]
