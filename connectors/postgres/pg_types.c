@@ -991,6 +991,9 @@ int pgt_conv_text(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     case K_BYTEA:
         return conv_bytea(x, s, n, out);
     case K_UNKNOWN:
+        if (!x->col->is_array && pgt_is_pgjdbc_geometric(x->cv->type_name) &&
+            pgt_pgjdbc_geometric_text(x, s, n, &s, &n))
+            return -1;
         *out = binary_value(x->col, (const unsigned char *)s, n, x->a);
         return 0;
     case K_DATE:

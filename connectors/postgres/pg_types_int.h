@@ -149,5 +149,7 @@ cd_value_t pgt_v_bytes(const void *p, size_t n);
 cd_value_t pgt_v_f(cd_type_t t, double d);
 cd_value_t pgt_v_str(const char *p, size_t n);
 cd_value_t pgt_zoned_timestamp(const conv_t *k, int64_t us, cd_arena_t *a);
+bool pgt_is_pgjdbc_geometric(const char *type_name);
+int pgt_pgjdbc_geometric_text(vctx_t *x, const char *s, size_t n, const char **out, size_t *out_len);
 
 #endif

@@ -295,3 +295,40 @@ int pgt_conv_sparsevec(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
 }
 
 /* One non-null value of conv x->cv from its text (NUL-terminated, in scratch). */
+
+/* ---- geometric types pgjdbc has a class for, under include.unknown.datatypes ---------------------------- */
+
+/* Debezium resolves box, circle, line, lseg, path and polygon to pgjdbc's PGbox, PGcircle, ... and emits
+ * their getValue(): the same punctuation as PostgreSQL's text, with every coordinate parsed by
+ * Double.parseDouble and written back by Double.toString ("(3,4),(1,2)" -> "(3.0,4.0),(1.0,2.0)"). */
+bool pgt_is_pgjdbc_geometric(const char *type_name) {
+    static const char *const geo[] = {"box", "circle", "line", "lseg", "path", "polygon", NULL};
+    for (const char *const *g = geo; *g; g++)
+        if (type_name && strcmp(type_name, *g) == 0) return true;
+    return false;
+}
+
+int pgt_pgjdbc_geometric_text(vctx_t *x, const char *s, size_t n, const char **out, size_t *out_len) {
+    cd_buf_t b = {0};
+    size_t i = 0;
+    while (i < n) {
+        if (strchr("()[]<>{},", s[i])) {
+            cd_buf_append(&b, &s[i++], 1);
+            continue;
+        }
+        size_t j = i;
+        while (j < n && !strchr("()[]<>{},", s[j])) j++;
+        double d;
+        if (!pgt_java_double(s + i, j - i, &d)) {
+            cd_buf_free(&b);
+            return pgt_bad_value(x, s, n, "not a geometric value");
+        }
+        cd_jw_java_double(&b, d);
+        i = j;
+    }
+    char *r = cd_arena_strndup(x->a, b.data ? b.data : "", b.len);
+    *out_len = b.len;
+    *out = r;
+    cd_buf_free(&b);
+    return 0;
+}

@@ -451,10 +451,6 @@ EVENT_KNOWN_DIFFERENCES = [
           "open, not fixed yet: with REPLICA IDENTITY USING INDEX, an update of the index column then "
           "of the primary key gives other records in connectd than in Debezium (before image, op, "
           "which records)"),
-    EventKnown("OPEN: unknown geometric types", {"test_types_under_every_mode"},
-          lambda d: d.aspect == "value" and d.path and d.path[-1] in ("bx", "cir"),
-          "open, not fixed yet: with include.unknown.datatypes, Debezium's text of box and circle "
-          "is pgjdbc's (doubles: (3.0,4.0),(1.0,2.0)), connectd's PostgreSQL's ((3,4),(1,2))"),
     EventKnown("OPEN: column.propagate.source.type", {"test_types_under_every_mode"},
           lambda d: d.config == "us" and d.aspect == "value" and d.path and d.path[0] == "schema"
           and d.path[-1] == "<members>",

@@ -504,6 +504,17 @@ static void test_unknown_types(void **state) {
     o.include_unknown_datatypes = true;
     expect_full(COLO(&o, "circle"), "<(10.0,20.0),10.0>",
                 "{\"schema\":{\"type\":\"bytes\",\"optional\":true},\"payload\":\"PCgxMC4wLDIwLjApLDEwLjA+\"}");
+    /* the geometric types pgjdbc has a class for: its getValue() text, coordinates as Java doubles */
+    o.binary = PG_BINARY_HEX;
+    expect_payload(COLO(&o, "box"), "(3,4),(1,2)", "\"28332e302c342e30292c28312e302c322e3029\""); /* (3.0,4.0),(1.0,2.0) */
+    expect_payload(COLO(&o, "circle"), "<(10,20),10>", "\"3c2831302e302c32302e30292c31302e303e\""); /* <(10.0,20.0),10.0> */
+    expect_payload(COLO(&o, "line"), "{1,-1,0.5}", "\"7b312e302c2d312e302c302e357d\""); /* {1.0,-1.0,0.5} */
+    expect_payload(COLO(&o, "lseg"), "[(1,2),(1e+300,-0)]", "\"5b28312e302c322e30292c28312e30453330302c2d302e30295d\""); /* [(1.0,2.0),(1.0E300,-0.0)] */
+    expect_payload(COLO(&o, "path"), "((0,0),(1.5,Infinity))", "\"2828302e302c302e30292c28312e352c496e66696e6974792929\""); /* ((0.0,0.0),(1.5,Infinity)) */
+    expect_payload(COLO(&o, "path"), "[(0.1,2)]", "\"5b28302e312c322e30295d\""); /* [(0.1,2.0)] */
+    expect_payload(COLO(&o, "polygon"), "((0,0),(1,1),(2,0))", "\"2828302e302c302e30292c28312e302c312e30292c28322e302c302e302929\""); /* ((0.0,0.0),(1.0,1.0),(2.0,0.0)) */
+    o.binary = PG_BINARY_BASE64;
+    expect_payload(COLO(&o, "box"), "(3,4),(1,2)", "\"KDMuMCw0LjApLCgxLjAsMi4wKQ==\"");
     o.binary = PG_BINARY_HEX;
     expect_full(COLO(&o, "pg_lsn"), "0/16E9058", "{\"schema\":{\"type\":\"string\",\"optional\":true},\"payload\":\"302f31364539303538\"}");
     o.binary = PG_BINARY_BYTES;
