@@ -191,8 +191,13 @@ static int load_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr,
                       r->data_collection);
 
         cd_field_t *vf = cd_arena_alloc(r->arena, (r->n_value + 1) * sizeof(cd_field_t));
-        for (size_t i = 0; i < r->n_value; i++)
-            vf[i] = (cd_field_t){r->cat.columns[r->value_cols[i]].info.name, pg_column_schema(r->cols[r->value_cols[i]])};
+        for (size_t i = 0; i < r->n_value; i++) {
+            const pg_catalog_column_t *c = &r->cat.columns[r->value_cols[i]];
+            const cd_schema_t *fs = NULL;
+            if (pg_config_propagate_source_type(&t->cfg, r->cat.schema, r->cat.table, c->info.name, c->info.source_type))
+                fs = pg_column_schema_with_source_type(r->cols[r->value_cols[i]], &c->info, r->arena);
+            vf[i] = (cd_field_t){c->info.name, fs ? fs : pg_column_schema(r->cols[r->value_cols[i]])};
+        }
         char *nm = xasprintf("%s.Value", r->topic);
         r->row_schema = struct_schema(r->arena, nm, true, vf, r->n_value, 0);
         free(nm);

@@ -1434,6 +1434,30 @@ const cd_schema_t *pg_column_schema(const pg_column_t *c) { return c->schema; }
 
 const char *pg_column_name(const pg_column_t *c) { return c->name; }
 
+const cd_schema_t *pg_column_schema_with_source_type(const pg_column_t *c, const pg_column_info_t *ci,
+                                                     cd_arena_t *arena) {
+    if (!ci->source_type) return NULL;
+    cd_schema_t *s = cd_arena_alloc(arena, sizeof(*s));
+    *s = *c->schema;
+    cd_param_t *p = cd_arena_alloc(arena, (c->schema->n_params + 4) * sizeof(cd_param_t));
+    if (c->schema->n_params) memcpy(p, c->schema->params, c->schema->n_params * sizeof(cd_param_t));
+    size_t n = c->schema->n_params, tl = strlen(ci->source_type);
+    /* toUpperCase(Locale.ENGLISH) */
+    char *up = cd_arena_strndup(arena, ci->source_type, tl);
+    for (size_t i = 0; i < tl; i++) up[i] = (char)toupper((unsigned char)up[i]);
+    char num[16];
+    p[n++] = (cd_param_t){"__debezium.source.column.type", up};
+    snprintf(num, sizeof(num), "%d", (int)ci->source_length);
+    p[n++] = (cd_param_t){"__debezium.source.column.length", cd_arena_strndup(arena, num, strlen(num))};
+    snprintf(num, sizeof(num), "%d", (int)ci->source_scale);
+    p[n++] = (cd_param_t){"__debezium.source.column.scale", cd_arena_strndup(arena, num, strlen(num))};
+    p[n++] = (cd_param_t){"__debezium.source.column.name", c->name};
+    s->params = p;
+    s->n_params = n;
+    s->cache_id = cd_schema_next_cache_id();
+    return s;
+}
+
 int pg_column_value(const pg_column_t *c, char kind, const char *text, size_t len, cd_arena_t *scratch,
                     cd_value_t *out, char *errstr, size_t errstr_size) {
     switch (kind) {

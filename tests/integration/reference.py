@@ -451,9 +451,4 @@ EVENT_KNOWN_DIFFERENCES = [
           "open, not fixed yet: with REPLICA IDENTITY USING INDEX, an update of the index column then "
           "of the primary key gives other records in connectd than in Debezium (before image, op, "
           "which records)"),
-    EventKnown("OPEN: column.propagate.source.type", {"test_types_under_every_mode"},
-          lambda d: d.config == "us" and d.aspect == "value" and d.path and d.path[0] == "schema"
-          and d.path[-1] == "<members>",
-          "open, not fixed yet: connectd does not add the __debezium.source.column.* schema "
-          "parameters of column.propagate.source.type"),
 ]

@@ -971,6 +971,42 @@ static void test_spec_key_example(void **state) {
     assert_true(pg_column_schema(id)->cache_id != 0);
 }
 
+/* column.propagate.source.type: Debezium's PropagateSourceMetadataToSchemaParameter appends type (upper-cased),
+ * length, scale and the column name after the type's own parameters, to the value field only. */
+static void test_source_type_parameters(void **state) {
+    (void)state;
+    pg_column_info_t ci = {.name = "n64", .type_name = "numeric", .typtype = 'b', .typmod = ((6 << 16) | 4) + 4,
+                           .source_type = "numeric", .source_length = 6, .source_scale = 4};
+    char err[256] = "";
+    pg_column_t *c = pg_column_new(&ci, &opts, arena, err, sizeof(err));
+    assert_non_null(c);
+    const cd_schema_t *s = pg_column_schema_with_source_type(c, &ci, arena);
+    assert_non_null(s);
+    assert_true(s != pg_column_schema(c) && s->cache_id != pg_column_schema(c)->cache_id);
+    cd_value_t v = value_of(c, 't', "22.22");
+    assert_string_equal(render(with_schema, s, &v),
+                        "{\"schema\":{\"type\":\"bytes\",\"optional\":true,\"name\":\"org.apache.kafka.connect.data.Decimal\","
+                        "\"version\":1,\"parameters\":{\"scale\":\"4\",\"connect.decimal.precision\":\"6\","
+                        "\"__debezium.source.column.type\":\"NUMERIC\",\"__debezium.source.column.length\":\"6\","
+                        "\"__debezium.source.column.scale\":\"4\",\"__debezium.source.column.name\":\"n64\"}},"
+                        "\"payload\":\"A2P4\"}"); /* 222200 */
+    /* the column's own schema (the key's) is unchanged */
+    assert_int_equal(pg_column_schema(c)->n_params, 2);
+    cd_arena_reset(scratch);
+    pg_column_info_t t = {.name = "dm", .type_name = "int4", .typtype = 'b', .typmod = -1,
+                          .source_type = "posint", .source_length = 10, .source_scale = 0};
+    c = pg_column_new(&t, &opts, arena, err, sizeof(err));
+    v = value_of(c, 't', "5");
+    assert_string_equal(render(with_schema, pg_column_schema_with_source_type(c, &t, arena), &v),
+                        "{\"schema\":{\"type\":\"int32\",\"optional\":true,\"parameters\":{"
+                        "\"__debezium.source.column.type\":\"POSINT\",\"__debezium.source.column.length\":\"10\","
+                        "\"__debezium.source.column.scale\":\"0\",\"__debezium.source.column.name\":\"dm\"}},"
+                        "\"payload\":5}");
+    cd_arena_reset(scratch);
+    t.source_type = NULL;
+    assert_null(pg_column_schema_with_source_type(c, &t, arena));
+}
+
 static void test_value_kind_errors(void **state) {
     (void)state;
     cd_value_t v;
@@ -1008,6 +1044,7 @@ int main(void) {
         cmocka_unit_test(test_toast_placeholders),
         cmocka_unit_test(test_spec_key_example),
         cmocka_unit_test(test_value_kind_errors),
+        cmocka_unit_test(test_source_type_parameters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
