@@ -445,10 +445,4 @@ EVENT_KNOWN_DIFFERENCES = [
           "collection by Java's default toString (LogicalDecodingMessageMonitor$"
           "LogicalDecodingMessageId@<identity hash>) and lists the collections in HashMap order of "
           "those hashes; connectd names it \"\" and keeps first-seen order"),
-    EventKnown("OPEN: replica identity USING INDEX, key change", {"test_unchanged_toast_under_each_replica_identity"},
-          lambda d: (d.topic and d.topic.endswith(".public.toast_idx")
-                     and d.aspect in ("value", "count", "key", "headers")),
-          "open, not fixed yet: with REPLICA IDENTITY USING INDEX, an update of the index column then "
-          "of the primary key gives other records in connectd than in Debezium (before image, op, "
-          "which records)"),
 ]
