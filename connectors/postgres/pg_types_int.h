@@ -98,11 +98,13 @@ typedef struct {
     int frac_digits;
 } dt_t;
 
+/* A PGInterval (IntervalStyle postgres), field by field. */
 typedef struct {
     int32_t years, months, days, hours, minutes;
     int32_t whole_seconds, micros;
 } interval_t;
 
+/* Helpers one pg_types*.c file defines for the others. */
 int pgt_bad_value(vctx_t *x, const char *s, size_t n, const char *why);
 int pgt_conv_array(vctx_t *x, const char *s, size_t n, cd_value_t *out);
 int pgt_conv_date(vctx_t *x, const char *s, size_t n, cd_value_t *out);
