@@ -80,6 +80,139 @@ static const type_row_t *root_type(PGconn *c, type_cache_t *tc, uint32_t oid, in
     return t;
 }
 
+/* ---- pgjdbc's TypeInfoCache sizes --------------------------------------------------------------------- */
+
+enum {
+    OID_BOOL = 16, OID_CHAR = 18, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_OID = 26, OID_FLOAT4 = 700,
+    OID_FLOAT8 = 701, OID_BPCHAR = 1042, OID_VARCHAR = 1043, OID_DATE = 1082, OID_TIME = 1083, OID_TIMESTAMP = 1114,
+    OID_TIMESTAMPTZ = 1184, OID_INTERVAL = 1186, OID_TIMETZ = 1266, OID_BIT = 1560, OID_VARBIT = 1562,
+    OID_NUMERIC = 1700
+};
+#define JDBC_UNKNOWN_LENGTH INT32_MAX
+
+int32_t pg_jdbc_display_size(uint32_t oid, int32_t typmod) {
+    switch (oid) {
+    case OID_INT2: return 6;
+    case OID_INT4: return 11;
+    case OID_OID: return 10;
+    case OID_INT8: return 20;
+    case OID_FLOAT4: return 15;
+    case OID_FLOAT8: return 25;
+    case OID_CHAR:
+    case OID_BOOL: return 1;
+    case OID_DATE: return 13;
+    case OID_TIME:
+    case OID_TIMETZ:
+    case OID_TIMESTAMP:
+    case OID_TIMESTAMPTZ: {
+        int32_t sec = typmod == -1 ? 7 : typmod == 0 ? 0 : typmod == 1 ? 3 : typmod + 1;
+        if (oid == OID_TIME) return 8 + sec;
+        if (oid == OID_TIMETZ) return 8 + sec + 6;
+        if (oid == OID_TIMESTAMP) return 13 + 1 + 8 + sec;
+        return 13 + 1 + 8 + sec + 6;
+    }
+    case OID_INTERVAL: return 49;
+    case OID_VARCHAR:
+    case OID_BPCHAR: return typmod == -1 ? JDBC_UNKNOWN_LENGTH : typmod - 4;
+    case OID_NUMERIC: {
+        if (typmod == -1) return 131089;
+        int32_t precision = ((typmod - 4) >> 16) & 0xffff, scale = (typmod - 4) & 0xffff;
+        return 1 + precision + (scale != 0 ? 1 : 0);
+    }
+    case OID_BIT: return typmod;
+    case OID_VARBIT: return typmod == -1 ? JDBC_UNKNOWN_LENGTH : typmod;
+    default: return JDBC_UNKNOWN_LENGTH;
+    }
+}
+
+int32_t pg_jdbc_precision(uint32_t oid, int32_t typmod) {
+    switch (oid) {
+    case OID_INT2: return 5;
+    case OID_OID:
+    case OID_INT4: return 10;
+    case OID_INT8: return 19;
+    case OID_FLOAT4: return 8;
+    case OID_FLOAT8: return 17;
+    case OID_NUMERIC: return typmod == -1 ? 0 : (int32_t)(((uint32_t)(typmod - 4) & 0xFFFF0000u) >> 16);
+    case OID_CHAR:
+    case OID_BOOL: return 1;
+    case OID_BPCHAR:
+    case OID_VARCHAR: return typmod == -1 ? JDBC_UNKNOWN_LENGTH : typmod - 4;
+    case OID_DATE:
+    case OID_TIME:
+    case OID_TIMETZ:
+    case OID_INTERVAL:
+    case OID_TIMESTAMP:
+    case OID_TIMESTAMPTZ: return pg_jdbc_display_size(oid, typmod);
+    case OID_BIT: return typmod;
+    case OID_VARBIT: return typmod == -1 ? JDBC_UNKNOWN_LENGTH : typmod;
+    default: return JDBC_UNKNOWN_LENGTH;
+    }
+}
+
+int32_t pg_jdbc_scale(uint32_t oid, int32_t typmod) {
+    switch (oid) {
+    case OID_FLOAT4: return 8;
+    case OID_FLOAT8: return 17;
+    case OID_NUMERIC: return typmod == -1 ? 0 : (typmod - 4) & 0xFFFF;
+    case OID_TIME:
+    case OID_TIMETZ:
+    case OID_TIMESTAMP:
+    case OID_TIMESTAMPTZ: return typmod == -1 ? 6 : typmod;
+    case OID_INTERVAL: return typmod == -1 ? 6 : typmod & 0xFFFF;
+    default: return 0;
+    }
+}
+
+/* pgjdbc converts an array OID to its element's (convertArrayToBaseOid) before sizing it. */
+static uint32_t jdbc_base_oid(const type_row_t *t) { return t->elem ? t->elem : t->oid; }
+
+/* Debezium's PostgresType.getDefaultLength / getDefaultScale (TypeRegistry: modifiers = typtypmod, parent =
+ * typbasetype), used when the Relation message gives no attypmod. */
+static int32_t default_length(PGconn *c, type_cache_t *tc, const type_row_t *t, int depth) {
+    if (t->typtype == 'd' && t->basetype && depth < 32) {
+        char e[256]; /* the parent was read already (root_type), so this is a cache hit */
+        const type_row_t *parent = type_of(c, tc, t->basetype, e, sizeof(e));
+        if (parent) {
+            if (t->typtypmod == -1) return default_length(c, tc, parent, depth + 1);
+            int32_t size = pg_jdbc_precision(jdbc_base_oid(parent), t->typtypmod);
+            if (size == 0) size = pg_jdbc_display_size(jdbc_base_oid(parent), t->typtypmod);
+            if (size != 0 && size != JDBC_UNKNOWN_LENGTH) return size;
+        }
+    }
+    int32_t size = pg_jdbc_precision(jdbc_base_oid(t), t->typtypmod);
+    if (size == 0) size = pg_jdbc_display_size(jdbc_base_oid(t), t->typtypmod);
+    return size;
+}
+
+static int32_t default_scale(PGconn *c, type_cache_t *tc, const type_row_t *t, int depth) {
+    if (t->typtype == 'd' && t->basetype && depth < 32) {
+        char e[256]; /* the parent was read already (root_type), so this is a cache hit */
+        const type_row_t *parent = type_of(c, tc, t->basetype, e, sizeof(e));
+        if (parent) {
+            if (t->typtypmod == -1) return default_scale(c, tc, parent, depth + 1);
+            return pg_jdbc_scale(jdbc_base_oid(parent), t->typtypmod);
+        }
+    }
+    return pg_jdbc_scale(jdbc_base_oid(t), t->typtypmod);
+}
+
+/* The column's own type name, length and scale as Debezium's PgOutput ColumnMetaData computes them. */
+static int fill_source_type(PGconn *conn, type_cache_t *tc, uint32_t oid, int32_t atttypmod, pg_column_info_t *info,
+                            char *errstr, size_t errstr_size) {
+    const type_row_t *t = type_of(conn, tc, oid, errstr, errstr_size);
+    if (!t) return -1;
+    info->source_type = strdup(t->name);
+    if (atttypmod != -1) {
+        info->source_length = pg_jdbc_precision(jdbc_base_oid(t), atttypmod);
+        info->source_scale = pg_jdbc_scale(jdbc_base_oid(t), atttypmod);
+    } else {
+        info->source_length = default_length(conn, tc, t, 0);
+        info->source_scale = default_scale(conn, tc, t, 0);
+    }
+    return 0;
+}
+
 static char **enum_labels(PGconn *c, uint32_t oid, size_t *n, char *errstr, size_t errstr_size) {
     PGresult *r = query(c,
                         "SELECT enumlabel FROM pg_catalog.pg_enum WHERE enumtypid = $1 "
@@ -170,6 +303,7 @@ int pg_catalog_read(PGconn *conn, const pg_bound_t *bound, const pgo_relation_t 
             }
         }
         if (fill_type(conn, &tc, w->type_oid, w->atttypmod, &c->info, errstr, errstr_size) != 0) goto done;
+        if (fill_source_type(conn, &tc, w->type_oid, w->atttypmod, &c->info, errstr, errstr_size) != 0) goto done;
     }
     for (int k = 0; k < PQntuples(keys); k++) {
         for (size_t i = 0; i < out->n_columns; i++)
@@ -193,6 +327,7 @@ void pg_catalog_clear(pg_catalog_table_t *t) {
         pg_column_info_t *c = &t->columns[i].info;
         free((char *)c->name);
         free((char *)c->type_name);
+        free((char *)c->source_type);
         free((char *)c->elem_type_name);
         free((char *)c->default_expr);
         for (size_t j = 0; j < c->n_enum_labels; j++) free((char *)c->enum_labels[j]);

@@ -35,4 +35,11 @@ int pg_catalog_read(PGconn *conn, const pg_bound_t *bound, const pgo_relation_t 
                     size_t errstr_size);
 void pg_catalog_clear(pg_catalog_table_t *t);
 
+/* pgjdbc 42.7's TypeInfoCache.getPrecision / getScale / getDisplaySize for a built-in type OID (arrays
+ * already converted to their element's OID by the caller), with unknownLength Integer.MAX_VALUE. Debezium
+ * takes a column's length and scale from these (column.propagate.source.type shows them). */
+int32_t pg_jdbc_precision(uint32_t oid, int32_t typmod);
+int32_t pg_jdbc_scale(uint32_t oid, int32_t typmod);
+int32_t pg_jdbc_display_size(uint32_t oid, int32_t typmod);
+
 #endif

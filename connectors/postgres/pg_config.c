@@ -1169,6 +1169,8 @@ int pg_config_parse(const cd_props_t *config, pg_config_t *out, char *errstr, si
     compile_list(cd_props_get(eff, "table.exclude.list"), &out->table_exclude);
     compile_list(cd_props_get(eff, "column.include.list"), &out->column_include);
     compile_list(cd_props_get(eff, "column.exclude.list"), &out->column_exclude);
+    compile_list(cd_props_get(eff, "column.propagate.source.type"), &out->propagate_columns);
+    compile_list(cd_props_get(eff, "datatype.propagate.source.type"), &out->propagate_datatypes);
     compile_list(cd_props_get(eff, "message.prefix.include.list"), &out->message_prefix_include);
     compile_list(cd_props_get(eff, "message.prefix.exclude.list"), &out->message_prefix_exclude);
 
@@ -1249,6 +1251,8 @@ void pg_config_clear(pg_config_t *c) {
     free_list(&c->table_exclude);
     free_list(&c->column_include);
     free_list(&c->column_exclude);
+    free_list(&c->propagate_columns);
+    free_list(&c->propagate_datatypes);
     free_list(&c->message_prefix_include);
     free_list(&c->message_prefix_exclude);
     free(c->snapshot_mode);
@@ -1312,6 +1316,22 @@ bool pg_config_column_included(const pg_config_t *c, const char *schema, const c
     bool in = c->column_include.n ? list_matches(&c->column_include, id) : !list_matches(&c->column_exclude, id);
     free(id);
     return in;
+}
+
+bool pg_config_propagate_source_type(const pg_config_t *c, const char *schema, const char *table,
+                                     const char *column, const char *type_name) {
+    bool hit = false;
+    if (c->propagate_columns.n) {
+        char *id = xasprintf("%s.%s.%s", schema, table, column);
+        hit = list_matches(&c->propagate_columns, id);
+        free(id);
+    }
+    if (!hit && c->propagate_datatypes.n && type_name) {
+        char *id = xasprintf("%s.%s.%s", schema, table, type_name);
+        hit = list_matches(&c->propagate_datatypes, id);
+        free(id);
+    }
+    return hit;
 }
 
 bool pg_config_message_prefix_included(const pg_config_t *c, const char *prefix) {

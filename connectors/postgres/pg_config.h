@@ -146,6 +146,9 @@ typedef struct pg_config {
     pg_regex_list_t table_include, table_exclude;
     pg_regex_list_t column_include, column_exclude;
     pg_regex_list_t message_prefix_include, message_prefix_exclude;
+    /* column.propagate.source.type ("<schema>.<table>.<column>") and datatype.propagate.source.type
+     * ("<schema>.<table>.<type name>") */
+    pg_regex_list_t propagate_columns, propagate_datatypes;
 
     /* snapshots (§5.5): only no_data exists so far. snapshot_mode is "no_data" or "never" (the
      * user must set one of them; validation refuses the others and an unset one). */
@@ -205,6 +208,11 @@ bool pg_config_table_included(const pg_config_t *c, const char *schema, const ch
  * (Key columns stay in the key regardless; that is the caller's part.) */
 bool pg_config_column_included(const pg_config_t *c, const char *schema, const char *table,
                                const char *column);
+/* Whether a value field gets the __debezium.source.column.* schema parameters: Debezium's ColumnMappers rules
+ * column.propagate.source.type (against "<schema>.<table>.<column>") and datatype.propagate.source.type
+ * (against "<schema>.<table>.<type name>"). */
+bool pg_config_propagate_source_type(const pg_config_t *c, const char *schema, const char *table,
+                                     const char *column, const char *type_name);
 /* Whether a logical decoding message with this prefix is emitted. */
 bool pg_config_message_prefix_included(const pg_config_t *c, const char *prefix);
 

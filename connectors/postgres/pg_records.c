@@ -191,8 +191,13 @@ static int load_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr,
                       r->data_collection);
 
         cd_field_t *vf = cd_arena_alloc(r->arena, (r->n_value + 1) * sizeof(cd_field_t));
-        for (size_t i = 0; i < r->n_value; i++)
-            vf[i] = (cd_field_t){r->cat.columns[r->value_cols[i]].info.name, pg_column_schema(r->cols[r->value_cols[i]])};
+        for (size_t i = 0; i < r->n_value; i++) {
+            const pg_catalog_column_t *c = &r->cat.columns[r->value_cols[i]];
+            const cd_schema_t *fs = NULL;
+            if (pg_config_propagate_source_type(&t->cfg, r->cat.schema, r->cat.table, c->info.name, c->info.source_type))
+                fs = pg_column_schema_with_source_type(r->cols[r->value_cols[i]], &c->info, r->arena);
+            vf[i] = (cd_field_t){c->info.name, fs ? fs : pg_column_schema(r->cols[r->value_cols[i]])};
+        }
         char *nm = xasprintf("%s.Value", r->topic);
         r->row_schema = struct_schema(r->arena, nm, true, vf, r->n_value, 0);
         free(nm);
@@ -220,9 +225,6 @@ static int load_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr,
         r->n_wire = wire->ncols;
         r->wire_to_cat = calloc((size_t)wire->ncols + 1, sizeof(int));
         for (uint16_t w = 0; w < wire->ncols; w++) r->wire_to_cat[w] = w;
-        r->key_in_identity = r->n_key > 0;
-        for (size_t i = 0; i < r->n_key; i++)
-            if (!(wire->columns[r->key_cols[i]].flags & PGO_COLUMN_KEY)) r->key_in_identity = false;
     }
     if (old) {
         for (size_t i = 0; i < t->n_rels; i++)
@@ -515,14 +517,15 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
         if (build_struct(t, r, &merged, r->value_cols, r->n_value, &after, errstr, errstr_size) ||
             (r->key_schema && build_struct(t, r, &merged, r->key_cols, r->n_key, &key, errstr, errstr_size)))
             return -1;
-        bool full = m->u.change.old_kind == 'O';
         /* An old tuple (the whole row, or the identity columns when one of them changed) is the
          * before image; without one, before is null. */
         if (has_old && build_struct(t, r, oldt, r->value_cols, r->n_value, &before, errstr, errstr_size)) return -1;
         bool key_changed = false;
-        /* The old key is known when the old tuple is the whole row, or an identity tuple that
-         * holds every key column (REPLICA IDENTITY USING INDEX on other columns does not). */
-        if (has_old && r->key_schema && (full || r->key_in_identity)) {
+        /* Debezium's emitUpdateRecord builds the old key from any old tuple, even an identity tuple
+         * without the key columns (REPLICA IDENTITY USING INDEX on other columns: their values are
+         * null, so the old key holds the NOT NULL fallbacks), and emits a key change whenever it
+         * differs from the new key. Without an old tuple it is a plain update. */
+        if (has_old && r->key_schema) {
             if (build_struct(t, r, oldt, r->key_cols, r->n_key, &old_key, errstr, errstr_size)) return -1;
             cd_buf_t a = {0}, b = {0};
             key_text(t, r->key_schema, &old_key, &a);

@@ -37,8 +37,6 @@ typedef struct {
     int *wire_to_cat;        /* pgoutput column i -> catalog index, -1 unknown */
     uint16_t n_wire;
     cd_schema_t *key_schema; /* NULL: no key */
-    bool key_in_identity;    /* every key column is in the replica identity: an old key tuple
-                                carries the old key, so a key change can be seen */
     cd_schema_t *row_schema;
     cd_schema_t *envelope;
     char *topic;

@@ -3,7 +3,7 @@
  * and unchanged-TOAST placeholders. The Java behaviours that show in the emitted bytes (BigDecimal
  * arithmetic and toString, HashMap iteration order, java.time formats, PGInterval parsing) are
  * reproduced here because consumers compare the bytes. */
-#include "connectors/postgres/pg_types.h"
+#include "connectors/postgres/pg_types_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,68 +16,9 @@
 
 #include "connect/json_write.h"
 
-#define DEFAULT_PLACEHOLDER "__debezium_unavailable_value"
-/* numeric without precision: what the JDBC driver reports as its length (Debezium's VARIABLE_SCALE_DECIMAL_LENGTH) */
-#define VARIABLE_SCALE_LENGTH 131089
-#define US_PER_DAY 86400000000LL
-/* PGStatement.DATE_POSITIVE_INFINITY / DATE_NEGATIVE_INFINITY, read by Debezium as microseconds */
-#define TS_POS_INFINITY_US 9223372036825200000LL
-#define TS_NEG_INFINITY_US (-9223372036832400000LL)
-
-typedef enum {
-    K_BOOL,
-    K_BIT1, /* bit(1) / varbit(1): boolean */
-    K_BITS, /* io.debezium.data.Bits */
-    K_INT16,
-    K_INT32,
-    K_INT64,
-    K_OID,
-    K_FLOAT32,
-    K_FLOAT64,
-    K_NUMERIC,
-    K_MONEY,
-    K_STRING, /* text-like, json, uuid, xml, network, ranges, enum, ltree, tsvector, isbn: the text as is */
-    K_BYTEA,
-    K_DATE,
-    K_TIME,
-    K_TIMETZ,
-    K_TIMESTAMP,
-    K_TIMESTAMPTZ,
-    K_INTERVAL,
-    K_POINT,
-    K_HSTORE,
-    K_GEOMETRY, /* and geography */
-    K_VECTOR,
-    K_HALFVEC,
-    K_SPARSEVEC,
-    K_UNKNOWN, /* include.unknown.datatypes: the text's bytes per binary.handling.mode */
-} kind_t;
-
-/* How to convert one value (a column's, or an array column's elements'). */
-typedef struct {
-    kind_t kind;
-    const char *type_name; /* root typname (element typname for arrays) */
-    const char *col_name;  /* the name Debezium's messages use ("<col>-element" for array items) */
-    int32_t length;        /* bits; numeric precision */
-    int32_t scale;         /* numeric scale; time/timestamp precision (6 when unspecified) */
-    bool vsd;              /* numeric without precision -> VariableScaleDecimal */
-    bool enum_type;
-    const cd_schema_t *schema;
-} conv_t;
-
-struct pg_column {
-    const char *name;
-    const cd_schema_t *schema;
-    bool is_array;
-    conv_t conv; /* the column's, or its elements' */
-    pg_type_options_t opt;
-    const unsigned char *ph; /* unavailable.value.placeholder bytes */
-    size_t ph_len;
-};
-
 /* ---- small helpers ------------------------------------------------------------------------------ */
 
-__attribute__((format(printf, 3, 4))) static int fail(char *errstr, size_t errstr_size, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) int pgt_fail(char *errstr, size_t errstr_size, const char *fmt, ...) {
     if (errstr && errstr_size) {
         va_list ap;
         va_start(ap, fmt);
@@ -87,17 +28,10 @@ __attribute__((format(printf, 3, 4))) static int fail(char *errstr, size_t errst
     return -1;
 }
 
-typedef struct {
-    const pg_column_t *col;
-    const conv_t *cv;
-    cd_arena_t *a;
-    char *errstr;
-    size_t errstr_size;
-} vctx_t;
 
 /* A value that PostgreSQL's output function cannot have produced for the column's type. */
-static int bad_value(vctx_t *x, const char *s, size_t n, const char *why) {
-    return fail(x->errstr, x->errstr_size,
+int pgt_bad_value(vctx_t *x, const char *s, size_t n, const char *why) {
+    return pgt_fail(x->errstr, x->errstr_size,
                 "Cannot convert value '%.*s' of column %s (type %s): %s; the connector expects PostgreSQL's text "
                 "output with DateStyle=ISO, IntervalStyle=postgres, bytea_output=hex",
                 (int)(n > 200 ? 200 : n), s, x->col->name, x->cv->type_name, why);
@@ -109,27 +43,27 @@ static cd_value_t v_bool(bool b) {
     return v;
 }
 
-static cd_value_t v_f(cd_type_t t, double d) {
+cd_value_t pgt_v_f(cd_type_t t, double d) {
     cd_value_t v = {.type = t};
     v.u.f = d;
     return v;
 }
 
-static cd_value_t v_bytes(const void *p, size_t n) {
+cd_value_t pgt_v_bytes(const void *p, size_t n) {
     cd_value_t v = {.type = CD_TYPE_BYTES};
     v.u.str.ptr = p;
     v.u.str.len = n;
     return v;
 }
 
-static cd_value_t v_str(const char *p, size_t n) { return cd_string(p, n); }
+cd_value_t pgt_v_str(const char *p, size_t n) { return cd_string(p, n); }
 
 static cd_value_t v_cstr(cd_arena_t *a, const char *s) {
     size_t n = strlen(s);
     return cd_string(cd_arena_strndup(a, s, n), n);
 }
 
-static cd_value_t *new_values(cd_arena_t *a, size_t n) {
+cd_value_t *pgt_new_values(cd_arena_t *a, size_t n) {
     cd_value_t *v = cd_arena_alloc(a, (n ? n : 1) * sizeof(cd_value_t));
     memset(v, 0, (n ? n : 1) * sizeof(cd_value_t));
     return v;
@@ -137,13 +71,13 @@ static cd_value_t *new_values(cd_arena_t *a, size_t n) {
 
 static bool eq(const char *a, const char *b) { return a && b && strcmp(a, b) == 0; }
 
-static const char *skip_ws(const char *p, const char *end) {
+const char *pgt_skip_ws(const char *p, const char *end) {
     while (p < end && isspace((unsigned char)*p)) p++;
     return p;
 }
 
 /* Java Long conversion of a double: NaN -> 0, saturating at the ends. */
-static int64_t java_d2l(double d) {
+int64_t pgt_java_d2l(double d) {
     if (isnan(d)) return 0;
     if (d >= 9223372036854775807.0) return INT64_MAX;
     if (d <= -9223372036854775808.0) return INT64_MIN;
@@ -151,15 +85,15 @@ static int64_t java_d2l(double d) {
 }
 
 /* Java Math.round(double): the closest long, ties towards positive infinity. */
-static int64_t java_round(double d) {
+int64_t pgt_java_round(double d) {
     if (isnan(d)) return 0;
     double f = floor(d);
     if (d - f >= 0.5) f += 1.0;
-    return java_d2l(f);
+    return pgt_java_d2l(f);
 }
 
 /* Java's Integer.parseInt / Long.parseLong: optional sign, decimal digits only, range-checked. */
-static bool parse_long(const char *s, size_t n, int64_t min, int64_t max, int64_t *out) {
+bool pgt_parse_long(const char *s, size_t n, int64_t min, int64_t max, int64_t *out) {
     size_t i = 0;
     bool neg = false;
     if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
@@ -188,7 +122,7 @@ static int hexval(char c) {
 }
 
 /* Decodes 2n hex digits; returns the byte count or -1. */
-static long hex_decode(const char *s, size_t n, unsigned char *out) {
+long pgt_hex_decode(const char *s, size_t n, unsigned char *out) {
     if (n % 2) return -1;
     for (size_t i = 0; i < n; i += 2) {
         int hi = hexval(s[i]), lo = hexval(s[i + 1]);
@@ -228,7 +162,7 @@ static cd_value_t binary_value(const pg_column_t *c, const unsigned char *p, siz
     case PG_BINARY_BASE64_URL_SAFE: {
         char *o = cd_arena_alloc(a, (n + 2) / 3 * 4 + 1);
         size_t len = b64_encode(p, n, c->opt.binary == PG_BINARY_BASE64 ? b64_std : b64_url, o);
-        return v_str(o, len);
+        return pgt_v_str(o, len);
     }
     case PG_BINARY_HEX: {
         char *o = cd_arena_alloc(a, n * 2 + 1);
@@ -236,28 +170,20 @@ static cd_value_t binary_value(const pg_column_t *c, const unsigned char *p, siz
             o[2 * i] = hex_lc[p[i] >> 4];
             o[2 * i + 1] = hex_lc[p[i] & 15];
         }
-        return v_str(o, n * 2);
+        return pgt_v_str(o, n * 2);
     }
     case PG_BINARY_BYTES:
     default:
-        return v_bytes(p, n);
+        return pgt_v_bytes(p, n);
     }
 }
 
 /* ---- BigDecimal ------------------------------------------------------------------------------------ */
 
-/* A java.math.BigDecimal: sign, coefficient digits (no leading zeros; "0" for zero) and scale. */
-typedef struct {
-    bool neg;
-    char *d;
-    size_t n;
-    int32_t scale;
-} dec_t;
 
-typedef enum { ROUND_UNNECESSARY, ROUND_HALF_UP, ROUND_HALF_EVEN, ROUND_DOWN } round_t;
 
 /* new BigDecimal(String): [sign] digits [. digits] [e|E [sign] digits]. */
-static bool dec_parse(cd_arena_t *a, const char *s, size_t n, dec_t *out) {
+bool pgt_dec_parse(cd_arena_t *a, const char *s, size_t n, dec_t *out) {
     size_t i = 0;
     out->neg = false;
     if (i < n && (s[i] == '-' || s[i] == '+')) out->neg = s[i++] == '-';
@@ -280,7 +206,7 @@ static bool dec_parse(cd_arena_t *a, const char *s, size_t n, dec_t *out) {
     if (!ndigits) return false;
     int64_t exp = 0;
     if (i < n) {
-        if (!parse_long(s + i + 1, n - i - 1, -1000000000, 1000000000, &exp)) return false;
+        if (!pgt_parse_long(s + i + 1, n - i - 1, -1000000000, 1000000000, &exp)) return false;
     }
     int64_t scale = frac - exp;
     if (scale > INT32_MAX || scale < INT32_MIN) return false;
@@ -298,7 +224,7 @@ static bool dec_parse(cd_arena_t *a, const char *s, size_t n, dec_t *out) {
 static bool dec_is_zero(const dec_t *x) { return x->n == 1 && x->d[0] == '0'; }
 
 /* BigDecimal.setScale(scale, rounding); false when ROUND_UNNECESSARY would lose digits. */
-static bool dec_set_scale(cd_arena_t *a, dec_t *x, int32_t scale, round_t mode) {
+bool pgt_dec_set_scale(cd_arena_t *a, dec_t *x, int32_t scale, round_t mode) {
     if (scale == x->scale) return true;
     if (scale > x->scale) {
         int64_t add = (int64_t)scale - x->scale;
@@ -367,7 +293,7 @@ static bool dec_set_scale(cd_arena_t *a, dec_t *x, int32_t scale, round_t mode) 
 }
 
 /* BigDecimal.stripTrailingZeros (zero becomes 0 with scale 0, as since Java 8). */
-static void dec_strip(dec_t *x) {
+void pgt_dec_strip(dec_t *x) {
     if (dec_is_zero(x)) {
         x->scale = 0;
         return;
@@ -380,7 +306,7 @@ static void dec_strip(dec_t *x) {
 }
 
 /* BigDecimal.toString (scientific notation when the exponent is small) or toPlainString. */
-static cd_value_t dec_string(cd_arena_t *a, const dec_t *x, bool plain) {
+cd_value_t pgt_dec_string(cd_arena_t *a, const dec_t *x, bool plain) {
     size_t cap = x->n + 32 + (size_t)(x->scale < 0 ? -(int64_t)x->scale : x->scale);
     char *o = cd_arena_alloc(a, cap);
     size_t k = 0;
@@ -416,7 +342,7 @@ static cd_value_t dec_string(cd_arena_t *a, const dec_t *x, bool plain) {
         k += (size_t)snprintf(o + k, cap - k, "E%s%lld", adjusted > 0 ? "+" : "", (long long)adjusted);
     }
     o[k] = '\0';
-    return v_str(o, k);
+    return pgt_v_str(o, k);
 }
 
 /* BigDecimal.doubleValue (correctly rounded, as strtod is). */
@@ -457,340 +383,13 @@ static cd_value_t dec_bytes(cd_arena_t *a, const dec_t *x) {
     }
     size_t s = 0;
     while (nb - s > 1 && ((b[s] == 0x00 && !(b[s + 1] & 0x80)) || (b[s] == 0xff && (b[s + 1] & 0x80)))) s++;
-    return v_bytes(b + s, nb - s);
-}
-
-/* ---- dates and times --------------------------------------------------------------------------------- */
-
-/* Proleptic Gregorian day count since 1970-01-01 (java.time's and PostgreSQL's calendar). */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int64_t floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-
-/* A PostgreSQL date/time text, parsed: [date] [time] [offset] [" BC"]. */
-typedef struct {
-    bool has_date, has_time, has_offset;
-    int64_t year; /* proleptic (1 BC = 0) */
-    int month, day;
-    int64_t tod_us; /* time of day; 24:00:00 allowed */
-    int offset_s;
-    int frac_digits;
-} dt_t;
-
-static bool digits(const char **p, const char *end, int min, int max, int64_t *out) {
-    const char *s = *p;
-    int64_t v = 0;
-    int k = 0;
-    while (s < end && k < max && *s >= '0' && *s <= '9') {
-        v = v * 10 + (*s++ - '0');
-        k++;
-    }
-    if (k < min) return false;
-    *p = s;
-    *out = v;
-    return true;
-}
-
-static int days_in_month(int64_t y, int m) {
-    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
-    return dm[m - 1];
-}
-
-/* "HH:MM[:SS[.ffffff]]" */
-static bool parse_time_part(const char **pp, const char *end, dt_t *t) {
-    const char *p = *pp;
-    int64_t h, mi, s = 0, frac = 0;
-    int nf = 0;
-    if (!digits(&p, end, 1, 2, &h) || p >= end || *p != ':') return false;
-    p++;
-    if (!digits(&p, end, 2, 2, &mi)) return false;
-    if (p < end && *p == ':') {
-        p++;
-        if (!digits(&p, end, 2, 2, &s)) return false;
-        if (p < end && *p == '.') {
-            p++;
-            while (p < end && *p >= '0' && *p <= '9') {
-                if (nf < 6) frac = frac * 10 + (*p - '0'); /* PostgreSQL never prints more than 6 */
-                nf++;
-                p++;
-            }
-            if (!nf) return false;
-            for (int i = nf; i < 6; i++) frac *= 10;
-        }
-    }
-    if (mi > 59 || s > 60 || h > 24) return false;
-    t->tod_us = ((h * 60 + mi) * 60 + s) * 1000000 + frac;
-    if (t->tod_us > US_PER_DAY) return false;
-    t->frac_digits = nf;
-    t->has_time = true;
-    *pp = p;
-    return true;
-}
-
-/* "+HH[:MM[:SS]]" or "-..." */
-static bool parse_offset(const char **pp, const char *end, dt_t *t) {
-    const char *p = *pp;
-    if (p >= end || (*p != '+' && *p != '-')) return false;
-    int sign = *p++ == '-' ? -1 : 1;
-    int64_t h, m = 0, s = 0;
-    if (!digits(&p, end, 1, 2, &h)) return false;
-    if (p < end && *p == ':') {
-        p++;
-        if (!digits(&p, end, 2, 2, &m)) return false;
-        if (p < end && *p == ':') {
-            p++;
-            if (!digits(&p, end, 2, 2, &s)) return false;
-        }
-    }
-    t->offset_s = sign * (int)(h * 3600 + m * 60 + s);
-    t->has_offset = true;
-    *pp = p;
-    return true;
-}
-
-/* Date "Y..Y-MM-DD", then optionally " HH:MM..." and an offset, then optionally " BC". want_date: the text
- * starts with a date; otherwise with a time. */
-static bool parse_datetime(const char *s, size_t n, bool want_date, dt_t *t) {
-    const char *p = s, *end = s + n;
-    memset(t, 0, sizeof(*t));
-    if (want_date) {
-        int64_t y, m, d;
-        if (!digits(&p, end, 4, 10, &y) || p >= end || *p != '-') return false;
-        p++;
-        if (!digits(&p, end, 2, 2, &m) || p >= end || *p != '-') return false;
-        p++;
-        if (!digits(&p, end, 2, 2, &d)) return false;
-        if (m < 1 || m > 12 || y < 1 || d < 1) return false;
-        t->year = y;
-        t->month = (int)m;
-        t->day = (int)d;
-        t->has_date = true;
-        if (p < end && *p == ' ' && p + 1 < end && isdigit((unsigned char)p[1])) {
-            p++;
-            if (!parse_time_part(&p, end, t)) return false;
-        }
-    } else if (!parse_time_part(&p, end, t)) {
-        return false;
-    }
-    if (p < end && (*p == '+' || *p == '-') && !parse_offset(&p, end, t)) return false;
-    if (want_date && end - p == 3 && memcmp(p, " BC", 3) == 0) {
-        t->year = 1 - t->year;
-        p += 3;
-    }
-    if (p != end) return false;
-    if (t->has_date && t->day > days_in_month(t->year, t->month)) return false;
-    return true;
-}
-
-/* java.time's ISO year: 4 digits, '+' above 9999, '-' and 4-digit padding below zero. */
-static size_t fmt_year(char *b, int64_t y) {
-    if (y > 9999) return (size_t)sprintf(b, "+%lld", (long long)y);
-    if (y < 0) return (size_t)sprintf(b, "-%04lld", -(long long)y);
-    return (size_t)sprintf(b, "%04lld", (long long)y);
-}
-
-static size_t fmt_date(char *b, int64_t days) {
-    int64_t y;
-    int m, d;
-    civil_from_days(days, &y, &m, &d);
-    size_t k = fmt_year(b, y);
-    return k + (size_t)sprintf(b + k, "-%02d-%02d", m, d);
-}
-
-/* "HH:MM:SS" and a fraction: fixed > 0 digits, or (fixed < 0) as many as needed, none when zero
- * (java.time's ISO_LOCAL_TIME). */
-static size_t fmt_time(char *b, int64_t tod_us, int fixed) {
-    int64_t s = tod_us / 1000000, us = tod_us % 1000000;
-    size_t k = (size_t)sprintf(b, "%02d:%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
-    if (fixed > 0) {
-        char f[16];
-        sprintf(f, "%06lld000", (long long)us);
-        b[k++] = '.';
-        for (int i = 0; i < fixed && i < 9; i++) b[k++] = f[i];
-    } else if (fixed < 0 && us) {
-        char f[8];
-        int nd = sprintf(f, "%06lld", (long long)us);
-        while (nd > 0 && f[nd - 1] == '0') nd--;
-        b[k++] = '.';
-        memcpy(b + k, f, (size_t)nd);
-        k += (size_t)nd;
-    }
-    b[k] = '\0';
-    return k;
-}
-
-static size_t fmt_datetime(char *b, int64_t epoch_us, int fixed) {
-    int64_t days = floor_div(epoch_us, US_PER_DAY);
-    /* the remainder, not epoch_us - days * US_PER_DAY: for the values standing for +-infinity
-     * (near INT64_MIN/MAX) that product overflows */
-    int64_t tod = epoch_us % US_PER_DAY;
-    if (tod < 0) tod += US_PER_DAY;
-    size_t k = fmt_date(b, days);
-    b[k++] = 'T';
-    k += fmt_time(b + k, tod, fixed);
-    b[k++] = 'Z';
-    b[k] = '\0';
-    return k;
-}
-
-/* ---- PGInterval (IntervalStyle postgres) ------------------------------------------------------------- */
-
-typedef struct {
-    int32_t years, months, days, hours, minutes;
-    int32_t whole_seconds, micros;
-} interval_t;
-
-static bool java_int(const char *s, size_t n, int32_t *out) {
-    int64_t v;
-    if (!parse_long(s, n, INT32_MIN, INT32_MAX, &v)) return false;
-    *out = (int32_t)v;
-    return true;
-}
-
-/* Double.parseDouble of a small token (digits, sign, point). */
-static bool java_double(const char *s, size_t n, double *out) {
-    char buf[64];
-    if (!n || n >= sizeof(buf)) return false;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    char *e;
-    errno = 0;
-    *out = strtod(buf, &e);
-    return *e == '\0';
-}
-
-static bool interval_set_seconds(interval_t *iv, double seconds) {
-    int64_t total = java_round(seconds * 1000000.0);
-    int64_t whole = total / 1000000;
-    if (whole < INT32_MIN || whole > INT32_MAX) return false;
-    iv->whole_seconds = (int32_t)whole;
-    iv->micros = (int32_t)(total % 1000000);
-    return true;
-}
-
-/* PGInterval.setValue for the postgres style: "1 year 2 mons -3 days +04:05:06.78", "-00:00:01", "epoch". */
-static bool parse_interval(const char *s, size_t n, interval_t *iv) {
-    memset(iv, 0, sizeof(*iv));
-    int32_t years = 0, months = 0, days = 0, hours = 0, minutes = 0;
-    double seconds = 0;
-    const char *p = s, *end = s + n, *value_tok = NULL;
-    size_t value_len = 0;
-    for (int i = 1;; i++) {
-        while (p < end && (isspace((unsigned char)*p) || *p == '+' || *p == '@')) p++;
-        if (p >= end) break;
-        const char *tok = p;
-        while (p < end && !isspace((unsigned char)*p) && *p != '+' && *p != '@') p++;
-        size_t tl = (size_t)(p - tok);
-        if (i & 1) {
-            const char *colon = memchr(tok, ':', tl);
-            if (!colon) {
-                value_tok = tok;
-                value_len = tl;
-                continue;
-            }
-            size_t off = tok[0] == '-' ? 1 : 0;
-            size_t eh = (size_t)(colon - tok);
-            if (eh < off || !java_int(tok + off, eh - off, &hours)) return false;
-            if (eh + 3 > tl || !java_int(tok + eh + 1, 2, &minutes)) return false;
-            const char *colon2 = memchr(tok + eh + 1, ':', tl - eh - 1);
-            if (colon2) {
-                size_t at = (size_t)(colon2 - tok) + 1;
-                if (!java_double(tok + at, tl - at, &seconds)) return false;
-            }
-            if (off) {
-                hours = -hours;
-                minutes = -minutes;
-                seconds = -seconds;
-            }
-            value_tok = NULL;
-        } else {
-            /* token.startsWith(unit), in PGInterval's order; other words are ignored */
-            static const char *const units[] = {"year", "mon", "day", "hour", "min", "sec"};
-            int unit = -1;
-            for (int u = 0; u < 6 && unit < 0; u++)
-                if (tl >= strlen(units[u]) && strncasecmp(tok, units[u], strlen(units[u])) == 0) unit = u;
-            if (unit < 0) continue;
-            if (!value_tok) return false;
-            if (unit == 5) {
-                if (!java_double(value_tok, value_len, &seconds)) return false;
-                continue;
-            }
-            int32_t v;
-            if (!java_int(value_tok, value_len, &v)) return false;
-            int32_t *dst[] = {&years, &months, &days, &hours, &minutes};
-            *dst[unit] = v;
-        }
-    }
-    iv->years = years;
-    iv->months = months;
-    iv->days = days;
-    iv->hours = hours;
-    iv->minutes = minutes;
-    return !isnan(seconds) && interval_set_seconds(iv, seconds);
-}
-
-static double interval_seconds(const interval_t *iv) {
-    return (double)iv->whole_seconds + (double)iv->micros / 1000000.0;
-}
-
-/* MicroDuration.durationMicros with DAYS_PER_MONTH_AVG = 365.25 / 12. */
-static int64_t interval_micros(const interval_t *iv) {
-    int32_t ym = (int32_t)((uint32_t)iv->years * 12u + (uint32_t)iv->months);
-    double days = (double)ym * (365.25 / 12.0) + (double)iv->days;
-    double secs = ((days * 24 + iv->hours) * 60 + iv->minutes) * 60 + interval_seconds(iv);
-    return java_d2l(secs * 1e6 + 0);
-}
-
-/* Interval.toIsoString: seconds via BigDecimal.valueOf(double), at most 9 decimals, trailing zeros stripped. */
-static cd_value_t interval_iso(cd_arena_t *a, const interval_t *iv) {
-    cd_buf_t b = {0};
-    cd_jw_java_double(&b, interval_seconds(iv));
-    dec_t sec;
-    if (!dec_parse(a, b.data, b.len, &sec)) { /* cannot happen for a finite double */
-        sec.neg = false;
-        sec.d = "0";
-        sec.n = 1;
-        sec.scale = 0;
-    }
-    cd_buf_free(&b);
-    if (sec.scale > 9) dec_set_scale(a, &sec, 9, ROUND_DOWN);
-    dec_strip(&sec);
-    cd_value_t ss = dec_string(a, &sec, true);
-    size_t cap = ss.u.str.len + 96;
-    char *o = cd_arena_alloc(a, cap);
-    int k = snprintf(o, cap, "P%dY%dM%dDT%dH%dM%.*sS", iv->years, iv->months, iv->days, iv->hours, iv->minutes,
-                     (int)ss.u.str.len, ss.u.str.ptr);
-    return v_str(o, (size_t)k);
+    return pgt_v_bytes(b + s, nb - s);
 }
 
 /* ---- Java String.hashCode and HashMap iteration order -------------------------------------------------- */
 
 /* String.hashCode of UTF-8 text decoded to UTF-16 (malformed bytes count as U+FFFD, as new String does). */
-static uint32_t java_string_hash(const char *s, size_t n) {
+uint32_t pgt_java_string_hash(const char *s, size_t n) {
     uint32_t h = 0;
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
@@ -824,7 +423,7 @@ static uint32_t java_string_hash(const char *s, size_t n) {
 /* Order in which a java.util.HashMap (load factor 0.75, first table of first_cap buckets) iterates n distinct
  * keys with the given hashCodes, inserted in index order: buckets ascending, insertion order within a bucket
  * (resizes split buckets preserving order; treeified buckets are not modelled). */
-static void java_hashmap_order(const uint32_t *hashes, size_t n, size_t first_cap, size_t *order) {
+void pgt_java_hashmap_order(const uint32_t *hashes, size_t n, size_t first_cap, size_t *order) {
     size_t cap = first_cap ? first_cap : 1;
     for (size_t size = 1; size <= n; size++)
         if (size > cap * 3 / 4) cap *= 2;
@@ -844,7 +443,7 @@ static void java_hashmap_order(const uint32_t *hashes, size_t n, size_t first_ca
 }
 
 /* HashMap(int) sizes its first table with tableSizeFor. */
-static size_t table_size_for(size_t n) {
+size_t pgt_table_size_for(size_t n) {
     size_t c = 1;
     while (c < n) c *= 2;
     return c;
@@ -917,7 +516,7 @@ static cd_value_t name_uuid(cd_arena_t *a, const unsigned char *p, size_t n) {
         o[k++] = hex_lc[h[i] & 15];
     }
     o[k] = '\0';
-    return v_str(o, k);
+    return pgt_v_str(o, k);
 }
 
 /* ---- schemas --------------------------------------------------------------------------------------------- */
@@ -962,7 +561,7 @@ static cd_schema_t *decimal_schema(cd_arena_t *a, bool optional, int32_t scale, 
     return s;
 }
 
-static int32_t time_precision(const conv_t *k) { return k->scale; }
+int32_t pgt_time_precision(const conv_t *k) { return k->scale; }
 
 /* The Connect schema of one value of conv k (optional as given; no default). */
 static cd_schema_t *value_schema(cd_arena_t *a, const conv_t *k, const pg_type_options_t *o, bool optional,
@@ -1047,7 +646,7 @@ static cd_schema_t *value_schema(cd_arena_t *a, const conv_t *k, const pg_type_o
             return sch(a, CD_TYPE_INT32, optional, "io.debezium.time.Date", 1);
         }
     case K_TIME: {
-        bool ms = time_precision(k) <= 3;
+        bool ms = pgt_time_precision(k) <= 3;
         switch (o->time) {
         case PG_TIME_ADAPTIVE:
             return ms ? sch(a, CD_TYPE_INT32, optional, "io.debezium.time.Time", 1)
@@ -1065,7 +664,7 @@ static cd_schema_t *value_schema(cd_arena_t *a, const conv_t *k, const pg_type_o
         }
     }
     case K_TIMESTAMP: {
-        bool ms = time_precision(k) <= 3;
+        bool ms = pgt_time_precision(k) <= 3;
         switch (o->time) {
         case PG_TIME_ADAPTIVE:
         case PG_TIME_ADAPTIVE_TIME_MICROSECONDS:
@@ -1226,22 +825,22 @@ static int conv_bits(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     size_t used = 0;
     for (size_t i = 0; i < n; i++) {
         char ch = s[n - 1 - i];
-        if (ch != '0' && ch != '1') return bad_value(x, s, n, "not a bit string");
+        if (ch != '0' && ch != '1') return pgt_bad_value(x, s, n, "not a bit string");
         if (ch == '1') {
             b[i / 8] |= (unsigned char)(1u << (i % 8));
             used = i / 8 + 1;
         }
     }
-    *out = v_bytes(b, used);
+    *out = pgt_v_bytes(b, used);
     return 0;
 }
 
 /* Integer.valueOf(bits, 2) != 0, as Debezium reads bit(1) and varbit(1). */
 static int conv_bit1(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    if (!n || n > 31) return bad_value(x, s, n, "not a one-bit string");
+    if (!n || n > 31) return pgt_bad_value(x, s, n, "not a one-bit string");
     bool set = false;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] != '0' && s[i] != '1') return bad_value(x, s, n, "not a bit string");
+        if (s[i] != '0' && s[i] != '1') return pgt_bad_value(x, s, n, "not a bit string");
         set |= s[i] == '1';
     }
     *out = v_bool(set);
@@ -1256,17 +855,17 @@ static const char special_msg[] =
 static int numeric_from_dec(vctx_t *x, dec_t *d, cd_value_t *out) {
     const conv_t *k = x->cv;
     pg_decimal_mode_t mode = x->col->opt.decimal;
-    if (!k->vsd && !dec_set_scale(x->a, d, k->scale, ROUND_UNNECESSARY))
-        return fail(x->errstr, x->errstr_size, "Cannot convert value of column %s to its scale %d: Rounding necessary",
+    if (!k->vsd && !pgt_dec_set_scale(x->a, d, k->scale, ROUND_UNNECESSARY))
+        return pgt_fail(x->errstr, x->errstr_size, "Cannot convert value of column %s to its scale %d: Rounding necessary",
                     x->col->name, (int)k->scale);
     if (mode == PG_DECIMAL_DOUBLE) {
-        *out = v_f(CD_TYPE_FLOAT64, dec_double(x->a, d));
+        *out = pgt_v_f(CD_TYPE_FLOAT64, dec_double(x->a, d));
     } else if (mode == PG_DECIMAL_STRING) {
-        *out = dec_string(x->a, d, false);
+        *out = pgt_dec_string(x->a, d, false);
     } else if (k->vsd) {
-        dec_strip(d);
-        if (d->scale < 0) dec_set_scale(x->a, d, 0, ROUND_UNNECESSARY);
-        cd_value_t *f = new_values(x->a, 2);
+        pgt_dec_strip(d);
+        if (d->scale < 0) pgt_dec_set_scale(x->a, d, 0, ROUND_UNNECESSARY);
+        cd_value_t *f = pgt_new_values(x->a, 2);
         f[0] = cd_int(CD_TYPE_INT32, d->scale);
         f[1] = dec_bytes(x->a, d);
         *out = (cd_value_t){.type = CD_TYPE_STRUCT};
@@ -1286,16 +885,16 @@ static int conv_numeric(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     else if (n == 9 && memcmp(s, "-Infinity", 9) == 0) special = 3;
     if (special) {
         if (mode == PG_DECIMAL_DOUBLE) {
-            *out = v_f(CD_TYPE_FLOAT64, special == 1 ? NAN : special == 2 ? INFINITY : -INFINITY);
+            *out = pgt_v_f(CD_TYPE_FLOAT64, special == 1 ? NAN : special == 2 ? INFINITY : -INFINITY);
         } else if (mode == PG_DECIMAL_STRING) {
             *out = v_cstr(x->a, special == 1 ? "NAN" : special == 2 ? "POSITIVE_INFINITY" : "NEGATIVE_INFINITY");
         } else {
-            return fail(x->errstr, x->errstr_size, special_msg, x->cv->col_name);
+            return pgt_fail(x->errstr, x->errstr_size, special_msg, x->cv->col_name);
         }
         return 0;
     }
     dec_t d;
-    if (!dec_parse(x->a, s, n, &d)) return bad_value(x, s, n, "not a number");
+    if (!pgt_dec_parse(x->a, s, n, &d)) return pgt_bad_value(x, s, n, "not a number");
     return numeric_from_dec(x, &d, out);
 }
 
@@ -1318,17 +917,17 @@ static int conv_money(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     for (; p < end; p++)
         if (*p != ',') clean[k++] = *p;
     dec_t d;
-    if (!dec_parse(x->a, clean, k, &d)) return bad_value(x, s, n, "not a money amount");
+    if (!pgt_dec_parse(x->a, clean, k, &d)) return pgt_bad_value(x, s, n, "not a money amount");
     switch (x->col->opt.decimal) {
     case PG_DECIMAL_DOUBLE:
-        *out = v_f(CD_TYPE_FLOAT64, dec_double(x->a, &d));
+        *out = pgt_v_f(CD_TYPE_FLOAT64, dec_double(x->a, &d));
         break;
     case PG_DECIMAL_STRING:
-        *out = dec_string(x->a, &d, true);
+        *out = pgt_dec_string(x->a, &d, true);
         break;
     case PG_DECIMAL_PRECISE:
     default:
-        dec_set_scale(x->a, &d, x->col->opt.money_fraction_digits, ROUND_HALF_UP);
+        pgt_dec_set_scale(x->a, &d, x->col->opt.money_fraction_digits, ROUND_HALF_UP);
         *out = dec_bytes(x->a, &d);
         break;
     }
@@ -1336,450 +935,16 @@ static int conv_money(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
 }
 
 static int conv_bytea(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    if (n < 2 || s[0] != '\\' || s[1] != 'x') return bad_value(x, s, n, "bytea not in hex format");
+    if (n < 2 || s[0] != '\\' || s[1] != 'x') return pgt_bad_value(x, s, n, "bytea not in hex format");
     unsigned char *b = cd_arena_alloc(x->a, (n - 2) / 2 + 1);
-    long len = hex_decode(s + 2, n - 2, b);
-    if (len < 0) return bad_value(x, s, n, "invalid hex digits");
+    long len = pgt_hex_decode(s + 2, n - 2, b);
+    if (len < 0) return pgt_bad_value(x, s, n, "invalid hex digits");
     *out = binary_value(x->col, b, (size_t)len, x->a);
     return 0;
 }
 
 /* The epoch day Debezium reports for date 'infinity' / '-infinity' (LocalDate -5877611-06-21 / -22). */
-static int64_t date_infinity_days(bool negative) { return days_from_civil(-5877611, 6, negative ? 22 : 21); }
-
-static cd_value_t date_value(const pg_column_t *c, int64_t days, cd_arena_t *a) {
-    if (c->opt.time == PG_TIME_ISOSTRING) {
-        char b[48];
-        size_t k = fmt_date(b, days);
-        b[k++] = 'Z';
-        return v_str(cd_arena_strndup(a, b, k), k);
-    }
-    return cd_int(CD_TYPE_INT32, (int32_t)days);
-}
-
-static int conv_date(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    int64_t days;
-    dt_t t;
-    if (n == 8 && memcmp(s, "infinity", 8) == 0) days = date_infinity_days(false);
-    else if (n == 9 && memcmp(s, "-infinity", 9) == 0) days = date_infinity_days(true);
-    else if (parse_datetime(s, n, true, &t) && !t.has_offset) days = days_from_civil(t.year, t.month, t.day);
-    else return bad_value(x, s, n, "not a date");
-    *out = date_value(x->col, days, x->a);
-    return 0;
-}
-
-static cd_value_t time_value(const pg_column_t *c, const conv_t *k, int64_t us, cd_arena_t *a) {
-    bool ms = time_precision(k) <= 3;
-    switch (c->opt.time) {
-    case PG_TIME_ADAPTIVE:
-        return ms ? cd_int(CD_TYPE_INT32, (int32_t)(us / 1000)) : cd_int(CD_TYPE_INT64, us);
-    case PG_TIME_CONNECT:
-        return cd_int(CD_TYPE_INT32, (int32_t)(us / 1000));
-    case PG_TIME_ISOSTRING: {
-        char b[40];
-        size_t len = fmt_time(b, us % US_PER_DAY, -1); /* LocalTime.MIDNIGHT.plus(duration) wraps 24:00 */
-        b[len++] = 'Z';
-        return v_str(cd_arena_strndup(a, b, len), len);
-    }
-    case PG_TIME_NANOSECONDS:
-        return cd_int(CD_TYPE_INT64, us * 1000);
-    default:
-        return cd_int(CD_TYPE_INT64, us);
-    }
-}
-
-static int conv_time(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    dt_t t;
-    if (!parse_datetime(s, n, false, &t) || t.has_offset) return bad_value(x, s, n, "not a time");
-    *out = time_value(x->col, x->cv, t.tod_us, x->a);
-    return 0;
-}
-
-static int conv_timetz(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    dt_t t;
-    if (!parse_datetime(s, n, false, &t) || !t.has_offset) return bad_value(x, s, n, "not a time with time zone");
-    char b[40];
-    size_t len;
-    if (t.tod_us == US_PER_DAY && t.offset_s == 0) {
-        len = (size_t)sprintf(b, "24:00:00"); /* PostgresTimeBoundary: the end-of-day boundary at UTC */
-    } else {
-        int64_t us = t.tod_us - (int64_t)t.offset_s * 1000000;
-        us = ((us % US_PER_DAY) + US_PER_DAY) % US_PER_DAY;
-        len = fmt_time(b, us, -1);
-    }
-    b[len++] = 'Z';
-    *out = v_str(cd_arena_strndup(x->a, b, len), len);
-    return 0;
-}
-
-static int timestamp_value(vctx_t *x, int64_t us, bool infinite, cd_value_t *out) {
-    bool ms = time_precision(x->cv) <= 3;
-    switch (x->col->opt.time) {
-    case PG_TIME_ADAPTIVE:
-    case PG_TIME_ADAPTIVE_TIME_MICROSECONDS:
-        *out = cd_int(CD_TYPE_INT64, ms ? floor_div(us, 1000) : us);
-        return 0;
-    case PG_TIME_CONNECT:
-        *out = cd_int(CD_TYPE_INT64, floor_div(us, 1000));
-        return 0;
-    case PG_TIME_ISOSTRING: {
-        char b[64];
-        size_t len = fmt_datetime(b, us, -1);
-        *out = v_str(cd_arena_strndup(x->a, b, len), len);
-        return 0;
-    }
-    case PG_TIME_NANOSECONDS: {
-        int64_t ns;
-        if (infinite) ns = us > 0 ? INT64_MAX : INT64_MIN;
-        else if (__builtin_mul_overflow(us, (int64_t)1000, &ns))
-            return fail(x->errstr, x->errstr_size,
-                        "Cannot convert the timestamp of column %s to nanoseconds since the epoch: it is outside "
-                        "1677-09-21..2262-04-11; use time.precision.mode=microseconds for such values",
-                        x->col->name);
-        *out = cd_int(CD_TYPE_INT64, ns);
-        return 0;
-    }
-    case PG_TIME_MICROSECONDS:
-    default:
-        *out = cd_int(CD_TYPE_INT64, us);
-        return 0;
-    }
-}
-
-/* Epoch microseconds of a parsed date-time (offset applied); false on overflow. */
-static bool dt_epoch_us(const dt_t *t, int64_t *us) {
-    int64_t days = days_from_civil(t->year, t->month, t->day), v;
-    if (__builtin_mul_overflow(days, US_PER_DAY, &v)) return false;
-    if (__builtin_add_overflow(v, t->tod_us - (int64_t)t->offset_s * 1000000, &v)) return false;
-    *us = v;
-    return true;
-}
-
-static int conv_timestamp(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    if (n == 8 && memcmp(s, "infinity", 8) == 0) return timestamp_value(x, TS_POS_INFINITY_US, true, out);
-    if (n == 9 && memcmp(s, "-infinity", 9) == 0) return timestamp_value(x, TS_NEG_INFINITY_US, true, out);
-    dt_t t;
-    int64_t us;
-    if (!parse_datetime(s, n, true, &t) || !dt_epoch_us(&t, &us)) return bad_value(x, s, n, "not a timestamp");
-    return timestamp_value(x, us, false, out);
-}
-
-/* ZonedTimestamp: UTC, exactly p fraction digits (ISO_OFFSET_DATE_TIME when p is 0). */
-static cd_value_t zoned_timestamp(const conv_t *k, int64_t us, cd_arena_t *a) {
-    char b[64];
-    int p = time_precision(k);
-    size_t len = fmt_datetime(b, us, p > 0 && p <= 9 ? p : -1);
-    return v_str(cd_arena_strndup(a, b, len), len);
-}
-
-static int conv_timestamptz(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    if ((n == 8 && memcmp(s, "infinity", 8) == 0) || (n == 9 && memcmp(s, "-infinity", 9) == 0)) {
-        *out = v_str(s, n);
-        return 0;
-    }
-    dt_t t;
-    int64_t us;
-    if (!parse_datetime(s, n, true, &t) || !dt_epoch_us(&t, &us))
-        return bad_value(x, s, n, "not a timestamp with time zone");
-    *out = zoned_timestamp(x->cv, us, x->a);
-    return 0;
-}
-
-static cd_value_t interval_value(const pg_column_t *c, const interval_t *iv, cd_arena_t *a) {
-    if (c->opt.interval == PG_INTERVAL_STRING) return interval_iso(a, iv);
-    return cd_int(CD_TYPE_INT64, interval_micros(iv));
-}
-
-static int conv_interval(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    interval_t iv;
-    if (!parse_interval(s, n, &iv)) return bad_value(x, s, n, "not an interval");
-    *out = interval_value(x->col, &iv, x->a);
-    return 0;
-}
-
-static void put_le64(unsigned char *p, double d) {
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(u >> (8 * i));
-}
-
-static cd_value_t point_value(cd_arena_t *a, double px, double py) {
-    unsigned char *wkb = cd_arena_alloc(a, 21);
-    wkb[0] = 1;
-    wkb[1] = 1;
-    wkb[2] = wkb[3] = wkb[4] = 0;
-    put_le64(wkb + 5, px);
-    put_le64(wkb + 13, py);
-    cd_value_t *f = new_values(a, 4);
-    f[0] = v_f(CD_TYPE_FLOAT64, px);
-    f[1] = v_f(CD_TYPE_FLOAT64, py);
-    f[2] = v_bytes(wkb, 21);
-    f[3] = cd_null();
-    cd_value_t v = {.type = CD_TYPE_STRUCT};
-    v.u.strct.fields = f;
-    v.u.strct.n = 4;
-    return v;
-}
-
-/* PGpoint: "(x,y)" */
-static int conv_point(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    const char *p = s, *end = s + n;
-    if (n < 5 || *p != '(' || end[-1] != ')') return bad_value(x, s, n, "not a point");
-    const char *comma = memchr(p, ',', n);
-    double px, py;
-    if (!comma || !java_double(p + 1, (size_t)(comma - p - 1), &px) ||
-        !java_double(comma + 1, (size_t)(end - comma - 2), &py))
-        return bad_value(x, s, n, "not a point");
-    *out = point_value(x->a, px, py);
-    return 0;
-}
-
-static cd_value_t geometry_value(cd_arena_t *a, const unsigned char *wkb, size_t n) {
-    cd_value_t *f = new_values(a, 2);
-    f[0] = v_bytes(wkb, n);
-    f[1] = cd_null();
-    if (n >= 9) {
-        bool le = wkb[0] != 0;
-        uint32_t type = le ? (uint32_t)wkb[1] | (uint32_t)wkb[2] << 8 | (uint32_t)wkb[3] << 16 | (uint32_t)wkb[4] << 24
-                           : (uint32_t)wkb[4] | (uint32_t)wkb[3] << 8 | (uint32_t)wkb[2] << 16 | (uint32_t)wkb[1] << 24;
-        if (type & 0x20000000u) {
-            uint32_t srid = le ? (uint32_t)wkb[5] | (uint32_t)wkb[6] << 8 | (uint32_t)wkb[7] << 16 |
-                                     (uint32_t)wkb[8] << 24
-                               : (uint32_t)wkb[8] | (uint32_t)wkb[7] << 8 | (uint32_t)wkb[6] << 16 |
-                                     (uint32_t)wkb[5] << 24;
-            f[1] = cd_int(CD_TYPE_INT32, (int32_t)srid);
-        }
-    }
-    cd_value_t v = {.type = CD_TYPE_STRUCT};
-    v.u.strct.fields = f;
-    v.u.strct.n = 2;
-    return v;
-}
-
-/* PostGIS prints geometry/geography as hex EWKB. */
-static int conv_geometry(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    unsigned char *b = cd_arena_alloc(x->a, n / 2 + 1);
-    long len = hex_decode(s, n, b);
-    if (len < 9) return bad_value(x, s, n, "not hex EWKB");
-    *out = geometry_value(x->a, b, (size_t)len);
-    return 0;
-}
-
-/* hstore text -> keys/values (HStoreConverter.fromString), in Java HashMap order. */
-static int hstore_parse(vctx_t *x, const char *s, size_t n, cd_value_t **keys, cd_value_t **vals, size_t *count) {
-    size_t cap = 8, cnt = 0;
-    cd_value_t *k = new_values(x->a, cap), *v = new_values(x->a, cap);
-    size_t pos = 0;
-    char *buf = cd_arena_alloc(x->a, n + 1);
-    size_t bl = 0;
-    while (pos < n) {
-        const char *q = memchr(s + pos, '"', n - pos);
-        if (!q) break; /* trailing blanks */
-        size_t i = (size_t)(q - s) + 1;
-        size_t kstart = bl;
-        for (; i < n && s[i] != '"'; i++) {
-            if (s[i] == '\\' && i + 1 < n) i++;
-            buf[bl++] = s[i];
-        }
-        if (i >= n) return bad_value(x, s, n, "unterminated hstore key");
-        cd_value_t key = v_str(buf + kstart, bl - kstart);
-        pos = i + 3; /* skip `"=>` */
-        cd_value_t val;
-        if (pos < n && s[pos] == 'N') {
-            val = cd_null();
-            pos += 4;
-        } else if (pos < n && s[pos] == '"') {
-            size_t vstart = bl;
-            for (i = pos + 1; i < n && s[i] != '"'; i++) {
-                if (s[i] == '\\' && i + 1 < n) i++;
-                buf[bl++] = s[i];
-            }
-            if (i >= n) return bad_value(x, s, n, "unterminated hstore value");
-            val = v_str(buf + vstart, bl - vstart);
-            pos = i;
-        } else {
-            return bad_value(x, s, n, "not an hstore");
-        }
-        pos++;
-        size_t j = 0;
-        for (; j < cnt; j++)
-            if (k[j].u.str.len == key.u.str.len && memcmp(k[j].u.str.ptr, key.u.str.ptr, key.u.str.len) == 0) break;
-        if (j < cnt) { /* HashMap.put on an existing key keeps its place */
-            v[j] = val;
-            continue;
-        }
-        if (cnt == cap) {
-            cd_value_t *nk = new_values(x->a, cap * 2), *nv = new_values(x->a, cap * 2);
-            memcpy(nk, k, cap * sizeof(*k));
-            memcpy(nv, v, cap * sizeof(*v));
-            k = nk;
-            v = nv;
-            cap *= 2;
-        }
-        k[cnt] = key;
-        v[cnt] = val;
-        cnt++;
-    }
-    uint32_t *h = cd_arena_alloc(x->a, (cnt ? cnt : 1) * sizeof(uint32_t));
-    size_t *order = cd_arena_alloc(x->a, (cnt ? cnt : 1) * sizeof(size_t));
-    for (size_t i = 0; i < cnt; i++) h[i] = java_string_hash(k[i].u.str.ptr, k[i].u.str.len);
-    java_hashmap_order(h, cnt, 16, order);
-    cd_value_t *ok = new_values(x->a, cnt), *ov = new_values(x->a, cnt);
-    for (size_t i = 0; i < cnt; i++) {
-        ok[i] = k[order[i]];
-        ov[i] = v[order[i]];
-    }
-    *keys = ok;
-    *vals = ov;
-    *count = cnt;
-    return 0;
-}
-
-/* Jackson's compact object of string fields. */
-static cd_value_t hstore_json(cd_arena_t *a, const cd_value_t *k, const cd_value_t *v, size_t n) {
-    cd_buf_t b = {0};
-    cd_jw_char(&b, '{');
-    for (size_t i = 0; i < n; i++) {
-        if (i) cd_jw_char(&b, ',');
-        cd_jw_string(&b, k[i].u.str.ptr, k[i].u.str.len);
-        cd_jw_char(&b, ':');
-        if (v[i].is_null)
-            cd_jw_lit(&b, "null");
-        else
-            cd_jw_string(&b, v[i].u.str.ptr, v[i].u.str.len);
-    }
-    cd_jw_char(&b, '}');
-    cd_value_t out = v_str(cd_arena_strndup(a, b.data, b.len), b.len);
-    cd_buf_free(&b);
-    return out;
-}
-
-static cd_value_t hstore_value(const pg_column_t *c, cd_value_t *k, cd_value_t *v, size_t n, cd_arena_t *a) {
-    if (c->opt.hstore == PG_HSTORE_JSON) return hstore_json(a, k, v, n);
-    cd_value_t m = {.type = CD_TYPE_MAP};
-    m.u.map.keys = k;
-    m.u.map.values = v;
-    m.u.map.n = n;
-    return m;
-}
-
-static int conv_hstore(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    cd_value_t *k = NULL, *v = NULL;
-    size_t cnt = 0;
-    if (hstore_parse(x, s, n, &k, &v, &cnt)) return -1;
-    *out = hstore_value(x->col, k, v, cnt, x->a);
-    return 0;
-}
-
-/* pgvector "[1,2,3]" (Vectors.fromVectorString); a malformed text gives null, as Debezium's does. */
-static int conv_vector(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    const char *p = skip_ws(s, s + n), *end = s + n;
-    while (end > p && isspace((unsigned char)end[-1])) end--;
-    if (end - p < 2 || *p != '[' || end[-1] != ']') {
-        *out = cd_null();
-        return 0;
-    }
-    p++;
-    end--;
-    size_t cnt = 1;
-    for (const char *q = p; q < end; q++) cnt += *q == ',';
-    cd_value_t *items = new_values(x->a, cnt);
-    bool is_double = x->cv->kind == K_VECTOR;
-    for (size_t i = 0; i < cnt; i++) {
-        const char *comma = memchr(p, ',', (size_t)(end - p));
-        const char *e = comma ? comma : end;
-        const char *a = skip_ws(p, e), *b = e;
-        while (b > a && isspace((unsigned char)b[-1])) b--;
-        char tmp[64];
-        if (b - a <= 0 || b - a >= (long)sizeof(tmp)) return bad_value(x, s, n, "not a vector element");
-        memcpy(tmp, a, (size_t)(b - a));
-        tmp[b - a] = '\0';
-        char *stop;
-        double d = is_double ? strtod(tmp, &stop) : (double)strtof(tmp, &stop);
-        if (*stop) return bad_value(x, s, n, "not a vector element");
-        items[i] = v_f(is_double ? CD_TYPE_FLOAT64 : CD_TYPE_FLOAT32, d);
-        p = comma ? comma + 1 : end;
-    }
-    *out = (cd_value_t){.type = CD_TYPE_ARRAY};
-    out->u.array.items = items;
-    out->u.array.n = cnt;
-    return 0;
-}
-
-static bool java_short(const char *a, const char *b, int16_t *out) {
-    a = skip_ws(a, b);
-    while (b > a && isspace((unsigned char)b[-1])) b--;
-    int64_t v;
-    if (!parse_long(a, (size_t)(b - a), INT16_MIN, INT16_MAX, &v)) return false;
-    *out = (int16_t)v;
-    return true;
-}
-
-/* sparsevec "{1:0.5,3:1.5}/5" -> {dimensions, vector map in HashMap<Short,Double> order}. */
-static int conv_sparsevec(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    const char *slash = memchr(s, '/', n), *end = s + n;
-    int16_t dims;
-    if (!slash || memchr(slash + 1, '/', (size_t)(end - slash - 1)) || !java_short(slash + 1, end, &dims))
-        return bad_value(x, s, n, "not a sparse vector");
-    const char *p = skip_ws(s, slash), *e = slash;
-    while (e > p && isspace((unsigned char)e[-1])) e--;
-    if (e - p < 2 || *p != '{' || e[-1] != '}') {
-        *out = cd_null();
-        return 0;
-    }
-    p++;
-    e--;
-    if (skip_ws(p, e) == e) { /* "{}": String.split gives one empty element, which Debezium rejects */
-        *out = cd_null();
-        return 0;
-    }
-    size_t cnt = 0;
-    for (const char *q = p; q <= e; q++) cnt += q == e || *q == ',';
-    cd_value_t *k = new_values(x->a, cnt), *v = new_values(x->a, cnt);
-    uint32_t *h = cd_arena_alloc(x->a, (cnt ? cnt : 1) * sizeof(uint32_t));
-    size_t used = 0;
-    for (size_t i = 0; i < cnt; i++) {
-        const char *comma = memchr(p, ',', (size_t)(e - p));
-        const char *ee = comma ? comma : e;
-        const char *colon = memchr(p, ':', (size_t)(ee - p));
-        int16_t idx;
-        double d;
-        if (!colon || !java_short(p, colon, &idx)) return bad_value(x, s, n, "not a sparse vector element");
-        const char *va = skip_ws(colon + 1, ee), *vb = ee;
-        while (vb > va && isspace((unsigned char)vb[-1])) vb--;
-        if (!java_double(va, (size_t)(vb - va), &d)) return bad_value(x, s, n, "not a sparse vector element");
-        size_t j = 0;
-        for (; j < used; j++)
-            if (k[j].u.i == idx) break;
-        if (j == used) {
-            k[used] = cd_int(CD_TYPE_INT16, idx);
-            h[used] = (uint32_t)(int32_t)idx;
-            used++;
-        }
-        v[j] = v_f(CD_TYPE_FLOAT64, d);
-        p = comma ? comma + 1 : e;
-    }
-    size_t *order = cd_arena_alloc(x->a, (used ? used : 1) * sizeof(size_t));
-    java_hashmap_order(h, used, table_size_for(cnt), order);
-    cd_value_t *ok = new_values(x->a, used), *ov = new_values(x->a, used);
-    for (size_t i = 0; i < used; i++) {
-        ok[i] = k[order[i]];
-        ov[i] = v[order[i]];
-    }
-    cd_value_t *f = new_values(x->a, 2);
-    f[0] = cd_int(CD_TYPE_INT16, dims);
-    f[1] = (cd_value_t){.type = CD_TYPE_MAP};
-    f[1].u.map.keys = ok;
-    f[1].u.map.values = ov;
-    f[1].u.map.n = used;
-    *out = (cd_value_t){.type = CD_TYPE_STRUCT};
-    out->u.strct.fields = f;
-    out->u.strct.n = 2;
-    return 0;
-}
-
-/* One non-null value of conv x->cv from its text (NUL-terminated, in scratch). */
-static int conv_text(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
+int pgt_conv_text(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     int64_t i;
     switch (x->cv->kind) {
     case K_BOOL:
@@ -1787,33 +952,33 @@ static int conv_text(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
             *out = v_bool(s[0] == 't');
             return 0;
         }
-        return bad_value(x, s, n, "not a boolean");
+        return pgt_bad_value(x, s, n, "not a boolean");
     case K_BIT1:
         return conv_bit1(x, s, n, out);
     case K_BITS:
         return conv_bits(x, s, n, out);
     case K_INT16:
-        if (!parse_long(s, n, INT16_MIN, INT16_MAX, &i)) return bad_value(x, s, n, "not a smallint");
+        if (!pgt_parse_long(s, n, INT16_MIN, INT16_MAX, &i)) return pgt_bad_value(x, s, n, "not a smallint");
         *out = cd_int(CD_TYPE_INT16, i);
         return 0;
     case K_INT32:
-        if (!parse_long(s, n, INT32_MIN, INT32_MAX, &i)) return bad_value(x, s, n, "not an integer");
+        if (!pgt_parse_long(s, n, INT32_MIN, INT32_MAX, &i)) return pgt_bad_value(x, s, n, "not an integer");
         *out = cd_int(CD_TYPE_INT32, i);
         return 0;
     case K_INT64:
-        if (!parse_long(s, n, INT64_MIN, INT64_MAX, &i)) return bad_value(x, s, n, "not a bigint");
+        if (!pgt_parse_long(s, n, INT64_MIN, INT64_MAX, &i)) return pgt_bad_value(x, s, n, "not a bigint");
         *out = cd_int(CD_TYPE_INT64, i);
         return 0;
     case K_OID:
-        if (!parse_long(s, n, 0, UINT32_MAX, &i)) return bad_value(x, s, n, "not an oid");
+        if (!pgt_parse_long(s, n, 0, UINT32_MAX, &i)) return pgt_bad_value(x, s, n, "not an oid");
         *out = cd_int(CD_TYPE_INT64, i);
         return 0;
     case K_FLOAT32:
     case K_FLOAT64: {
         char *end;
         double d = x->cv->kind == K_FLOAT32 ? (double)strtof(s, &end) : strtod(s, &end);
-        if (!n || *end || isspace((unsigned char)s[0])) return bad_value(x, s, n, "not a floating-point number");
-        *out = v_f(x->cv->kind == K_FLOAT32 ? CD_TYPE_FLOAT32 : CD_TYPE_FLOAT64, d);
+        if (!n || *end || isspace((unsigned char)s[0])) return pgt_bad_value(x, s, n, "not a floating-point number");
+        *out = pgt_v_f(x->cv->kind == K_FLOAT32 ? CD_TYPE_FLOAT32 : CD_TYPE_FLOAT64, d);
         return 0;
     }
     case K_NUMERIC:
@@ -1821,38 +986,41 @@ static int conv_text(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     case K_MONEY:
         return conv_money(x, s, n, out);
     case K_STRING:
-        *out = v_str(s, n);
+        *out = pgt_v_str(s, n);
         return 0;
     case K_BYTEA:
         return conv_bytea(x, s, n, out);
     case K_UNKNOWN:
+        if (!x->col->is_array && pgt_is_pgjdbc_geometric(x->cv->type_name) &&
+            pgt_pgjdbc_geometric_text(x, s, n, &s, &n))
+            return -1;
         *out = binary_value(x->col, (const unsigned char *)s, n, x->a);
         return 0;
     case K_DATE:
-        return conv_date(x, s, n, out);
+        return pgt_conv_date(x, s, n, out);
     case K_TIME:
-        return conv_time(x, s, n, out);
+        return pgt_conv_time(x, s, n, out);
     case K_TIMETZ:
-        return conv_timetz(x, s, n, out);
+        return pgt_conv_timetz(x, s, n, out);
     case K_TIMESTAMP:
-        return conv_timestamp(x, s, n, out);
+        return pgt_conv_timestamp(x, s, n, out);
     case K_TIMESTAMPTZ:
-        return conv_timestamptz(x, s, n, out);
+        return pgt_conv_timestamptz(x, s, n, out);
     case K_INTERVAL:
-        return conv_interval(x, s, n, out);
+        return pgt_conv_interval(x, s, n, out);
     case K_POINT:
-        return conv_point(x, s, n, out);
+        return pgt_conv_point(x, s, n, out);
     case K_HSTORE:
-        return conv_hstore(x, s, n, out);
+        return pgt_conv_hstore(x, s, n, out);
     case K_GEOMETRY:
-        return conv_geometry(x, s, n, out);
+        return pgt_conv_geometry(x, s, n, out);
     case K_VECTOR:
     case K_HALFVEC:
-        return conv_vector(x, s, n, out);
+        return pgt_conv_vector(x, s, n, out);
     case K_SPARSEVEC:
-        return conv_sparsevec(x, s, n, out);
+        return pgt_conv_sparsevec(x, s, n, out);
     }
-    return bad_value(x, s, n, "unsupported type");
+    return pgt_bad_value(x, s, n, "unsupported type");
 }
 
 /* ---- NOT NULL fallbacks (4.2) ------------------------------------------------------------------------------ */
@@ -1870,7 +1038,7 @@ static cd_value_t fallback_value(const pg_column_t *c, const conv_t *k, cd_arena
     case K_BIT1:
         return v_bool(false);
     case K_BITS:
-        return v_bytes("", 0);
+        return pgt_v_bytes("", 0);
     case K_INT16:
         return cd_int(CD_TYPE_INT16, 0);
     case K_INT32:
@@ -1879,61 +1047,61 @@ static cd_value_t fallback_value(const pg_column_t *c, const conv_t *k, cd_arena
     case K_OID:
         return cd_int(CD_TYPE_INT64, 0);
     case K_FLOAT32:
-        return v_f(CD_TYPE_FLOAT32, 0);
+        return pgt_v_f(CD_TYPE_FLOAT32, 0);
     case K_FLOAT64:
-        return v_f(CD_TYPE_FLOAT64, 0);
+        return pgt_v_f(CD_TYPE_FLOAT64, 0);
     case K_NUMERIC:
     case K_MONEY: {
         int32_t scale = k->kind == K_MONEY ? o->money_fraction_digits : k->vsd ? 0 : k->scale;
-        if (o->decimal == PG_DECIMAL_DOUBLE) return v_f(CD_TYPE_FLOAT64, 0);
+        if (o->decimal == PG_DECIMAL_DOUBLE) return pgt_v_f(CD_TYPE_FLOAT64, 0);
         if (o->decimal == PG_DECIMAL_STRING) {
             dec_t z = {false, "0", 1, 0};
-            dec_set_scale(a, &z, scale, ROUND_UNNECESSARY);
-            return dec_string(a, &z, false);
+            pgt_dec_set_scale(a, &z, scale, ROUND_UNNECESSARY);
+            return pgt_dec_string(a, &z, false);
         }
         if (k->kind == K_NUMERIC && k->vsd) {
-            cd_value_t *f = new_values(a, 2);
+            cd_value_t *f = pgt_new_values(a, 2);
             f[0] = cd_int(CD_TYPE_INT32, 0);
-            f[1] = v_bytes(&zero_byte, 1);
+            f[1] = pgt_v_bytes(&zero_byte, 1);
             cd_value_t v = {.type = CD_TYPE_STRUCT};
             v.u.strct.fields = f;
             v.u.strct.n = 2;
             return v;
         }
-        return v_bytes(&zero_byte, 1);
+        return pgt_v_bytes(&zero_byte, 1);
     }
     case K_STRING:
-        return v_str("", 0);
+        return pgt_v_str("", 0);
     case K_BYTEA:
     case K_UNKNOWN:
-        return o->binary == PG_BINARY_BYTES ? v_bytes("", 0) : v_str("", 0);
+        return o->binary == PG_BINARY_BYTES ? pgt_v_bytes("", 0) : pgt_v_str("", 0);
     case K_DATE:
-        return date_value(c, 0, a);
+        return pgt_date_value(c, 0, a);
     case K_TIME:
-        return o->time == PG_TIME_ISOSTRING ? v_str("00:00:00Z", 9) : time_value(c, k, 0, a);
+        return o->time == PG_TIME_ISOSTRING ? pgt_v_str("00:00:00Z", 9) : pgt_time_value(c, k, 0, a);
     case K_TIMESTAMP:
-        return o->time == PG_TIME_ISOSTRING ? v_str("1970-01-01T00:00:00Z", 20) : cd_int(CD_TYPE_INT64, 0);
+        return o->time == PG_TIME_ISOSTRING ? pgt_v_str("1970-01-01T00:00:00Z", 20) : cd_int(CD_TYPE_INT64, 0);
     case K_TIMETZ:
-        return v_str("00:00:00Z", 9);
+        return pgt_v_str("00:00:00Z", 9);
     case K_TIMESTAMPTZ:
-        return v_str("1970-01-01T00:00:00Z", 20);
+        return pgt_v_str("1970-01-01T00:00:00Z", 20);
     case K_INTERVAL: {
         interval_t iv = {0};
-        return interval_value(c, &iv, a);
+        return pgt_interval_value(c, &iv, a);
     }
     case K_POINT:
-        return point_value(a, 0, 0);
+        return pgt_point_value(a, 0, 0);
     case K_HSTORE:
-        return o->hstore == PG_HSTORE_JSON ? v_str("{}", 2) : (cd_value_t){.type = CD_TYPE_MAP};
+        return o->hstore == PG_HSTORE_JSON ? pgt_v_str("{}", 2) : (cd_value_t){.type = CD_TYPE_MAP};
     case K_GEOMETRY: {
         static const unsigned char empty[] = {0x01, 0x07, 0, 0, 0, 0, 0, 0, 0}; /* GEOMETRYCOLLECTION EMPTY */
-        return geometry_value(a, empty, sizeof(empty));
+        return pgt_geometry_value(a, empty, sizeof(empty));
     }
     case K_VECTOR:
     case K_HALFVEC:
         return empty_array();
     case K_SPARSEVEC: {
-        cd_value_t *f = new_values(a, 2);
+        cd_value_t *f = pgt_new_values(a, 2);
         f[0] = cd_int(CD_TYPE_INT16, 0);
         f[1] = (cd_value_t){.type = CD_TYPE_MAP};
         cd_value_t v = {.type = CD_TYPE_STRUCT};
@@ -1948,7 +1116,7 @@ static cd_value_t fallback_value(const pg_column_t *c, const conv_t *k, cd_arena
 /* ---- unchanged TOAST placeholders (4.3) --------------------------------------------------------------------- */
 
 static cd_value_t one_item(cd_arena_t *a, cd_value_t item) {
-    cd_value_t *it = new_values(a, 1);
+    cd_value_t *it = pgt_new_values(a, 1);
     it[0] = item;
     cd_value_t v = {.type = CD_TYPE_ARRAY};
     v.u.array.items = it;
@@ -1960,15 +1128,20 @@ static cd_value_t one_item(cd_arena_t *a, cd_value_t item) {
  * would hand the Connect runtime a string it rejects; here the value is treated like a missing one). */
 static bool placeholder_value(const pg_column_t *c, cd_arena_t *a, cd_value_t *out) {
     const cd_schema_t *s = c->is_array ? c->conv.schema : c->schema;
-    cd_value_t ph_str = v_str((const char *)c->ph, c->ph_len), ph_bytes = v_bytes(c->ph, c->ph_len);
+    cd_value_t ph_str = pgt_v_str((const char *)c->ph, c->ph_len), ph_bytes = pgt_v_bytes(c->ph, c->ph_len);
     if (!c->is_array) {
         if (c->conv.kind == K_HSTORE) {
-            cd_value_t *k = new_values(a, 1), *v = new_values(a, 1);
+            cd_value_t *k = pgt_new_values(a, 1), *v = pgt_new_values(a, 1);
             k[0] = ph_str;
             v[0] = ph_str;
-            *out = hstore_value(c, k, v, 1, a);
+            *out = pgt_hstore_value(c, k, v, 1, a);
             return true;
         }
+        /* Debezium's convertBinaryToBase64(UrlSafe) has no case for the placeholder object: its
+         * unexpectedBinary() gives null (hex mode does return the placeholder string) */
+        if ((c->conv.kind == K_BYTEA || c->conv.kind == K_UNKNOWN) &&
+            (c->opt.binary == PG_BINARY_BASE64 || c->opt.binary == PG_BINARY_BASE64_URL_SAFE))
+            return false;
         if (s->type == CD_TYPE_STRING) {
             *out = ph_str;
             return true;
@@ -1996,7 +1169,7 @@ static bool placeholder_value(const pg_column_t *c, cd_arena_t *a, cd_value_t *o
     case CD_TYPE_INT32:
     case CD_TYPE_INT64: {
         /* the placeholder's bytes as Java (signed) bytes widened to numbers */
-        cd_value_t *it = new_values(a, c->ph_len);
+        cd_value_t *it = pgt_new_values(a, c->ph_len);
         for (size_t i = 0; i < c->ph_len; i++) it[i] = cd_int(s->type, (signed char)c->ph[i]);
         *out = (cd_value_t){.type = CD_TYPE_ARRAY};
         out->u.array.items = it;
@@ -2006,111 +1179,6 @@ static bool placeholder_value(const pg_column_t *c, cd_arena_t *a, cd_value_t *o
     default:
         return false;
     }
-}
-
-/* ---- arrays ----------------------------------------------------------------------------------------------------- */
-
-typedef struct {
-    const char *s;
-    size_t n;
-    bool null;
-} elem_t;
-
-/* array_out text: "{a,\"b c\",NULL,\"d\\\"e\"}", optionally preceded by "[l:u]=" bounds. A nested
- * (multi-dimensional) sub-array becomes a null element: Debezium's element converters cannot take one. */
-static int parse_array(vctx_t *x, const char *s, size_t n, elem_t **out, size_t *count) {
-    const char *p = s, *end = s + n;
-    if (p < end && *p == '[') {
-        const char *eqs = memchr(p, '=', n);
-        if (!eqs) return bad_value(x, s, n, "not an array");
-        p = eqs + 1;
-    }
-    if (p >= end || *p != '{' || end[-1] != '}') return bad_value(x, s, n, "not an array");
-    p++;
-    end--;
-    size_t cap = 1;
-    for (const char *q = p; q < end; q++) cap += *q == ',';
-    elem_t *el = cd_arena_alloc(x->a, cap * sizeof(elem_t));
-    char *buf = cd_arena_alloc(x->a, n + 1);
-    size_t bl = 0, cnt = 0;
-    if (skip_ws(p, end) == end) {
-        *out = el;
-        *count = 0;
-        return 0;
-    }
-    for (;;) {
-        p = skip_ws(p, end);
-        if (cnt == cap) return bad_value(x, s, n, "malformed array");
-        elem_t *e = &el[cnt++];
-        if (p < end && *p == '{') {
-            int depth = 0;
-            bool inq = false;
-            for (; p < end; p++) {
-                if (inq) {
-                    if (*p == '\\') p++;
-                    else if (*p == '"') inq = false;
-                } else if (*p == '"') {
-                    inq = true;
-                } else if (*p == '{') {
-                    depth++;
-                } else if (*p == '}' && --depth == 0) {
-                    p++;
-                    break;
-                }
-            }
-            if (depth) return bad_value(x, s, n, "malformed array");
-            *e = (elem_t){NULL, 0, true};
-        } else if (p < end && *p == '"') {
-            size_t start = bl;
-            for (p++; p < end && *p != '"'; p++) {
-                if (*p == '\\' && p + 1 < end) p++;
-                buf[bl++] = *p;
-            }
-            if (p >= end) return bad_value(x, s, n, "unterminated quoted array element");
-            p++;
-            buf[bl++] = '\0';
-            *e = (elem_t){buf + start, bl - start - 1, false};
-        } else {
-            const char *a = p;
-            while (p < end && *p != ',') p++;
-            const char *b = p;
-            while (b > a && isspace((unsigned char)b[-1])) b--;
-            if (b - a == 4 && strncasecmp(a, "NULL", 4) == 0) {
-                *e = (elem_t){NULL, 0, true};
-            } else {
-                size_t start = bl;
-                memcpy(buf + bl, a, (size_t)(b - a));
-                bl += (size_t)(b - a);
-                buf[bl++] = '\0';
-                *e = (elem_t){buf + start, (size_t)(b - a), false};
-            }
-        }
-        p = skip_ws(p, end);
-        if (p >= end) break;
-        if (*p != ',') return bad_value(x, s, n, "malformed array");
-        p++;
-    }
-    *out = el;
-    *count = cnt;
-    return 0;
-}
-
-static int conv_array(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
-    elem_t *el = NULL;
-    size_t cnt = 0;
-    if (parse_array(x, s, n, &el, &cnt)) return -1;
-    cd_value_t *items = new_values(x->a, cnt);
-    for (size_t i = 0; i < cnt; i++) {
-        if (el[i].null) {
-            items[i] = cd_null();
-        } else if (conv_text(x, el[i].s, el[i].n, &items[i])) {
-            return -1;
-        }
-    }
-    *out = (cd_value_t){.type = CD_TYPE_ARRAY};
-    out->u.array.items = items;
-    out->u.array.n = cnt;
-    return 0;
 }
 
 /* ---- column defaults (3.1) ------------------------------------------------------------------------------------ */
@@ -2209,7 +1277,7 @@ static bool parse_default(const pg_column_t *c, const char *expr, cd_arena_t *a,
         return conv_bits(&x, t, n, out) == 0;
     case K_NUMERIC: {
         dec_t d;
-        if (!dec_parse(a, t, n, &d)) return false;
+        if (!pgt_dec_parse(a, t, n, &d)) return false;
         if (k->vsd && c->opt.decimal == PG_DECIMAL_PRECISE) return false; /* a Struct: Debezium drops it */
         if (numeric_from_dec(&x, &d, out)) return false;
         return true;
@@ -2219,13 +1287,13 @@ static bool parse_default(const pg_column_t *c, const char *expr, cd_arena_t *a,
     case K_INT64: {
         int64_t lo = k->kind == K_INT16 ? INT16_MIN : k->kind == K_INT32 ? INT32_MIN : INT64_MIN;
         int64_t hi = k->kind == K_INT16 ? INT16_MAX : k->kind == K_INT32 ? INT32_MAX : INT64_MAX;
-        if (!parse_long(t, n, lo, hi, &i)) return false;
+        if (!pgt_parse_long(t, n, lo, hi, &i)) return false;
         *out = cd_int(k->kind == K_INT16 ? CD_TYPE_INT16 : k->kind == K_INT32 ? CD_TYPE_INT32 : CD_TYPE_INT64, i);
         return true;
     }
     case K_FLOAT32:
     case K_FLOAT64:
-        return conv_text(&x, t, n, out) == 0;
+        return pgt_conv_text(&x, t, n, out) == 0;
     case K_STRING:
         if (eq(k->type_name, "uuid")) { /* UUID.fromString(..).toString(): lower case */
             if (n != 36) return false;
@@ -2235,30 +1303,30 @@ static bool parse_default(const pg_column_t *c, const char *expr, cd_arena_t *a,
                 t[j] = (char)tolower((unsigned char)t[j]);
             }
         }
-        *out = v_str(t, n);
+        *out = pgt_v_str(t, n);
         return true;
     case K_DATE:
-        if (!parse_datetime(t, n, true, &dt) || dt.has_offset) return false;
-        *out = date_value(c, days_from_civil(dt.year, dt.month, dt.day), a);
+        if (!pgt_parse_datetime(t, n, true, &dt) || dt.has_offset) return false;
+        *out = pgt_date_value(c, pgt_days_from_civil(dt.year, dt.month, dt.day), a);
         return true;
     case K_TIME:
-        if (!parse_datetime(t, n, false, &dt) || dt.has_offset) return false;
-        *out = time_value(c, k, dt.tod_us, a);
+        if (!pgt_parse_datetime(t, n, false, &dt) || dt.has_offset) return false;
+        *out = pgt_time_value(c, k, dt.tod_us, a);
         return true;
     case K_TIMESTAMP:
     case K_TIMESTAMPTZ: {
         int64_t us;
-        if (!parse_datetime(t, n, true, &dt) || !dt_epoch_us(&dt, &us)) return false;
+        if (!pgt_parse_datetime(t, n, true, &dt) || !pgt_dt_epoch_us(&dt, &us)) return false;
         if (k->kind == K_TIMESTAMPTZ) {
-            *out = zoned_timestamp(k, us, a);
+            *out = pgt_zoned_timestamp(k, us, a);
             return true;
         }
-        return timestamp_value(&x, us, false, out) == 0;
+        return pgt_timestamp_value(&x, us, false, out) == 0;
     }
     case K_INTERVAL: {
         interval_t iv;
-        if (!parse_interval(t, n, &iv)) return false;
-        *out = interval_value(c, &iv, a);
+        if (!pgt_parse_interval(t, n, &iv)) return false;
+        *out = pgt_interval_value(c, &iv, a);
         return true;
     }
     default:
@@ -2284,7 +1352,7 @@ pg_column_t *pg_column_new(const pg_column_info_t *ci, const pg_type_options_t *
                            char *errstr, size_t errstr_size) {
     if (errstr && errstr_size) errstr[0] = '\0';
     if (!ci || !ci->name || !ci->type_name || !opt) {
-        fail(errstr, errstr_size, "pg_column_new: column name, type name and options are required");
+        pgt_fail(errstr, errstr_size, "pg_column_new: column name, type name and options are required");
         return NULL;
     }
     pg_column_t *c = cd_arena_alloc(arena, sizeof(*c));
@@ -2292,7 +1360,7 @@ pg_column_t *pg_column_new(const pg_column_info_t *ci, const pg_type_options_t *
     c->name = cd_arena_strndup(arena, ci->name, strlen(ci->name));
     c->opt = *opt;
     if (c->opt.money_fraction_digits < 0) {
-        fail(errstr, errstr_size, "Invalid money.fraction.digits %d for column %s: it must not be negative",
+        pgt_fail(errstr, errstr_size, "Invalid money.fraction.digits %d for column %s: it must not be negative",
              c->opt.money_fraction_digits, ci->name);
         return NULL;
     }
@@ -2300,9 +1368,9 @@ pg_column_t *pg_column_new(const pg_column_info_t *ci, const pg_type_options_t *
     if (strncmp(ph, "hex:", 4) == 0) {
         size_t hl = strlen(ph + 4);
         unsigned char *b = cd_arena_alloc(arena, hl / 2 + 1);
-        long len = hex_decode(ph + 4, hl, b);
+        long len = pgt_hex_decode(ph + 4, hl, b);
         if (len < 0) {
-            fail(errstr, errstr_size,
+            pgt_fail(errstr, errstr_size,
                  "Invalid unavailable.value.placeholder '%s': after 'hex:' it must be an even number of hex digits",
                  ph);
             return NULL;
@@ -2331,6 +1399,7 @@ pg_column_t *pg_column_new(const pg_column_info_t *ci, const pg_type_options_t *
         const char *tn = cd_arena_strndup(arena, ci->type_name, strlen(ci->type_name));
         kn = classify(tn, ci->typtype ? ci->typtype : 'b', ci->typmod, false, &c->conv);
         c->conv.col_name = c->name;
+        c->name_type = eq(tn, "name");
     }
     if (kn == TYPE_OMITTED) return NULL;
     if (kn == TYPE_UNKNOWN) {
@@ -2365,14 +1434,42 @@ const cd_schema_t *pg_column_schema(const pg_column_t *c) { return c->schema; }
 
 const char *pg_column_name(const pg_column_t *c) { return c->name; }
 
+const cd_schema_t *pg_column_schema_with_source_type(const pg_column_t *c, const pg_column_info_t *ci,
+                                                     cd_arena_t *arena) {
+    if (!ci->source_type) return NULL;
+    cd_schema_t *s = cd_arena_alloc(arena, sizeof(*s));
+    *s = *c->schema;
+    cd_param_t *p = cd_arena_alloc(arena, (c->schema->n_params + 4) * sizeof(cd_param_t));
+    if (c->schema->n_params) memcpy(p, c->schema->params, c->schema->n_params * sizeof(cd_param_t));
+    size_t n = c->schema->n_params, tl = strlen(ci->source_type);
+    /* toUpperCase(Locale.ENGLISH) */
+    char *up = cd_arena_strndup(arena, ci->source_type, tl);
+    for (size_t i = 0; i < tl; i++) up[i] = (char)toupper((unsigned char)up[i]);
+    char num[16];
+    p[n++] = (cd_param_t){"__debezium.source.column.type", up};
+    snprintf(num, sizeof(num), "%d", (int)ci->source_length);
+    p[n++] = (cd_param_t){"__debezium.source.column.length", cd_arena_strndup(arena, num, strlen(num))};
+    snprintf(num, sizeof(num), "%d", (int)ci->source_scale);
+    p[n++] = (cd_param_t){"__debezium.source.column.scale", cd_arena_strndup(arena, num, strlen(num))};
+    p[n++] = (cd_param_t){"__debezium.source.column.name", c->name};
+    s->params = p;
+    s->n_params = n;
+    s->cache_id = cd_schema_next_cache_id();
+    return s;
+}
+
 int pg_column_value(const pg_column_t *c, char kind, const char *text, size_t len, cd_arena_t *scratch,
                     cd_value_t *out, char *errstr, size_t errstr_size) {
     switch (kind) {
     case 't': {
+        /* Debezium's ReplicationMessageColumnValueResolver has no case for "name": its value goes through
+         * asDefault(), which gives null unless include.unknown.datatypes (the schema stays a string) */
+        if (c->name_type && !c->opt.include_unknown_datatypes) return pg_column_value(c, 'n', NULL, 0, scratch, out,
+                                                                                      errstr, errstr_size);
         size_t n = text ? len : 0;
         char *s = cd_arena_strndup(scratch, text ? text : "", n);
         vctx_t x = {c, &c->conv, scratch, errstr, errstr_size};
-        return c->is_array ? conv_array(&x, s, n, out) : conv_text(&x, s, n, out);
+        return c->is_array ? pgt_conv_array(&x, s, n, out) : pgt_conv_text(&x, s, n, out);
     }
     case 'u':
     case 'n':
@@ -2389,7 +1486,7 @@ int pg_column_value(const pg_column_t *c, char kind, const char *text, size_t le
         }
         return 0;
     default:
-        return fail(errstr, errstr_size, "Unknown pgoutput value kind '%c' for column %s (expected n, u or t)", kind,
+        return pgt_fail(errstr, errstr_size, "Unknown pgoutput value kind '%c' for column %s (expected n, u or t)", kind,
                     c->name);
     }
 }

@@ -57,6 +57,12 @@ typedef struct {
     const char *default_expr;   /* pg_get_expr(adbin, adrelid), or NULL */
     const char *const *enum_labels; /* enum (or enum array element) labels in enumsortorder */
     size_t n_enum_labels;
+    /* For column.propagate.source.type: the column's own type name (a domain's, not its root's; "_int4" for
+     * arrays) and the length and scale Debezium's pgoutput decoder gives it (pgjdbc's TypeInfoCache
+     * precision/scale, see pg_catalog.c). NULL source_type: none known. */
+    const char *source_type;
+    int32_t source_length;
+    int32_t source_scale;
 } pg_column_info_t;
 
 typedef struct pg_column pg_column_t;
@@ -75,6 +81,13 @@ const cd_schema_t *pg_column_schema(const pg_column_t *c);
 
 /* The column name, as given (owned by the column's arena). */
 const char *pg_column_name(const pg_column_t *c);
+
+/* The value field schema with Debezium's PropagateSourceMetadataToSchemaParameter parameters appended (after
+ * the type's own): __debezium.source.column.type (the type name upper-cased), .length, .scale and .name.
+ * A copy in `arena` with its own cache_id; the key schema keeps pg_column_schema. NULL when the column
+ * has no source type. */
+const cd_schema_t *pg_column_schema_with_source_type(const pg_column_t *c, const pg_column_info_t *ci,
+                                                     cd_arena_t *arena);
 
 /* Converts one pgoutput value: kind 'n' (null), 'u' (unchanged TOAST -> the placeholder of 4.3), 't' (text in
  * PostgreSQL's output format, session DateStyle=ISO, IntervalStyle=postgres, extra_float_digits=3,

@@ -485,32 +485,4 @@ EVENT_KNOWN_DIFFERENCES = [
           "collection by Java's default toString (LogicalDecodingMessageMonitor$"
           "LogicalDecodingMessageId@<identity hash>) and lists the collections in HashMap order of "
           "those hashes; connectd names it \"\" and keeps first-seen order"),
-    EventKnown("OPEN: replica identity USING INDEX, key change", {"test_unchanged_toast_under_each_replica_identity"},
-          lambda d: (d.topic and d.topic.endswith(".public.toast_idx")
-                     and d.aspect in ("value", "count", "key", "headers")),
-          "open, not fixed yet: with REPLICA IDENTITY USING INDEX, an update of the index column then "
-          "of the primary key gives other records in connectd than in Debezium (before image, op, "
-          "which records)"),
-    EventKnown("OPEN: name column", {"test_types_under_every_mode"},
-          lambda d: d.aspect == "value" and d.path and d.path[-1] == "nm" and d.debezium == "null",
-          "open, not fixed yet: a column of type name is null in Debezium's events, its value in "
-          "connectd's"),
-    EventKnown("OPEN: time[] items", {"test_types_under_every_mode"},
-          lambda d: d.aspect == "value" and d.path and "a_tm" in d.path,
-          "open, not fixed yet: Debezium truncates time[] items to milliseconds (MicroTime "
-          "49890123000, IsoTime 13:51:30.123Z) where connectd keeps microseconds"),
-    EventKnown("OPEN: unknown geometric types", {"test_types_under_every_mode"},
-          lambda d: d.aspect == "value" and d.path and d.path[-1] in ("bx", "cir"),
-          "open, not fixed yet: with include.unknown.datatypes, Debezium's text of box and circle "
-          "is pgjdbc's (doubles: (3.0,4.0),(1.0,2.0)), connectd's PostgreSQL's ((3,4),(1,2))"),
-    EventKnown("OPEN: column.propagate.source.type", {"test_types_under_every_mode"},
-          lambda d: d.config == "us" and d.aspect == "value" and d.path and d.path[0] == "schema"
-          and d.path[-1] == "<members>",
-          "open, not fixed yet: connectd does not add the __debezium.source.column.* schema "
-          "parameters of column.propagate.source.type"),
-    EventKnown("OPEN: bytea placeholder in base64 mode", {"test_unchanged_toast_under_each_replica_identity"},
-          lambda d: (d.config == "b64" and d.aspect == "value" and d.path and d.path[-1] == "by"
-                     and d.connectd == '"UNCHANGED"' and d.debezium == "null"),
-          "open, not fixed yet: an unchanged TOASTed bytea with binary.handling.mode=base64 and a "
-          "custom unavailable.value.placeholder is null in Debezium, the placeholder in connectd"),
 ]

@@ -764,21 +764,25 @@ def test_replica_identity_index_and_nothing(pg, pgdb, worker):
     start_connector(worker, pg, db)
     cur.execute("INSERT INTO idx VALUES (1, 'a', 'x')")
     cur.execute("UPDATE idx SET v = 'y' WHERE id = 1")       # identity unchanged: before null
-    cur.execute("UPDATE idx SET code = 'b' WHERE id = 1")    # identity changed: before has the old code
+    cur.execute("UPDATE idx SET code = 'b' WHERE id = 1")    # identity changed: a key change, as in Debezium
     cur.execute("DELETE FROM idx WHERE id = 1")              # before: identity columns, the rest null/fallback
     cur.execute("INSERT INTO nothing VALUES (1, 'x')")
     bs = worker.broker.bootstrap
-    wait_for(lambda: len(records(bs, P + ".public.idx")) == 5, 30, "idx records")
+    wait_for(lambda: len(records(bs, P + ".public.idx")) == 7, 30, "idx records")
     recs = records(bs, P + ".public.idx")
-    # The key is still the primary key; a delete's old tuple holds only the identity columns, so
-    # its id is the NOT NULL fallback, as in the before image. (Records of one key keep their order.)
+    # The key is still the primary key; an old identity tuple holds only the identity columns, so
+    # the old key's id is the NOT NULL fallback 0, as in the before image. Debezium's
+    # emitUpdateRecord compares that old key with the new one: the update of the identity column is
+    # a key change (delete on {id: 0}, tombstone, create on {id: 1}). (Records of one key keep
+    # their order.)
     by_id = [v for k, v in recs if k["payload"] == {"id": 1}]
     deleted = [v for k, v in recs if k["payload"] == {"id": 0}]
-    assert [v["payload"]["op"] for v in by_id] == ["c", "u", "u"]
+    assert [v["payload"]["op"] for v in by_id] == ["c", "u", "c"]
     assert by_id[1]["payload"]["before"] is None
-    assert by_id[2]["payload"]["before"] == {"id": 0, "code": "a", "v": None}
-    assert deleted[0]["payload"]["op"] == "d" and deleted[1] is None
-    assert deleted[0]["payload"]["before"] == {"id": 0, "code": "b", "v": None}
+    assert by_id[2]["payload"]["after"] == {"id": 1, "code": "b", "v": "y"}
+    assert [v and v["payload"]["op"] for v in deleted] == ["d", None, "d", None]
+    assert deleted[0]["payload"]["before"] == {"id": 0, "code": "a", "v": None}
+    assert deleted[2]["payload"]["before"] == {"id": 0, "code": "b", "v": None}
     wait_for(lambda: len(records(bs, P + ".public.nothing")) == 1, 30, "nothing record")
 
 

@@ -293,12 +293,20 @@ static void test_money(void **state) {
 
 static void test_strings(void **state) {
     (void)state;
-    static const char *const plain[] = {"varchar", "text", "name", "char", "citext", "inet", "cidr", "macaddr",
+    static const char *const plain[] = {"varchar", "text", "char", "citext", "inet", "cidr", "macaddr",
                                         "macaddr8", "int4range", "int8range", "numrange", "daterange", "tsrange",
                                         "tstzrange", "isbn"};
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
         expect_full(COL(plain[i]), "some text",
                     "{\"schema\":{\"type\":\"string\",\"optional\":true},\"payload\":\"some text\"}");
+    /* name: a string schema, but Debezium resolves its value through asDefault(): null unless
+     * include.unknown.datatypes (and a NOT NULL column's fallback "") */
+    expect_payload(COL("name"), "pg_name", "null");
+    expect_payload(COL("name", .not_null = true), "pg_name", "\"\"");
+    pg_type_options_t u = opts;
+    u.include_unknown_datatypes = true;
+    expect_full(COLO(&u, "name"), "pg_name",
+                "{\"schema\":{\"type\":\"string\",\"optional\":true},\"payload\":\"pg_name\"}");
     expect_payload(COL("bpchar", .typmod = 9), "abc  ", "\"abc  \"");
     expect_payload(COL("inet"), "192.168.2.0/12", "\"192.168.2.0/12\"");
     expect_payload(COL("macaddr8"), "08:00:2b:01:02:03:04:05", "\"08:00:2b:01:02:03:04:05\"");
@@ -496,6 +504,17 @@ static void test_unknown_types(void **state) {
     o.include_unknown_datatypes = true;
     expect_full(COLO(&o, "circle"), "<(10.0,20.0),10.0>",
                 "{\"schema\":{\"type\":\"bytes\",\"optional\":true},\"payload\":\"PCgxMC4wLDIwLjApLDEwLjA+\"}");
+    /* the geometric types pgjdbc has a class for: its getValue() text, coordinates as Java doubles */
+    o.binary = PG_BINARY_HEX;
+    expect_payload(COLO(&o, "box"), "(3,4),(1,2)", "\"28332e302c342e30292c28312e302c322e3029\""); /* (3.0,4.0),(1.0,2.0) */
+    expect_payload(COLO(&o, "circle"), "<(10,20),10>", "\"3c2831302e302c32302e30292c31302e303e\""); /* <(10.0,20.0),10.0> */
+    expect_payload(COLO(&o, "line"), "{1,-1,0.5}", "\"7b312e302c2d312e302c302e357d\""); /* {1.0,-1.0,0.5} */
+    expect_payload(COLO(&o, "lseg"), "[(1,2),(1e+300,-0)]", "\"5b28312e302c322e30292c28312e30453330302c2d302e30295d\""); /* [(1.0,2.0),(1.0E300,-0.0)] */
+    expect_payload(COLO(&o, "path"), "((0,0),(1.5,Infinity))", "\"2828302e302c302e30292c28312e352c496e66696e6974792929\""); /* ((0.0,0.0),(1.5,Infinity)) */
+    expect_payload(COLO(&o, "path"), "[(0.1,2)]", "\"5b28302e312c322e30295d\""); /* [(0.1,2.0)] */
+    expect_payload(COLO(&o, "polygon"), "((0,0),(1,1),(2,0))", "\"2828302e302c302e30292c28312e302c312e30292c28322e302c302e302929\""); /* ((0.0,0.0),(1.0,1.0),(2.0,0.0)) */
+    o.binary = PG_BINARY_BASE64;
+    expect_payload(COLO(&o, "box"), "(3,4),(1,2)", "\"KDMuMCw0LjApLCgxLjAsMi4wKQ==\"");
     o.binary = PG_BINARY_HEX;
     expect_full(COLO(&o, "pg_lsn"), "0/16E9058", "{\"schema\":{\"type\":\"string\",\"optional\":true},\"payload\":\"302f31364539303538\"}");
     o.binary = PG_BINARY_BYTES;
@@ -670,6 +689,12 @@ static void test_arrays_more(void **state) {
                 "\"payload\":[\"2020-04-01T11:51:02.000000Z\",\"2020-04-01T10:51:02.500000Z\"]}");
     expect_payload(COL("_date", .elem = "date"), "{2016-11-04,NULL}", "[17109,null]");
     expect_payload(COL("_time", .elem = "time", .typmod = 3), "{13:51:30.123}", "[49890123]");
+    /* time[] items are pgjdbc's java.sql.Time in Debezium: milliseconds, whatever the precision mode */
+    expect_payload(COL("_time", .elem = "time"), "{13:51:30.123456,00:00:00}", "[49890123000,0]");
+    pg_type_options_t iso = opts;
+    iso.time = PG_TIME_ISOSTRING;
+    expect_payload(COLO(&iso, "_time", .elem = "time"), "{13:51:30.123456}", "[\"13:51:30.123Z\"]");
+    expect_payload(COLO(&iso, "time"), "13:51:30.123456", "\"13:51:30.123456Z\"");
     expect_payload(COL("_timetz", .elem = "timetz"), "{13:51:30+02}", "[\"11:51:30Z\"]");
     expect_payload(COL("_timestamp", .elem = "timestamp"), "{\"2016-11-04 13:51:30.123456\"}", "[1478267490123456]");
     expect_payload(COL("_bool", .elem = "bool"), "{t,f}", "[true,false]");
@@ -880,8 +905,13 @@ static void test_toast_placeholders(void **state) {
     pg_type_options_t o = opts;
     o.binary = PG_BINARY_HEX;
     expect_payload_k(COLO(&o, "bytea"), 'u', NULL, ph);
+    /* base64 modes: Debezium's convertBinaryToBase64(UrlSafe) meets the placeholder object, which is no
+     * String/char[]/byte[], and its unexpectedBinary() gives null, whatever the placeholder */
     o.binary = PG_BINARY_BASE64;
-    expect_payload_k(COLO(&o, "bytea"), 'u', NULL, ph);
+    expect_payload_k(COLO(&o, "bytea"), 'u', NULL, "null");
+    o.binary = PG_BINARY_BASE64_URL_SAFE;
+    o.unavailable_placeholder = "UNCHANGED";
+    expect_payload_k(COLO(&o, "bytea"), 'u', NULL, "null");
     expect_payload_k(COL("_text", .elem = "text"), 'u', NULL, "[\"__debezium_unavailable_value\"]");
     expect_payload_k(COL("_varchar", .elem = "varchar"), 'u', NULL, "[\"__debezium_unavailable_value\"]");
     expect_payload_k(COL("_bpchar", .elem = "bpchar"), 'u', NULL, "[\"__debezium_unavailable_value\"]");
@@ -941,6 +971,42 @@ static void test_spec_key_example(void **state) {
     assert_true(pg_column_schema(id)->cache_id != 0);
 }
 
+/* column.propagate.source.type: Debezium's PropagateSourceMetadataToSchemaParameter appends type (upper-cased),
+ * length, scale and the column name after the type's own parameters, to the value field only. */
+static void test_source_type_parameters(void **state) {
+    (void)state;
+    pg_column_info_t ci = {.name = "n64", .type_name = "numeric", .typtype = 'b', .typmod = ((6 << 16) | 4) + 4,
+                           .source_type = "numeric", .source_length = 6, .source_scale = 4};
+    char err[256] = "";
+    pg_column_t *c = pg_column_new(&ci, &opts, arena, err, sizeof(err));
+    assert_non_null(c);
+    const cd_schema_t *s = pg_column_schema_with_source_type(c, &ci, arena);
+    assert_non_null(s);
+    assert_true(s != pg_column_schema(c) && s->cache_id != pg_column_schema(c)->cache_id);
+    cd_value_t v = value_of(c, 't', "22.22");
+    assert_string_equal(render(with_schema, s, &v),
+                        "{\"schema\":{\"type\":\"bytes\",\"optional\":true,\"name\":\"org.apache.kafka.connect.data.Decimal\","
+                        "\"version\":1,\"parameters\":{\"scale\":\"4\",\"connect.decimal.precision\":\"6\","
+                        "\"__debezium.source.column.type\":\"NUMERIC\",\"__debezium.source.column.length\":\"6\","
+                        "\"__debezium.source.column.scale\":\"4\",\"__debezium.source.column.name\":\"n64\"}},"
+                        "\"payload\":\"A2P4\"}"); /* 222200 */
+    /* the column's own schema (the key's) is unchanged */
+    assert_int_equal(pg_column_schema(c)->n_params, 2);
+    cd_arena_reset(scratch);
+    pg_column_info_t t = {.name = "dm", .type_name = "int4", .typtype = 'b', .typmod = -1,
+                          .source_type = "posint", .source_length = 10, .source_scale = 0};
+    c = pg_column_new(&t, &opts, arena, err, sizeof(err));
+    v = value_of(c, 't', "5");
+    assert_string_equal(render(with_schema, pg_column_schema_with_source_type(c, &t, arena), &v),
+                        "{\"schema\":{\"type\":\"int32\",\"optional\":true,\"parameters\":{"
+                        "\"__debezium.source.column.type\":\"POSINT\",\"__debezium.source.column.length\":\"10\","
+                        "\"__debezium.source.column.scale\":\"0\",\"__debezium.source.column.name\":\"dm\"}},"
+                        "\"payload\":5}");
+    cd_arena_reset(scratch);
+    t.source_type = NULL;
+    assert_null(pg_column_schema_with_source_type(c, &t, arena));
+}
+
 static void test_value_kind_errors(void **state) {
     (void)state;
     cd_value_t v;
@@ -978,6 +1044,7 @@ int main(void) {
         cmocka_unit_test(test_toast_placeholders),
         cmocka_unit_test(test_spec_key_example),
         cmocka_unit_test(test_value_kind_errors),
+        cmocka_unit_test(test_source_type_parameters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
