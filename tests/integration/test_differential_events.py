@@ -311,18 +311,17 @@ def test_non_ascii_names(pair):
     pair.check()
 
 
-# ---------------------------------------------------------------- heartbeats, snapshot.mode unset
+# ---------------------------------------------------------------- heartbeats
+# (An unset snapshot.mode, whose default 'initial' connectd cannot do yet, is refused at create:
+# test_differential_rest.py lists that as a known difference.)
 
-def test_heartbeats_and_default_snapshot_mode(pair):
+def test_heartbeats(pair):
     pair.sql("CREATE TABLE hb_log (id int PRIMARY KEY, n int NOT NULL)", "INSERT INTO hb_log VALUES (1, 0)",
              "CREATE TABLE t (id int PRIMARY KEY)")
     pair.heartbeat_prefix_off_partition_zero("hb")
-    unset = pair.base_config()
-    del unset["snapshot.mode"]
     pair.start(
         hb=pair.base_config(heartbeat__interval__ms="300", table__exclude__list="public.hb_log",
-                            heartbeat__action__query="UPDATE hb_log SET n = n + 1"),
-        unset=dict(unset, **{"table.include.list": "public.t,public.zz_sentinel"}))
+                            heartbeat__action__query="UPDATE hb_log SET n = n + 1"))
     pair.sql("INSERT INTO t VALUES (1)")
     cur = pair.admin.cursor()
     from conftest import wait_for
