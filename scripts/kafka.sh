@@ -111,7 +111,13 @@ prepare() {
   write_log_config "$dir"
   if [ ! -f "$dir/data/meta.properties" ]; then
     local id
-    id=$(/usr/bin/python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+    # A cluster id is 22 base64url characters; one that starts with '-' would read as an option.
+    id=$(/usr/bin/python3 -c 'import base64,uuid
+while True:
+    s = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not s.startswith("-"):
+        print(s)
+        break')
     java_cmd "$dir"
     "${JAVA[@]}" kafka.tools.StorageTool format -t "$id" -c "$dir/server.properties" \
       >"$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; die "formatting $dir/data failed"; }
