@@ -143,6 +143,8 @@ TYPE_MODES = {
 
 
 def test_types_under_every_mode(pair):
+    """Every type of the spec's section 3, with NULLs and edge values, under every decimal, time
+    precision, binary, interval and hstore handling mode."""
     pair.sql(*TYPES_DDL)
     pair.start(**{label: pair.base_config(**cfg) for label, cfg in TYPE_MODES.items()})
     pair.sql(*TYPES_ROWS)
@@ -214,6 +216,9 @@ def kinds_workload(pair):
 
 
 def test_record_kinds(pair):
+    """Creates, updates, deletes with and without tombstones, key changes, tables without a key,
+    TRUNCATE of several tables, logical messages, transaction BEGIN/END and blocks, overlapping
+    transactions."""
     pair.sql(*KINDS_DDL)
     pair.start(
         tx=pair.base_config(provide__transaction__metadata="true", skipped__operations="none",
@@ -245,6 +250,8 @@ BIG = "md5(g::text)"
 
 
 def test_unchanged_toast_under_each_replica_identity(pair):
+    """Unchanged TOASTed values under REPLICA IDENTITY DEFAULT, FULL and USING INDEX, with the
+    placeholder settings and binary modes."""
     pair.sql(*TOAST_DDL)
     pair.start(
         dflt=pair.base_config(),
@@ -269,6 +276,7 @@ def test_unchanged_toast_under_each_replica_identity(pair):
 # ---------------------------------------------------------------- schema changes mid-stream
 
 def test_alter_table_mid_stream(pair):
+    """ALTER TABLE while streaming: columns added, dropped, renamed, retyped, NOT NULL dropped."""
     pair.sql("CREATE TABLE evolving (id int PRIMARY KEY, a int, b varchar(10), c numeric(5,2))",
              "CREATE TABLE s_unaffected (id int PRIMARY KEY)")
     pair.start(dflt=pair.base_config(), tx=pair.base_config(provide__transaction__metadata="true"))
@@ -295,6 +303,7 @@ def test_alter_table_mid_stream(pair):
 # ---------------------------------------------------------------- names
 
 def test_non_ascii_names(pair):
+    """Non-ASCII schema, table and column names (topic and schema names as Java sanitises them)."""
     pair.sql('CREATE SCHEMA "schéma"',
              'CREATE TABLE "café" (id int PRIMARY KEY, "prix€" numeric(5,2))',
              'CREATE TABLE "表" ("名前" text PRIMARY KEY, v int)',
@@ -316,6 +325,7 @@ def test_non_ascii_names(pair):
 # test_differential_rest.py lists that as a known difference.)
 
 def test_heartbeats(pair):
+    """Heartbeat records (topic, partition, key, value) with heartbeat.action.query."""
     pair.sql("CREATE TABLE hb_log (id int PRIMARY KEY, n int NOT NULL)", "INSERT INTO hb_log VALUES (1, 0)",
              "CREATE TABLE t (id int PRIMARY KEY)")
     pair.heartbeat_prefix_off_partition_zero("hb")

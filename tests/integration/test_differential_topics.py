@@ -98,6 +98,9 @@ def offset_records(bootstrap, topic, name):
 @pytest.mark.parametrize("first,second", [("java", "connectd"), ("connectd", "java")],
                          ids=["java-to-connectd", "connectd-to-java"])
 def test_hand_over_under_load(pg, sides, first, second):
+    """A Debezium connector run on one, stopped, then run on the other from the same internal
+    topics while PostgreSQL is under load: the config and target state carry over, it resumes
+    from the first one's offset, nothing is lost and nothing is doubled."""
     with own_database(pg) as db:
         try:
             hand_over(pg, sides, db, first, second)
