@@ -21,17 +21,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 version=${CONNECT_VERSION:-$(sed -n 's/^CONNECT_VERSION ?= *//p' "$root/Makefile")}
 home="$root/build/connect-$version"
 
+source "$root/scripts/process.sh"
+
 die() { echo "connect.sh: $*" >&2; exit 1; }
 
 usage() { sed -n '7,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-# True while process PID runs (a zombie does not: see scripts/kafka.sh).
-alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  local state
-  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-  [ -n "$state" ] && [ "$state" != Z ]
-}
 
 configure() {
   local dir=$1 bootstrap=$2 port=$3; shift 3
@@ -125,21 +120,7 @@ wait_started() {
 }
 
 stop() {
-  local dir=$1
-  [ -f "$dir/pid" ] || return 0
-  local pid
-  pid=$(cat "$dir/pid")
-  if kill -TERM "$pid" 2>/dev/null; then
-    for _ in $(seq 1 600); do
-      alive "$pid" || break
-      sleep 0.1
-    done
-    if alive "$pid"; then
-      echo "connect.sh: the worker did not stop within 60 s; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  rm -f "$dir/pid" "$dir/url"
+  stop_process "$1" "the worker" url
 }
 
 cmd=${1:-}

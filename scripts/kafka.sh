@@ -19,6 +19,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 version=${KAFKA_VERSION:-$(sed -n 's/^KAFKA_VERSION ?= *//p' "$root/Makefile")}
 libs="$root/build/kafka-$version/libs"
 
+source "$root/scripts/process.sh"
+
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 
 usage() { sed -n '6,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
@@ -91,14 +93,6 @@ java_cmd() {
         -Dlog4j2.configurationFile="$1/log4j2.properties" -cp "$libs/*")
 }
 
-# True while process PID runs. A killed broker whose parent is gone can stay a zombie until
-# init reaps it (a container's PID 1 may never do so): kill -0 still succeeds on a zombie.
-alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  local state
-  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-  [ -n "$state" ] && [ "$state" != Z ]
-}
 
 prepare() {
   local dir=$1 port=${2:-9092}
@@ -152,21 +146,7 @@ wait_started() {
 }
 
 stop() {
-  local dir=$1
-  [ -f "$dir/pid" ] || return 0
-  local pid
-  pid=$(cat "$dir/pid")
-  if kill -TERM "$pid" 2>/dev/null; then
-    for _ in $(seq 1 600); do
-      alive "$pid" || break
-      sleep 0.1
-    done
-    if alive "$pid"; then
-      echo "kafka.sh: the broker did not stop within 60 s; killing it" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  rm -f "$dir/pid" "$dir/bootstrap"
+  stop_process "$1" "the broker" bootstrap
 }
 
 cmd=${1:-}
