@@ -14,9 +14,15 @@
 
 /* ------------------------------------------------------------------ connections */
 
-/* libpq parameters for the configured server. Session settings make pgoutput's text values
- * come out in the formats the type mapping reads. */
-static void conn_params(const pg_config_t *c, const char **k, const char **v, char *port,
+/* The application_name of each connection, as Debezium names its own (what pg_stat_activity and
+ * pg_stat_replication show, and what a DBA's queries may select on). */
+#define APP_GENERAL "Debezium General"
+#define APP_STREAMING "Debezium Streaming"
+#define APP_VALIDATE "Debezium Validate Connection"
+
+/* libpq parameters for the configured server, for a connection named app. Session settings make
+ * pgoutput's text values come out in the formats the type mapping reads. */
+static void conn_params(const pg_config_t *c, const char *app, const char **k, const char **v, char *port,
                         size_t port_size) {
     size_t n = 0;
     snprintf(port, port_size, "%d", c->port);
@@ -30,7 +36,7 @@ static void conn_params(const pg_config_t *c, const char **k, const char **v, ch
     if (c->sslkey) k[n] = "sslkey", v[n++] = c->sslkey;
     if (c->sslpassword) k[n] = "sslpassword", v[n++] = c->sslpassword;
     if (c->sslrootcert) k[n] = "sslrootcert", v[n++] = c->sslrootcert;
-    k[n] = "application_name", v[n++] = "connectd";
+    k[n] = "application_name", v[n++] = app;
     k[n] = "client_encoding", v[n++] = "UTF8";
     k[n] = "connect_timeout", v[n++] = "10";
     /* A peer that vanished (network cut, host down) is noticed in about a minute instead of the
@@ -71,16 +77,13 @@ static void jdbc_connect_error(const pg_config_t *c, const char *libpq, char *ms
 int pg_check_connection(const pg_config_t *c, char *msg, size_t msg_size) {
     const char *k[24], *v[24];
     char port[16], timeout[24];
-    conn_params(c, k, v, port, sizeof(port));
+    conn_params(c, APP_VALIDATE, k, v, port, sizeof(port));
     /* connect_timeout: the validation's own limit (connection.validation.timeout.ms), in whole
      * seconds, at least one. */
     long long secs = (c->connection_validation_timeout_ms + 999) / 1000;
     snprintf(timeout, sizeof(timeout), "%lld", secs < 1 ? 1 : secs);
-    for (size_t i = 0; k[i]; i++) {
+    for (size_t i = 0; k[i]; i++)
         if (!strcmp(k[i], "connect_timeout")) v[i] = timeout;
-        /* what the server's pg_stat_activity shows for Debezium's validation connection */
-        if (!strcmp(k[i], "application_name")) v[i] = "Debezium Validate Connection";
-    }
     PGconn *conn = PQconnectdbParams(k, v, 0);
     int rc = 0;
     if (PQstatus(conn) != CONNECTION_OK) {
@@ -110,7 +113,7 @@ static bool fatal_sqlstate(const char *st) {
 static PGconn *open_regular(pg_task_t *t, char *errstr, size_t errstr_size, bool *fatal) {
     const char *k[20], *v[20];
     char port[16];
-    conn_params(&t->cfg, k, v, port, sizeof(port));
+    conn_params(&t->cfg, APP_GENERAL, k, v, port, sizeof(port));
     PGconn *c = PQconnectdbParams(k, v, 0);
     if (PQstatus(c) != CONNECTION_OK) {
         const char *m = PQerrorMessage(c);
@@ -369,7 +372,7 @@ int pg_connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, bool *f
     t->stream = NULL;
     const char *k[20], *v[20];
     char port[16];
-    conn_params(&t->cfg, k, v, port, sizeof(port));
+    conn_params(&t->cfg, APP_STREAMING, k, v, port, sizeof(port));
     pg_stream_t *s = pg_stream_connect(k, v, &t->bound, errstr, errstr_size);
     if (!s) {
         free(slot_lsn);

@@ -246,6 +246,12 @@ def test_same_postgres_connector_writes_the_same_config_records(pg, worker, refe
             wait_for(lambda: state_of(side, name) == ("RUNNING", ["RUNNING"]) and admin_slot_active(admin, slot),
                      90, "RUNNING")
         try:
+            # What the server shows of the two: the same application names.
+            cur = admin.cursor()
+            cur.execute("SELECT s.slot_name, r.application_name FROM pg_replication_slots s "
+                        "JOIN pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name IN ('s_cd', 's_java')")
+            names = dict(cur.fetchall())
+            assert names["s_cd"] == names["s_java"] == "Debezium Streaming", names
             # One transaction, read from the same WAL by both: the offset either commits after
             # its END record is the same, byte for byte.
             cur = admin.cursor()

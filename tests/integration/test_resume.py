@@ -488,7 +488,7 @@ def test_flush_position_reported_to_the_server_never_drops_to_zero(pg, worker):
         def flush():
             with admin.cursor() as cur:
                 cur.execute("SELECT flush_lsn::text, (flush_lsn - '0/0')::bigint FROM pg_stat_replication "
-                            "WHERE application_name = 'connectd' AND pid = (SELECT active_pid FROM "
+                            "WHERE application_name = 'Debezium Streaming' AND pid = (SELECT active_pid FROM "
                             "pg_replication_slots WHERE slot_name = %s)", (f"s_{db}",))
                 return cur.fetchone()
         wait_for(lambda: flush() is not None, 60, "the walsender")
