@@ -330,8 +330,11 @@ class Kafka:
         self.start()
 
     def start(self):
+        # The session's broker holds every test's topics (a few thousand partitions by the end of
+        # `make test`): kafka.sh's default 256 MB heap runs out.
+        env = dict(os.environ, KAFKA_HEAP_OPTS=os.environ.get("KAFKA_HEAP_OPTS", "-Xmx1g -Xms128m"))
         r = subprocess.run(["bash", KAFKA_SH, "start", self.dir, str(self.port), *self.settings],
-                           capture_output=True, text=True, timeout=180)
+                           capture_output=True, text=True, timeout=180, env=env)
         if r.returncode != 0:
             pytest.fail(f"Kafka did not start:\n{r.stdout}{r.stderr}")
         with open(os.path.join(self.dir, "bootstrap")) as f:
