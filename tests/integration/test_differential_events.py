@@ -8,6 +8,7 @@ topic prefix of its own) over one workload, and reports every difference; refere
 EVENT_KNOWN_DIFFERENCES lists those accepted for now, each with its reason."""
 import pytest
 
+from conftest import wait_for
 from eventdiff import Pair
 from test_postgres import own_database
 
@@ -24,6 +25,10 @@ def pair(request, pg, worker, reference):
             for side in (p.cd, p.java):
                 for r in p.runs:
                     side.rest.request("DELETE", f"/connectors/{r.name}")
+            for side in (p.cd, p.java):  # their tasks let go of the slots before the database goes
+                for r in p.runs:
+                    wait_for(lambda: side.rest.get(f"/connectors/{r.name}/status")[0] == 404, 60,
+                             f"{r.name} deleted on {side.label}")
             p.close()
 
 
@@ -334,7 +339,6 @@ def test_heartbeats(pair):
                             heartbeat__action__query="UPDATE hb_log SET n = n + 1"))
     pair.sql("INSERT INTO t VALUES (1)")
     cur = pair.admin.cursor()
-    from conftest import wait_for
 
     def heartbeats():
         cur.execute("SELECT n FROM hb_log")

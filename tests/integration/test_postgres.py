@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 
+import psycopg2
 import pytest
 
 from conftest import wait_for
@@ -28,10 +29,20 @@ def own_database(pg):
         yield name
     finally:
         cur = admin.cursor()
-        cur.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
-                    "WHERE database = %s AND active_pid IS NOT NULL", (name,))
-        cur.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                    "WHERE database = %s", (name,))
+        # A client that still streams (a worker's task that is stopping, or one that reconnects
+        # at once) can take its slot again between the two statements: try again a while.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                cur.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots "
+                            "WHERE database = %s AND active_pid IS NOT NULL", (name,))
+                cur.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                            "WHERE database = %s", (name,))
+                break
+            except psycopg2.errors.ObjectInUse:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
         cur.execute(f"DROP DATABASE {name} WITH (FORCE)")
         admin.close()
 

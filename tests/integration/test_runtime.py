@@ -93,7 +93,7 @@ def test_writes_apache_kafka_connect_records(worker, tmp_path):
     p, k, v = running[0]
     assert p == java_partition(k, 5)
     assert json.loads(v) == {"state": "RUNNING", "trace": None, "worker_id": f"127.0.0.1:{worker.port}",
-                             "generation": json.loads(v)["generation"]}
+                             "generation": json.loads(v)["generation"], "version": "4.1.1"}
     assert v.startswith(b'{"state":"RUNNING","trace":null,"worker_id":')
     assert isinstance(json.loads(v)["generation"], int)
     topic_recs = [(k, json.loads(v)) for (_, _, k, v) in statuses if k.startswith(b"status-topic-") and v]

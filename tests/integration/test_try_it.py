@@ -85,8 +85,8 @@ def test_embedded_shutdown_says_what_is_lost_and_which_slots_stay(pg, pgdb, conn
     create("kept", **{"slot.name": kept})
     create("dropped", **{"slot.name": dropped, "slot.drop.on.stop": "true"})
     create("deleted", **{"slot.name": deleted})
-    # Never gets as far as a slot: its database does not exist.
-    create("broken", **{"slot.name": "s_" + db + "_never", "database.dbname": db + "_nope"})
+    # Never gets as far as a slot: its publication does not exist and may not be created.
+    create("broken", **{"slot.name": "s_" + db + "_never", "publication.autocreate.mode": "disabled"})
     for name in ("kept", "dropped", "deleted"):
         wait_for(lambda: state(name) == ("RUNNING", ["RUNNING"]), 30, f"{name} to run")
     wait_for(lambda: state("broken")[1] == ["FAILED"], 30, "the broken connector's task to fail")
