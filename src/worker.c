@@ -270,7 +270,7 @@ cd_converter_t *task_converter(task_t *t, bool is_key, char *errstr, size_t errs
 }
 
 /* Applies the connector's <role>.override.* settings to a client configuration. */
-int task_apply_overrides(task_t *t, rd_kafka_conf_t *conf, const char *prefix, char *errstr,
+static int apply_overrides(task_t *t, rd_kafka_conf_t *conf, const char *prefix, char *errstr,
                            size_t errstr_size) {
     cd_props_t *ov = cd_props_with_prefix(t->conn_config, prefix);
     int rc = 0;
@@ -288,6 +288,18 @@ int task_apply_overrides(task_t *t, rd_kafka_conf_t *conf, const char *prefix, c
     }
     cd_props_destroy(ov);
     return rc;
+}
+
+rd_kafka_t *task_client_new(task_t *t, rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *override_prefix,
+                            char *errstr, size_t errstr_size) {
+    rd_kafka_t *rk = NULL;
+    if (apply_overrides(t, conf, override_prefix, errstr, errstr_size) == 0) {
+        rd_kafka_conf_set_error_cb(conf, task_on_client_error);
+        rd_kafka_conf_set_opaque(conf, t);
+        rk = rd_kafka_new(type, conf, errstr, errstr_size);
+    }
+    if (!rk) rd_kafka_conf_destroy(conf);
+    return rk;
 }
 
 static void *task_main(void *arg) {

@@ -73,18 +73,9 @@ static int start_consumer(task_t *t, char *errstr, size_t errstr_size) {
     /* Offsets are stored only after the plugin took the records, and committed after its flush. */
     rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", NULL, 0);
     rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", NULL, 0);
-    if (task_apply_overrides(t, conf, "consumer.override.", errstr, errstr_size) != 0) {
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-    rd_kafka_conf_set_error_cb(conf, task_on_client_error);
-    rd_kafka_conf_set_opaque(conf, t);
-    t->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
-    if (!t->consumer) {
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
+    t->consumer = task_client_new(t, RD_KAFKA_CONSUMER, conf, "consumer.override.", errstr, errstr_size);
+    if (!t->consumer) return -1;
     rd_kafka_poll_set_consumer(t->consumer);
     rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(4);
     const char *topics = cd_props_get(t->task_config, "topics");

@@ -320,19 +320,9 @@ static int start_producer(task_t *t, char *errstr, size_t errstr_size) {
     };
     for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
         rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], NULL, 0);
-    if (task_apply_overrides(t, conf, "producer.override.", errstr, errstr_size) != 0) {
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
     rd_kafka_conf_set_dr_msg_cb(conf, on_source_delivery);
-    rd_kafka_conf_set_error_cb(conf, task_on_client_error);
-    rd_kafka_conf_set_opaque(conf, t);
-    t->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
-    if (!t->producer) {
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    return 0;
+    t->producer = task_client_new(t, RD_KAFKA_PRODUCER, conf, "producer.override.", errstr, errstr_size);
+    return t->producer ? 0 : -1;
 }
 
 void task_run_source(task_t *t) {

@@ -157,9 +157,11 @@ void task_fail(task_t *t, const char *msg);
 void task_fail_with_trace(task_t *t, const char *msg, const char *trace);
 /* The task's key or value converter: the connector's when it names one, else the worker's. */
 cd_converter_t *task_converter(task_t *t, bool is_key, char *errstr, size_t errstr_size);
-/* Applies the connector's <prefix>* settings (producer.override., consumer.override.). */
-int task_apply_overrides(task_t *t, rd_kafka_conf_t *conf, const char *prefix, char *errstr,
-                         size_t errstr_size);
+/* The task's producer or consumer from conf (which it takes, also on failure), with the
+ * connector's <override_prefix>* settings (producer.override., consumer.override.) applied, the
+ * error callback and the task as opaque. NULL with errstr when it cannot be made. */
+rd_kafka_t *task_client_new(task_t *t, rd_kafka_type_t type, rd_kafka_conf_t *conf, const char *override_prefix,
+                            char *errstr, size_t errstr_size);
 /* librdkafka's error callback (opaque: the task), and the outage check, at most once a second,
  * from the task's loop and while it waits for Kafka. */
 void task_on_client_error(rd_kafka_t *rk, int err, const char *reason, void *opaque);
