@@ -17,7 +17,7 @@ from conftest import FAST_WORKER_ARGS, Names, wait_for
 from kafka_util import read_topic
 from reference import JavaConnect, normalise
 from test_postgres import PG, own_database, pg_config  # noqa: F401
-from test_resume import DDL, Workload, admin_slot_active, event_identity, expected_events
+from test_resume import DDL, Workload, admin_slot_active, counted_events, expected_events
 
 pytestmark = pytest.mark.brokers("kafka")
 
@@ -76,17 +76,6 @@ def sides(kafka, connectd):
         yield s
     finally:
         s.close()
-
-
-def counted_events(bootstrap, topics):
-    """How often each event (event_identity) is on the topics."""
-    got = collections.Counter()
-    for t in topics:
-        for _, _, _, v in read_topic(bootstrap, t, timeout=60):
-            e = event_identity(t, json.loads(v) if v else None)
-            if e:
-                got[e] += 1
-    return got
 
 
 def offset_records(bootstrap, topic, name):

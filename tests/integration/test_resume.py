@@ -7,6 +7,7 @@ before the workload, emits again exactly the records that followed that offset i
 And under the same load: kill -9 at random moments, SIGTERM, and a pause longer than
 wal_sender_timeout lose nothing."""
 import base64
+import collections
 import io
 import json
 import random
@@ -389,14 +390,19 @@ def committed_offset(worker, name):
     return body["offsets"][0]["offset"]
 
 
-def emitted_events(bootstrap, topics):
-    got = set()
+def counted_events(bootstrap, topics):
+    """How often each event (event_identity) is on the topics."""
+    got = collections.Counter()
     for t in topics:
-        for _, _, k, v in read_topic(bootstrap, t, timeout=60):
+        for _, _, _, v in read_topic(bootstrap, t, timeout=60):
             e = event_identity(t, json.loads(v) if v else None)
             if e:
-                got.add(e)
+                got[e] += 1
     return got
+
+
+def emitted_events(bootstrap, topics):
+    return set(counted_events(bootstrap, topics))
 
 
 @pytest.mark.brokers("kafka")
