@@ -225,9 +225,8 @@ const cd_config_key_t pg_config_keys[] = {
     /* §5.5 snapshots */
     ENUM("snapshot.mode", "initial", SNAPSHOT_MODES, MED, G_SNAP, "Snapshot mode",
          "When to snapshot the captured tables: 'initial', 'always', 'initial_only', 'no_data' "
-         "(never; 'never' is its old name), 'when_needed', 'configuration_based' or 'custom'. "
-         "connectd has no snapshots yet: only no_data and never are accepted, so snapshot.mode "
-         "must be set."),
+         "(never; 'never' is its old name), 'when_needed', 'configuration_based' or 'custom' "
+         "(refused: connectd cannot load Java snapshotters)."),
     STR("snapshot.mode.custom.name", NULL, LO, G_SNAP, "Custom snapshot mode name",
         "Name of the custom snapshotter when snapshot.mode is 'custom'."),
     BOOL("snapshot.mode.configuration.based.snapshot.data", "false", LO, G_SNAP,
@@ -820,26 +819,43 @@ static bool skipped_ops(const char *v, unsigned *out, const checks_t *c) {
     return ok;
 }
 
-/* Snapshots are the next piece of work. Until then only the modes that take no snapshot pass,
- * and an unset snapshot.mode is refused as clearly as an explicit 'initial' (Debezium's default):
- * streaming without the snapshot a user did not ask to skip would silently leave the topics
- * without the rows that existed before. */
+/* Custom snapshotters, lock and query implementations are Java classes Debezium loads by name:
+ * connectd has none to load, so those values are refused rather than ignored. */
 static void check_snapshot_mode(const checks_t *c) {
-    const char *raw = cd_props_get(c->eff, "snapshot.mode");
-    if (!raw) {
-        report(c->sink, "snapshot.mode",
-               "snapshot.mode is not set, and its default 'initial' (snapshot the captured tables, then "
-               "stream) is not supported yet by connectd: set snapshot.mode=no_data to stream only changes "
-               "from now on, without an initial snapshot");
-        return;
-    }
     const char *v = val(c, "snapshot.mode");
-    if (!v || enum_index(SNAPSHOT_MODES, v) < 0) return; /* the engine already said what is allowed */
-    if (!strcasecmp(v, "no_data") || !strcasecmp(v, "never")) return;
-    report(c->sink, "snapshot.mode",
-           "snapshot.mode '%s' is not supported yet by connectd: set snapshot.mode to no_data (stream "
-           "changes from now on, without an initial snapshot)",
-           v);
+    if (v && !strcasecmp(v, "custom"))
+        report(c->sink, "snapshot.mode",
+               "snapshot.mode 'custom' loads a Java Snapshotter class (snapshot.mode.custom.name), which "
+               "connectd cannot run: use initial, always, initial_only, no_data, when_needed or "
+               "configuration_based");
+    v = val(c, "snapshot.locking.mode");
+    if (v && !strcasecmp(v, "custom"))
+        report(c->sink, "snapshot.locking.mode",
+               "snapshot.locking.mode 'custom' loads a Java SnapshotLock class, which connectd cannot run: "
+               "use none (the default) or shared");
+    v = val(c, "snapshot.query.mode");
+    if (v && !strcasecmp(v, "custom"))
+        report(c->sink, "snapshot.query.mode",
+               "snapshot.query.mode 'custom' loads a Java SnapshotQuery class, which connectd cannot run: use "
+               "select_all (the default), or snapshot.select.statement.overrides for the tables whose "
+               "rows need a query of their own");
+    const char *ov = val(c, "snapshot.select.statement.overrides");
+    if (ov) {
+        char **items;
+        size_t n = split_java(ov, ',', &items);
+        for (size_t i = 0; i < n; i++) {
+            char *id = trim_dup(items[i], strlen(items[i]));
+            char *key = xasprintf("snapshot.select.statement.overrides.%s", id);
+            if (*id && blank(cd_props_get(c->eff, key)))
+                report(c->sink, "snapshot.select.statement.overrides",
+                       "snapshot.select.statement.overrides names '%s' but %s is not set: set it to the "
+                       "SELECT that reads that table's rows, or remove '%s' from the list",
+                       id, key, id);
+            free(key);
+            free(id);
+        }
+        free_strv(items, n);
+    }
 }
 
 /* A key's default, which Debezium's Configuration.getInteger and friends fall back to for a value
@@ -1175,6 +1191,44 @@ int pg_config_parse(const cd_props_t *config, pg_config_t *out, char *errstr, si
     compile_list(cd_props_get(eff, "message.prefix.exclude.list"), &out->message_prefix_exclude);
 
     out->snapshot_mode = lower_dup(cd_config_result_value(vals, "snapshot.mode"));
+    const char *sm = out->snapshot_mode;
+    out->snapshot = !strcmp(sm, "always")                ? PG_SNAPSHOT_ALWAYS
+                    : !strcmp(sm, "initial_only")        ? PG_SNAPSHOT_INITIAL_ONLY
+                    : !strcmp(sm, "no_data") || !strcmp(sm, "never") ? PG_SNAPSHOT_NO_DATA
+                    : !strcmp(sm, "when_needed")         ? PG_SNAPSHOT_WHEN_NEEDED
+                    : !strcmp(sm, "configuration_based") ? PG_SNAPSHOT_CONFIGURATION_BASED
+                                                         : PG_SNAPSHOT_INITIAL;
+    out->cb_snapshot_data = bool_val(vals, "snapshot.mode.configuration.based.snapshot.data");
+    out->cb_start_stream = bool_val(vals, "snapshot.mode.configuration.based.start.stream");
+    out->cb_on_data_error = bool_val(vals, "snapshot.mode.configuration.based.snapshot.on.data.error");
+    out->snapshot_isolation = (pg_isolation_mode_t)enum_val(vals, "snapshot.isolation.mode", ISOLATION_MODES);
+    out->snapshot_lock_shared = enum_val(vals, "snapshot.locking.mode", LOCKING_MODES) == 0;
+    out->snapshot_lock_timeout_ms = num_val(vals, "snapshot.lock.timeout.ms");
+    compile_list(cd_props_get(eff, "snapshot.include.collection.list"), &out->snapshot_include);
+    const char *ov = cd_props_get(eff, "snapshot.select.statement.overrides");
+    if (!blank(ov)) {
+        char **items;
+        size_t n = split_java(ov, ',', &items);
+        out->snapshot_override_tables = calloc(n + 1, sizeof(char *));
+        out->snapshot_override_selects = calloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++) {
+            char *id = trim_dup(items[i], strlen(items[i]));
+            char *key = xasprintf("snapshot.select.statement.overrides.%s", id);
+            const char *sel = cd_props_get(eff, key);
+            free(key);
+            if (!*id || blank(sel)) {
+                free(id);
+                continue;
+            }
+            out->snapshot_override_tables[out->n_snapshot_overrides] = id;
+            out->snapshot_override_selects[out->n_snapshot_overrides++] = xstrdup(sel);
+        }
+        free_strv(items, n);
+    }
+    out->snapshot_fetch_size = (int)num_val(vals, "snapshot.fetch.size");
+    out->snapshot_max_threads = (int)num_val(vals, "snapshot.max.threads");
+    out->snapshot_delay_ms = num_val(vals, "snapshot.delay.ms");
+    out->streaming_delay_ms = num_val(vals, "streaming.delay.ms");
 
     out->tombstones_on_delete = bool_val(vals, "tombstones.on.delete");
     skipped_ops(raw_or_default(eff, "skipped.operations"), &out->skipped_operations, NULL);
@@ -1256,6 +1310,9 @@ void pg_config_clear(pg_config_t *c) {
     free_list(&c->message_prefix_include);
     free_list(&c->message_prefix_exclude);
     free(c->snapshot_mode);
+    free_list(&c->snapshot_include);
+    free_strv(c->snapshot_override_tables, c->n_snapshot_overrides);
+    free_strv(c->snapshot_override_selects, c->n_snapshot_overrides);
     for (size_t i = 0; i < c->n_key_columns; i++) {
         free(c->key_columns[i].table_pattern);
         regfree(&c->key_columns[i].table_re);
@@ -1282,6 +1339,23 @@ static bool list_matches(const pg_regex_list_t *l, const char *s) {
     for (size_t i = 0; i < l->n; i++)
         if (matches(&l->compiled[i], s)) return true;
     return false;
+}
+
+bool pg_config_snapshot_included(const pg_config_t *c, const char *schema, const char *table) {
+    if (!c->snapshot_include.n) return true;
+    char *id = xasprintf("%s.%s", schema, table);
+    bool in = list_matches(&c->snapshot_include, id);
+    free(id);
+    return in;
+}
+
+const char *pg_config_snapshot_select(const pg_config_t *c, const char *schema, const char *table) {
+    char *id = xasprintf("%s.%s", schema, table);
+    const char *sel = NULL;
+    for (size_t i = 0; i < c->n_snapshot_overrides && !sel; i++)
+        if (!strcmp(c->snapshot_override_tables[i], id)) sel = c->snapshot_override_selects[i];
+    free(id);
+    return sel;
 }
 
 /* PostgresConnectorConfig.SystemTablesPredicate */

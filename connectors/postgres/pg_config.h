@@ -87,6 +87,24 @@ typedef enum {
 /* skipped.operations as bits. */
 enum { PG_OP_CREATE = 1u << 0, PG_OP_UPDATE = 1u << 1, PG_OP_DELETE = 1u << 2, PG_OP_TRUNCATE = 1u << 3 };
 
+/* snapshot.mode, as the snapshot code acts on it (NEVER is no_data's old name). */
+typedef enum {
+    PG_SNAPSHOT_INITIAL,
+    PG_SNAPSHOT_ALWAYS,
+    PG_SNAPSHOT_INITIAL_ONLY,
+    PG_SNAPSHOT_NO_DATA,
+    PG_SNAPSHOT_WHEN_NEEDED,
+    PG_SNAPSHOT_CONFIGURATION_BASED,
+} pg_snapshot_mode_t;
+
+/* snapshot.isolation.mode, in ISOLATION_MODES' order. */
+typedef enum {
+    PG_ISOLATION_SERIALIZABLE,
+    PG_ISOLATION_REPEATABLE_READ,
+    PG_ISOLATION_READ_COMMITTED,
+    PG_ISOLATION_READ_UNCOMMITTED,
+} pg_isolation_mode_t;
+
 /* A comma-separated regex list: the patterns as written (for messages and for building a
  * filtered publication) and compiled to match a whole name, case-insensitively, as Debezium's
  * Predicates.includes does. Empty (n == 0) when the key is unset or blank. */
@@ -150,9 +168,22 @@ typedef struct pg_config {
      * ("<schema>.<table>.<type name>") */
     pg_regex_list_t propagate_columns, propagate_datatypes;
 
-    /* snapshots (§5.5): only no_data exists so far. snapshot_mode is "no_data" or "never" (the
-     * user must set one of them; validation refuses the others and an unset one). */
+    /* snapshots (§5.5, pg_snapshot.h). snapshot_mode as written, lower case; custom modes are
+     * refused by validation. */
     char *snapshot_mode;
+    pg_snapshot_mode_t snapshot;
+    /* snapshot.mode=configuration_based: snapshot.data, start.stream, snapshot.on.data.error */
+    bool cb_snapshot_data, cb_start_stream, cb_on_data_error;
+    pg_isolation_mode_t snapshot_isolation;
+    bool snapshot_lock_shared;           /* snapshot.locking.mode=shared */
+    int64_t snapshot_lock_timeout_ms;
+    pg_regex_list_t snapshot_include;    /* snapshot.include.collection.list; empty: every table */
+    char **snapshot_override_tables;     /* snapshot.select.statement.overrides: "<schema>.<table>" */
+    char **snapshot_override_selects;    /* ... and the SELECT of each */
+    size_t n_snapshot_overrides;
+    int snapshot_fetch_size;
+    int snapshot_max_threads;
+    int64_t snapshot_delay_ms, streaming_delay_ms;
 
     /* event content (§5.6) */
     bool tombstones_on_delete;
@@ -213,6 +244,11 @@ bool pg_config_column_included(const pg_config_t *c, const char *schema, const c
  * (against "<schema>.<table>.<type name>"). */
 bool pg_config_propagate_source_type(const pg_config_t *c, const char *schema, const char *table,
                                      const char *column, const char *type_name);
+/* Whether the initial snapshot reads a captured table (snapshot.include.collection.list). */
+bool pg_config_snapshot_included(const pg_config_t *c, const char *schema, const char *table);
+/* The snapshot.select.statement.overrides.<schema>.<table> SELECT for a table, or NULL. */
+const char *pg_config_snapshot_select(const pg_config_t *c, const char *schema, const char *table);
+
 /* Whether a logical decoding message with this prefix is emitted. */
 bool pg_config_message_prefix_included(const pg_config_t *c, const char *prefix);
 

@@ -110,7 +110,7 @@ static bool fatal_sqlstate(const char *st) {
                   !strcmp(st, "42710"));
 }
 
-static PGconn *open_regular(pg_task_t *t, char *errstr, size_t errstr_size, bool *fatal) {
+PGconn *pg_open_regular(pg_task_t *t, char *errstr, size_t errstr_size, bool *fatal) {
     const char *k[20], *v[20];
     char port[16];
     conn_params(&t->cfg, APP_GENERAL, k, v, port, sizeof(port));
@@ -335,13 +335,46 @@ static void note_slot_held(pg_task_t *t, bool held) {
     free(what);
 }
 
+/* Opens the snapshot (pg_snapshot.h). exported: the new slot's snapshot, whose consistent point
+ * slot_pos is where streaming starts. Otherwise streaming goes on from the task's position (the
+ * stored offset; an interrupted snapshot's also says which chunk to go on from), else from the
+ * slot's confirmed position, else (no slot: initial_only) from the server's current one. */
+static int open_snapshot(pg_task_t *t, const char *exported, uint64_t slot_pos, char *errstr, size_t errstr_size) {
+    pg_pos_t start = {0}, resume = {0};
+    bool resuming = false;
+    if (exported) {
+        start.lsn = slot_pos;
+    } else if (t->pos.known) {
+        resuming = t->pos.snapshot && !t->pos.snapshot_completed;
+        if (resuming) resume = t->pos;
+        start.lsn = t->pos.snapshot ? t->pos.lsn : t->pos.has_commit ? t->pos.lsn_commit : t->pos.lsn_proc;
+        start.has_commit = t->pos.has_commit;
+        start.lsn_commit = t->pos.lsn_commit;
+    } else if (slot_pos) {
+        start.lsn = slot_pos;
+    } else {
+        char err[512];
+        char *now = query_one(t, "SELECT pg_catalog.pg_current_wal_lsn()::text", 0, NULL, err, sizeof(err), NULL);
+        if (!now || pgo_lsn_parse(now, &start.lsn) != 0) {
+            snprintf(errstr, errstr_size, "Could not read the server's WAL position: %s", now ? now : err);
+            free(now);
+            return -1;
+        }
+        free(now);
+    }
+    start.lsn_proc = start.lsn;
+    if (!pg_snapshot_open(t, exported, &start, resuming ? &resume : NULL, errstr, errstr_size)) return -1;
+    t->snapshot_pending = false;
+    return 0;
+}
+
 /* Connects, checks the server, makes sure the publication and the slot exist, and starts
- * streaming where the committed offset (or the slot) says. Returns 0, or -1 with *fatal telling
- * whether retrying can help. */
+ * streaming where the committed offset (or the slot) says, or opens the snapshot that comes
+ * first. Returns 0, or -1 with *fatal telling whether retrying can help. */
 int pg_connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, bool *fatal) {
     char err[2048], st[6] = "";
     *fatal = false;
-    if (!t->conn && !(t->conn = open_regular(t, errstr, errstr_size, fatal))) return -1;
+    if (!t->conn && !(t->conn = pg_open_regular(t, errstr, errstr_size, fatal))) return -1;
 
     char *wal = query_one(t, "SHOW wal_level", 0, NULL, err, sizeof(err), NULL);
     if (!wal) {
@@ -370,6 +403,14 @@ int pg_connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, bool *f
         return -1;
     }
     t->stream = NULL;
+    bool slot_exists = *slot_lsn != '\0';
+    if (t->snapshot_pending && !pg_snapshot_needed(&t->cfg, t->pos.known ? &t->pos : NULL, slot_exists))
+        t->snapshot_pending = false;
+    if (t->snapshot_pending && !t->streams) {
+        /* initial_only streams nothing: no slot (as Debezium), the rows as of now. */
+        free(slot_lsn);
+        return open_snapshot(t, NULL, 0, errstr, errstr_size);
+    }
     const char *k[20], *v[20];
     char port[16];
     conn_params(&t->cfg, APP_STREAMING, k, v, port, sizeof(port));
@@ -381,8 +422,11 @@ int pg_connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, bool *f
         return -1;
     }
     uint64_t slot_pos = 0;
+    char snapshot_name[64];
     if (!*slot_lsn) {
-        if (pg_stream_create_slot(s, t->cfg.slot_name, "pgoutput", &slot_pos, st, errstr, errstr_size) != 0) {
+        if (pg_stream_create_slot(s, t->cfg.slot_name, "pgoutput", &slot_pos,
+                                  t->snapshot_pending ? snapshot_name : NULL, sizeof(snapshot_name), st, errstr,
+                                  errstr_size) != 0) {
             if (!strcmp(st, "42710"))
                 snprintf(errstr + strlen(errstr), errstr_size - strlen(errstr),
                          "; when setting up multiple connectors for the same database host, please make "
@@ -400,6 +444,13 @@ int pg_connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, bool *f
     }
     free(slot_lsn);
     note_slot_held(t, true);
+    if (t->snapshot_pending) {
+        /* The snapshot first; streaming starts once it is done (task_poll). A new slot's exported
+         * snapshot must be imported before this connection runs anything else. */
+        int rc = open_snapshot(t, slot_exists ? NULL : snapshot_name, slot_pos, errstr, errstr_size);
+        pg_stream_close(s);
+        return rc;
+    }
 
     /* Start at the committed position; the server moves it up to the slot's confirmed position
      * itself, and what was already emitted is skipped (pg_offset.h). */

@@ -23,10 +23,21 @@ bool pg_pos_in_txn(const pg_pos_t *p) { return p->txid != 0 && p->type != PG_MSG
 
 bool pg_pos_equal(const pg_pos_t *a, const pg_pos_t *b) {
     return a->known == b->known && a->has_commit == b->has_commit && a->lsn_commit == b->lsn_commit &&
-           a->txid == b->txid && a->type == b->type && a->lsn_proc == b->lsn_proc && a->events == b->events;
+           a->txid == b->txid && a->type == b->type && a->lsn_proc == b->lsn_proc && a->events == b->events &&
+           a->snapshot == b->snapshot && a->snapshot_completed == b->snapshot_completed &&
+           a->snapshot_block == b->snapshot_block && strcmp(a->snapshot_table, b->snapshot_table) == 0;
+}
+
+/* Streaming after a snapshot: its keys go (Debezium's postSnapshotCompletion). */
+static void end_snapshot(pg_pos_t *p) {
+    p->snapshot = p->last_snapshot_record = p->snapshot_completed = false;
+    p->txid_snapshot = 0;
+    p->snapshot_table[0] = '\0';
+    p->snapshot_block = 0;
 }
 
 void pg_pos_begin(pg_pos_t *p, uint64_t txid, uint64_t begin_lsn, int64_t commit_ts_us) {
+    end_snapshot(p);
     p->known = true;
     p->txid = txid;
     p->type = PG_MSG_BEGIN;
@@ -60,6 +71,7 @@ void pg_pos_commit(pg_pos_t *p, uint64_t end_lsn) {
 }
 
 void pg_pos_message(pg_pos_t *p, uint64_t lsn) {
+    end_snapshot(p);
     /* Every transaction that commits before the message's WAL record was sent before it. */
     p->known = true;
     p->has_commit = true;
@@ -137,19 +149,35 @@ uint64_t pg_pos_flush_lsn(const pg_pos_t *p) { return p->has_commit ? p->lsn_com
  * shows them in HashMap order (ju_hashmap_order), e.g. transaction_id, lsn_proc, messageType,
  * lsn_commit, lsn, txId, ts_usec. connectd writes the same text. */
 char *pg_pos_format(const pg_pos_t *p, const pg_pos_txn_t *txn) {
-    size_t n_tables = txn && txn->id ? txn->n : 0, max = 8 + n_tables, n = 0;
+    size_t n_tables = txn && txn->id ? txn->n : 0, max = 10 + n_tables, n = 0;
     char **keys = xmalloc(max * sizeof(*keys));
     cd_buf_t *vals = xmalloc(max * sizeof(*vals));
     memset(vals, 0, max * sizeof(*vals));
 #define MEMBER(k) (keys[n] = xstrdup(k), &vals[n++])
     cd_jw_int(MEMBER("ts_usec"), p->ts_usec);
-    if (p->txid) cd_jw_int(MEMBER("txId"), (int64_t)p->txid);
+    uint64_t txid = p->snapshot ? p->txid_snapshot : p->txid;
+    if (txid) cd_jw_int(MEMBER("txId"), (int64_t)txid);
     cd_jw_int(MEMBER("lsn"), (int64_t)p->lsn);
-    cd_jw_int(MEMBER("lsn_proc"), (int64_t)p->lsn_proc);
-    if (p->has_commit) cd_jw_int(MEMBER("lsn_commit"), (int64_t)p->lsn_commit);
-    const char *type = pg_msg_type_name(p->type);
-    cd_jw_string(MEMBER("messageType"), type, strlen(type));
-    if (p->events) cd_jw_int(MEMBER("lsn_events_processed"), (int64_t)p->events);
+    if (p->snapshot) {
+        /* A snapshot record: no lsn_proc and no messageType (Debezium's snapshot offset context
+         * has neither); lsn_commit only when carried over from streaming. */
+        cd_jw_string(MEMBER("snapshot"), "INITIAL", 7);
+        cd_buf_t *b = MEMBER("last_snapshot_record");
+        cd_jw_raw(b, p->last_snapshot_record ? "true" : "false", p->last_snapshot_record ? 4 : 5);
+        b = MEMBER("snapshot_completed");
+        cd_jw_raw(b, p->snapshot_completed ? "true" : "false", p->snapshot_completed ? 4 : 5);
+        if (p->has_commit) cd_jw_int(MEMBER("lsn_commit"), (int64_t)p->lsn_commit);
+        if (!p->snapshot_completed && p->snapshot_table[0]) {
+            cd_jw_string(MEMBER("snapshot_table"), p->snapshot_table, strlen(p->snapshot_table));
+            cd_jw_int(MEMBER("snapshot_block"), (int64_t)p->snapshot_block);
+        }
+    } else {
+        cd_jw_int(MEMBER("lsn_proc"), (int64_t)p->lsn_proc);
+        if (p->has_commit) cd_jw_int(MEMBER("lsn_commit"), (int64_t)p->lsn_commit);
+        const char *type = pg_msg_type_name(p->type);
+        cd_jw_string(MEMBER("messageType"), type, strlen(type));
+        if (p->events) cd_jw_int(MEMBER("lsn_events_processed"), (int64_t)p->events);
+    }
     if (txn && txn->id) {
         cd_jw_string(MEMBER("transaction_id"), txn->id, strlen(txn->id));
         for (size_t i = 0; i < n_tables; i++) {
@@ -235,6 +263,30 @@ int pg_pos_parse(const char *json, pg_pos_t *out, char *errstr, size_t errstr_si
         }
         type = (pg_msg_type_t)i;
     }
+    /* Debezium's snapshot keys: "snapshot" is "INITIAL"/"BLOCKING" (true before 2.x), the two
+     * flags booleans. */
+    json_object *sn, *flag;
+    bool snapshot = json_object_object_get_ex(o, "snapshot", &sn) && sn &&
+                    !(json_object_get_type(sn) == json_type_boolean && !json_object_get_boolean(sn));
+    if (snapshot) {
+        out->snapshot = true;
+        out->last_snapshot_record = json_object_object_get_ex(o, "last_snapshot_record", &flag) && flag &&
+                                    json_object_get_boolean(flag);
+        out->snapshot_completed = json_object_object_get_ex(o, "snapshot_completed", &flag) && flag &&
+                                  json_object_get_boolean(flag);
+        json_object *tb;
+        uint64_t block = 0;
+        int has_block = int_member(o, "snapshot_block", &block, errstr, errstr_size);
+        if (has_block < 0) {
+            json_object_put(o);
+            return -1;
+        }
+        if (json_object_object_get_ex(o, "snapshot_table", &tb) && tb && json_object_get_type(tb) == json_type_string &&
+            has_block == 1 && (size_t)json_object_get_string_len(tb) < sizeof(out->snapshot_table)) {
+            snprintf(out->snapshot_table, sizeof(out->snapshot_table), "%s", json_object_get_string(tb));
+            out->snapshot_block = block;
+        }
+    }
     json_object_put(o);
     if (!has_proc && !has_lsn) {
         snprintf(errstr, errstr_size, "The offset has neither 'lsn_proc' nor 'lsn': the connector cannot tell "
@@ -250,7 +302,15 @@ int pg_pos_parse(const char *json, pg_pos_t *out, char *errstr, size_t errstr_si
     out->ts_usec = (int64_t)ts;
     out->events = has_events ? events : 0;
     /* An offset without messageType (Debezium 1.x) inside a transaction names a change. */
-    out->type = type == PG_MSG_NONE && txid ? PG_MSG_INSERT : type;
+    out->type = type == PG_MSG_NONE && txid && !out->snapshot ? PG_MSG_INSERT : type;
+    if (out->snapshot) {
+        /* The snapshot transaction's id names no streamed transaction: streaming starts at lsn
+         * (lsn_proc when Debezium carried it over) with nothing of any transaction emitted. */
+        out->txid_snapshot = txid;
+        out->txid = 0;
+        out->type = PG_MSG_NONE;
+        out->events = 0;
+    }
     if (out->type == PG_MSG_COMMIT && !has_commit) {
         out->has_commit = true;
         out->lsn_commit = out->lsn_proc;

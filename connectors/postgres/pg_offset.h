@@ -43,7 +43,21 @@
  * Connect's Debezium wrote read the same way (its lsn_commit is the commit record's end).
  *
  * When WAL may be released: only up to the lsn_commit of an offset that Kafka has stored
- * (pg_pos_flush_lsn); the runtime calls the task's commit only after that. */
+ * (pg_pos_flush_lsn); the runtime calls the task's commit only after that.
+ *
+ * SNAPSHOT RECORDS (op "r", pg_snapshot.c) carry Debezium's snapshot offset: snapshot "INITIAL",
+ * last_snapshot_record, snapshot_completed, lsn = where streaming starts once the snapshot is
+ * done (the slot's consistent point, whose exported snapshot the rows were read in), txId and
+ * ts_usec of the snapshot transaction. Such an offset means:
+ *  - snapshot_completed true (the last record of the snapshot): every row was emitted; stream
+ *    from lsn (and, when lsn_commit is present, skip the transactions that commit before it, by
+ *    the rule above).
+ *  - snapshot_completed false: the snapshot was interrupted. Debezium takes it again from the
+ *    start. connectd adds where it was (snapshot_table, snapshot_block: the table and the first
+ *    heap block of the chunk the record came from, pg_snapshot.h) and goes on from that chunk:
+ *    every chunk before it was emitted whole; the chunk itself is read again. The stream later
+ *    starts at lsn all the same, so a change made to a row after lsn is streamed whatever
+ *    snapshot read the row: the topic's final state is the table's. */
 #ifndef CONNECTD_PG_OFFSET_H
 #define CONNECTD_PG_OFFSET_H
 
@@ -72,6 +86,13 @@ typedef struct {
     uint64_t events;     /* lsn_events_processed; 0 = every record at lsn_proc */
     uint64_t lsn;        /* the event's LSN (informational) */
     int64_t ts_usec;
+    /* an initial snapshot's record (see above); snapshot = false for every other position */
+    bool snapshot;
+    bool last_snapshot_record, snapshot_completed;
+    uint64_t txid_snapshot;  /* the snapshot transaction's id (txId of a snapshot record) */
+    /* "<schema>.<table>" (identifiers are at most 63 bytes each), "" when none */
+    char snapshot_table[160];
+    uint64_t snapshot_block; /* first heap block of the chunk */
 } pg_pos_t;
 
 const char *pg_msg_type_name(pg_msg_type_t t);

@@ -632,6 +632,35 @@ static int on_message(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errs
                        errstr_size);
 }
 
+/* ------------------------------------------------------------------ snapshot reads */
+
+rel_t *pg_snapshot_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr, size_t errstr_size) {
+    if (load_relation(t, wire, errstr, errstr_size) != 0) return NULL;
+    return find_rel(t, wire->oid);
+}
+
+/* An op "r" event of a row read by the snapshot (Debezium's SnapshotChangeRecordEmitter): no
+ * before, no transaction block, source.snapshot the marker, txId the snapshot transaction's,
+ * lsn and the offset's lsn where streaming starts. The caller has set t->pos for it. */
+int pg_send_snapshot_row(pg_task_t *t, rel_t *r, const pgo_tuple_t *row, const char *marker, char *errstr,
+                         size_t errstr_size) {
+    cd_arena_reset(t->scratch);
+    char seq[96];
+    cd_value_t src;
+    uint32_t xid = t->xid;
+    t->xid = (uint32_t)t->pos.txid_snapshot;
+    fill_source(t, &src, r->cat.schema, r->cat.table, t->pos.txid_snapshot != 0, t->pos.lsn, seq, sizeof(seq));
+    t->xid = xid;
+    ((cd_value_t *)src.u.strct.fields)[4] = cd_string(marker, strlen(marker)); /* fill_source's arena array */
+    cd_value_t after, key;
+    if (build_struct(t, r, row, r->value_cols, r->n_value, &after, errstr, errstr_size) ||
+        (r->key_schema && build_struct(t, r, row, r->key_cols, r->n_key, &key, errstr, errstr_size)))
+        return -1;
+    cd_value_t env = envelope(t, NULL, &after, &src, "r", NULL);
+    return send_record(t, REC_DATA, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env, NULL, 0,
+                       errstr, errstr_size);
+}
+
 int pg_send_heartbeat(pg_task_t *t, char *errstr, size_t errstr_size) {
     if (!t->pos.known) return 0; /* nothing is emitted while no offset exists yet */
     pg_heartbeat_action(t);

@@ -89,10 +89,11 @@ void pg_stream_close(pg_stream_t *s) {
 static int parse_lsn(const char *text, uint64_t *out) { return text ? pgo_lsn_parse(text, out) : -1; }
 
 int pg_stream_create_slot(pg_stream_t *s, const char *slot, const char *plugin,
-                          uint64_t *consistent_point, char *sqlstate, char *errstr,
-                          size_t errstr_size) {
+                          uint64_t *consistent_point, char *snapshot_name, size_t snapshot_name_size,
+                          char *sqlstate, char *errstr, size_t errstr_size) {
     char sql[512];
-    snprintf(sql, sizeof(sql), "CREATE_REPLICATION_SLOT \"%s\" LOGICAL %s", slot, plugin);
+    snprintf(sql, sizeof(sql), "CREATE_REPLICATION_SLOT \"%s\" LOGICAL %s %s", slot, plugin,
+             snapshot_name ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT");
     PGresult *r = pg_exec(s->conn, sql, 0, NULL, &s->bound, errstr, errstr_size);
     int rc = 0;
     if (!r) {
@@ -104,6 +105,13 @@ int pg_stream_create_slot(pg_stream_t *s, const char *slot, const char *plugin,
     } else if (parse_lsn(PQgetvalue(r, 0, 1), consistent_point) != 0) {
         snprintf(errstr, errstr_size, "CREATE_REPLICATION_SLOT returned an unreadable position");
         rc = -1;
+    } else if (snapshot_name) {
+        if (PQnfields(r) < 3 || PQgetisnull(r, 0, 2) || strlen(PQgetvalue(r, 0, 2)) >= snapshot_name_size) {
+            snprintf(errstr, errstr_size, "CREATE_REPLICATION_SLOT exported no snapshot");
+            rc = -1;
+        } else {
+            snprintf(snapshot_name, snapshot_name_size, "%s", PQgetvalue(r, 0, 2));
+        }
     }
     PQclear(r);
     return rc;

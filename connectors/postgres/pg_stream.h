@@ -19,10 +19,13 @@ pg_stream_t *pg_stream_connect(const char *const *keywords, const char *const *v
 void pg_stream_close(pg_stream_t *s);
 
 /* CREATE_REPLICATION_SLOT "<slot>" LOGICAL <plugin>; *consistent_point receives where the slot
- * starts. sqlstate (may be NULL, 6 bytes) receives the server's error code on failure. */
+ * starts. With snapshot_name (size 64 is enough) the slot exports the snapshot of that point
+ * (EXPORT_SNAPSHOT), which stays importable until this connection runs its next command or
+ * closes; without, none (NOEXPORT_SNAPSHOT). sqlstate (may be NULL, 6 bytes) receives the
+ * server's error code on failure. */
 int pg_stream_create_slot(pg_stream_t *s, const char *slot, const char *plugin,
-                          uint64_t *consistent_point, char *sqlstate, char *errstr,
-                          size_t errstr_size);
+                          uint64_t *consistent_point, char *snapshot_name, size_t snapshot_name_size,
+                          char *sqlstate, char *errstr, size_t errstr_size);
 
 /* START_REPLICATION SLOT "<slot>" LOGICAL <lsn> (<options>); options is the text inside the
  * parentheses, e.g. "proto_version" '1', "publication_names" '"dbz_publication"'. */

@@ -15,6 +15,7 @@
 #include "connectors/postgres/pg_config.h"
 #include "connectors/postgres/pg_exec.h"
 #include "connectors/postgres/pg_offset.h"
+#include "connectors/postgres/pg_snapshot.h"
 #include "connectors/postgres/pg_stream.h"
 #include "connectors/postgres/pg_types.h"
 #include "connectors/postgres/pgoutput.h"
@@ -78,6 +79,12 @@ typedef struct {
      * decides the order of the counters in offsets; 0 = a new map's */
     size_t tx_map_capacity;
 
+    /* the snapshot (pg_snapshot.h): decided at task start, running while snap is set */
+    bool snapshot_pending;
+    pg_snapshot_t *snap;
+    bool streams;             /* streaming follows the snapshot (not initial_only) */
+    bool stream_done;         /* initial_only: the snapshot is done, nothing more to do */
+
     pg_pos_t pos;             /* after the last record sent, or what was processed since */
     pg_resume_t resume;       /* what the stream being read again was already sent */
 
@@ -107,11 +114,32 @@ void pg_drop_slot(pg_task_t *t);
 /* heartbeat.action.query */
 void pg_heartbeat_action(pg_task_t *t);
 
+/* pg_snapshot.c. Opens the snapshot on t->conn (its transaction, the catalog) and on worker
+ * connections of its own: importing `exported` (the new slot's snapshot) when not NULL, else in a
+ * transaction of snapshot.isolation.mode. start: the position streaming goes on from afterwards
+ * (lsn, and lsn_commit when one is known); resume: an interrupted snapshot's offset to go on
+ * from, or NULL. On return every connection has its snapshot: the slot's creator may go on. */
+pg_snapshot_t *pg_snapshot_open(pg_task_t *t, const char *exported, const pg_pos_t *start, const pg_pos_t *resume,
+                                char *errstr, size_t errstr_size);
+/* Emits up to max_rows records. Returns 1 while rows remain, 0 once the last record is sent (or
+ * there were no rows), -1 with errstr. */
+int pg_snapshot_step(pg_task_t *t, int max_rows, char *errstr, size_t errstr_size);
+void pg_snapshot_close(pg_task_t *t);
+/* pg_connection.c, for the snapshot's worker connections: a regular connection, initial
+ * statements run. */
+PGconn *pg_open_regular(pg_task_t *t, char *errstr, size_t errstr_size, bool *fatal);
+
 /* pg_records.c */
 void pg_records_init(pg_task_t *t);
 void pg_records_free(pg_task_t *t);
 /* One decoded message: records for it, moving t->pos. */
 int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, size_t errstr_size);
 int pg_send_heartbeat(pg_task_t *t, char *errstr, size_t errstr_size);
+/* The snapshot's side (pg_snapshot.c): a captured table's relation, described from the catalog
+ * as a Relation message would (kept in the task's relation cache); an op "r" record of one of its
+ * rows, at t->pos. */
+rel_t *pg_snapshot_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr, size_t errstr_size);
+int pg_send_snapshot_row(pg_task_t *t, rel_t *r, const pgo_tuple_t *row, const char *marker, char *errstr,
+                         size_t errstr_size);
 
 #endif

@@ -93,6 +93,10 @@ static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *
     cd_props_destroy(jp);
     pg_records_init(t);
     t->all_committed = true; /* nothing sent yet */
+    /* Whether to snapshot is decided once the slot is looked up (when_needed asks for it); only
+     * this start of the task may snapshot, not its reconnects. */
+    t->snapshot_pending = t->cfg.snapshot != PG_SNAPSHOT_NO_DATA;
+    t->streams = pg_snapshot_streams(&t->cfg);
 
     char *off = cd_task_committed_offset(ctx, t->partition);
     if (off) {
@@ -115,7 +119,12 @@ static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *
                          "true). This setting is not recommended for production environments, as a new replication "
                          "slot will be created after a connector restart, resulting in missed data change events.");
     bool fatal;
-    if (pg_connect_and_start(t, errstr, errstr_size, &fatal) != 0) {
+    if (t->snapshot_pending && t->cfg.snapshot_delay_ms > 0) {
+        /* snapshot.delay.ms: the first connection waits (task_poll) */
+        t->reconnect_at_ms = pg_mono_ms() + t->cfg.snapshot_delay_ms;
+        log_info(pg_log(), "[%s] Waiting %lld ms (snapshot.delay.ms) before the snapshot", cd_task_connector_name(ctx),
+                 (long long)t->cfg.snapshot_delay_ms);
+    } else if (pg_connect_and_start(t, errstr, errstr_size, &fatal) != 0) {
         if (fatal) {
             task_stop(t);
             return NULL;
@@ -146,9 +155,47 @@ static void stream_lost(pg_task_t *t, const char *why) {
     t->reconnect_attempts = 1;
 }
 
+/* One step of the snapshot. When it ends, streaming starts (after streaming.delay.ms) from the
+ * position its last record carries; a failed snapshot is retried like a lost connection, going
+ * on from the chunk of the last record sent. */
+static int snapshot_poll(pg_task_t *t, char *errstr, size_t errstr_size) {
+    int r = pg_snapshot_step(t, t->cfg.max_batch_size, errstr, errstr_size);
+    if (r == 1) return 0;
+    pg_snapshot_close(t);
+    if (r == 0) {
+        if (!t->streams) {
+            log_info(pg_log(), "[%s] The snapshot is complete and snapshot.mode '%s' streams no changes: the task "
+                               "stays idle", cd_task_connector_name(t->ctx), t->cfg.snapshot_mode);
+            pg_disconnect(t);
+            t->stream_done = true;
+            return 0;
+        }
+        if (t->pos.known) pg_resume_start(&t->resume, &t->pos);
+        t->reconnect_at_ms = pg_mono_ms() + t->cfg.streaming_delay_ms;
+        t->reconnect_attempts = 0;
+        return 0;
+    }
+    if (cd_task_stopping(t->ctx)) return 0;
+    log_warn(pg_log(), "[%s] %s; the snapshot goes on from its last chunk after a reconnect",
+             cd_task_connector_name(t->ctx), errstr);
+    pg_disconnect(t);
+    t->snapshot_pending = true;
+    if (t->cfg.slot_max_retries >= 0 && ++t->reconnect_attempts > t->cfg.slot_max_retries) return -1;
+    t->reconnect_at_ms = pg_mono_ms() + t->cfg.slot_retry_delay_ms;
+    return 0;
+}
+
 static int task_poll(void *task, char *errstr, size_t errstr_size) {
     pg_task_t *t = task;
     int64_t deadline = pg_mono_ms() + t->cfg.poll_interval_ms;
+    if (t->snap) return snapshot_poll(t, errstr, errstr_size);
+    if (t->stream_done) { /* initial_only after its snapshot */
+        while (pg_mono_ms() < deadline && !cd_task_stopping(t->ctx)) {
+            struct timespec ts = {0, 50 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        return 0;
+    }
     if (!t->stream) {
         /* Reconnecting after a transient failure, with a delay between attempts. */
         while (pg_mono_ms() < t->reconnect_at_ms && !cd_task_stopping(t->ctx)) {
@@ -168,6 +215,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
             t->reconnect_at_ms = pg_mono_ms() + t->cfg.slot_retry_delay_ms;
             return 0;
         }
+        if (t->snap) return 0; /* the snapshot comes first */
         t->reconnect_attempts = 0;
     }
     int emitted = 0;
@@ -276,6 +324,7 @@ static void task_waiting(void *task) {
 static void task_stop(void *task) {
     pg_task_t *t = task;
     if (!t) return;
+    pg_snapshot_close(t);
     pg_stream_close(t->stream);
     t->stream = NULL;
     if (t->cfg.slot_drop_on_stop) pg_drop_slot(t);
