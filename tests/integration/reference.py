@@ -193,33 +193,7 @@ def _wrapped_agree(step):
     return cm == _unwrapped(jm) and cs == (400 if "BadRequestException: " in jm else js)
 
 
-_NO_SNAPSHOTS = "snapshot.mode is not set, and its default 'initial'"
-
-
-def _snapshot_strip(answer):
-    status, body = answer
-    if not (isinstance(body, dict) and isinstance(body.get("configs"), list)):
-        return answer
-    configs, dropped = [], 0
-    for c in body["configs"]:
-        v = c.get("value") or {}
-        errors = [e for e in v.get("errors") or [] if not e.startswith(_NO_SNAPSHOTS)]
-        dropped += len(v.get("errors") or []) - len(errors)
-        configs.append(dict(c, value=dict(v, errors=errors)) if v else c)
-    return status, dict(body, configs=configs, error_count=body.get("error_count", 0) - dropped)
-
-
-def _snapshot_refused(step):
-    return _snapshot_strip(step.cd) != step.cd
-
-
 KNOWN_DIFFERENCES = [
-    Known("snapshot.mode unset",
-          "connectd has no initial snapshot yet (a later issue): where snapshot.mode is not set, "
-          "Debezium's default 'initial' would snapshot, so connectd's validation says so on "
-          "snapshot.mode and what to set (no_data), instead of silently streaming without the "
-          "existing rows. Everything else in the answer is the same",
-          _snapshot_refused, strip=_snapshot_strip),
     Known("recommended plugins in validate",
           "validate recommends, for the converter keys and transforms.<alias>.type, the classes of "
           "every plugin on the worker's plugin path: Kafka Connect also has Debezium's converters "

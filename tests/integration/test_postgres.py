@@ -506,7 +506,7 @@ def test_publication_missing_with_autocreate_disabled(pg, pgdb, worker):
 def test_validate_rejects_bad_pg_config(pg, worker):
     cfg = {"connector.class": PG, "name": "v", "database.hostname": "h", "database.user": "u",
            "database.dbname": "d", "topic.prefix": "bad prefix!", "slot.name": "Bad-Slot",
-           "snapshot.mode": "initial"}
+           "snapshot.mode": "custom"}
     status, body, _ = worker.request("PUT", "/connector-plugins/PostgresConnector/config/validate", cfg)
     assert status == 200 and body["error_count"] >= 3
     errors = {c["value"]["name"]: c["value"]["errors"] for c in body["configs"] if c["value"] and c["value"]["errors"]}
@@ -514,28 +514,7 @@ def test_validate_rejects_bad_pg_config(pg, worker):
                for e in errors["topic.prefix"])
     assert any("Valid replication slot name must contain only digits, lowercase characters and underscores with length <= 63" in e
                for e in errors["slot.name"])
-    assert any("no_data" in e for e in errors["snapshot.mode"])
-
-
-def test_unset_snapshot_mode_is_refused(pg, pgdb, worker):
-    """Without snapshot.mode, Debezium would take an initial snapshot (its default); connectd has
-    none yet, so it refuses the config, at validation and at creation, saying what to set, instead
-    of silently streaming without the snapshot."""
-    conn, db = pgdb
-    cfg = pg_config(pg, db, prefix=worker.t("fulfillment"))
-    del cfg["snapshot.mode"]
-    status, body, _ = worker.request("PUT", "/connector-plugins/PostgresConnector/config/validate",
-                                     dict(cfg, name="inventory"))
-    errors = {c["value"]["name"]: c["value"]["errors"] for c in body["configs"] if c["value"] and c["value"]["errors"]}
-    assert status == 200 and body["error_count"] == 1, errors
-    assert errors == {"snapshot.mode": [
-        "snapshot.mode is not set, and its default 'initial' (snapshot the captured tables, then stream) is not "
-        "supported yet by connectd: set snapshot.mode=no_data to stream only changes from now on, without an "
-        "initial snapshot"]}
-    status, body, _ = worker.request("POST", "/connectors", {"name": "inventory", "config": cfg})
-    assert status == 400, body
-    assert "set snapshot.mode=no_data to stream only changes from now on" in body["message"]
-    assert worker.get("/connectors")[1] == []
+    assert any("connectd cannot run" in e for e in errors["snapshot.mode"])
 
 
 def test_transaction_metadata(pg, pgdb, worker):

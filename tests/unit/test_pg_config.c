@@ -47,10 +47,9 @@ static size_t count(const char *hay, const char *needle) {
     return n;
 }
 
-#define UNSET_SNAPSHOT_MODE                                                                        \
-    "snapshot.mode is not set, and its default 'initial' (snapshot the captured tables, then stream) is " \
-    "not supported yet by connectd: set snapshot.mode=no_data to stream only changes from now on, "      \
-    "without an initial snapshot"
+#define CUSTOM_SNAPSHOT_MODE                                                                          \
+    "snapshot.mode 'custom' loads a Java Snapshotter class (snapshot.mode.custom.name), which connectd " \
+    "cannot run: use initial, always, initial_only, no_data, when_needed or configuration_based"
 
 static cd_props_t *base_config(void) {
     cd_props_t *p = cd_props_new();
@@ -62,7 +61,7 @@ static cd_props_t *base_config(void) {
     cd_props_set(p, "database.dbname", "inventory");
     cd_props_set(p, "topic.prefix", "fulfillment");
     cd_props_set(p, "plugin.name", "pgoutput");
-    cd_props_set(p, "snapshot.mode", "no_data"); /* required until snapshots exist */
+    cd_props_set(p, "snapshot.mode", "no_data");
     return p;
 }
 
@@ -318,7 +317,7 @@ static void test_minimal_config_valid_in_runtime(void **state) {
     cd_config_result_destroy(r);
 
     cd_props_set(p, "slot.name", "Bad");
-    cd_props_set(p, "snapshot.mode", "initial");
+    cd_props_set(p, "snapshot.mode", "custom");
     r = cd_connector_config_validate(&plugin, p);
     assert_int_equal(cd_config_result_error_count(r), 2);
     char *msg = cd_config_result_error_message(r);
@@ -346,8 +345,7 @@ static void test_required_keys(void **state) {
     assert_error(r, "database.user", "The 'database.user' value is invalid: A value is required");
     assert_error(r, "database.dbname", "The 'database.dbname' value is invalid: A value is required");
     assert_error(r, "topic.prefix", "The 'topic.prefix' value is invalid: A value is required");
-    assert_error(r, "snapshot.mode", UNSET_SNAPSHOT_MODE);
-    assert_int_equal(cd_config_result_error_count(r), 5);
+    assert_int_equal(cd_config_result_error_count(r), 4);
     cd_config_result_destroy(r);
 
     /* A null value gets the engine's message only. */
@@ -474,27 +472,37 @@ static void test_skipped_operations(void **state) {
 
 static void test_snapshot_mode(void **state) {
     (void)state;
-    const char *modes[] = {"initial", "always", "initial_only", "when_needed", "configuration_based", "custom"};
-    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        char msg[256];
-        snprintf(msg, sizeof(msg),
-                 "snapshot.mode '%s' is not supported yet by connectd: set snapshot.mode to no_data "
-                 "(stream changes from now on, without an initial snapshot)",
-                 modes[i]);
-        expect_one("snapshot.mode", modes[i], "snapshot.mode", msg);
-    }
-    expect_valid("snapshot.mode", "no_data");
-    /* Unset: refused as its default 'initial' is, saying what to set. */
+    const char *modes[] = {"initial", "always", "initial_only", "when_needed", "configuration_based", "no_data"};
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) expect_valid("snapshot.mode", modes[i]);
+    expect_one("snapshot.mode", "custom", "snapshot.mode", CUSTOM_SNAPSHOT_MODE);
+    expect_one("snapshot.locking.mode", "custom", "snapshot.locking.mode",
+               "snapshot.locking.mode 'custom' loads a Java SnapshotLock class, which connectd cannot run: use none "
+               "(the default) or shared");
+    expect_one("snapshot.select.statement.overrides", "public.a", "snapshot.select.statement.overrides",
+               "snapshot.select.statement.overrides names 'public.a' but snapshot.select.statement.overrides.public.a "
+               "is not set: set it to the SELECT that reads that table's rows, or remove 'public.a' from the list");
+    /* Unset: Debezium's default, initial. */
     cd_props_t *u = base_config();
     cd_props_remove(u, "snapshot.mode");
     cd_config_result_t *ur = validate(u);
-    assert_error(ur, "snapshot.mode", UNSET_SNAPSHOT_MODE);
-    assert_int_equal(cd_config_result_error_count(ur), 1);
+    assert_int_equal(cd_config_result_error_count(ur), 0);
     cd_config_result_destroy(ur);
     pg_config_t c;
     char err[512];
-    assert_int_equal(pg_config_parse(u, &c, err, sizeof(err)), -1);
-    assert_string_equal(err, UNSET_SNAPSHOT_MODE);
+    assert_int_equal(pg_config_parse(u, &c, err, sizeof(err)), 0);
+    assert_int_equal(c.snapshot, PG_SNAPSHOT_INITIAL);
+    assert_int_equal(c.snapshot_max_threads, 1);
+    assert_int_equal(c.snapshot_fetch_size, 10240);
+    pg_config_clear(&c);
+    cd_props_set(u, "snapshot.mode", "Initial_Only");
+    cd_props_set(u, "snapshot.select.statement.overrides", "public.a, public.b");
+    cd_props_set(u, "snapshot.select.statement.overrides.public.a", "SELECT * FROM public.a WHERE x");
+    cd_props_set(u, "snapshot.select.statement.overrides.public.b", "SELECT 1");
+    assert_int_equal(pg_config_parse(u, &c, err, sizeof(err)), 0);
+    assert_int_equal(c.snapshot, PG_SNAPSHOT_INITIAL_ONLY);
+    assert_string_equal(pg_config_snapshot_select(&c, "public", "a"), "SELECT * FROM public.a WHERE x");
+    assert_string_equal(pg_config_snapshot_select(&c, "public", "b"), "SELECT 1");
+    assert_null(pg_config_snapshot_select(&c, "public", "c"));
     pg_config_clear(&c);
     cd_props_destroy(u);
     expect_valid("snapshot.mode", "No_Data");
@@ -713,16 +721,14 @@ static void test_parse_reports_every_problem(void **state) {
     cd_props_t *p = base_config();
     cd_props_remove(p, "topic.prefix");
     cd_props_set(p, "database.port", "x");
-    cd_props_set(p, "snapshot.mode", "initial");
+    cd_props_set(p, "snapshot.mode", "custom");
     pg_config_t c;
     char err[1024];
     assert_int_equal(pg_config_parse(p, &c, err, sizeof(err)), -1);
     assert_string_equal(err,
                         "Invalid value x for configuration database.port: Not a number of type INT; "
                         "Invalid value null for configuration database.port: Value must be non-null; "
-                        "The 'topic.prefix' value is invalid: A value is required; "
-                        "snapshot.mode 'initial' is not supported yet by connectd: set snapshot.mode to "
-                        "no_data (stream changes from now on, without an initial snapshot)");
+                        "The 'topic.prefix' value is invalid: A value is required; " CUSTOM_SNAPSHOT_MODE);
     assert_null(c.hostname);
     pg_config_clear(&c);
     /* A short buffer is cut, never overrun. */

@@ -338,6 +338,65 @@ static void parse_errors_name_the_field(void **state) {
     assert_int_equal(p.lsn_proc, 12);
 }
 
+/* Snapshot offsets: Debezium's keys round-trip, connectd's chunk keys only while the snapshot
+ * is incomplete, and a Debezium snapshot offset names no streamed transaction: resuming from it
+ * starts at its lsn and skips nothing. */
+static void snapshot_offsets(void **state) {
+    (void)state;
+    for (unsigned i = 0; i < 200; i++) {
+        pg_pos_t p = {0};
+        p.known = true;
+        p.snapshot = true;
+        p.lsn = p.lsn_proc = 1000 + i * 7919u;
+        p.txid_snapshot = 500 + i;
+        p.ts_usec = 1700000000000000LL + i;
+        p.snapshot_completed = p.last_snapshot_record = i % 3 == 0;
+        p.has_commit = i % 5 == 0;
+        p.lsn_commit = p.has_commit ? p.lsn - 10 : 0;
+        if (i % 2) {
+            snprintf(p.snapshot_table, sizeof(p.snapshot_table), "public.t%u", i);
+            p.snapshot_block = i * 64;
+        }
+        char *json = pg_pos_format(&p, NULL);
+        assert_null(strstr(json, "messageType"));
+        assert_null(strstr(json, "lsn_proc"));
+        assert_non_null(strstr(json, "\"snapshot\":\"INITIAL\""));
+        pg_pos_t q;
+        char err[256];
+        assert_int_equal(pg_pos_parse(json, &q, err, sizeof(err)), 0);
+        assert_true(q.snapshot);
+        assert_int_equal(q.snapshot_completed, p.snapshot_completed);
+        assert_int_equal(q.txid, 0);
+        assert_int_equal(q.txid_snapshot, p.txid_snapshot);
+        assert_int_equal(q.type, PG_MSG_NONE);
+        assert_int_equal(q.lsn_proc, p.lsn);
+        assert_int_equal(q.has_commit, p.has_commit);
+        if (i % 2 && !p.snapshot_completed) {
+            assert_string_equal(q.snapshot_table, p.snapshot_table);
+            assert_int_equal(q.snapshot_block, p.snapshot_block);
+        } else {
+            assert_string_equal(q.snapshot_table, "");
+        }
+        /* resuming from it: streaming starts at lsn (or lsn_commit), no transaction is skipped */
+        pg_resume_t rs;
+        pg_resume_start(&rs, &q);
+        assert_int_equal(pg_resume_start_lsn(&rs), p.has_commit ? p.lsn_commit : p.lsn);
+        assert_false(pg_resume_begin(&rs, p.lsn + 1));
+        pg_pos_t rec = {0};
+        pg_pos_begin(&rec, 77, p.lsn + 1, 0);
+        assert_false(rec.snapshot);
+        pg_pos_record(&rec, PG_MSG_INSERT, p.lsn + 2);
+        assert_false(pg_resume_skips(&rs, &rec));
+        free(json);
+    }
+    /* Debezium's own (Java's key order; the txId is the snapshot transaction's) */
+    pg_pos_t d;
+    char err[256];
+    assert_int_equal(pg_pos_parse("{\"last_snapshot_record\":true,\"lsn\":24023128,\"txId\":767,\"ts_usec\":1,"
+                                  "\"snapshot\":\"INITIAL\",\"snapshot_completed\":true}", &d, err, sizeof(err)), 0);
+    assert_true(d.snapshot && d.snapshot_completed && d.txid == 0 && d.lsn_proc == 24023128);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(resume_from_every_record),
@@ -346,6 +405,7 @@ int main(void) {
         cmocka_unit_test(format_and_parse_round_trip),
         cmocka_unit_test(transaction_members_in_java_order),
         cmocka_unit_test(parse_errors_name_the_field),
+        cmocka_unit_test(snapshot_offsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
