@@ -577,6 +577,8 @@ herder_result_t herder_delete_connector_config(herder_t *h, const char *name, in
 
 /* ------------------------------------------------------------------ direct actions */
 
+char *herder_task_progress(herder_t *h, const char *name, int task) { return worker_task_progress(h->w, name, task); }
+
 int herder_restart_connector(herder_t *h, const char *name) {
     pthread_mutex_lock(&h->lock);
     conn_t *c = find_conn(h, name);

@@ -61,6 +61,8 @@ herder_result_t herder_delete_connector_config(herder_t *h, const char *name, in
 
 /* Restarts the connector instance (regenerating its task configs). Returns 0, -1 when unknown. */
 int herder_restart_connector(herder_t *h, const char *name);
+/* A task's reported progress when it runs on this worker (worker_task_progress), or NULL. */
+char *herder_task_progress(herder_t *h, const char *name, int task);
 /* Restarts one task: waits for its running instance to stop (not the herder: other requests go
  * on), then starts it; when the old instance is cancelled instead, the new one starts once its
  * thread has ended. Returns 0, -1 for an unknown connector, -2 for an unknown task. */

@@ -164,6 +164,15 @@ char *cd_task_committed_offset(cd_task_context_t *ctx, const char *source_partit
     return offset_store_get(ctx->w->os, ctx->connector, source_partition);
 }
 
+void cd_task_report_progress(cd_task_context_t *ctx, const char *json) {
+    char *copy = json ? strdup(json) : NULL;
+    pthread_mutex_lock(&ctx->w->lock);
+    free(ctx->progress);
+    ctx->progress = copy;
+    pthread_mutex_unlock(&ctx->w->lock);
+}
+
+
 void cd_task_holds(cd_task_context_t *ctx, const char *what, const char *remove) {
     worker_t *w = ctx->w;
     pthread_mutex_lock(&w->held_lock);
@@ -339,6 +348,7 @@ static void *task_main(void *arg) {
 }
 
 static void task_free(task_t *t) {
+    free(t->progress);
     if (t->pc.p) {
         kafka_log_pending_free(t->pc.p);
         for (size_t j = 0; j < t->pc.n; j++) free(t->pc.offsets[j]);
@@ -615,6 +625,14 @@ void worker_fence_stopping(worker_t *w, const char *connector) {
         pthread_mutex_unlock(&t->commit_lock);
     }
     pthread_mutex_unlock(&w->lock);
+}
+
+char *worker_task_progress(worker_t *w, const char *connector, int id) {
+    pthread_mutex_lock(&w->lock);
+    task_t *t = find_task(w, connector, id);
+    char *p = t && !t->exited && t->progress ? strdup(t->progress) : NULL;
+    pthread_mutex_unlock(&w->lock);
+    return p;
 }
 
 bool worker_has_task(worker_t *w, const char *connector, int id) {

@@ -61,6 +61,9 @@ int64_t worker_stop_grace_ms(const worker_t *w);
 void worker_fence_stopping(worker_t *w, const char *connector);
 /* A running instance (one told to stop does not count). */
 bool worker_has_task(worker_t *w, const char *connector, int id);
+/* The progress a task of this worker reports (cd_task_report_progress): a JSON object text,
+ * malloc'ed, or NULL. */
+char *worker_task_progress(worker_t *w, const char *connector, int id);
 /* Ids of this connector's running tasks; *n receives the count. malloc'ed. */
 int *worker_tasks_of(worker_t *w, const char *connector, size_t *n);
 

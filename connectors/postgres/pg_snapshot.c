@@ -100,7 +100,7 @@ struct pg_snapshot {
     size_t decoded_cap;
 
     uint64_t rows, est_total;
-    int64_t started_ms, next_log_ms;
+    int64_t started_ms, next_log_ms, next_report_ms;
     size_t tables_done;
 };
 
@@ -759,17 +759,26 @@ static int emit_pending(pg_task_t *t, bool last_in_table, bool final, char *errs
     return 0;
 }
 
+/* The task status shows the progress about every second (cd_task_report_progress), the log
+ * every PROGRESS_EVERY_MS. */
 static void log_progress(pg_task_t *t, bool force) {
     pg_snapshot_t *s = t->snap;
     int64_t now = now_ms();
-    if (!force && now < s->next_log_ms) return;
-    s->next_log_ms = now + PROGRESS_EVERY_MS;
+    if (!force && now < s->next_report_ms) return;
+    s->next_report_ms = now + 1000;
     double secs = (double)(now - s->started_ms) / 1000.0;
     double rate = secs > 0 ? (double)s->rows / secs : 0;
     size_t table = s->emit < s->n_chunks ? s->chunks[s->emit].table : s->n_tables ? s->n_tables - 1 : 0;
+    double left_s = s->est_total > s->rows && rate > 0 ? (double)(s->est_total - s->rows) / rate : 0;
+    char *json = xasprintf("{\"snapshot\":{\"rows\":%" PRIu64 ",\"estimated_rows\":%" PRIu64 ",\"tables_done\":%zu,"
+                           "\"tables\":%zu,\"rows_per_second\":%.0f,\"seconds_left\":%.0f}}",
+                           s->rows, s->est_total, s->tables_done, s->n_tables, rate, left_s);
+    cd_task_report_progress(t->ctx, json);
+    free(json);
+    if (!force && now < s->next_log_ms) return;
+    s->next_log_ms = now + PROGRESS_EVERY_MS;
     char left[96] = "";
-    if (s->est_total > s->rows && rate > 0)
-        snprintf(left, sizeof(left), ", about %.0f s left", (double)(s->est_total - s->rows) / rate);
+    if (left_s > 0) snprintf(left, sizeof(left), ", about %.0f s left", left_s);
     log_info(pg_log(), "[%s] Snapshot: %" PRIu64 " rows of about %" PRIu64 " (%.0f%%), %zu of %zu tables done%s%s%s, "
                        "%.0f rows/s%s",
              cd_task_connector_name(t->ctx), s->rows, s->est_total,
@@ -900,4 +909,5 @@ void pg_snapshot_close(pg_task_t *t) {
     pthread_cond_destroy(&s->cond);
     free(s);
     t->snap = NULL;
+    cd_task_report_progress(t->ctx, NULL);
 }

@@ -78,6 +78,10 @@ char *cd_task_committed_offset(cd_task_context_t *ctx, const char *source_partit
  * what is still held when the data that would let a connector come back to it is lost (the
  * embedded broker's, at exit). cd_task_released: the task removed it. */
 void cd_task_holds(cd_task_context_t *ctx, const char *what, const char *remove);
+/* What the task is doing that takes long (a snapshot's rows, tables and time left), as a JSON
+ * object; GET /connectors/<name>/status shows it on the task as "progress" while the task runs
+ * on this worker. Copied; NULL removes it. */
+void cd_task_report_progress(cd_task_context_t *ctx, const char *json);
 void cd_task_released(cd_task_context_t *ctx, const char *what);
 
 typedef struct cd_connector_plugin {

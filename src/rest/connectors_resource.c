@@ -391,7 +391,7 @@ void api_get_task_status(void *ctx, const rest_request_t *req, rest_response_t *
         rest_error(resp, 404, "No status found for task %s-%d", CONNECTOR, id);
     } else {
         resp->status = 200;
-        resp->body = api_status_json(&st, id);
+        resp->body = api_task_status_json(api, CONNECTOR, &st, id);
         status_clear(&st);
     }
 }

@@ -28,6 +28,8 @@ json_object *api_task_ids_json(rest_api_ctx_t *api, const char *name);
 json_object *api_connector_info(rest_api_ctx_t *api, const char *name, const cd_props_t *cfg,
                                 bool with_tasks);
 json_object *api_status_json(const status_t *st, int id);
+/* A task's TaskState, with the progress it reports when it runs on this worker. */
+json_object *api_task_status_json(rest_api_ctx_t *api, const char *name, const status_t *st, int id);
 json_object *api_state_info(rest_api_ctx_t *api, const char *name);
 char *api_java_map_string(const cd_props_t *p);
 int api_validate_config(const rest_api_ctx_t *api, const cd_props_t *raw, rest_response_t *resp);
