@@ -759,7 +759,7 @@ static int read_chunk(pg_task_t *t, char *errstr, size_t errstr_size) {
                  close_ts);
         rc = insert_watermark(t, "close", "snapshot-window-close", data, errstr, errstr_size);
     }
-    if (rc == 0) inc->in_flight = inc->chunk != NULL;
+    if (rc == 0) inc->in_flight = true;
     return rc;
 }
 
@@ -896,6 +896,7 @@ int pg_inc_close_window(pg_task_t *t, const char *id, char *errstr, size_t errst
     if (!expected_chunk(inc, id, "close")) return 0;
     inc->window_open = false;
     inc->in_flight = false;
+    if (!inc->chunk) return read_chunk(t, errstr, errstr_size); /* every table was done: nothing to send */
     rel_t *r = pg_relation_by_id(t, inc->relid);
     int cols = inc->chunk ? PQnfields(inc->chunk) : 0;
     if (!r || r->n_wire != (uint16_t)cols) {
