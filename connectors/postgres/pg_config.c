@@ -921,6 +921,49 @@ static void warn_plugin(const checks_t *c) {
                  "to silence this warning.");
 }
 
+
+/* Signals and incremental snapshots: what connectd cannot do is refused here, by name, rather
+ * than accepted and silently not done. */
+static void check_signals(const checks_t *c) {
+    const char *ch = cd_props_get(c->eff, "signal.enabled.channels");
+    if (ch) {
+        char **items;
+        size_t n = split_java(ch, ',', &items);
+        for (size_t i = 0; i < n; i++) {
+            char *name = trim_dup(items[i], strlen(items[i]));
+            if (!strcasecmp(name, "jmx"))
+                report(c->sink, "signal.enabled.channels",
+                       INVALID "the 'jmx' signal channel is not available in connectd (it has no JVM); use "
+                               "'source' (the signal table), 'kafka' or 'file'",
+                       "signal.enabled.channels");
+            free(name);
+        }
+        free_strv(items, n);
+    }
+    const char *ro = val(c, "read.only");
+    if (ro && !strcasecmp(ro, "true"))
+        report(c->sink, "read.only",
+               INVALID "read-only incremental snapshots (watermarks from pg_current_snapshot() instead of "
+                       "rows in the signal table) are not supported by connectd; set read.only=false and "
+                       "give the connector a signal table (signal.data.collection) it may write to",
+               "read.only");
+    const char *sc = val(c, "incremental.snapshot.allow.schema.changes");
+    if (sc && !strcasecmp(sc, "true"))
+        report(c->sink, "incremental.snapshot.allow.schema.changes",
+               INVALID "connectd does not verify table schemas between incremental snapshot chunks; set it "
+                       "to false (a chunk read across an ALTER TABLE is read again instead)",
+               "incremental.snapshot.allow.schema.changes");
+    const char *sdc = val(c, "signal.data.collection");
+    if (!blank(sdc)) {
+        size_t dots = 0;
+        for (const char *p = sdc; *p; p++) dots += *p == '.';
+        if (dots < 1 || dots > 2 || sdc[0] == '.' || sdc[strlen(sdc) - 1] == '.' || strstr(sdc, ".."))
+            report(c->sink, "signal.data.collection",
+                   INVALID "'%s' is not '<schema>.<table>' (for example public.debezium_signal)",
+                   "signal.data.collection", sdc);
+    }
+}
+
 static void run_checks(const checks_t *c) {
     check_required(c, "database.hostname");
     check_required(c, "database.user");
@@ -934,6 +977,7 @@ static void run_checks(const checks_t *c) {
     check_snapshot_mode(c);
     check_queue_size(c);
     check_placeholder(c);
+    check_signals(c);
     warn_plugin(c);
 }
 
@@ -1272,6 +1316,53 @@ int pg_config_parse(const cd_props_t *config, pg_config_t *out, char *errstr, si
     out->topic_heartbeat_name = str_val(vals, "topic.heartbeat.name");
     out->topic_transaction = str_val(vals, "topic.transaction");
     out->signal_data_collection = str_val(vals, "signal.data.collection");
+    if (blank(out->signal_data_collection)) {
+        free(out->signal_data_collection);
+        out->signal_data_collection = NULL;
+    } else {
+        /* "<schema>.<table>", or "<database>.<schema>.<table>" (check_signals) */
+        char *d = strrchr(out->signal_data_collection, '.');
+        out->signal_table = xstrdup(d + 1);
+        const char *s0 = out->signal_data_collection, *d0 = strchr(s0, '.');
+        if (d0 != d) s0 = d0 + 1;
+        out->signal_schema = xasprintf("%.*s", (int)(d - s0), s0);
+    }
+    out->signal_channels = 0;
+    {
+        const char *ch = cd_config_result_value(vals, "signal.enabled.channels");
+        char **items;
+        size_t n = split_java(ch ? ch : "source", ',', &items);
+        for (size_t i = 0; i < n; i++) {
+            char *name = trim_dup(items[i], strlen(items[i]));
+            if (!strcasecmp(name, "source")) out->signal_channels |= PG_SIGNAL_CHANNEL_SOURCE;
+            else if (!strcasecmp(name, "kafka")) out->signal_channels |= PG_SIGNAL_CHANNEL_KAFKA;
+            else if (!strcasecmp(name, "file")) out->signal_channels |= PG_SIGNAL_CHANNEL_FILE;
+            else if (*name)
+                log_warn(logger(), "Signal channel '%s' of signal.enabled.channels is unknown and ignored", name);
+            free(name);
+        }
+        free_strv(items, n);
+    }
+    out->signal_poll_interval_ms = num_val(vals, "signal.poll.interval.ms");
+    out->signal_kafka_topic = blank(raw_or_default(eff, "signal.kafka.topic"))
+                                  ? xasprintf("%s-signal", out->topic_prefix)
+                                  : xstrdup(raw_or_default(eff, "signal.kafka.topic"));
+    out->signal_kafka_bootstrap = blank(cd_props_get(eff, "signal.kafka.bootstrap.servers"))
+                                      ? NULL
+                                      : xstrdup(cd_props_get(eff, "signal.kafka.bootstrap.servers"));
+    out->signal_kafka_group = xstrdup(blank(raw_or_default(eff, "signal.kafka.groupId"))
+                                          ? "kafka-signal"
+                                          : raw_or_default(eff, "signal.kafka.groupId"));
+    const char *pt = cd_props_get(eff, "signal.kafka.poll.timeout.ms");
+    out->signal_kafka_poll_timeout_ms = pt ? atoi(pt) : 0;
+    if (out->signal_kafka_poll_timeout_ms < 0) out->signal_kafka_poll_timeout_ms = 0;
+    out->signal_consumer = cd_props_with_prefix(eff, "signal.consumer.");
+    out->signal_file = xstrdup(blank(raw_or_default(eff, "signal.file")) ? "file-signals.txt"
+                                                                         : raw_or_default(eff, "signal.file"));
+    out->incremental_chunk_size = (int)num_val(vals, "incremental.snapshot.chunk.size");
+    if (out->incremental_chunk_size <= 0) out->incremental_chunk_size = 1024;
+    const char *ws = cd_config_result_value(vals, "incremental.snapshot.watermarking.strategy");
+    out->watermark_insert_delete = ws && !strcasecmp(ws, "insert_delete");
 
     cd_config_result_destroy(vals);
     cd_props_destroy(eff);
@@ -1330,6 +1421,13 @@ void pg_config_clear(pg_config_t *c) {
     free(c->topic_heartbeat_name);
     free(c->topic_transaction);
     free(c->signal_data_collection);
+    free(c->signal_schema);
+    free(c->signal_table);
+    free(c->signal_kafka_topic);
+    free(c->signal_kafka_bootstrap);
+    free(c->signal_kafka_group);
+    if (c->signal_consumer) cd_props_destroy(c->signal_consumer);
+    free(c->signal_file);
     memset(c, 0, sizeof(*c));
 }
 
@@ -1366,6 +1464,9 @@ static bool system_table(const char *schema, const char *table) {
 
 bool pg_config_table_included(const pg_config_t *c, const char *schema, const char *table) {
     if (!schema || !table || system_table(schema, table)) return false;
+    /* Debezium's RelationalTableFilters adds the signal table to the captured ones: its INSERTs
+     * must reach the connector (and are emitted as change events). */
+    if (c->signal_table && !strcmp(schema, c->signal_schema) && !strcmp(table, c->signal_table)) return true;
     if (c->schema_include.n && !list_matches(&c->schema_include, schema)) return false;
     if (c->schema_exclude.n && list_matches(&c->schema_exclude, schema)) return false;
     if (!c->table_include.n && !c->table_exclude.n) return true;

@@ -14,8 +14,10 @@
 #include "connectors/postgres/pg_types.h" /* the decimal/time/binary/hstore/interval modes */
 
 /* Every key of spec §5.2-§5.8, then the Debezium 1.x names (group "Deprecated"). Static. Keys for
- * features connectd does not have yet (snapshots, signals, incremental snapshots, custom
- * converters) are defined too, so that the configs users already have pass validation. */
+ * features connectd does not have yet (snapshots, custom converters) are defined too, so that the
+ * configs users already have pass validation; the signal and incremental-snapshot keys work, or
+ * validation refuses the values connectd cannot honour (the jmx channel, read.only=true,
+ * incremental.snapshot.allow.schema.changes=true). */
 /* The count is a constant so that the plugin's static definition can name it; pg_config.c checks
  * that it matches the array. */
 #define PG_CONFIG_N_KEYS 121
@@ -221,9 +223,22 @@ typedef struct pg_config {
     char *topic_heartbeat_name;   /* NULL when not set */
     char *topic_transaction;
 
-    /* signals (§5.8) */
+    /* signals and incremental snapshots (§5.8; pg_signal.h, pg_incremental.h) */
     char *signal_data_collection; /* NULL when not set */
+    char *signal_schema, *signal_table; /* its parts (a leading database part dropped) */
+    unsigned signal_channels;     /* PG_SIGNAL_CHANNEL_* bits of signal.enabled.channels */
+    int64_t signal_poll_interval_ms;
+    char *signal_kafka_topic;     /* default "<topic.prefix>-signal", as Debezium's */
+    char *signal_kafka_bootstrap; /* NULL when not set (the kafka channel then fails to start) */
+    char *signal_kafka_group;
+    int signal_kafka_poll_timeout_ms;
+    cd_props_t *signal_consumer;  /* signal.consumer.* with the prefix removed */
+    char *signal_file;
+    int incremental_chunk_size;
+    bool watermark_insert_delete; /* incremental.snapshot.watermarking.strategy=insert_delete */
 } pg_config_t;
+
+enum { PG_SIGNAL_CHANNEL_SOURCE = 1u << 0, PG_SIGNAL_CHANNEL_KAFKA = 1u << 1, PG_SIGNAL_CHANNEL_FILE = 1u << 2 };
 
 /* Fills out from a connector or task config (1.x names allowed): the same checks as the engine
  * plus pg_config_validate. Returns 0, or -1 with every problem in errstr (out is then cleared).

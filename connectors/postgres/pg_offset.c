@@ -148,8 +148,10 @@ uint64_t pg_pos_flush_lsn(const pg_pos_t *p) { return p->has_commit ? p->lsn_com
  * Connect's JsonConverter writes a map's members in its iteration order, so the offsets topic
  * shows them in HashMap order (ju_hashmap_order), e.g. transaction_id, lsn_proc, messageType,
  * lsn_commit, lsn, txId, ts_usec. connectd writes the same text. */
-char *pg_pos_format(const pg_pos_t *p, const pg_pos_txn_t *txn) {
-    size_t n_tables = txn && txn->id ? txn->n : 0, max = 10 + n_tables, n = 0;
+char *pg_pos_format(const pg_pos_t *p, const pg_pos_txn_t *txn) { return pg_pos_format_ext(p, txn, NULL); }
+
+char *pg_pos_format_ext(const pg_pos_t *p, const pg_pos_txn_t *txn, const pg_pos_extra_t *extra) {
+    size_t n_tables = txn && txn->id ? txn->n : 0, max = 10 + n_tables + (extra ? extra->n : 0), n = 0;
     char **keys = xmalloc(max * sizeof(*keys));
     cd_buf_t *vals = xmalloc(max * sizeof(*vals));
     memset(vals, 0, max * sizeof(*vals));
@@ -184,6 +186,10 @@ char *pg_pos_format(const pg_pos_t *p, const pg_pos_txn_t *txn) {
             keys[n] = xasprintf("transaction_data_collection_order_%s", txn->tables[i]);
             cd_jw_int(&vals[n++], txn->counts[i]);
         }
+    }
+    for (size_t i = 0; extra && i < extra->n; i++) {
+        keys[n] = xstrdup(extra->keys[i]);
+        cd_jw_raw(&vals[n++], extra->json[i], strlen(extra->json[i]));
     }
 #undef MEMBER
     size_t *order = xmalloc(n * sizeof(*order));

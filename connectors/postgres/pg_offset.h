@@ -42,6 +42,16 @@
  * possible only there; loss never. Offsets Kafka
  * Connect's Debezium wrote read the same way (its lsn_commit is the commit record's end).
  *
+ * Incremental snapshots (pg_incremental.h) add their progress to every offset while one runs:
+ * the remaining tables, the key of the last snapshot row emitted, the table's maximum key and the
+ * signal's id. A snapshot row is emitted while the close watermark's INSERT (or, insert_delete,
+ * the open watermark's DELETE) is processed, before that change's own record: its offset carries
+ * the stream position of the record before it (the watermark change itself is not emitted yet,
+ * so a restart streams it again) and, as its progress, its own key. So the stream part says which
+ * streamed records were emitted, as above, and the snapshot part that every row of the current
+ * table up to that key was emitted (or superseded by a streamed change); a restart reads the next
+ * chunk after that key, whatever the stream position.
+ *
  * When WAL may be released: only up to the lsn_commit of an offset that Kafka has stored
  * (pg_pos_flush_lsn); the runtime calls the task's commit only after that.
  *
@@ -152,6 +162,16 @@ typedef struct {
 /* The offset as a JSON object (malloc'ed), with txn's members when txn is not NULL, in the
  * order Debezium's offsets show them (Java HashMap order; see pg_offset.c). */
 char *pg_pos_format(const pg_pos_t *p, const pg_pos_txn_t *txn);
+
+/* More members (an incremental snapshot's progress): names and their JSON texts. */
+typedef struct {
+    const char *const *keys;
+    const char *const *json; /* each a complete JSON value: "null", "\"text\"" */
+    size_t n;
+} pg_pos_extra_t;
+
+/* pg_pos_format with extra's members too (extra may be NULL), all in Java HashMap order. */
+char *pg_pos_format_ext(const pg_pos_t *p, const pg_pos_txn_t *txn, const pg_pos_extra_t *extra);
 
 /* Reads an offset. Returns 0, or -1 with errstr naming the field that is wrong (e.g. a lsn_proc
  * that is not a non-negative integer). Unknown members are ignored. */

@@ -10,7 +10,9 @@
 
 #include "connect/java_util.h"
 #include "connect/json_write.h"
+#include "connectors/postgres/pg_incremental.h"
 #include "connectors/postgres/pg_naming.h"
+#include "connectors/postgres/pg_signal.h"
 #include "connectors/postgres/pg_task.h"
 #include "xalloc.h"
 
@@ -290,6 +292,9 @@ static int send_record(pg_task_t *t, rec_kind_t kind, const char *topic, const c
     /* Debezium's TransactionContext is open from BEGIN until the END record is built. */
     bool tx_members = t->cfg.provide_transaction_metadata && (t->in_txn || kind == REC_TX_END);
     char *off;
+    const char *const *ikeys = NULL, *const *ijson = NULL;
+    size_t n_inc = t->inc ? pg_inc_offset_members(t->inc, &ikeys, &ijson) : 0;
+    pg_pos_extra_t inc_members = {ikeys, ijson, n_inc};
     if (tx_members) {
         char id[16];
         snprintf(id, sizeof(id), "%u", t->xid);
@@ -297,9 +302,9 @@ static int send_record(pg_task_t *t, rec_kind_t kind, const char *topic, const c
         int64_t *counts = cd_arena_alloc(t->scratch, (t->n_tx_tables + 1) * sizeof(*counts));
         tx_tables_java_order(t, tables, counts);
         pg_pos_txn_t txn = {id, tables, counts, t->n_tx_tables};
-        off = pg_pos_format(&t->pos, &txn);
+        off = pg_pos_format_ext(&t->pos, &txn, &inc_members);
     } else {
-        off = pg_pos_format(&t->pos, NULL);
+        off = pg_pos_format_ext(&t->pos, NULL, &inc_members);
     }
     cd_source_record_t rec = {.topic = topic,
                               .kafka_partition = kind == REC_HEARTBEAT ? 0 : -1, /* HeartbeatImpl: partition 0 */
@@ -317,6 +322,7 @@ static int send_record(pg_task_t *t, rec_kind_t kind, const char *topic, const c
     if (rc == 0) {
         t->filtered_since_emit = 0;
         t->last_sent = t->pos;
+        t->last_sent_snapshot = false;
         t->all_committed = false;
     }
     return rc;
@@ -482,6 +488,40 @@ static cd_value_t envelope(pg_task_t *t, const cd_value_t *before, const cd_valu
 
 static bool skipped(pg_task_t *t, unsigned op) { return (t->cfg.skipped_operations & op) != 0; }
 
+/* A change of the signal table, before its own record, as Debezium's EventDispatcher does it
+ * (whatever skipped.operations says): INSERTs are signals, and with insert_delete watermarking a
+ * DELETE may close a window. Not when a restart sends it again: the signal was run then. */
+static int signal_change(pg_task_t *t, rel_t *r, const pgo_msg_t *m, pg_msg_type_t type, uint64_t lsn,
+                         char *errstr, size_t errstr_size) {
+    if (!t->cfg.signal_table || !(t->cfg.signal_channels & PG_SIGNAL_CHANNEL_SOURCE)) return 0;
+    if (strcmp(r->cat.schema, t->cfg.signal_schema) || strcmp(r->cat.table, t->cfg.signal_table)) return 0;
+    bool is_delete = m->type == 'D';
+    if (is_delete && !t->cfg.watermark_insert_delete) return 0;
+    pg_pos_t probe = t->pos;
+    pg_pos_record(&probe, type, lsn);
+    if (pg_resume_skips(&t->resume, &probe)) return 0;
+    const pgo_tuple_t *tup = is_delete ? &m->u.change.old_tuple : &m->u.change.new_tuple;
+    /* The signal table's columns are id, type, data, in this order (spec §7.1). */
+    char *vals[3] = {NULL, NULL, NULL};
+    for (uint16_t i = 0; i < 3 && i < tup->n; i++)
+        if (tup->values[i].kind == PGO_VALUE_TEXT)
+            vals[i] = xasprintf("%.*s", (int)tup->values[i].len, tup->values[i].data);
+    const char *cols[3] = {vals[0], vals[1], vals[2]};
+    int rc = pg_signal_from_stream(t, is_delete, cols, errstr, errstr_size);
+    for (int i = 0; i < 3; i++) free(vals[i]);
+    return rc;
+}
+
+/* A streamed record with this key supersedes the row of that key in an open incremental
+ * snapshot window (Debezium's processMessage, for every record it emits). */
+static void dedup(pg_task_t *t, rel_t *r, const cd_value_t *key) {
+    if (!t->inc || !r->key_schema || !pg_inc_window_open(t->inc)) return;
+    cd_buf_t b = {0};
+    key_text(t, r->key_schema, key, &b);
+    pg_inc_streamed(t, r->relid, b.data, b.len);
+    cd_buf_free(&b);
+}
+
 static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, size_t errstr_size) {
     rel_t *r = find_rel(t, m->u.change.relid);
     if (!r) {
@@ -490,6 +530,8 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
     }
     pg_msg_type_t type = m->type == 'I' ? PG_MSG_INSERT : m->type == 'U' ? PG_MSG_UPDATE : PG_MSG_DELETE;
     unsigned op = m->type == 'I' ? PG_OP_CREATE : m->type == 'U' ? PG_OP_UPDATE : PG_OP_DELETE;
+    if (r->captured && (m->type == 'I' || m->type == 'D') && signal_change(t, r, m, type, lsn, errstr, errstr_size) != 0)
+        return -1;
     if (!r->captured || skipped(t, op)) { /* no record: the position stays */
         t->filtered_since_emit++;
         return 0;
@@ -509,6 +551,7 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
         if (build_struct(t, r, newt, r->value_cols, r->n_value, &after, errstr, errstr_size) ||
             (r->key_schema && build_struct(t, r, newt, r->key_cols, r->n_key, &key, errstr, errstr_size)))
             return -1;
+        dedup(t, r, &key);
         cd_value_t env = envelope(t, NULL, &after, &src, "c", &block);
         rc = send_record(t, REC_DATA, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env,
                          NULL, 0, errstr, errstr_size);
@@ -536,6 +579,7 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
         }
         if (!key_changed) {
             if (!next_record(t, type, lsn)) return 0;
+            dedup(t, r, &key);
             cd_value_t env = envelope(t, has_old ? &before : NULL, &after, &src, "u", &block);
             rc = send_record(t, REC_DATA, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env,
                              NULL, 0, errstr, errstr_size);
@@ -548,6 +592,8 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
             cd_header_t hnew = {"__debezium.newkey", nk.data, nk.len};
             cd_header_t hold = {"__debezium.oldkey", ok.data, ok.len};
             cd_value_t block2 = tx_block(t, r->data_collection, lsn);
+            dedup(t, r, &old_key);
+            dedup(t, r, &key);
             if (next_record(t, type, lsn)) {
                 cd_value_t del = envelope(t, &before, NULL, &src, "d", &block);
                 rc = send_record(t, REC_DATA, r->topic, r->key_schema, &old_key, r->envelope, &del, &hnew, 1, errstr,
@@ -568,6 +614,7 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
             (r->key_schema && build_struct(t, r, oldt, r->key_cols, r->n_key, &key, errstr, errstr_size)))
             return -1;
         if (next_record(t, type, lsn)) {
+            dedup(t, r, &key);
             cd_value_t env = envelope(t, &before, NULL, &src, "d", &block);
             rc = send_record(t, REC_DATA, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env, NULL,
                              0, errstr, errstr_size);
@@ -676,6 +723,7 @@ int pg_send_heartbeat(pg_task_t *t, char *errstr, size_t errstr_size) {
 }
 
 int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, size_t errstr_size) {
+    t->cur_lsn = lsn;
     switch (m->type) {
     case 'B':
         t->in_txn = true;
@@ -745,4 +793,101 @@ void pg_records_free(pg_task_t *t) {
     tx_reset(t);
     if (t->fixed) cd_arena_destroy(t->fixed);
     t->fixed = NULL;
+}
+
+/* ------------------------------------------------------------------ incremental snapshot rows */
+
+rel_t *pg_relation_by_id(pg_task_t *t, uint32_t relid) { return find_rel(t, relid); }
+
+rel_t *pg_relation_by_name(pg_task_t *t, const char *schema, const char *table, char *errstr, size_t errstr_size) {
+    errstr[0] = '\0';
+    for (size_t i = 0; i < t->n_rels; i++) {
+        rel_t *r = t->rels[i];
+        if (r->captured && r->cat.schema && !strcmp(r->cat.schema, schema) && !strcmp(r->cat.table, table)) return r;
+    }
+    if (!t->conn) {
+        snprintf(errstr, errstr_size, "No database connection to read table %s.%s", schema, table);
+        return NULL;
+    }
+    /* What pgoutput's Relation message would say: the columns it sends (not dropped, not
+     * generated), in attnum order, with their types and modifiers. */
+    const char *params[2] = {schema, table};
+    char err[512];
+    PGresult *res = pg_exec(t->conn,
+                            "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod "
+                            "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                            "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
+                            "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
+                            "AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
+                            2, params, &t->bound, err, sizeof(err));
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        snprintf(errstr, errstr_size, "Could not read the columns of %s.%s: %s", schema, table,
+                 res ? PQresultErrorMessage(res) : err);
+        PQclear(res);
+        return NULL;
+    }
+    int n = PQntuples(res);
+    if (n == 0) {
+        PQclear(res);
+        return NULL; /* errstr "": no such table */
+    }
+    pgo_column_t *cols = calloc((size_t)n, sizeof(*cols));
+    for (int i = 0; i < n; i++) {
+        cols[i].name = PQgetvalue(res, i, 2);
+        cols[i].type_oid = (uint32_t)strtoul(PQgetvalue(res, i, 3), NULL, 10);
+        cols[i].atttypmod = atoi(PQgetvalue(res, i, 4));
+    }
+    pgo_relation_t wire = {.oid = (uint32_t)strtoul(PQgetvalue(res, 0, 0), NULL, 10),
+                           .nspname = schema,
+                           .relname = table,
+                           .replica_identity = PQgetvalue(res, 0, 1)[0],
+                           .ncols = (uint16_t)n,
+                           .columns = cols};
+    int rc = load_relation(t, &wire, errstr, errstr_size);
+    free(cols);
+    PQclear(res);
+    if (rc != 0) return NULL;
+    rel_t *r = find_rel(t, wire.oid);
+    if (r && !r->captured) {
+        snprintf(errstr, errstr_size, "Table %s.%s is not captured (table.include.list / table.exclude.list)",
+                 schema, table);
+        return NULL;
+    }
+    return r;
+}
+
+int pg_row_key_text(pg_task_t *t, rel_t *r, const pgo_tuple_t *row, cd_buf_t *out, char *errstr, size_t errstr_size) {
+    out->len = 0;
+    if (!r->key_schema) return 0;
+    cd_arena_reset(t->scratch);
+    cd_value_t key;
+    if (build_struct(t, r, row, r->key_cols, r->n_key, &key, errstr, errstr_size) != 0) return -1;
+    key_text(t, r->key_schema, &key, out);
+    return 0;
+}
+
+int pg_send_incremental_read(pg_task_t *t, rel_t *r, const pgo_tuple_t *row, char *errstr, size_t errstr_size) {
+    cd_arena_reset(t->scratch);
+    char seq[96];
+    cd_value_t src;
+    /* Debezium's source for these: the emit time (SourceInfo.update(clock instant)), the stream's
+     * sequence where it stands (the close watermark's change), and no txId, lsn or xmin
+     * (PostgresSourceInfoStructMaker leaves them out for INCREMENTAL). */
+    int64_t now = wall_us();
+    fill_source(t, &src, r->cat.schema, r->cat.table, false, t->cur_lsn, seq, sizeof(seq));
+    cd_value_t *f = (cd_value_t *)src.u.strct.fields; /* in the scratch arena */
+    f[3] = cd_int(CD_TYPE_INT64, now / 1000);
+    f[4] = cd_string("incremental", 11);
+    f[7] = cd_int(CD_TYPE_INT64, now);
+    f[8] = cd_int(CD_TYPE_INT64, now * 1000);
+    f[12] = cd_null();
+    cd_value_t after, key;
+    if (build_struct(t, r, row, r->value_cols, r->n_value, &after, errstr, errstr_size) ||
+        (r->key_schema && build_struct(t, r, row, r->key_cols, r->n_key, &key, errstr, errstr_size)))
+        return -1;
+    cd_value_t env = envelope(t, NULL, &after, &src, "r", NULL);
+    int rc = send_record(t, REC_DATA, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env, NULL, 0,
+                         errstr, errstr_size);
+    if (rc == 0) t->last_sent_snapshot = true;
+    return rc;
 }

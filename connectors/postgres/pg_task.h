@@ -1,7 +1,8 @@
 /* pg_task.h - the state of one PostgreSQL source task, shared by the files that make it up:
  * postgres_connector.c (plugin functions, task lifecycle), pg_connection.c (connections,
  * publication, slot, start of streaming), pg_records.c (relations and the records built from
- * decoded messages) and pg_offset.c (the position every record carries; read it first). */
+ * decoded messages), pg_offset.c (the position every record carries; read it first),
+ * pg_signal.c (signals) and pg_incremental.c (incremental snapshots). */
 #ifndef CONNECTD_PG_TASK_H
 #define CONNECTD_PG_TASK_H
 
@@ -44,7 +45,10 @@ typedef struct {
     char *data_collection;   /* "<schema>.<table>" */
 } rel_t;
 
-typedef struct {
+struct pg_signals;     /* pg_signal.c: the Kafka and file channels */
+struct pg_incremental; /* pg_incremental.c: the incremental snapshot's state and window */
+
+typedef struct pg_task {
     cd_task_context_t *ctx;
     pg_config_t cfg;
     pg_type_options_t topt;
@@ -86,9 +90,15 @@ typedef struct {
     bool stream_done;         /* initial_only: the snapshot is done, nothing more to do */
 
     pg_pos_t pos;             /* after the last record sent, or what was processed since */
+    uint64_t cur_lsn;         /* the LSN of the message being processed */
     pg_resume_t resume;       /* what the stream being read again was already sent */
 
     pg_pos_t last_sent;       /* the offset of the last record handed to the runtime */
+    /* ... was an incremental snapshot row: its offset shares the stream position of the record
+     * before it, so the position alone does not tell that it is stored */
+    bool last_sent_snapshot;
+    struct pg_signals *signals;
+    struct pg_incremental *inc;
     bool all_committed;       /* ... and it is stored in Kafka */
     uint64_t confirmed;       /* the flush position reported to the server */
     bool received_any;
@@ -141,5 +151,18 @@ int pg_send_heartbeat(pg_task_t *t, char *errstr, size_t errstr_size);
 rel_t *pg_snapshot_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr, size_t errstr_size);
 int pg_send_snapshot_row(pg_task_t *t, rel_t *r, const pgo_tuple_t *row, const char *marker, char *errstr,
                          size_t errstr_size);
+/* The captured table "<schema>.<table>" as the stream would describe it: the relation a Relation
+ * message loaded, else one read from the catalog now (the columns pgoutput sends, in its order).
+ * NULL with errstr; errstr "" when no such table exists. The relation belongs to the task and may
+ * be replaced by a later Relation message: keep its relid, not the pointer. */
+rel_t *pg_relation_by_name(pg_task_t *t, const char *schema, const char *table, char *errstr, size_t errstr_size);
+rel_t *pg_relation_by_id(pg_task_t *t, uint32_t relid);
+/* A row (text values, one per column of r in its order) as its event key renders (the window's
+ * de-duplication compares these with the keys of streamed changes). Empty when r has no key. */
+int pg_row_key_text(pg_task_t *t, rel_t *r, const pgo_tuple_t *row, cd_buf_t *out, char *errstr, size_t errstr_size);
+/* Emits a row as an incremental snapshot read (op "r", source.snapshot "incremental", no txId,
+ * lsn or xmin, ts_ms now), with the task's stream position and the snapshot's progress as its
+ * offset (pg_offset.h). */
+int pg_send_incremental_read(pg_task_t *t, rel_t *r, const pgo_tuple_t *row, char *errstr, size_t errstr_size);
 
 #endif

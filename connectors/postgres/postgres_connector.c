@@ -17,6 +17,8 @@
 
 #include "connect/connector_config.h"
 #include "connect/java_util.h"
+#include "connectors/postgres/pg_incremental.h"
+#include "connectors/postgres/pg_signal.h"
 #include "connectors/postgres/pg_task.h"
 #include "xalloc.h"
 
@@ -97,6 +99,7 @@ static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *
      * this start of the task may snapshot, not its reconnects. */
     t->snapshot_pending = t->cfg.snapshot != PG_SNAPSHOT_NO_DATA;
     t->streams = pg_snapshot_streams(&t->cfg);
+    t->inc = pg_inc_new();
 
     char *off = cd_task_committed_offset(ctx, t->partition);
     if (off) {
@@ -111,6 +114,11 @@ static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *
         }
         t->pos = from;
         pg_resume_start(&t->resume, &from);
+        if (pg_inc_restore(t->inc, off, errstr, errstr_size) != 0) {
+            free(off);
+            task_stop(t);
+            return NULL;
+        }
         log_info(pg_log(), "[%s] Found previous offset %s", cd_task_connector_name(ctx), off);
         free(off);
     }
@@ -118,13 +126,24 @@ static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *
         log_warn(pg_log(), "Connector has enabled automated replication slot removal upon restart (slot.drop.on.stop = "
                          "true). This setting is not recommended for production environments, as a new replication "
                          "slot will be created after a connector restart, resulting in missed data change events.");
+    if (pg_signal_open(t, errstr, errstr_size) != 0) {
+        task_stop(t);
+        return NULL;
+    }
     bool fatal;
     if (t->snapshot_pending && t->cfg.snapshot_delay_ms > 0) {
         /* snapshot.delay.ms: the first connection waits (task_poll) */
         t->reconnect_at_ms = pg_mono_ms() + t->cfg.snapshot_delay_ms;
         log_info(pg_log(), "[%s] Waiting %lld ms (snapshot.delay.ms) before the snapshot", cd_task_connector_name(ctx),
                  (long long)t->cfg.snapshot_delay_ms);
-    } else if (pg_connect_and_start(t, errstr, errstr_size, &fatal) != 0) {
+    } else if (pg_connect_and_start(t, errstr, errstr_size, &fatal) == 0) {
+        /* An incremental snapshot the offset says is running goes on at its next chunk, once
+         * streaming runs (after an initial snapshot, task_poll starts it). */
+        if (!t->snap && pg_inc_start(t, errstr, errstr_size) != 0) {
+            task_stop(t);
+            return NULL;
+        }
+    } else {
         if (fatal) {
             task_stop(t);
             return NULL;
@@ -217,6 +236,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
         }
         if (t->snap) return 0; /* the snapshot comes first */
         t->reconnect_attempts = 0;
+        if (pg_inc_start(t, errstr, errstr_size) != 0) return -1;
     }
     int emitted = 0;
     while (!cd_task_stopping(t->ctx) && emitted < t->cfg.max_batch_size) {
@@ -248,6 +268,9 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
             }
             emitted++;
         }
+        /* The Kafka and file signal channels, between two stream messages. */
+        if (t->signals && !t->in_txn && pg_signal_poll(t, errstr, errstr_size) != 0)
+            return cd_task_stopping(t->ctx) ? 0 : -1;
         int64_t now = pg_mono_ms();
         if (t->cfg.heartbeat_interval_ms > 0 && now >= t->next_heartbeat_ms && !t->in_txn) {
             if (pg_send_heartbeat(t, errstr, errstr_size) != 0) return cd_task_stopping(t->ctx) ? 0 : -1;
@@ -288,7 +311,7 @@ static void task_commit(void *task, const char *source_partition, const char *so
                  cd_task_connector_name(t->ctx), err);
         return;
     }
-    if (pg_pos_equal(&p, &t->last_sent)) t->all_committed = true;
+    if (!t->last_sent_snapshot && pg_pos_equal(&p, &t->last_sent)) t->all_committed = true;
     /* Only whole transactions: the slot then sends again every transaction that commits after
      * lsn_commit, the one in progress included. */
     uint64_t lsn = pg_pos_flush_lsn(&p);
@@ -325,11 +348,13 @@ static void task_stop(void *task) {
     pg_task_t *t = task;
     if (!t) return;
     pg_snapshot_close(t);
+    pg_signal_close(t);
     pg_stream_close(t->stream);
     t->stream = NULL;
     if (t->cfg.slot_drop_on_stop) pg_drop_slot(t);
     if (t->conn) PQfinish(t->conn);
     pg_records_free(t);
+    pg_inc_destroy(t->inc);
     pgo_decoder_destroy(t->dec);
     cd_converter_destroy(t->plain_json);
     if (t->scratch) cd_arena_destroy(t->scratch);
