@@ -18,7 +18,7 @@
  * converters) are defined too, so that the configs users already have pass validation. */
 /* The count is a constant so that the plugin's static definition can name it; pg_config.c checks
  * that it matches the array. */
-#define PG_CONFIG_N_KEYS 121
+#define PG_CONFIG_N_KEYS 123
 extern const cd_config_key_t pg_config_keys[PG_CONFIG_N_KEYS];
 extern const size_t pg_config_n_keys;
 
@@ -192,6 +192,10 @@ typedef struct pg_config {
 
     /* signals (§5.8) */
     char *signal_data_collection; /* NULL when not set */
+
+    /* control from SQL (pg_control.h) */
+    char *control_prefix;         /* connectd.control.message.prefix; NULL when blank (off) */
+    bool skip_txn_mark;           /* connectd.skip.transaction.mode=mark (else skip) */
 } pg_config_t;
 
 /* Fills out from a connector or task config (1.x names allowed): the same checks as the engine

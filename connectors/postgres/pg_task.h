@@ -1,7 +1,8 @@
 /* pg_task.h - the state of one PostgreSQL source task, shared by the files that make it up:
  * postgres_connector.c (plugin functions, task lifecycle), pg_connection.c (connections,
  * publication, slot, start of streaming), pg_records.c (relations and the records built from
- * decoded messages) and pg_offset.c (the position every record carries; read it first). */
+ * decoded messages), pg_offset.c (the position every record carries; read it first) and
+ * pg_control.c (control from SQL: pause, resume, opted-out transactions). */
 #ifndef CONNECTD_PG_TASK_H
 #define CONNECTD_PG_TASK_H
 
@@ -13,6 +14,7 @@
 #include "connectd/plugin.h"
 #include "connectors/postgres/pg_catalog.h"
 #include "connectors/postgres/pg_config.h"
+#include "connectors/postgres/pg_control.h"
 #include "connectors/postgres/pg_exec.h"
 #include "connectors/postgres/pg_offset.h"
 #include "connectors/postgres/pg_stream.h"
@@ -43,7 +45,7 @@ typedef struct {
     char *data_collection;   /* "<schema>.<table>" */
 } rel_t;
 
-typedef struct {
+typedef struct pg_task {
     cd_task_context_t *ctx;
     pg_config_t cfg;
     pg_type_options_t topt;
@@ -88,6 +90,7 @@ typedef struct {
     int64_t next_status_ms, next_heartbeat_ms, reconnect_at_ms;
     int reconnect_attempts;
     int64_t filtered_since_emit;
+    pg_control_t ctl;         /* control from SQL: pause point, read-ahead, opted-out transaction */
 } pg_task_t;
 
 log_logger_t *pg_log(void);
@@ -113,5 +116,8 @@ void pg_records_free(pg_task_t *t);
 /* One decoded message: records for it, moving t->pos. */
 int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, size_t errstr_size);
 int pg_send_heartbeat(pg_task_t *t, char *errstr, size_t errstr_size);
+/* Hands t->pos to the runtime as a position without a record (cd_task_send_offset), with the
+ * offset a record at this point would carry. */
+int pg_send_position(pg_task_t *t, char *errstr, size_t errstr_size);
 
 #endif

@@ -35,7 +35,12 @@ int64_t pg_mono_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static bool task_stopping(void *arg) { return cd_task_stopping(arg); }
+/* Database calls are abandoned when the task must return from poll (stop, pause, restart); in
+ * the paused() hook, which works while paused, only on a real stop. */
+static bool task_stopping(void *arg) {
+    const pg_task_t *t = arg;
+    return t->ctl.in_hook ? cd_task_stop_requested(t->ctx) : cd_task_stopping(t->ctx);
+}
 
 /* ------------------------------------------------------------------ plugin functions */
 
@@ -61,7 +66,7 @@ static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *
     t->ctx = ctx;
     new_run_id(t);
     t->bound.stop = task_stopping;
-    t->bound.arg = ctx;
+    t->bound.arg = t;
     if (pg_config_parse(config, &t->cfg, errstr, errstr_size) != 0) {
         free(t);
         return NULL;
@@ -149,6 +154,7 @@ static void stream_lost(pg_task_t *t, const char *why) {
 static int task_poll(void *task, char *errstr, size_t errstr_size) {
     pg_task_t *t = task;
     int64_t deadline = pg_mono_ms() + t->cfg.poll_interval_ms;
+    if (pg_control_poll(t)) return 0; /* held at a pause point (pg_control.h) */
     if (!t->stream) {
         /* Reconnecting after a transient failure, with a delay between attempts. */
         while (pg_mono_ms() < t->reconnect_at_ms && !cd_task_stopping(t->ctx)) {
@@ -171,7 +177,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
         t->reconnect_attempts = 0;
     }
     int emitted = 0;
-    while (!cd_task_stopping(t->ctx) && emitted < t->cfg.max_batch_size) {
+    while (!cd_task_stopping(t->ctx) && !t->ctl.held && emitted < t->cfg.max_batch_size) {
         int64_t left = deadline - pg_mono_ms();
         if (left < 0) left = 0;
         const char *data;
@@ -201,7 +207,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
             emitted++;
         }
         int64_t now = pg_mono_ms();
-        if (t->cfg.heartbeat_interval_ms > 0 && now >= t->next_heartbeat_ms && !t->in_txn) {
+        if (t->cfg.heartbeat_interval_ms > 0 && now >= t->next_heartbeat_ms && !t->in_txn && !t->ctl.held) {
             if (pg_send_heartbeat(t, errstr, errstr_size) != 0) return cd_task_stopping(t->ctx) ? 0 : -1;
             t->next_heartbeat_ms = now + t->cfg.heartbeat_interval_ms;
         }
@@ -273,6 +279,9 @@ static void task_waiting(void *task) {
     }
 }
 
+/* While the task is PAUSED: the connection is kept and the stream watched for 'resume'. */
+static void task_paused(void *task) { pg_control_paused(task); }
+
 static void task_stop(void *task) {
     pg_task_t *t = task;
     if (!t) return;
@@ -339,5 +348,6 @@ const cd_connector_plugin_t postgres_plugin = {
     .commit = task_commit,
     .check_offset = check_offset,
     .waiting = task_waiting,
+    .paused = task_paused,
     .stop = task_stop,
 };
