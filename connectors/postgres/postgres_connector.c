@@ -120,7 +120,11 @@ static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *
                          "true). This setting is not recommended for production environments, as a new replication "
                          "slot will be created after a connector restart, resulting in missed data change events.");
     bool fatal;
-    if (pg_connect_and_start(t, errstr, errstr_size, &fatal) != 0) {
+    if (cd_task_stopping(ctx) && !cd_task_stop_requested(ctx)) {
+        /* Started PAUSED (a worker restart during a pause): the paused() hook connects, or poll
+         * once resumed; connecting here would be abandoned at once, since the task is paused. */
+        t->reconnect_at_ms = 0;
+    } else if (pg_connect_and_start(t, errstr, errstr_size, &fatal) != 0) {
         if (fatal) {
             task_stop(t);
             return NULL;
