@@ -78,6 +78,7 @@ herder_t *herder_new(const worker_config_t *wc, config_store_t *cs, status_store
     pthread_cond_init(&h->pinged, NULL);
     h->dirty = true;
     worker_on_task_end(w, herder_wakeup, h); /* a start that waited for it can go on */
+    worker_set_config_store(w, cs);          /* tasks may pause or resume their connector */
     return h;
 }
 

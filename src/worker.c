@@ -157,6 +157,30 @@ bool cd_task_stopping(const cd_task_context_t *ctx) {
     return paused;
 }
 
+bool cd_task_stop_requested(const cd_task_context_t *ctx) { return atomic_load(&ctx->stop); }
+
+/* A task asking for its connector's target state writes it as PUT /pause or /resume does; the
+ * herder acts on it when it reads it back, as on any other, so there is one way a target changes. */
+int cd_task_request_target(cd_task_context_t *ctx, cd_target_t target, char *errstr, size_t errstr_size) {
+    config_store_t *cs = ctx->w->cs;
+    if (!cs) {
+        snprintf(errstr, errstr_size, "this worker has no config store to write the target state to");
+        return -1;
+    }
+    target_state_t st = target == CD_TARGET_PAUSED ? TARGET_PAUSED : TARGET_STARTED;
+    log_info(wlog(), "%s Task asks for its connector's target state %s", ctx->name, target_state_name(st));
+    return config_store_put_target_state(cs, ctx->connector, st, CONFIG_STORE_DELIVERY_TIMEOUT_MS + 5000, errstr,
+                                         errstr_size);
+}
+
+cd_target_t cd_task_connector_target(cd_task_context_t *ctx) {
+    target_state_t st = TARGET_STARTED;
+    if (ctx->w->cs && !config_store_target_state(ctx->w->cs, ctx->connector, &st)) st = TARGET_STOPPED;
+    return st == TARGET_STARTED ? CD_TARGET_STARTED : CD_TARGET_PAUSED;
+}
+
+void worker_set_config_store(worker_t *w, config_store_t *cs) { w->cs = cs; }
+
 char *cd_task_committed_offset(cd_task_context_t *ctx, const char *source_partition) {
     char err[256];
     if (offset_store_refresh(ctx->w->os, (int)ctx->w->flush_timeout_ms, err, sizeof(err)) != 0)

@@ -22,6 +22,9 @@ worker_t *worker_new(const worker_config_t *wc, status_store_t *ss, offset_store
  * is still inside a plugin call): it still uses the worker, its stores and the worker config, so
  * the caller must not free those either, and should exit the process. */
 bool worker_destroy(worker_t *w);
+/* The config store tasks write their connector's target state to (cd_task_request_target) and
+ * read it from; not owned. The herder sets it. */
+void worker_set_config_store(worker_t *w, config_store_t *cs);
 /* Called (from the ending thread, without locks held) whenever a task thread ends, so that a start
  * that waited for it can be tried again. */
 void worker_on_task_end(worker_t *w, void (*cb)(void *opaque), void *opaque);

@@ -38,6 +38,8 @@ static log_logger_t *srclog(void) {
     return lg;
 }
 
+static void advance_head(task_t *t);
+
 /* Delivery report, on the task's own thread (it is the only one that polls its producer). */
 static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
@@ -58,6 +60,12 @@ static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void
               t->name, (unsigned long long)seq + 1, rd_kafka_topic_name(m->rkt), (int)m->partition,
               (long long)m->offset, t->ring[seq % TRACK_CAP].offset ? t->ring[seq % TRACK_CAP].offset : "null");
     t->ring[seq % TRACK_CAP].acked = true;
+    advance_head(t);
+}
+
+/* Moves the acknowledged prefix over every acknowledged entry (records, and positions sent
+ * without a record, which are acknowledged from the start). */
+static void advance_head(task_t *t) {
     while (t->head < t->tail && t->ring[t->head % TRACK_CAP].acked) {
         track_t *e = &t->ring[t->head % TRACK_CAP];
         if (e->part >= 0) {
@@ -144,6 +152,28 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
     t->tail++;
     rd_kafka_poll(t->producer, 0);
     task_note_topic(t, rec->topic);
+    return 0;
+}
+
+int cd_task_send_offset(cd_task_context_t *t, const char *source_partition, const char *source_offset,
+                        char *errstr, size_t errstr_size) {
+    if (producer_failed(t, errstr, errstr_size)) return -1;
+    while (t->tail - t->head >= TRACK_CAP) {
+        if (atomic_load(&t->stop)) {
+            snprintf(errstr, errstr_size, "task %s is stopping", t->name);
+            return -1;
+        }
+        wait_for_kafka(t, 10);
+        if (producer_failed(t, errstr, errstr_size)) return -1;
+    }
+    /* In the ring like a record, acknowledged already: it becomes committable exactly when every
+     * record before it is, so an offset never gets ahead of what Kafka holds. */
+    track_t *e = &t->ring[t->tail % TRACK_CAP];
+    e->acked = true;
+    e->part = part_index(t, source_partition);
+    e->offset = strdup(source_offset);
+    t->tail++;
+    advance_head(t);
     return 0;
 }
 
@@ -344,7 +374,20 @@ void task_run_source(task_t *t) {
     int64_t next_commit = now_ms() + t->w->flush_interval_ms;
     bool failed = false;
     while (!atomic_load(&t->stop)) {
-        if (wait_while_paused(t)) continue;
+        if (wait_while_paused(t)) {
+            /* Paused: the plugin may watch its source, and offsets go on being committed (as
+             * Kafka Connect's committer thread does), so that what was sent before the pause is
+             * stored and its position released at the source while the pause lasts. */
+            if (t->plugin->paused && !atomic_load(&t->stop)) t->plugin->paused(t->instance);
+            rd_kafka_poll(t->producer, 0);
+            task_check_kafka(t);
+            finish_offset_commit(t, 0, 0);
+            if (now_ms() >= next_commit && !atomic_load(&t->stop)) {
+                start_offset_commit(t);
+                next_commit = now_ms() + t->w->flush_interval_ms;
+            }
+            continue;
+        }
         if (atomic_load(&t->state) != TS_RUNNING) task_report(t, TS_RUNNING, NULL);
         err[0] = '\0';
         int rc = t->plugin->poll(t->instance, err, sizeof(err));

@@ -111,6 +111,7 @@ struct worker {
     const worker_config_t *wc;
     status_store_t *ss;
     offset_store_t *os;
+    config_store_t *cs; /* target states tasks ask for (cd_task_request_target); may be NULL */
     char *id;
     int64_t generation;
     pthread_mutex_t lock;

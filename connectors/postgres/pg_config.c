@@ -389,6 +389,18 @@ const cd_config_key_t pg_config_keys[] = {
     LIST("notification.enabled.channels", NULL, LO, G_SIGNALS, "Enabled notification channels names",
          "Notification channels: sink, log, jmx."),
 
+    /* connectd's own: control from SQL (pg_control.h). Not in Debezium's ConfigDef, so neither
+     * /config nor validate lists them (validate answers for Debezium's keys stay Debezium's);
+     * validate reports a wrong value on them. */
+    STR("connectd.control.message.prefix", "connectd", LO, G_CONNECTOR, "Control message prefix",
+        "Prefix of the logical decoding messages (pg_logical_emit_message) that control the "
+        "connector from SQL: 'pause', 'resume', 'skip-transaction'. Such messages are acted on and "
+        "not emitted as events. Empty: none is, every message is an event as in Debezium."),
+    STR("connectd.skip.transaction.mode", "skip", LO, G_CONNECTOR, "Skipped transaction mode",
+        "What happens to the change events of a transaction that emitted the 'skip-transaction' "
+        "control message: 'skip' (not emitted) or 'mark' (emitted with the header "
+        "__connectd.skip.transaction=true)."),
+
     /* Debezium 1.x names, mapped by pg_config_effective */
     STR("database.server.name", NULL, LO, G_DEPRECATED, "Namespace (1.x)",
         "Debezium 1.x name of topic.prefix, used when topic.prefix is not set; deprecated."),
@@ -912,6 +924,17 @@ static void check_placeholder(const checks_t *c) {
            o, v);
 }
 
+static const char *const SKIP_TXN_MODES[] = {"skip", "mark", NULL};
+
+static void check_control(const checks_t *c) {
+    const char *key = "connectd.skip.transaction.mode", *v = val(c, key);
+    if (v && enum_index(SKIP_TXN_MODES, v) < 0)
+        report(c->sink, key,
+               INVALID "'%s' is not a mode: use 'skip' (the transaction's change events are not emitted) or "
+                       "'mark' (they are emitted with the header __connectd.skip.transaction=true)",
+               key, v);
+}
+
 static void warn_plugin(const checks_t *c) {
     const char *v = val(c, "plugin.name");
     if (v && !strcasecmp(v, "decoderbufs"))
@@ -978,6 +1001,7 @@ static void run_checks(const checks_t *c) {
     check_queue_size(c);
     check_placeholder(c);
     check_signals(c);
+    check_control(c);
     warn_plugin(c);
 }
 
@@ -1363,6 +1387,12 @@ int pg_config_parse(const cd_props_t *config, pg_config_t *out, char *errstr, si
     if (out->incremental_chunk_size <= 0) out->incremental_chunk_size = 1024;
     const char *ws = cd_config_result_value(vals, "incremental.snapshot.watermarking.strategy");
     out->watermark_insert_delete = ws && !strcasecmp(ws, "insert_delete");
+    out->control_prefix = str_val(vals, "connectd.control.message.prefix");
+    if (out->control_prefix && blank(out->control_prefix)) {
+        free(out->control_prefix);
+        out->control_prefix = NULL;
+    }
+    out->skip_txn_mark = enum_val(vals, "connectd.skip.transaction.mode", SKIP_TXN_MODES) == 1;
 
     cd_config_result_destroy(vals);
     cd_props_destroy(eff);
@@ -1428,6 +1458,7 @@ void pg_config_clear(pg_config_t *c) {
     free(c->signal_kafka_group);
     if (c->signal_consumer) cd_props_destroy(c->signal_consumer);
     free(c->signal_file);
+    free(c->control_prefix);
     memset(c, 0, sizeof(*c));
 }
 

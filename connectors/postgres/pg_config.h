@@ -20,7 +20,7 @@
  * incremental.snapshot.allow.schema.changes=true). */
 /* The count is a constant so that the plugin's static definition can name it; pg_config.c checks
  * that it matches the array. */
-#define PG_CONFIG_N_KEYS 121
+#define PG_CONFIG_N_KEYS 123
 extern const cd_config_key_t pg_config_keys[PG_CONFIG_N_KEYS];
 extern const size_t pg_config_n_keys;
 
@@ -236,6 +236,10 @@ typedef struct pg_config {
     char *signal_file;
     int incremental_chunk_size;
     bool watermark_insert_delete; /* incremental.snapshot.watermarking.strategy=insert_delete */
+
+    /* control from SQL (pg_control.h) */
+    char *control_prefix;         /* connectd.control.message.prefix; NULL when blank (off) */
+    bool skip_txn_mark;           /* connectd.skip.transaction.mode=mark (else skip) */
 } pg_config_t;
 
 enum { PG_SIGNAL_CHANNEL_SOURCE = 1u << 0, PG_SIGNAL_CHANNEL_KAFKA = 1u << 1, PG_SIGNAL_CHANNEL_FILE = 1u << 2 };

@@ -280,32 +280,49 @@ static size_t tx_tables_java_order(const pg_task_t *t, const char **tables, int6
     return cap;
 }
 
+/* The offset of t->pos as a record carries it. Debezium's TransactionContext is open from BEGIN
+ * until the END record is built (tx_end), and adds its members then. */
+static char *offset_text(pg_task_t *t, bool tx_end) {
+    /* An incremental snapshot's progress rides on every offset while it runs. */
+    const char *const *ikeys = NULL, *const *ijson = NULL;
+    size_t n_inc = t->inc ? pg_inc_offset_members(t->inc, &ikeys, &ijson) : 0;
+    pg_pos_extra_t inc_members = {ikeys, ijson, n_inc};
+    /* Debezium's TransactionContext is open from BEGIN until the END record is built. */
+    if (!(t->cfg.provide_transaction_metadata && (t->in_txn || tx_end)))
+        return pg_pos_format_ext(&t->pos, NULL, &inc_members);
+    char id[16];
+    snprintf(id, sizeof(id), "%u", t->xid);
+    const char **tables = cd_arena_alloc(t->scratch, (t->n_tx_tables + 1) * sizeof(*tables));
+    int64_t *counts = cd_arena_alloc(t->scratch, (t->n_tx_tables + 1) * sizeof(*counts));
+    tx_tables_java_order(t, tables, counts);
+    pg_pos_txn_t txn = {id, tables, counts, t->n_tx_tables};
+    return pg_pos_format_ext(&t->pos, &txn, &inc_members);
+}
+
+int pg_send_position(pg_task_t *t, char *errstr, size_t errstr_size) {
+    char *off = offset_text(t, false);
+    int rc = cd_task_send_offset(t->ctx, t->partition, off, errstr, errstr_size);
+    free(off);
+    if (rc == 0) {
+        t->last_sent = t->pos;
+        t->all_committed = false;
+    }
+    return rc;
+}
+
 /* Sends one record with the task's position as its offset (pg_offset.h). The caller has moved
  * the position for this record and checked that the resumed-from offset does not cover it. */
 static int send_record(pg_task_t *t, rec_kind_t kind, const char *topic, const cd_schema_t *ks,
                        const cd_value_t *k, const cd_schema_t *vs, const cd_value_t *v,
                        const cd_header_t *extra, size_t n_extra, char *errstr, size_t errstr_size) {
-    cd_header_t hdrs[8];
+    cd_header_t hdrs[9];
     size_t n = 0;
     for (size_t i = 0; i < n_extra && n < 4; i++) hdrs[n++] = extra[i];
     if (kind == REC_DATA) n += context_headers(t, hdrs + n);
-    /* Debezium's TransactionContext is open from BEGIN until the END record is built. */
-    bool tx_members = t->cfg.provide_transaction_metadata && (t->in_txn || kind == REC_TX_END);
-    char *off;
-    const char *const *ikeys = NULL, *const *ijson = NULL;
-    size_t n_inc = t->inc ? pg_inc_offset_members(t->inc, &ikeys, &ijson) : 0;
-    pg_pos_extra_t inc_members = {ikeys, ijson, n_inc};
-    if (tx_members) {
-        char id[16];
-        snprintf(id, sizeof(id), "%u", t->xid);
-        const char **tables = cd_arena_alloc(t->scratch, (t->n_tx_tables + 1) * sizeof(*tables));
-        int64_t *counts = cd_arena_alloc(t->scratch, (t->n_tx_tables + 1) * sizeof(*counts));
-        tx_tables_java_order(t, tables, counts);
-        pg_pos_txn_t txn = {id, tables, counts, t->n_tx_tables};
-        off = pg_pos_format_ext(&t->pos, &txn, &inc_members);
-    } else {
-        off = pg_pos_format_ext(&t->pos, NULL, &inc_members);
-    }
+    /* connectd.skip.transaction.mode=mark: the change events (and tombstones) of an opted-out
+     * transaction say so (pg_control.h). */
+    if (kind == REC_DATA && t->ctl.in_skip_txn) hdrs[n++] = (cd_header_t){"__connectd.skip.transaction", "true", 4};
+    char *off = offset_text(t, kind == REC_TX_END);
     cd_source_record_t rec = {.topic = topic,
                               .kafka_partition = kind == REC_HEARTBEAT ? 0 : -1, /* HeartbeatImpl: partition 0 */
                               .key_schema = ks,
@@ -521,6 +538,9 @@ static void dedup(pg_task_t *t, rel_t *r, const cd_value_t *key) {
     pg_inc_streamed(t, r->relid, b.data, b.len);
     cd_buf_free(&b);
 }
+/* The open transaction opted out with 'skip-transaction' and its changes are not emitted
+ * (connectd.skip.transaction.mode=skip). */
+static bool opted_out(const pg_task_t *t) { return t->ctl.in_skip_txn && !t->cfg.skip_txn_mark; }
 
 static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, size_t errstr_size) {
     rel_t *r = find_rel(t, m->u.change.relid);
@@ -530,12 +550,17 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
     }
     pg_msg_type_t type = m->type == 'I' ? PG_MSG_INSERT : m->type == 'U' ? PG_MSG_UPDATE : PG_MSG_DELETE;
     unsigned op = m->type == 'I' ? PG_OP_CREATE : m->type == 'U' ? PG_OP_UPDATE : PG_OP_DELETE;
-    if (r->captured && (m->type == 'I' || m->type == 'D') && signal_change(t, r, m, type, lsn, errstr, errstr_size) != 0)
-        return -1;
+    if (r->captured && (m->type == 'I' || m->type == 'D')) {
+        t->ctl.in_signal_row = true;
+        int src = signal_change(t, r, m, type, lsn, errstr, errstr_size);
+        t->ctl.in_signal_row = false;
+        if (src != 0) return -1;
+    }
     if (!r->captured || skipped(t, op)) { /* no record: the position stays */
         t->filtered_since_emit++;
         return 0;
     }
+    if (opted_out(t)) return 0; /* as a filtered change; its commit is handed over (pg_dispatch) */
     cd_arena_reset(t->scratch);
     char seq[96];
     cd_value_t src;
@@ -629,7 +654,7 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
 /* One record per captured table of the message, all at its LSN: resuming inside them sends the
  * rest. */
 static int on_truncate(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, size_t errstr_size) {
-    if (skipped(t, PG_OP_TRUNCATE)) return 0;
+    if (skipped(t, PG_OP_TRUNCATE) || opted_out(t)) return 0;
     for (uint32_t i = 0; i < m->u.truncate.nrelids; i++) {
         rel_t *r = find_rel(t, m->u.truncate.relids[i]);
         if (!r || !r->captured) continue;
@@ -730,6 +755,7 @@ int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, si
         t->xid = m->u.begin.xid;
         t->commit_ts_us = pgo_pg_epoch_to_unix_us(m->u.begin.commit_ts);
         tx_reset(t);
+        t->ctl.in_skip_txn = false;
         pg_resume_begin(&t->resume, m->u.begin.final_lsn);
         pg_pos_begin(&t->pos, m->u.begin.xid, lsn, t->commit_ts_us);
         if (t->cfg.provide_transaction_metadata && !pg_resume_skips(&t->resume, &t->pos))
@@ -745,6 +771,12 @@ int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, si
         int rc = 0;
         if (t->cfg.provide_transaction_metadata && !emitted_before)
             rc = send_tx_event(t, false, m->u.commit.end_lsn, errstr, errstr_size);
+        else if (opted_out(t) && !emitted_before)
+            /* Nothing of it reached Kafka: its commit is handed over without a record, so that
+             * the slot can release its WAL (a large archival delete) without waiting for the
+             * next change. */
+            rc = pg_send_position(t, errstr, errstr_size);
+        t->ctl.in_skip_txn = false;
         pg_resume_commit(&t->resume, m->u.commit.end_lsn);
         tx_reset(t);
         return rc;
@@ -753,14 +785,27 @@ int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, si
         return load_relation(t, &m->u.relation, errstr, errstr_size);
     case 'I':
     case 'U':
-    case 'D':
+    case 'D': {
         if (t->resume.active && t->resume.skip_txn) return 0;
-        return on_change(t, m, lsn, errstr, errstr_size);
+        int rc = on_change(t, m, lsn, errstr, errstr_size);
+        if (rc != 0 || !t->ctl.pause_after_row) return rc;
+        /* A signal row of type 'pause': the pause point is just after the row (pg_control.h), so
+         * that a resume from it does not see the row, and the pause, again. When its own record
+         * was not emitted (skipped.operations), the position still takes the row's place. */
+        t->ctl.pause_after_row = false;
+        if (!(t->pos.lsn_proc == lsn && t->pos.type == PG_MSG_INSERT && t->pos.events))
+            pg_pos_record(&t->pos, PG_MSG_INSERT, lsn);
+        return pg_control_pause(t, lsn, "a signal row", errstr, errstr_size);
+    }
     case 'T':
         if (t->resume.active && t->resume.skip_txn) return 0;
         return on_truncate(t, m, lsn, errstr, errstr_size);
     case 'M':
         if (t->resume.active && t->resume.skip_txn && m->u.message.transactional) return 0;
+        /* Control messages are acted on, never emitted (pg_control.h). */
+        if (t->cfg.control_prefix && !strcmp(m->u.message.prefix, t->cfg.control_prefix))
+            return pg_control_message(t, m->u.message.transactional, m->u.message.content,
+                                      m->u.message.content_len, lsn, errstr, errstr_size);
         return on_message(t, m, lsn, errstr, errstr_size);
     default:
         return 0; /* Origin, Type: nothing to emit */

@@ -301,8 +301,24 @@ static int act_close(pg_task_t *t, const pg_signal_t *s, char *errstr, size_t er
     return pg_inc_close_window(t, s->id ? s->id : "", errstr, errstr_size);
 }
 
-/* The signal types. A new type (e.g. the connector-wide pause/resume of SQL control,
- * pg_control_pause / pg_control_resume) is one more line here. */
+/* connectd's own types (not Debezium's): pause and resume the whole connector, as the control
+ * messages of pg_control.h do. A signal row pauses once the row itself is processed (pg_dispatch);
+ * a Kafka or file signal, read between transactions, at once. */
+static int act_pause_connector(pg_task_t *t, const pg_signal_t *s, char *errstr, size_t errstr_size) {
+    (void)s;
+    if (t->ctl.in_signal_row) {
+        t->ctl.pause_after_row = true;
+        return 0;
+    }
+    return pg_control_pause(t, t->pos.lsn, "a signal", errstr, errstr_size);
+}
+
+static int act_resume_connector(pg_task_t *t, const pg_signal_t *s, char *errstr, size_t errstr_size) {
+    (void)s;
+    return pg_control_resume(t, t->pos.lsn, "a signal", errstr, errstr_size);
+}
+
+/* The signal types. */
 static const struct {
     const char *type;
     action_fn run;
@@ -314,6 +330,8 @@ static const struct {
     {"resume-snapshot", act_resume},
     {"snapshot-window-open", act_open},
     {"snapshot-window-close", act_close},
+    {"pause", act_pause_connector},
+    {"resume", act_resume_connector},
 };
 
 int pg_signal_dispatch(pg_task_t *t, const pg_signal_t *s, char *errstr, size_t errstr_size) {

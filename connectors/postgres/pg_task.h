@@ -2,7 +2,8 @@
  * postgres_connector.c (plugin functions, task lifecycle), pg_connection.c (connections,
  * publication, slot, start of streaming), pg_records.c (relations and the records built from
  * decoded messages), pg_offset.c (the position every record carries; read it first),
- * pg_signal.c (signals) and pg_incremental.c (incremental snapshots). */
+ * pg_signal.c (signals), pg_incremental.c (incremental snapshots), pg_snapshot.c (the initial
+ * snapshot) and pg_control.c (control from SQL: pause, resume, opted-out transactions). */
 #ifndef CONNECTD_PG_TASK_H
 #define CONNECTD_PG_TASK_H
 
@@ -14,6 +15,7 @@
 #include "connectd/plugin.h"
 #include "connectors/postgres/pg_catalog.h"
 #include "connectors/postgres/pg_config.h"
+#include "connectors/postgres/pg_control.h"
 #include "connectors/postgres/pg_exec.h"
 #include "connectors/postgres/pg_offset.h"
 #include "connectors/postgres/pg_snapshot.h"
@@ -105,6 +107,7 @@ typedef struct pg_task {
     int64_t next_status_ms, next_heartbeat_ms, reconnect_at_ms;
     int reconnect_attempts;
     int64_t filtered_since_emit;
+    pg_control_t ctl;         /* control from SQL: pause point, read-ahead, opted-out transaction */
 } pg_task_t;
 
 log_logger_t *pg_log(void);
@@ -164,5 +167,8 @@ int pg_row_key_text(pg_task_t *t, rel_t *r, const pgo_tuple_t *row, cd_buf_t *ou
  * lsn or xmin, ts_ms now), with the task's stream position and the snapshot's progress as its
  * offset (pg_offset.h). */
 int pg_send_incremental_read(pg_task_t *t, rel_t *r, const pgo_tuple_t *row, char *errstr, size_t errstr_size);
+/* Hands t->pos to the runtime as a position without a record (cd_task_send_offset), with the
+ * offset a record at this point would carry. */
+int pg_send_position(pg_task_t *t, char *errstr, size_t errstr_size);
 
 #endif

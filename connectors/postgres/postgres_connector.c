@@ -37,7 +37,12 @@ int64_t pg_mono_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static bool task_stopping(void *arg) { return cd_task_stopping(arg); }
+/* Database calls are abandoned when the task must return from poll (stop, pause, restart); in
+ * the paused() hook, which works while paused, only on a real stop. */
+static bool task_stopping(void *arg) {
+    const pg_task_t *t = arg;
+    return t->ctl.in_hook ? cd_task_stop_requested(t->ctx) : cd_task_stopping(t->ctx);
+}
 
 /* ------------------------------------------------------------------ plugin functions */
 
@@ -63,7 +68,7 @@ static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *
     t->ctx = ctx;
     new_run_id(t);
     t->bound.stop = task_stopping;
-    t->bound.arg = ctx;
+    t->bound.arg = t;
     if (pg_config_parse(config, &t->cfg, errstr, errstr_size) != 0) {
         free(t);
         return NULL;
@@ -131,7 +136,11 @@ static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *
         return NULL;
     }
     bool fatal;
-    if (t->snapshot_pending && t->cfg.snapshot_delay_ms > 0) {
+    if (cd_task_stopping(ctx) && !cd_task_stop_requested(ctx)) {
+        /* Started PAUSED (a worker restart during a pause): the paused() hook connects, or poll
+         * once resumed; connecting here would be abandoned at once, since the task is paused. */
+        t->reconnect_at_ms = 0;
+    } else if (t->snapshot_pending && t->cfg.snapshot_delay_ms > 0) {
         /* snapshot.delay.ms: the first connection waits (task_poll) */
         t->reconnect_at_ms = pg_mono_ms() + t->cfg.snapshot_delay_ms;
         log_info(pg_log(), "[%s] Waiting %lld ms (snapshot.delay.ms) before the snapshot", cd_task_connector_name(ctx),
@@ -215,6 +224,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
         }
         return 0;
     }
+    if (pg_control_poll(t)) return 0; /* held at a pause point (pg_control.h) */
     if (!t->stream) {
         /* Reconnecting after a transient failure, with a delay between attempts. */
         while (pg_mono_ms() < t->reconnect_at_ms && !cd_task_stopping(t->ctx)) {
@@ -239,7 +249,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
         if (pg_inc_start(t, errstr, errstr_size) != 0) return -1;
     }
     int emitted = 0;
-    while (!cd_task_stopping(t->ctx) && emitted < t->cfg.max_batch_size) {
+    while (!cd_task_stopping(t->ctx) && !t->ctl.held && emitted < t->cfg.max_batch_size) {
         int64_t left = deadline - pg_mono_ms();
         if (left < 0) left = 0;
         const char *data;
@@ -272,7 +282,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
         if (t->signals && !t->in_txn && pg_signal_poll(t, errstr, errstr_size) != 0)
             return cd_task_stopping(t->ctx) ? 0 : -1;
         int64_t now = pg_mono_ms();
-        if (t->cfg.heartbeat_interval_ms > 0 && now >= t->next_heartbeat_ms && !t->in_txn) {
+        if (t->cfg.heartbeat_interval_ms > 0 && now >= t->next_heartbeat_ms && !t->in_txn && !t->ctl.held) {
             if (pg_send_heartbeat(t, errstr, errstr_size) != 0) return cd_task_stopping(t->ctx) ? 0 : -1;
             t->next_heartbeat_ms = now + t->cfg.heartbeat_interval_ms;
         }
@@ -344,6 +354,9 @@ static void task_waiting(void *task) {
     }
 }
 
+/* While the task is PAUSED: the connection is kept and the stream watched for 'resume'. */
+static void task_paused(void *task) { pg_control_paused(task); }
+
 static void task_stop(void *task) {
     pg_task_t *t = task;
     if (!t) return;
@@ -413,5 +426,6 @@ const cd_connector_plugin_t postgres_plugin = {
     .commit = task_commit,
     .check_offset = check_offset,
     .waiting = task_waiting,
+    .paused = task_paused,
     .stop = task_stop,
 };

@@ -63,11 +63,34 @@ const char *cd_task_connector_name(const cd_task_context_t *ctx);
 int cd_task_id(const cd_task_context_t *ctx);
 /* True once the runtime wants the task's poll()/put() to return (stop, pause, restart). */
 bool cd_task_stopping(const cd_task_context_t *ctx);
+/* True once the task is told to stop for good (stop, restart, deletion, shutdown), but not while
+ * it is merely paused: what a paused() hook checks to abandon work. */
+bool cd_task_stop_requested(const cd_task_context_t *ctx);
 /* Source: converts and produces one record. Blocks while too many records are in flight
  * (back-pressure). Returns 0, or -1 when the record could not be taken because the task is being
  * stopped or its producer failed (errstr says which): poll() should then return. */
 int cd_task_send(cd_task_context_t *ctx, const cd_source_record_t *rec, char *errstr,
                  size_t errstr_size);
+/* Source: a position without a record. The offset is committed as if it were a record's: once
+ * every record sent before it is acknowledged, at the next offset flush, and commit() hears of it
+ * then. For a task that processed something it emits nothing for (a control message, an
+ * opted-out transaction) and must not process again after a restart. Blocks and fails as
+ * cd_task_send does. Returns 0 or -1 with errstr. */
+int cd_task_send_offset(cd_task_context_t *ctx, const char *source_partition, const char *source_offset,
+                        char *errstr, size_t errstr_size);
+
+/* The target state of the task's connector, as PUT /connectors/<name>/pause and /resume set it. */
+typedef enum { CD_TARGET_STARTED, CD_TARGET_PAUSED } cd_target_t;
+/* Asks the runtime to pause or resume the task's connector, as PUT /connectors/<name>/pause or
+ * /resume does: the target state is written to the config topic and read back (so a REST or
+ * Strimzi resume works unchanged and a restarted worker keeps it), and the runtime then pauses or
+ * resumes every task of the connector. Blocks until written (up to the config store's delivery
+ * timeout while Kafka is unreachable). Returns 0, or -1 with errstr (nothing known written). */
+int cd_task_request_target(cd_task_context_t *ctx, cd_target_t target, char *errstr, size_t errstr_size);
+/* The connector's target state as the config topic says now (the task's own follows it shortly,
+ * once the runtime has acted on it). STOPPED reads as PAUSED. */
+cd_target_t cd_task_connector_target(cd_task_context_t *ctx);
+
 /* Source: the last committed offset (JSON object text, malloc'ed, caller frees) of a source
  * partition, or NULL when there is none. */
 char *cd_task_committed_offset(cd_task_context_t *ctx, const char *source_partition);
@@ -128,6 +151,11 @@ typedef struct cd_connector_plugin {
      * its source's connection alive meanwhile (a database drops a replication client that stays
      * silent for long). Must not call cd_task_send(). May be NULL. */
     void (*waiting)(void *task);
+    /* Source: called on the task's thread about every 200 ms while the task is PAUSED (between
+     * poll() calls), so that it can keep its source's connection alive and watch it (e.g. for a
+     * request to resume). cd_task_stopping() is true meanwhile: check cd_task_stop_requested().
+     * Must not call cd_task_send(); may call cd_task_request_target(). May be NULL. */
+    void (*paused)(void *task);
     /* Sink: takes records; returns 0 or -1 with errstr (the task FAILS). */
     int (*put)(void *task, const cd_sink_record_t *records, size_t n, char *errstr,
                size_t errstr_size);
