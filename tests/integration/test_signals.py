@@ -248,3 +248,31 @@ def test_unsupported_signal_settings_are_refused(pg, worker):
     errs = {c["value"]["name"]: c["value"]["errors"] for c in body["configs"]}
     assert any("jmx" in e for e in errs["signal.enabled.channels"]), errs["signal.enabled.channels"]
     assert any("read-only incremental snapshots" in e for e in errs["read.only"]), errs["read.only"]
+
+
+def test_pause_and_resume_by_signal_rows(pg, sigdb, worker):
+    """A signal row of type pause stops the connector just after the row (PAUSED in the status);
+    changes made while paused are not emitted; a signal row of type resume, read while paused,
+    resumes it from the pause point: every change arrives exactly once."""
+    conn, db = sigdb
+    P = worker.t("fulfillment")
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE t (id INT PRIMARY KEY)")
+    start(worker, pg, db)
+    bs = worker.broker.bootstrap
+    cur.execute("INSERT INTO t SELECT generate_series(1, 20)")
+    conn.cursor().execute("INSERT INTO debezium_signal VALUES ('p1', 'pause', NULL)")
+    wait_state(worker, "inventory", "PAUSED", ["PAUSED"], timeout=60)
+    cur.execute("INSERT INTO t SELECT generate_series(21, 40)")
+
+    def ids():
+        return [json.loads(k)["payload"]["id"] for (_, _, k, v) in read_topic(bs, P + ".public.t")]
+    wait_for(lambda: sorted(ids()) == list(range(1, 21)), 30, "the changes before the pause")
+    assert sorted(ids()) == list(range(1, 21))  # still none of the later ones
+    sig = [json.loads(v)["payload"]["after"]["id"] for (_, _, k, v) in read_topic(bs, P + ".public.debezium_signal")]
+    assert sig == ["p1"]  # the pause row's own event came before the pause
+    conn.cursor().execute("INSERT INTO debezium_signal VALUES ('r1', 'resume', NULL)")
+    wait_state(worker, "inventory", "RUNNING", ["RUNNING"], timeout=60)
+    wait_for(lambda: sorted(ids()) == list(range(1, 41)), 60, "every change exactly once")
+    cur.execute("INSERT INTO t VALUES (41)")
+    wait_for(lambda: sorted(ids()) == list(range(1, 42)), 60, "streaming after the resume")
