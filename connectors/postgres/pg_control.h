@@ -62,6 +62,7 @@ typedef struct {
     bool in_hook;         /* inside the paused() hook: database calls stop only on a real stop */
     bool in_signal_row;   /* a signal table row's signals are being run (pg_signal.c) */
     bool pause_after_row; /* ... and one was 'pause': it takes effect once the row is processed */
+    bool stop_after_row;  /* ... or a blocking snapshot: the stream stops after the row */
     uint64_t pause_lsn;   /* where the hold began (logs) */
     uint64_t resume_lsn;  /* of the 'resume' read ahead (logs) */
     int64_t next_write_ms;

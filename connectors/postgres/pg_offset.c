@@ -24,13 +24,14 @@ bool pg_pos_in_txn(const pg_pos_t *p) { return p->txid != 0 && p->type != PG_MSG
 bool pg_pos_equal(const pg_pos_t *a, const pg_pos_t *b) {
     return a->known == b->known && a->has_commit == b->has_commit && a->lsn_commit == b->lsn_commit &&
            a->txid == b->txid && a->type == b->type && a->lsn_proc == b->lsn_proc && a->events == b->events &&
-           a->snapshot == b->snapshot && a->snapshot_completed == b->snapshot_completed &&
+           a->snapshot == b->snapshot && a->snapshot_blocking == b->snapshot_blocking &&
+           a->snapshot_completed == b->snapshot_completed &&
            a->snapshot_block == b->snapshot_block && strcmp(a->snapshot_table, b->snapshot_table) == 0;
 }
 
 /* Streaming after a snapshot: its keys go (Debezium's postSnapshotCompletion). */
 static void end_snapshot(pg_pos_t *p) {
-    p->snapshot = p->last_snapshot_record = p->snapshot_completed = false;
+    p->snapshot = p->snapshot_blocking = p->last_snapshot_record = p->snapshot_completed = false;
     p->txid_snapshot = 0;
     p->snapshot_table[0] = '\0';
     p->snapshot_block = 0;
@@ -157,10 +158,22 @@ char *pg_pos_format_ext(const pg_pos_t *p, const pg_pos_txn_t *txn, const pg_pos
     memset(vals, 0, max * sizeof(*vals));
 #define MEMBER(k) (keys[n] = xstrdup(k), &vals[n++])
     cd_jw_int(MEMBER("ts_usec"), p->ts_usec);
-    uint64_t txid = p->snapshot ? p->txid_snapshot : p->txid;
+    uint64_t txid = p->snapshot && !p->snapshot_blocking ? p->txid_snapshot : p->txid;
     if (txid) cd_jw_int(MEMBER("txId"), (int64_t)txid);
     cd_jw_int(MEMBER("lsn"), (int64_t)p->lsn);
-    if (p->snapshot) {
+    if (p->snapshot && p->snapshot_blocking) {
+        /* Debezium's offset context keeps its streaming members during a blocking snapshot. */
+        cd_jw_string(MEMBER("snapshot"), "BLOCKING", 8);
+        cd_buf_t *b = MEMBER("last_snapshot_record");
+        cd_jw_raw(b, p->last_snapshot_record ? "true" : "false", p->last_snapshot_record ? 4 : 5);
+        b = MEMBER("snapshot_completed");
+        cd_jw_raw(b, p->snapshot_completed ? "true" : "false", p->snapshot_completed ? 4 : 5);
+        cd_jw_int(MEMBER("lsn_proc"), (int64_t)p->lsn_proc);
+        if (p->has_commit) cd_jw_int(MEMBER("lsn_commit"), (int64_t)p->lsn_commit);
+        const char *type = pg_msg_type_name(p->type);
+        cd_jw_string(MEMBER("messageType"), type, strlen(type));
+        if (p->events) cd_jw_int(MEMBER("lsn_events_processed"), (int64_t)p->events);
+    } else if (p->snapshot) {
         /* A snapshot record: no lsn_proc and no messageType (Debezium's snapshot offset context
          * has neither); lsn_commit only when carried over from streaming. */
         cd_jw_string(MEMBER("snapshot"), "INITIAL", 7);
@@ -274,6 +287,9 @@ int pg_pos_parse(const char *json, pg_pos_t *out, char *errstr, size_t errstr_si
     json_object *sn, *flag;
     bool snapshot = json_object_object_get_ex(o, "snapshot", &sn) && sn &&
                     !(json_object_get_type(sn) == json_type_boolean && !json_object_get_boolean(sn));
+    /* A blocking snapshot's offset is its streaming position (pg_offset.h). */
+    if (snapshot && json_object_get_type(sn) == json_type_string && !strcmp(json_object_get_string(sn), "BLOCKING"))
+        snapshot = false;
     if (snapshot) {
         out->snapshot = true;
         out->last_snapshot_record = json_object_object_get_ex(o, "last_snapshot_record", &flag) && flag &&

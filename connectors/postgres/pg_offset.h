@@ -67,7 +67,11 @@
  *    heap block of the chunk the record came from, pg_snapshot.h) and goes on from that chunk:
  *    every chunk before it was emitted whole; the chunk itself is read again. The stream later
  *    starts at lsn all the same, so a change made to a row after lsn is streamed whatever
- *    snapshot read the row: the topic's final state is the table's. */
+ *    snapshot read the row: the topic's final state is the table's.
+ * A BLOCKING snapshot's records (a signal's, while streaming waits) carry the streaming position
+ * they interrupted, whole (lsn_proc, lsn_commit, messageType, ...), with snapshot "BLOCKING" and
+ * the two flags, as Debezium's do: resuming from one streams on from that position; the blocking
+ * snapshot is not taken again (as in Debezium). */
 #ifndef CONNECTD_PG_OFFSET_H
 #define CONNECTD_PG_OFFSET_H
 
@@ -98,6 +102,7 @@ typedef struct {
     int64_t ts_usec;
     /* an initial snapshot's record (see above); snapshot = false for every other position */
     bool snapshot;
+    bool snapshot_blocking;  /* a blocking snapshot's (execute-snapshot "type": "blocking") */
     bool last_snapshot_record, snapshot_completed;
     uint64_t txid_snapshot;  /* the snapshot transaction's id (txId of a snapshot record) */
     /* "<schema>.<table>" (identifiers are at most 63 bytes each), "" when none */

@@ -719,9 +719,11 @@ int pg_send_snapshot_row(pg_task_t *t, rel_t *r, const pgo_tuple_t *row, const c
     cd_arena_reset(t->scratch);
     char seq[96];
     cd_value_t src;
+    /* an initial snapshot's transaction, or the streamed transaction a blocking one interrupted */
+    uint64_t txid = t->pos.snapshot_blocking ? t->pos.txid : t->pos.txid_snapshot;
     uint32_t xid = t->xid;
-    t->xid = (uint32_t)t->pos.txid_snapshot;
-    fill_source(t, &src, r->cat.schema, r->cat.table, t->pos.txid_snapshot != 0, t->pos.lsn, seq, sizeof(seq));
+    t->xid = (uint32_t)txid;
+    fill_source(t, &src, r->cat.schema, r->cat.table, txid != 0, t->pos.lsn, seq, sizeof(seq));
     t->xid = xid;
     ((cd_value_t *)src.u.strct.fields)[4] = cd_string(marker, strlen(marker)); /* fill_source's arena array */
     cd_value_t after, key;
@@ -788,13 +790,16 @@ int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, si
     case 'D': {
         if (t->resume.active && t->resume.skip_txn) return 0;
         int rc = on_change(t, m, lsn, errstr, errstr_size);
-        if (rc != 0 || !t->ctl.pause_after_row) return rc;
-        /* A signal row of type 'pause': the pause point is just after the row (pg_control.h), so
-         * that a resume from it does not see the row, and the pause, again. When its own record
-         * was not emitted (skipped.operations), the position still takes the row's place. */
-        t->ctl.pause_after_row = false;
+        if (rc != 0 || !(t->ctl.pause_after_row || t->ctl.stop_after_row)) return rc;
+        /* A signal row of type 'pause', or a blocking snapshot's: the stream stops just after the
+         * row (pg_control.h), so that the stream resumed from there does not see the row, and
+         * act on it, again. When its own record was not emitted (skipped.operations), the
+         * position still takes the row's place. */
         if (!(t->pos.lsn_proc == lsn && t->pos.type == PG_MSG_INSERT && t->pos.events))
             pg_pos_record(&t->pos, PG_MSG_INSERT, lsn);
+        t->ctl.stop_after_row = false;
+        if (!t->ctl.pause_after_row) return 0;
+        t->ctl.pause_after_row = false;
         return pg_control_pause(t, lsn, "a signal row", errstr, errstr_size);
     }
     case 'T':

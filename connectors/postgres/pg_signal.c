@@ -228,12 +228,17 @@ static int act_log(pg_task_t *t, const pg_signal_t *s, char *errstr, size_t errs
     return 0;
 }
 
-int pg_signal_blocking_snapshot(pg_task_t *t, const pg_snapshot_request_t *req) {
-    (void)req;
-    log_warn(sig_log(), "[%s] A blocking snapshot was requested, but blocking snapshots are not available in this "
-                        "build of connectd (they need its initial-snapshot reader); the signal is ignored. Use "
-                        "\"type\": \"incremental\" instead.",
-             cd_task_connector_name(t->ctx));
+int pg_signal_blocking_snapshot(pg_task_t *t, pg_snapshot_request_t *req) {
+    if (t->blocking || t->snap) {
+        log_warn(sig_log(), "[%s] A blocking snapshot was requested while one runs; the signal is ignored",
+                 cd_task_connector_name(t->ctx));
+        return 0;
+    }
+    /* Taken over; the task runs it once the message that asked is processed (task_poll). */
+    t->blocking = malloc(sizeof(*t->blocking));
+    *t->blocking = *req;
+    memset(req, 0, sizeof(*req));
+    if (t->ctl.in_signal_row) t->ctl.stop_after_row = true;
     return 0;
 }
 

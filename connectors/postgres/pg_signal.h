@@ -30,7 +30,7 @@ typedef struct {
 } pg_snapshot_condition_t;
 
 /* The data of execute-snapshot and stop-snapshot. Owned by the struct. */
-typedef struct {
+typedef struct pg_snapshot_request {
     pg_snapshot_kind_t kind;
     char **collections; /* anchored regexes of "<schema>.<table>", trimmed */
     size_t n_collections;
@@ -83,9 +83,9 @@ int pg_signal_from_stream(pg_task_t *t, bool is_delete, const char *const cols[3
 /* Runs one signal. Unknown types are logged at WARN and ignored, as Debezium does. */
 int pg_signal_dispatch(pg_task_t *t, const pg_signal_t *s, char *errstr, size_t errstr_size);
 
-/* execute-snapshot with type blocking: a snapshot of the requested tables while streaming waits.
- * It needs the initial-snapshot reader (pg_snapshot.c), which this build does not have; it logs
- * that at WARN and returns 0. */
-int pg_signal_blocking_snapshot(pg_task_t *t, const pg_snapshot_request_t *req);
+/* execute-snapshot with type blocking: a snapshot of the requested tables while streaming waits
+ * (pg_snapshot_open_blocking). Takes req over (leaves it empty) into t->blocking; the task runs
+ * it once the message that asked for it is processed. */
+int pg_signal_blocking_snapshot(pg_task_t *t, pg_snapshot_request_t *req);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <regex.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "connectors/postgres/pg_signal.h"
 #include "connectors/postgres/pg_task.h"
 #include "xalloc.h"
 
@@ -76,6 +78,7 @@ struct pg_snapshot {
     chunk_t *chunks;
     size_t n_chunks;
     bool threads_marking;      /* snapshot.max.threads > 1: Debezium marks no first/last table */
+    const pg_snapshot_request_t *blocking; /* while opening a blocking snapshot */
 
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -167,6 +170,36 @@ static void order_tables(pg_task_t *t, pg_snapshot_t *s) {
     s->tables = out;
 }
 
+/* Whether a blocking snapshot's data-collections (regexes of "<schema>.<table>", whole,
+ * case-insensitive) name a table; cond: the index of its additional condition, or -1. */
+static bool matches_whole(const char *pattern, const char *id) {
+    char *re_src = xasprintf("^(%s)$", pattern);
+    regex_t re;
+    bool m = regcomp(&re, re_src, REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0;
+    if (m) {
+        m = regexec(&re, id, 0, NULL, 0) == 0;
+        regfree(&re);
+    } else {
+        log_warn(pg_log(), "execute-snapshot: '%s' is not a valid regular expression; it matches no table", pattern);
+    }
+    free(re_src);
+    return m;
+}
+
+static bool requested(const pg_snapshot_request_t *req, const char *schema, const char *table) {
+    char *id = xasprintf("%s.%s", schema, table);
+    bool in = false;
+    for (size_t i = 0; i < req->n_collections && !in; i++) in = matches_whole(req->collections[i], id);
+    free(id);
+    return in;
+}
+
+static const char *requested_select(const pg_snapshot_request_t *req, const char *dc) {
+    for (size_t i = 0; req && i < req->n_conditions; i++)
+        if (req->conditions[i].filter && matches_whole(req->conditions[i].collection, dc)) return req->conditions[i].filter;
+    return NULL;
+}
+
 /* The captured tables the snapshot reads, with their size. */
 static int list_tables(pg_task_t *t, pg_snapshot_t *s, char *errstr, size_t errstr_size) {
     char err[1024];
@@ -190,7 +223,8 @@ static int list_tables(pg_task_t *t, pg_snapshot_t *s, char *errstr, size_t errs
     s->tables = calloc((size_t)PQntuples(r) + 1, sizeof(*s->tables));
     for (int i = 0; i < PQntuples(r); i++) {
         const char *schema = PQgetvalue(r, i, 1), *table = PQgetvalue(r, i, 2);
-        if (!pg_config_table_included(&t->cfg, schema, table) || !pg_config_snapshot_included(&t->cfg, schema, table))
+        if (!pg_config_table_included(&t->cfg, schema, table)) continue;
+        if (s->blocking ? !requested(s->blocking, schema, table) : !pg_config_snapshot_included(&t->cfg, schema, table))
             continue;
         snap_table_t *x = &s->tables[s->n_tables++];
         x->oid = (uint32_t)strtoul(PQgetvalue(r, i, 0), NULL, 10);
@@ -250,7 +284,8 @@ static int describe_table(pg_task_t *t, pg_snapshot_t *s, snap_table_t *x, char 
     int rc = x->rel ? 0 : -1;
     sb_t sel = {0};
     char *qt = NULL;
-    const char *over = rc == 0 ? pg_config_snapshot_select(&t->cfg, x->schema, x->table) : NULL;
+    const char *over = rc == 0 ? requested_select(s->blocking, x->dc) : NULL;
+    if (rc == 0 && !over) over = pg_config_snapshot_select(&t->cfg, x->schema, x->table);
     PGresult *probe = NULL;
     if (over) {
         /* The override's columns, by name, as Debezium maps a result set onto the table; a
@@ -295,7 +330,6 @@ static int describe_table(pg_task_t *t, pg_snapshot_t *s, snap_table_t *x, char 
     PQclear(probe);
     free(cols);
     PQclear(r);
-    (void)s;
     return rc;
 }
 
@@ -514,9 +548,10 @@ static int import_snapshot(pg_task_t *t, PGconn *c, const char *name, char *errs
     return rc;
 }
 
-pg_snapshot_t *pg_snapshot_open(pg_task_t *t, const char *exported, const pg_pos_t *start, const pg_pos_t *resume,
-                                char *errstr, size_t errstr_size) {
+static pg_snapshot_t *open_snapshot(pg_task_t *t, const char *exported, const pg_pos_t *start, const pg_pos_t *resume,
+                                    const pg_snapshot_request_t *blocking, char *errstr, size_t errstr_size) {
     pg_snapshot_t *s = calloc(1, sizeof(*s));
+    s->blocking = blocking;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
     t->snap = s;
@@ -569,12 +604,18 @@ pg_snapshot_t *pg_snapshot_open(pg_task_t *t, const char *exported, const pg_pos
         PQclear(r);
         goto fail;
     }
-    s->base = *start;
+    if (s->blocking) {
+        s->base = t->pos; /* the streaming position it interrupts, whole */
+        s->base.snapshot_blocking = true;
+    } else {
+        s->base = *start;
+        s->base.txid = 0;
+        s->base.type = PG_MSG_NONE;
+        s->base.events = 0;
+    }
     s->base.known = true;
     s->base.snapshot = true;
-    s->base.txid = 0;
-    s->base.type = PG_MSG_NONE;
-    s->base.events = 0;
+    s->base.last_snapshot_record = s->base.snapshot_completed = false;
     s->base.txid_snapshot = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
     s->base.ts_usec = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
     PQclear(r);
@@ -637,6 +678,7 @@ pg_snapshot_t *pg_snapshot_open(pg_task_t *t, const char *exported, const pg_pos
         }
         s->started++;
     }
+    s->blocking = NULL; /* the request is the caller's */
     s->started_ms = now_ms();
     s->next_log_ms = s->started_ms + PROGRESS_EVERY_MS;
     s->last_table = (size_t)-1;
@@ -647,6 +689,16 @@ pg_snapshot_t *pg_snapshot_open(pg_task_t *t, const char *exported, const pg_pos
 fail:
     pg_snapshot_close(t);
     return NULL;
+}
+
+pg_snapshot_t *pg_snapshot_open(pg_task_t *t, const char *exported, const pg_pos_t *start, const pg_pos_t *resume,
+                                char *errstr, size_t errstr_size) {
+    return open_snapshot(t, exported, start, resume, NULL, errstr, errstr_size);
+}
+
+pg_snapshot_t *pg_snapshot_open_blocking(pg_task_t *t, const pg_snapshot_request_t *req, char *errstr,
+                                         size_t errstr_size) {
+    return open_snapshot(t, NULL, NULL, NULL, req, errstr, errstr_size);
 }
 
 /* ------------------------------------------------------------------ emitting */
@@ -749,7 +801,7 @@ static int emit_pending(pg_task_t *t, bool last_in_table, bool final, char *errs
     t->pos = s->base;
     if (final) {
         t->pos.last_snapshot_record = t->pos.snapshot_completed = true;
-    } else {
+    } else if (!s->base.snapshot_blocking) {
         snprintf(t->pos.snapshot_table, sizeof(t->pos.snapshot_table), "%s", x->dc);
         t->pos.snapshot_block = c->ranged ? c->from : 0;
     }

@@ -101,6 +101,8 @@ typedef struct pg_task {
     bool last_sent_snapshot;
     struct pg_signals *signals;
     struct pg_incremental *inc;
+    struct pg_snapshot_request *blocking; /* a blocking snapshot asked for, until it is done */
+    pg_pos_t blocking_from;               /* the streaming position it interrupted */
     bool all_committed;       /* ... and it is stored in Kafka */
     uint64_t confirmed;       /* the flush position reported to the server */
     bool received_any;
@@ -134,6 +136,13 @@ void pg_heartbeat_action(pg_task_t *t);
  * from, or NULL. On return every connection has its snapshot: the slot's creator may go on. */
 pg_snapshot_t *pg_snapshot_open(pg_task_t *t, const char *exported, const pg_pos_t *start, const pg_pos_t *resume,
                                 char *errstr, size_t errstr_size);
+/* A blocking snapshot (execute-snapshot "type": "blocking"): the captured tables the request's
+ * data-collections match, each read by its additional-conditions SELECT when it has one, in a
+ * transaction of snapshot.isolation.mode, while streaming waits at t->pos; the records carry that
+ * position (pg_offset.h). */
+struct pg_snapshot_request;
+pg_snapshot_t *pg_snapshot_open_blocking(pg_task_t *t, const struct pg_snapshot_request *req, char *errstr,
+                                         size_t errstr_size);
 /* Emits up to max_rows records. Returns 1 while rows remain, 0 once the last record is sent (or
  * there were no rows), -1 with errstr. */
 int pg_snapshot_step(pg_task_t *t, int max_rows, char *errstr, size_t errstr_size);

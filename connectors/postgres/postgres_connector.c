@@ -183,6 +183,39 @@ static void stream_lost(pg_task_t *t, const char *why) {
     t->reconnect_attempts = 1;
 }
 
+static void end_blocking(pg_task_t *t) {
+    pg_snapshot_request_clear(t->blocking);
+    free(t->blocking);
+    t->blocking = NULL;
+}
+
+/* Streaming goes on from the position a blocking snapshot interrupted (or was to): reconnected
+ * and resumed by the rule of pg_offset.h, as after a lost connection. */
+static void resume_after_blocking(pg_task_t *t) {
+    t->pos = t->blocking_from;
+    end_blocking(t);
+    pg_resume_start(&t->resume, &t->pos);
+    t->in_txn = false;
+    t->tx_map_capacity = 0;
+    t->reconnect_at_ms = pg_mono_ms();
+    t->reconnect_attempts = 0;
+}
+
+/* execute-snapshot "type": "blocking" (pg_signal.c): streaming stops right after the message
+ * that asked, the snapshot runs (task_poll), then streaming goes on from there. */
+static int start_blocking(pg_task_t *t, char *errstr, size_t errstr_size) {
+    t->blocking_from = t->pos;
+    pg_stream_close(t->stream);
+    t->stream = NULL;
+    log_info(pg_log(), "[%s] Streaming waits for a blocking snapshot", cd_task_connector_name(t->ctx));
+    if (!pg_snapshot_open_blocking(t, t->blocking, errstr, errstr_size)) {
+        log_warn(pg_log(), "[%s] The blocking snapshot could not start (%s); streaming goes on without it",
+                 cd_task_connector_name(t->ctx), errstr);
+        resume_after_blocking(t);
+    }
+    return 0;
+}
+
 /* One step of the snapshot. When it ends, streaming starts (after streaming.delay.ms) from the
  * position its last record carries; a failed snapshot is retried like a lost connection, going
  * on from the chunk of the last record sent. */
@@ -190,6 +223,15 @@ static int snapshot_poll(pg_task_t *t, char *errstr, size_t errstr_size) {
     int r = pg_snapshot_step(t, t->cfg.max_batch_size, errstr, errstr_size);
     if (r == 1) return 0;
     pg_snapshot_close(t);
+    if (t->blocking) {
+        if (r == 0)
+            log_info(pg_log(), "[%s] The blocking snapshot is complete; streaming goes on", cd_task_connector_name(t->ctx));
+        else if (!cd_task_stopping(t->ctx))
+            log_warn(pg_log(), "[%s] The blocking snapshot failed (%s); streaming goes on without it",
+                     cd_task_connector_name(t->ctx), errstr);
+        resume_after_blocking(t);
+        return 0;
+    }
     if (r == 0) {
         if (!t->streams) {
             log_info(pg_log(), "[%s] The snapshot is complete and snapshot.mode '%s' streams no changes: the task "
@@ -249,7 +291,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
         if (pg_inc_start(t, errstr, errstr_size) != 0) return -1;
     }
     int emitted = 0;
-    while (!cd_task_stopping(t->ctx) && !t->ctl.held && emitted < t->cfg.max_batch_size) {
+    while (!cd_task_stopping(t->ctx) && !t->ctl.held && !t->blocking && emitted < t->cfg.max_batch_size) {
         int64_t left = deadline - pg_mono_ms();
         if (left < 0) left = 0;
         const char *data;
@@ -277,10 +319,12 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
                 return -1;
             }
             emitted++;
+            if (t->blocking) break;
         }
         /* The Kafka and file signal channels, between two stream messages. */
         if (t->signals && !t->in_txn && pg_signal_poll(t, errstr, errstr_size) != 0)
             return cd_task_stopping(t->ctx) ? 0 : -1;
+        if (t->blocking) break;
         int64_t now = pg_mono_ms();
         if (t->cfg.heartbeat_interval_ms > 0 && now >= t->next_heartbeat_ms && !t->in_txn && !t->ctl.held) {
             if (pg_send_heartbeat(t, errstr, errstr_size) != 0) return cd_task_stopping(t->ctx) ? 0 : -1;
@@ -297,6 +341,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
         }
         if (r == 0 && now >= deadline) break;
     }
+    if (t->blocking && !cd_task_stopping(t->ctx)) return start_blocking(t, errstr, errstr_size);
     if (t->filtered_since_emit > 10000 && t->cfg.heartbeat_interval_ms <= 0) {
         log_warn(pg_log(), "Received %lld events which were all filtered out, so no offset could be committed. This "
                          "prevents the replication slot from acknowledging the processed WAL offsets, causing a "
@@ -361,6 +406,7 @@ static void task_stop(void *task) {
     pg_task_t *t = task;
     if (!t) return;
     pg_snapshot_close(t);
+    if (t->blocking) end_blocking(t);
     pg_signal_close(t);
     pg_stream_close(t->stream);
     t->stream = NULL;
