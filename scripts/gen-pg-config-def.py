@@ -36,7 +36,7 @@ def main():
  * running Debezium {dbz}: the PostgreSQL connector's ConfigDef as Debezium defines it (names,
  * order, groups, types, defaults, importance, documentation, widths, display names, dependents), so
  * that GET /connector-plugins/.../config and validate answer as Debezium does. Do not edit by hand;
- * validators come from pg_config_keys (pg_config.c), copied in by pg_config_debezium_init. */
+ * validators come from pg_config_keys (pg_config_keys.c), copied in by pg_config_debezium_init. */
 #include "connectors/postgres/pg_config.h"
 """]
     for i, k in enumerate(own):
