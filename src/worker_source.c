@@ -89,11 +89,11 @@ static int producer_failed(const task_t *t, char *errstr, size_t errstr_size) {
     return -1;
 }
 
-int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errstr,
-                 size_t errstr_size) {
+/* Back-pressure: waits for acknowledgements while too much is in flight. The acknowledged prefix
+ * cannot move past a record that failed, so a delivery error ends the wait. Returns 0, or -1
+ * with errstr (the task stops, or its producer failed). */
+static int wait_for_room(cd_task_context_t *t, char *errstr, size_t errstr_size) {
     if (producer_failed(t, errstr, errstr_size)) return -1;
-    /* Back-pressure: wait for acknowledgements while too much is in flight. The acknowledged
-     * prefix cannot move past a record that failed, so a delivery error must end the wait. */
     while (t->tail - t->head >= TRACK_CAP) {
         if (atomic_load(&t->stop)) {
             snprintf(errstr, errstr_size, "task %s is stopping", t->name);
@@ -102,6 +102,12 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
         wait_for_kafka(t, 10);
         if (producer_failed(t, errstr, errstr_size)) return -1;
     }
+    return 0;
+}
+
+int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errstr,
+                 size_t errstr_size) {
+    if (wait_for_room(t, errstr, errstr_size) != 0) return -1;
     t->kbuf.len = 0;
     t->vbuf.len = 0;
     int hk = cd_converter_from_connect(t->key_conv, rec->topic, rec->key_schema, rec->key, &t->kbuf,
@@ -157,15 +163,7 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
 
 int cd_task_send_offset(cd_task_context_t *t, const char *source_partition, const char *source_offset,
                         char *errstr, size_t errstr_size) {
-    if (producer_failed(t, errstr, errstr_size)) return -1;
-    while (t->tail - t->head >= TRACK_CAP) {
-        if (atomic_load(&t->stop)) {
-            snprintf(errstr, errstr_size, "task %s is stopping", t->name);
-            return -1;
-        }
-        wait_for_kafka(t, 10);
-        if (producer_failed(t, errstr, errstr_size)) return -1;
-    }
+    if (wait_for_room(t, errstr, errstr_size) != 0) return -1;
     /* In the ring like a record, acknowledged already: it becomes committable exactly when every
      * record before it is, so an offset never gets ahead of what Kafka holds. */
     track_t *e = &t->ring[t->tail % TRACK_CAP];
