@@ -116,6 +116,7 @@ BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
 bench: deps all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b; done
 	@echo "== bench/bench_postgres.py"; /usr/bin/python3 bench/bench_postgres.py
+	@echo "== bench/bench_snapshot.py"; /usr/bin/python3 bench/bench_snapshot.py
 
 clean:
 	rm -rf build

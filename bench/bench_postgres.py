@@ -147,9 +147,9 @@ class Watermarks:
         self.consumer.close()
 
 
-def start_everything(stack):
-    """PostgreSQL, the broker and connectd, the table, the publication and the connector, RUNNING
-    with its slot active. Each started thing is pushed on stack."""
+def start_stack(stack):
+    """PostgreSQL, the broker and connectd answering its REST API. Each started thing is pushed on
+    stack (bench_snapshot.py starts the same)."""
     for path in (CONNECTD_BIN, TEST_BROKER_BIN):
         if not os.access(path, os.X_OK):
             raise BenchError(f"{path} not found; build the release binaries with `make all`")
@@ -171,7 +171,13 @@ def start_everything(stack):
         except OSError:
             return False
     wait_until(ready, 60, f"connectd to answer GET / on port {c.port}")
+    return pg, broker, c
 
+
+def start_everything(stack):
+    """start_stack, then the table, the publication and the connector, RUNNING with its slot
+    active."""
+    pg, broker, c = start_stack(stack)
     query(pg, "CREATE TABLE public.bench (id bigint PRIMARY KEY, name text, amount numeric(12,2), "
               "created timestamptz)")
     query(pg, "CREATE PUBLICATION dbz_publication FOR ALL TABLES")
@@ -181,21 +187,26 @@ def start_everything(stack):
     if status != 201:
         raise BenchError(f"registering the connector answered HTTP {status}: {raw}")
 
+    wait_running(c, "bench")
+    # Rows committed before the task's slot exists would never reach the topic.
+    wait_until(lambda: query(pg, "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'bench' "
+                                 "AND active_pid IS NOT NULL"),
+               60, "the connector's slot 'bench' to be active")
+    return pg, broker, c
+
+
+def wait_running(c, name):
+    """Until connector name and its task are RUNNING; BenchError when either failed."""
     def running():
         connectd_alive(c)
-        status, body, _ = c.get("/connectors/bench/status")
+        status, body, _ = c.get(f"/connectors/{name}/status")
         if status != 200 or not body:
             return False
         tasks = [t.get("state") for t in body.get("tasks", [])]
         if body["connector"]["state"] == "FAILED" or "FAILED" in tasks:
             raise BenchError(f"the connector failed: {body}")
         return body["connector"]["state"] == "RUNNING" and tasks == ["RUNNING"]
-    wait_until(running, 60, "connector bench to be RUNNING with its task RUNNING")
-    # Rows committed before the task's slot exists would never reach the topic.
-    wait_until(lambda: query(pg, "SELECT 1 FROM pg_replication_slots WHERE slot_name = 'bench' "
-                                 "AND active_pid IS NOT NULL"),
-               60, "the connector's slot 'bench' to be active")
-    return pg, broker, c
+    wait_until(running, 60, f"connector {name} to be RUNNING with its task RUNNING")
 
 
 def warm_up(pg, c, bootstrap, wm):

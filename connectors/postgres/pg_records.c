@@ -381,8 +381,10 @@ static void fill_source(pg_task_t *t, cd_value_t *src, const char *schema, const
 }
 
 /* Builds a row (value struct) or key struct from a tuple. fields: catalog indexes. */
-static int build_struct(pg_task_t *t, rel_t *r, const pgo_tuple_t *tup, const size_t *fields,
-                        size_t n, cd_value_t *out, char *errstr, size_t errstr_size) {
+/* snapshot: the tuple is a row the initial snapshot read, whose values Debezium renders as pgjdbc's
+ * ResultSet gives them (pg_column_snapshot_value). */
+static int build_struct_as(pg_task_t *t, rel_t *r, const pgo_tuple_t *tup, const size_t *fields, size_t n,
+                           bool snapshot, cd_value_t *out, char *errstr, size_t errstr_size) {
     cd_value_t *vals = cd_arena_alloc(t->scratch, (n + 1) * sizeof(cd_value_t));
     for (size_t i = 0; i < n; i++) {
         size_t ci = fields[i];
@@ -395,11 +397,17 @@ static int build_struct(pg_task_t *t, rel_t *r, const pgo_tuple_t *tup, const si
                 data = tup->values[w].data;
                 len = tup->values[w].len;
             }
-        if (pg_column_value(r->cols[ci], kind, data, len, t->scratch, &vals[i], errstr, errstr_size) != 0)
+        if ((snapshot ? pg_column_snapshot_value : pg_column_value)(r->cols[ci], kind, data, len, t->scratch, &vals[i],
+                                                                    errstr, errstr_size) != 0)
             return -1;
     }
     *out = (cd_value_t){.type = CD_TYPE_STRUCT, .u.strct = {vals, n}};
     return 0;
+}
+
+static int build_struct(pg_task_t *t, rel_t *r, const pgo_tuple_t *tup, const size_t *fields, size_t n,
+                        cd_value_t *out, char *errstr, size_t errstr_size) {
+    return build_struct_as(t, r, tup, fields, n, false, out, errstr, errstr_size);
 }
 
 /* Copies unchanged-TOAST values of the new tuple from a full old tuple (REPLICA IDENTITY FULL). */
@@ -727,8 +735,8 @@ int pg_send_snapshot_row(pg_task_t *t, rel_t *r, const pgo_tuple_t *row, const c
     t->xid = xid;
     ((cd_value_t *)src.u.strct.fields)[4] = cd_string(marker, strlen(marker)); /* fill_source's arena array */
     cd_value_t after, key;
-    if (build_struct(t, r, row, r->value_cols, r->n_value, &after, errstr, errstr_size) ||
-        (r->key_schema && build_struct(t, r, row, r->key_cols, r->n_key, &key, errstr, errstr_size)))
+    if (build_struct_as(t, r, row, r->value_cols, r->n_value, true, &after, errstr, errstr_size) ||
+        (r->key_schema && build_struct_as(t, r, row, r->key_cols, r->n_key, true, &key, errstr, errstr_size)))
         return -1;
     cd_value_t env = envelope(t, NULL, &after, &src, "r", NULL);
     return send_record(t, REC_DATA, r->topic, r->key_schema, r->key_schema ? &key : NULL, r->envelope, &env, NULL, 0,

@@ -898,6 +898,30 @@ static int conv_numeric(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     return numeric_from_dec(x, &d, out);
 }
 
+/* A snapshot's money: pgjdbc's PGmoney.val, the amount parsed by Double.parseDouble (strtod rounds
+ * the same way), as PostgresValueConverter.convertMoney renders a Double. */
+static int snapshot_money(vctx_t *x, const char *clean, cd_value_t *out) {
+    double v = strtod(clean, NULL);
+    if (x->col->opt.decimal == PG_DECIMAL_DOUBLE) {
+        *out = pgt_v_f(CD_TYPE_FLOAT64, v);
+        return 0;
+    }
+    cd_buf_t b = {0};
+    cd_jw_java_double(&b, v); /* String.valueOf(double), and BigDecimal.valueOf(double) parses it */
+    char *text = cd_arena_strndup(x->a, b.data, b.len);
+    size_t len = b.len;
+    cd_buf_free(&b);
+    if (x->col->opt.decimal == PG_DECIMAL_STRING) {
+        *out = pgt_v_str(text, len);
+        return 0;
+    }
+    dec_t d;
+    if (!pgt_dec_parse(x->a, text, len, &d)) return pgt_bad_value(x, clean, strlen(clean), "not a money amount");
+    pgt_dec_set_scale(x->a, &d, x->col->opt.money_fraction_digits, ROUND_HALF_UP);
+    *out = dec_bytes(x->a, &d);
+    return 0;
+}
+
 /* money as PostgreSQL prints it with lc_monetary=C: "$1,234.11", "-$1,234.11" (older: "($1,234.11)"). */
 static int conv_money(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     const char *p = s, *end = s + n;
@@ -916,8 +940,10 @@ static int conv_money(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     if (neg) clean[k++] = '-';
     for (; p < end; p++)
         if (*p != ',') clean[k++] = *p;
+    clean[k] = '\0'; /* snapshot_money's strtod reads it as a C string */
     dec_t d;
     if (!pgt_dec_parse(x->a, clean, k, &d)) return pgt_bad_value(x, s, n, "not a money amount");
+    if (x->snapshot) return snapshot_money(x, clean, out);
     switch (x->col->opt.decimal) {
     case PG_DECIMAL_DOUBLE:
         *out = pgt_v_f(CD_TYPE_FLOAT64, dec_double(x->a, &d));
@@ -1258,7 +1284,7 @@ static bool parse_default(const pg_column_t *c, const char *expr, cd_arena_t *a,
     }
     char *t = cd_arena_strndup(a, s, n);
     char err[8];
-    vctx_t x = {c, k, a, err, sizeof(err)};
+    vctx_t x = {c, k, a, err, sizeof(err), false};
     dt_t dt;
     int64_t i;
     switch (k->kind) {
@@ -1458,17 +1484,17 @@ const cd_schema_t *pg_column_schema_with_source_type(const pg_column_t *c, const
     return s;
 }
 
-int pg_column_value(const pg_column_t *c, char kind, const char *text, size_t len, cd_arena_t *scratch,
-                    cd_value_t *out, char *errstr, size_t errstr_size) {
+static int column_value(const pg_column_t *c, char kind, const char *text, size_t len, bool snapshot,
+                        cd_arena_t *scratch, cd_value_t *out, char *errstr, size_t errstr_size) {
     switch (kind) {
     case 't': {
         /* Debezium's ReplicationMessageColumnValueResolver has no case for "name": its value goes through
          * asDefault(), which gives null unless include.unknown.datatypes (the schema stays a string) */
-        if (c->name_type && !c->opt.include_unknown_datatypes) return pg_column_value(c, 'n', NULL, 0, scratch, out,
-                                                                                      errstr, errstr_size);
+        if (c->name_type && !c->opt.include_unknown_datatypes)
+            return column_value(c, 'n', NULL, 0, snapshot, scratch, out, errstr, errstr_size);
         size_t n = text ? len : 0;
         char *s = cd_arena_strndup(scratch, text ? text : "", n);
-        vctx_t x = {c, &c->conv, scratch, errstr, errstr_size};
+        vctx_t x = {c, &c->conv, scratch, errstr, errstr_size, snapshot};
         return c->is_array ? pgt_conv_array(&x, s, n, out) : pgt_conv_text(&x, s, n, out);
     }
     case 'u':
@@ -1489,4 +1515,14 @@ int pg_column_value(const pg_column_t *c, char kind, const char *text, size_t le
         return pgt_fail(errstr, errstr_size, "Unknown pgoutput value kind '%c' for column %s (expected n, u or t)", kind,
                     c->name);
     }
+}
+
+int pg_column_value(const pg_column_t *c, char kind, const char *text, size_t len, cd_arena_t *scratch,
+                    cd_value_t *out, char *errstr, size_t errstr_size) {
+    return column_value(c, kind, text, len, false, scratch, out, errstr, errstr_size);
+}
+
+int pg_column_snapshot_value(const pg_column_t *c, char kind, const char *text, size_t len, cd_arena_t *scratch,
+                             cd_value_t *out, char *errstr, size_t errstr_size) {
+    return column_value(c, kind, text, len, true, scratch, out, errstr, errstr_size);
 }

@@ -98,4 +98,17 @@ const cd_schema_t *pg_column_schema_with_source_type(const pg_column_t *c, const
 int pg_column_value(const pg_column_t *c, char kind, const char *text, size_t len, cd_arena_t *scratch,
                     cd_value_t *out, char *errstr, size_t errstr_size);
 
+/* The same for a value the initial snapshot read (COPY text, the same text as pgoutput's). Debezium's
+ * snapshot reads rows through pgjdbc's ResultSet, not pgoutput text, and for a few types renders
+ * another value than its stream does; this reproduces the snapshot's:
+ *  - money: pgjdbc's PGmoney, a Java double (decimal.handling.mode=string gives Double.toString,
+ *    precise BigDecimal.valueOf(double) at money.fraction.digits);
+ *  - date: java.sql.Date.toLocalDate() of pgjdbc's hybrid Julian/Gregorian calendar: a BC date loses
+ *    its era (4713-01-01 BC gives 4713-01-01), one in the Gregorian gap 1582-10-05..14 moves 10 days,
+ *    and 'infinity'/'-infinity' are the dates of PGStatement.DATE_POSITIVE/NEGATIVE_INFINITY;
+ *  - timestamp, timestamptz: before the Gregorian cutover (1582-10-15) the date is read in the
+ *    Julian calendar (0001-01-01 00:00 is 0000-12-30T00:00Z proleptic). */
+int pg_column_snapshot_value(const pg_column_t *c, char kind, const char *text, size_t len, cd_arena_t *scratch,
+                             cd_value_t *out, char *errstr, size_t errstr_size);
+
 #endif

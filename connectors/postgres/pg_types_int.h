@@ -76,6 +76,9 @@ typedef struct {
     cd_arena_t *a;
     char *errstr;
     size_t errstr_size;
+    /* A value the initial snapshot read: rendered as Debezium renders what pgjdbc's ResultSet gives
+     * it (pg_column_snapshot_value), which differs from the stream for a few types. */
+    bool snapshot;
 } vctx_t;
 
 /* A java.math.BigDecimal: sign, coefficient digits (no leading zeros; "0" for zero) and scale. */

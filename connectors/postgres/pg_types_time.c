@@ -330,6 +330,38 @@ static cd_value_t interval_iso(cd_arena_t *a, const interval_t *iv) {
 
 static int64_t date_infinity_days(bool negative) { return pgt_days_from_civil(-5877611, 6, negative ? 22 : 21); }
 
+/* ---- what Debezium's snapshot reads through pgjdbc (pg_column_snapshot_value) ----------------------- */
+
+/* pgjdbc builds java.sql.Date and Timestamp with java.util's calendar, Julian before the Gregorian
+ * cutover: the first Gregorian day, 1582-10-15, and the day count of a date in the Julian calendar. */
+#define CUTOVER_DAYS (-141427) /* pgt_days_from_civil(1582, 10, 15) */
+
+static int64_t julian_days_from_civil(int64_t y, int m, int d) {
+    int64_t a = (14 - m) / 12, yy = y + 4800 - a, mm = m + 12 * a - 3;
+    return d + (153 * mm + 2) / 5 + 365 * yy + floor_div(yy, 4) - 32083 - 2440588;
+}
+
+/* The epoch day a snapshot's date gives: java.sql.Date.toLocalDate() takes the date's year of era,
+ * month and day in that calendar, so a BC date loses its era and one in the gap the cutover left
+ * (1582-10-05..14, read as Julian) lands 10 days on; the infinities are pgjdbc's
+ * DATE_POSITIVE_INFINITY / DATE_NEGATIVE_INFINITY in milliseconds, read in UTC. */
+static int64_t snapshot_date_days(const dt_t *t) {
+    if (t->year < 1) return pgt_days_from_civil(1 - t->year, t->month, t->day);
+    int64_t days = pgt_days_from_civil(t->year, t->month, t->day);
+    if (days < CUTOVER_DAYS && days >= CUTOVER_DAYS - 10) return days + 10;
+    return days;
+}
+
+static int64_t snapshot_date_infinity_days(bool negative) {
+    return negative ? pgt_days_from_civil(292269055, 12, 2) : pgt_days_from_civil(292278994, 8, 16);
+}
+
+/* A snapshot's timestamp before the cutover: the same fields in the Julian calendar (era kept). */
+static void snapshot_julian(dt_t *t, int64_t *us) {
+    int64_t days = pgt_days_from_civil(t->year, t->month, t->day);
+    if (days < CUTOVER_DAYS) *us += (julian_days_from_civil(t->year, t->month, t->day) - days) * US_PER_DAY;
+}
+
 cd_value_t pgt_date_value(const pg_column_t *c, int64_t days, cd_arena_t *a) {
     if (c->opt.time == PG_TIME_ISOSTRING) {
         char b[48];
@@ -343,9 +375,12 @@ cd_value_t pgt_date_value(const pg_column_t *c, int64_t days, cd_arena_t *a) {
 int pgt_conv_date(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     int64_t days;
     dt_t t;
-    if (n == 8 && memcmp(s, "infinity", 8) == 0) days = date_infinity_days(false);
-    else if (n == 9 && memcmp(s, "-infinity", 9) == 0) days = date_infinity_days(true);
-    else if (pgt_parse_datetime(s, n, true, &t) && !t.has_offset) days = pgt_days_from_civil(t.year, t.month, t.day);
+    if (n == 8 && memcmp(s, "infinity", 8) == 0)
+        days = x->snapshot ? snapshot_date_infinity_days(false) : date_infinity_days(false);
+    else if (n == 9 && memcmp(s, "-infinity", 9) == 0)
+        days = x->snapshot ? snapshot_date_infinity_days(true) : date_infinity_days(true);
+    else if (pgt_parse_datetime(s, n, true, &t) && !t.has_offset)
+        days = x->snapshot ? snapshot_date_days(&t) : pgt_days_from_civil(t.year, t.month, t.day);
     else return pgt_bad_value(x, s, n, "not a date");
     *out = pgt_date_value(x->col, days, x->a);
     return 0;
@@ -447,6 +482,7 @@ int pgt_conv_timestamp(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     dt_t t;
     int64_t us;
     if (!pgt_parse_datetime(s, n, true, &t) || !pgt_dt_epoch_us(&t, &us)) return pgt_bad_value(x, s, n, "not a timestamp");
+    if (x->snapshot) snapshot_julian(&t, &us);
     return pgt_timestamp_value(x, us, false, out);
 }
 
@@ -467,6 +503,7 @@ int pgt_conv_timestamptz(vctx_t *x, const char *s, size_t n, cd_value_t *out) {
     int64_t us;
     if (!pgt_parse_datetime(s, n, true, &t) || !pgt_dt_epoch_us(&t, &us))
         return pgt_bad_value(x, s, n, "not a timestamp with time zone");
+    if (x->snapshot) snapshot_julian(&t, &us);
     *out = pgt_zoned_timestamp(x->cv, us, x->a);
     return 0;
 }

@@ -13,7 +13,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from kafka_util import _TRANSIENT
 
 from conftest import wait_for
-from reference import EVENT_KNOWN_DIFFERENCES, normalise_record
+from reference import EVENT_KNOWN_DIFFERENCES, normalise_offset, normalise_record
 
 PG_CLASS = "io.debezium.connector.postgresql.PostgresConnector"
 PUBLICATION = "dbz_publication"
@@ -253,7 +253,7 @@ class Pair:
                "topic.creation.default.replication.factor": "1",
                "topic.creation.default.partitions": "3"}
         cfg.update({k.replace("__", "."): v for k, v in extra.items()})
-        return cfg
+        return {k: v for k, v in cfg.items() if v is not None}  # None: the key unset (its default)
 
     def start(self, **runs):
         """Starts each run ({label: config}) on both sides and waits until every one streams."""
@@ -408,6 +408,7 @@ class Pair:
         while True:
             a = self.cd.last_offset(run.name)
             b = self.java.last_offset(run.name)
+            a, b = [(x[0], normalise_offset(x[1])) if x else x for x in (a, b)]
             if a == b or time.monotonic() > deadline:
                 break
             time.sleep(0.5)

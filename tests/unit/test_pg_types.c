@@ -1018,6 +1018,63 @@ static void test_value_kind_errors(void **state) {
                  "PostgreSQL's text output with DateStyle=ISO, IntervalStyle=postgres, bytea_output=hex");
 }
 
+/* The payload of a value the initial snapshot read (pg_column_snapshot_value). */
+static void expect_snapshot(const pg_column_t *c, const char *text, const char *want) {
+    cd_value_t v;
+    char err[512] = "";
+    if (pg_column_snapshot_value(c, 't', text, strlen(text), scratch, &v, err, sizeof(err)))
+        fail_msg("pg_column_snapshot_value('%s'): %s", text, err);
+    assert_string_equal(render(payload_only, pg_column_schema(c), &v), want);
+    cd_arena_reset(scratch);
+}
+
+/* What Debezium 3.4's snapshot (pgjdbc's ResultSet) gives where its stream gives another value; the
+ * values are those the differential test test_snapshot_types saw Debezium write. */
+static void test_snapshot_values(void **state) {
+    (void)state;
+    /* money: a Java double */
+    pg_type_options_t str = opts, dbl = opts;
+    str.decimal = PG_DECIMAL_STRING;
+    dbl.decimal = PG_DECIMAL_DOUBLE;
+    expect_snapshot(COLO(&str, "money"), "$0.00", "\"0.0\"");
+    expect_snapshot(COLO(&str, "money"), "$1,234.11", "\"1234.11\"");
+    expect_snapshot(COLO(&str, "money"), "-$0.01", "\"-0.01\"");
+    expect_snapshot(COLO(&str, "money"), "$92,233,720,368,547,758.07", "\"9.223372036854776E16\"");
+    expect_snapshot(COLO(&str, "money"), "-$92,233,720,368,547,758.08", "\"-9.223372036854776E16\"");
+    expect_payload(COLO(&str, "money"), "$92,233,720,368,547,758.07", "\"92233720368547758.07\""); /* the stream */
+    expect_snapshot(COLO(&dbl, "money"), "$1,234.11", "1234.11");
+    /* precise: BigDecimal.valueOf(double) at scale 2, 92233720368547760.00 */
+    expect_snapshot(COL("money"), "$92,233,720,368,547,758.07", "\"AIAAAAAAAADA\"");
+    expect_snapshot(COL("money"), "$1,234.11", "\"AeIT\"");
+    /* date: java.sql.Date.toLocalDate() */
+    pg_type_options_t iso = opts;
+    iso.time = PG_TIME_ISOSTRING;
+    pg_column_t *d = COL("date"), *di = COLO(&iso, "date");
+    expect_snapshot(d, "infinity", "-622191234");
+    expect_snapshot(d, "-infinity", "-625821272");
+    expect_snapshot(di, "infinity", "\"+292278994-08-16Z\"");
+    expect_snapshot(di, "-infinity", "\"+292269055-12-02Z\"");
+    expect_snapshot(d, "4713-01-01 BC", "1001860");
+    expect_snapshot(di, "4713-01-01 BC", "\"4713-01-01Z\"");
+    expect_snapshot(di, "0001-01-01", "\"0001-01-01Z\"");
+    expect_snapshot(di, "1582-10-04", "\"1582-10-04Z\"");
+    expect_snapshot(di, "1582-10-10", "\"1582-10-20Z\""); /* in the gap: read as Julian */
+    expect_snapshot(di, "1582-10-15", "\"1582-10-15Z\"");
+    expect_payload(d, "4713-01-01 BC", "-2440550"); /* the stream */
+    /* timestamp, timestamptz: Julian before 1582-10-15 */
+    pg_column_t *ts = COL("timestamp"), *tsi = COLO(&iso, "timestamp");
+    expect_snapshot(ts, "0001-01-01 00:00:00.000001", "-62135769599999999");
+    expect_snapshot(tsi, "0001-01-01 00:00:00.000001", "\"0000-12-30T00:00:00.000001Z\"");
+    expect_snapshot(COLO(&iso, "timestamp", .typmod = 3), "0001-12-31 23:59:59.999 BC", "\"0000-12-29T23:59:59.999Z\"");
+    expect_snapshot(ts, "4713-01-01 00:00:00 BC", "-210866803200000000");
+    expect_snapshot(tsi, "1582-10-14 12:00:00", "\"1582-10-24T12:00:00Z\"");
+    expect_snapshot(tsi, "1582-10-15 00:00:00", "\"1582-10-15T00:00:00Z\"");
+    expect_snapshot(ts, "infinity", "9223372036825200000");
+    expect_snapshot(COL("timestamptz"), "4713-01-01 00:00:00+00 BC", "\"-4713-11-24T00:00:00.000000Z\"");
+    expect_snapshot(COL("timestamptz"), "2016-11-04 13:51:30.123456+02", "\"2016-11-04T11:51:30.123456Z\"");
+    expect_payload(ts, "0001-01-01 00:00:00.000001", "-62135596799999999"); /* the stream */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bool_and_bits),
@@ -1045,6 +1102,7 @@ int main(void) {
         cmocka_unit_test(test_spec_key_example),
         cmocka_unit_test(test_value_kind_errors),
         cmocka_unit_test(test_source_type_parameters),
+        cmocka_unit_test(test_snapshot_values),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
