@@ -145,6 +145,8 @@ bool pgt_parse_datetime(const char *s, size_t n, bool want_date, dt_t *t);
 bool pgt_parse_interval(const char *s, size_t n, interval_t *iv);
 bool pgt_parse_long(const char *s, size_t n, int64_t min, int64_t max, int64_t *out);
 cd_value_t pgt_point_value(cd_arena_t *a, double px, double py);
+/* UUID.nameUUIDFromBytes of the n bytes at p, as a string value (pg_types_java.c). */
+cd_value_t pgt_name_uuid(cd_arena_t *a, const unsigned char *p, size_t n);
 const char *pgt_skip_ws(const char *p, const char *end);
 size_t pgt_table_size_for(size_t n);
 int32_t pgt_time_precision(const conv_t *k);
