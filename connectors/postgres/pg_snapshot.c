@@ -380,12 +380,17 @@ typedef struct {
     size_t idx;
 } reader_arg_t;
 
-static void chunk_append(pg_snapshot_t *s, size_t k, const char *data, size_t len) {
+/* Hands rows over; false when the snapshot stops (the reader then gives up its chunk). */
+static bool chunk_append(pg_snapshot_t *s, size_t k, const char *data, size_t len) {
     chunk_t *c = &s->chunks[k];
     pthread_mutex_lock(&s->lock);
     /* A chunk ahead of the one being emitted keeps at most CHUNK_PENDING_MAX bytes. */
     while (c->len > CHUNK_PENDING_MAX && s->emit != k && !atomic_load(&s->stop)) pthread_cond_wait(&s->cond, &s->lock);
     while (c->len > 4 * CHUNK_PENDING_MAX && !atomic_load(&s->stop)) pthread_cond_wait(&s->cond, &s->lock);
+    if (atomic_load(&s->stop)) {
+        pthread_mutex_unlock(&s->lock);
+        return false;
+    }
     if (c->len + len > c->cap) {
         c->cap = (c->len + len) * 2;
         c->buf = realloc(c->buf, c->cap);
@@ -394,6 +399,7 @@ static void chunk_append(pg_snapshot_t *s, size_t k, const char *data, size_t le
     c->len += len;
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
+    return true;
 }
 
 static void chunk_finish(pg_snapshot_t *s, size_t k, const char *err) {
@@ -448,16 +454,27 @@ static int copy_chunk(pg_snapshot_t *s, PGconn *conn, size_t k, char *err, size_
         char *row;
         int n = PQgetCopyData(conn, &row, 1);
         if (n > 0) {
+            bool stopping = false;
             if (blen + (size_t)n > bcap) {
-                if (blen) chunk_append(s, k, batch, blen);
+                stopping = blen && !chunk_append(s, k, batch, blen);
                 blen = 0;
                 if ((size_t)n > bcap) batch = realloc(batch, bcap = (size_t)n * 2);
+            }
+            if (stopping) { /* the rest of the COPY is not read */
+                PQfreemem(row);
+                snprintf(err, err_size, "stopped");
+                rc = -1;
+                break;
             }
             memcpy(batch + blen, row, (size_t)n);
             blen += (size_t)n;
             PQfreemem(row);
             if (blen >= READER_BATCH) {
-                chunk_append(s, k, batch, blen);
+                if (!chunk_append(s, k, batch, blen)) {
+                    snprintf(err, err_size, "stopped");
+                    rc = -1;
+                    break;
+                }
                 blen = 0;
             }
             continue;
@@ -490,7 +507,10 @@ static int copy_chunk(pg_snapshot_t *s, PGconn *conn, size_t k, char *err, size_
         rc = -1;
         break;
     }
-    if (rc == 0 && blen) chunk_append(s, k, batch, blen);
+    if (rc == 0 && blen && !chunk_append(s, k, batch, blen)) {
+        snprintf(err, err_size, "stopped");
+        rc = -1;
+    }
     free(batch);
     return rc;
 }

@@ -263,3 +263,37 @@ def test_modes(pg, worker):
         errs = [e for c in body["configs"] if c["value"]["name"] == "snapshot.mode" for e in c["value"]["errors"]]
         assert any("connectd cannot run" in e for e in errs), errs
         conn.close()
+
+
+def test_pause_and_restart_mid_snapshot(pg, worker):
+    """A pause in the middle of the snapshot holds it (the readers stop at their bounded read-ahead)
+    and a resume goes on; a task restart in the middle goes on from the last stored chunk. The
+    topic ends equal to the table, every row read at least once."""
+    with own_database(pg) as db:
+        conn = pg.connect(db)
+        cur = conn.cursor()
+        rows = 120_000
+        cur.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, v TEXT)")
+        cur.execute(f"INSERT INTO t SELECT i, repeat('y', 200) || i FROM generate_series(0, {rows - 1}) i")
+        cur.execute("ANALYZE t")
+        P = worker.t("fulfillment")
+        topic = P + ".public.t"
+        bs = worker.broker.bootstrap
+        start(worker, pg, db, **{"snapshot.fetch.size": "4000", "snapshot.max.threads": "2"})
+
+        def snapshot_rows():
+            st, body, _ = worker.get("/connectors/inventory/status")
+            p = st == 200 and body["tasks"] and body["tasks"][0].get("progress")
+            return p["snapshot"]["rows"] if p else 0
+        wait_for(lambda: snapshot_rows() > 5000, 60, "the snapshot under way")
+        assert worker.request("PUT", "/connectors/inventory/pause")[0] == 202
+        wait_state(worker, "inventory", "PAUSED", ["PAUSED"])
+        assert worker.request("PUT", "/connectors/inventory/resume")[0] == 202
+        wait_state(worker, "inventory", "RUNNING", ["RUNNING"])
+        wait_for(lambda: snapshot_rows() > 40000, 120, "the snapshot going on after the resume")
+        assert worker.request("POST", "/connectors/inventory/restart?includeTasks=true")[0] in (202, 204)
+        worker.wait_output(r"going on from the interrupted snapshot's last chunk", 60)
+        expected = table(conn)
+        wait_for(lambda: final_state(values(bs, topic, timeout=30)) == expected, 180,
+                 "the topic's final state to equal the table")
+        conn.close()
