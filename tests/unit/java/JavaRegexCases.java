@@ -91,6 +91,10 @@ public class JavaRegexCases {
         // comments and flags
         c("(?x) a b # comment\n c", "abc", "a b c"),
         c("(?x)a[ ]b", "a b", "ab"),
+        c("(?x)a b(?-x) c", "ab c", "abc"),
+        c("(?x:a b) c", "ab c", "abc"),
+        c("(?dU)a.\\w", "a\ré", "a\né"),
+        c("(?-i)a", "a", "A"),
         // syntax errors
         c("public.(broken"),
         c("[abc"),
