@@ -6,7 +6,6 @@
 #include "config_providers.h"
 
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +33,7 @@ typedef struct {
     provider_type_t type;
     char **allowed; /* normalised absolute paths; NULL: every path is allowed */
     size_t n_allowed;
-    bool has_pattern;
-    regex_t pattern; /* EnvVarConfigProvider's allowlist.pattern */
+    java_regex_t *pattern; /* EnvVarConfigProvider's allowlist.pattern; NULL: every name */
 } provider_t;
 
 struct config_providers {
@@ -203,13 +201,13 @@ static int add_provider(config_providers_t *cp, const worker_config_t *wc, const
         snprintf(key, sizeof(key), "%sallowlist.pattern", prefix);
         const char *pat = worker_config_get(wc, key);
         if (pat) {
-            char err[256];
-            if (java_regex_compile_whole(pat, REG_NOSUB, &p->pattern, err, sizeof(err)) != 0) {
+            char err[512];
+            if (!(p->pattern = java_regex_new(pat, 0, err, sizeof(err)))) {
+                err[strcspn(err, "\n")] = '\0'; /* the message quotes the pattern already */
                 snprintf(errstr, errstr_size, "%s (from %s): invalid regular expression '%s': %s", key,
                          worker_config_origin(wc, key), pat, err);
                 return -1;
             }
-            p->has_pattern = true;
         } else {
             log_info(plog(), "No pattern for environment variables provided. Using default pattern '(.*)'.");
         }
@@ -244,7 +242,7 @@ void config_providers_destroy(config_providers_t *cp) {
         free(cp->p[i].name);
         for (size_t j = 0; j < cp->p[i].n_allowed; j++) free(cp->p[i].allowed[j]);
         free(cp->p[i].allowed);
-        if (cp->p[i].has_pattern) regfree(&cp->p[i].pattern);
+        java_regex_free(cp->p[i].pattern);
     }
     free(cp->p);
     free(cp);
@@ -337,7 +335,7 @@ static int env_get(const provider_t *p, const char *path, const char *key, char 
                  path);
         return -1;
     }
-    if (p->has_pattern && regexec(&p->pattern, key, 0, NULL, 0) != 0) return 0;
+    if (p->pattern && !java_regex_matches(p->pattern, key, strlen(key))) return 0;
     const char *v = getenv(key);
     if (!v) return 0;
     *out = xstrdup(v);

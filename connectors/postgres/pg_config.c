@@ -22,7 +22,6 @@
 
 /* Debezium compiles its filter lists with Pattern.CASE_INSENSITIVE and matches whole names
  * (Matcher.matches); the patterns are anchored below. */
-#define PG_REGEX_FLAGS (REG_EXTENDED | REG_ICASE | REG_NOSUB)
 
 _Static_assert(sizeof(pg_config_keys) / sizeof(pg_config_keys[0]) == PG_CONFIG_N_KEYS,
                "PG_CONFIG_N_KEYS in pg_config.h must match the number of keys");
@@ -152,13 +151,17 @@ static const char *origin(const cd_props_t *config, const char *key) {
 
 /* ---- regular expressions -------------------------------------------------------------------- */
 
-/* Debezium's patterns are Java regexes (connect/java_regex.c rewrites them for regcomp); anything
- * Java-only it cannot rewrite fails to compile and is reported by validate. */
-static int compile_whole(const char *pattern, regex_t *re, char *err, size_t err_size) {
-    return java_regex_compile_whole(pattern, PG_REGEX_FLAGS, re, err, err_size);
+/* Debezium's patterns are Java regexes (connect/java_regex.c runs them with PCRE2), compiled
+ * CASE_INSENSITIVE as Strings.setOfRegex does and matched whole. A pattern that does not compile
+ * is reported by validate with the first line of Java's PatternSyntaxException text (the
+ * description and index; the message quotes the pattern already). */
+static java_regex_t *compile_whole(const char *pattern, char *err, size_t err_size) {
+    java_regex_t *re = java_regex_new(pattern, JAVA_REGEX_CASE_INSENSITIVE, err, err_size);
+    if (!re) err[strcspn(err, "\n")] = '\0';
+    return re;
 }
 
-static bool matches(const regex_t *re, const char *s) { return regexec(re, s, 0, NULL, 0) == 0; }
+static bool matches(const java_regex_t *re, const char *s) { return java_regex_matches(re, s, strlen(s)); }
 
 /* Splits a regex list as Debezium's RegExSplitterByComma does: "\," is a comma inside a pattern,
  * items are trimmed and empty ones dropped. */
@@ -313,17 +316,16 @@ static void check_lists(const checks_t *c) {
             char **pats;
             size_t n = split_regex_list(cd_props_get(c->eff, keys[k]), &pats);
             for (size_t j = 0; j < n; j++) {
-                regex_t re;
-                char err[256];
-                if (compile_whole(pats[j], &re, err, sizeof(err))) {
+                char err[512];
+                java_regex_t *re = compile_whole(pats[j], err, sizeof(err));
+                if (!re) {
                     const char *o = origin(c->config, keys[k]);
                     report(c->sink, o,
                            INVALID "A comma-separated list of valid regular expressions is expected, but "
                                    "'%s' is not one (%s); fix or escape that pattern",
                            o, pats[j], err);
-                } else {
-                    regfree(&re);
                 }
+                java_regex_free(re);
             }
             free_strv(pats, n);
         }
@@ -375,14 +377,13 @@ static void check_key_columns(const checks_t *c) {
                    "message.key.columns", entries[i]);
             continue;
         }
-        regex_t re;
-        char err[256];
-        if (compile_whole(table, &re, err, sizeof(err)))
+        char err[512];
+        java_regex_t *re = compile_whole(table, err, sizeof(err));
+        if (!re)
             report(c->sink, "message.key.columns",
                    INVALID "'%s' is not a valid regular expression (%s); fix or escape that pattern",
                    "message.key.columns", table, err);
-        else
-            regfree(&re);
+        java_regex_free(re);
         free(table);
         free(cols);
     }
@@ -712,13 +713,13 @@ static char *lower_dup(const char *s) {
 static void compile_list(const char *raw, pg_regex_list_t *l) {
     l->n = split_regex_list(raw, &l->patterns);
     l->compiled = xmalloc(l->n * sizeof(*l->compiled));
-    char err[256];
+    char err[512];
     for (size_t i = 0; i < l->n; i++)
-        if (compile_whole(l->patterns[i], &l->compiled[i], err, sizeof(err))) abort(); /* checked */
+        if (!(l->compiled[i] = compile_whole(l->patterns[i], err, sizeof(err)))) abort(); /* checked */
 }
 
 static void free_list(pg_regex_list_t *l) {
-    for (size_t i = 0; i < l->n; i++) regfree(&l->compiled[i]);
+    for (size_t i = 0; i < l->n; i++) java_regex_free(l->compiled[i]);
     free(l->compiled);
     free_strv(l->patterns, l->n);
     memset(l, 0, sizeof(*l));
@@ -778,8 +779,8 @@ static void parse_key_columns(const char *v, pg_config_t *out) {
         pg_key_columns_t *e = &out->key_columns[out->n_key_columns++];
         memset(e, 0, sizeof(*e));
         e->table_pattern = table;
-        char err[256];
-        if (compile_whole(table, &e->table_re, err, sizeof(err))) abort(); /* checked before */
+        char err[512];
+        if (!(e->table_re = compile_whole(table, err, sizeof(err)))) abort(); /* checked before */
         char **names;
         size_t nn = split_java(cols, ',', &names);
         for (size_t j = 0; j < nn; j++) {
@@ -1037,7 +1038,7 @@ void pg_config_clear(pg_config_t *c) {
     free_strv(c->snapshot_override_selects, c->n_snapshot_overrides);
     for (size_t i = 0; i < c->n_key_columns; i++) {
         free(c->key_columns[i].table_pattern);
-        regfree(&c->key_columns[i].table_re);
+        java_regex_free(c->key_columns[i].table_re);
         free_strv(c->key_columns[i].columns, c->key_columns[i].n_columns);
     }
     free(c->key_columns);
@@ -1067,7 +1068,7 @@ void pg_config_clear(pg_config_t *c) {
 
 static bool list_matches(const pg_regex_list_t *l, const char *s) {
     for (size_t i = 0; i < l->n; i++)
-        if (matches(&l->compiled[i], s)) return true;
+        if (matches(l->compiled[i], s)) return true;
     return false;
 }
 
@@ -1157,7 +1158,7 @@ size_t pg_config_key_columns(const pg_config_t *c, const char *schema, const cha
     size_t seen_n = 0;
     for (size_t i = 0; i < c->n_key_columns; i++) {
         const pg_key_columns_t *e = &c->key_columns[i];
-        if (!matches(&e->table_re, id) && !(full && matches(&e->table_re, full))) continue;
+        if (!matches(e->table_re, id) && !(full && matches(e->table_re, full))) continue;
         for (size_t j = 0; j < e->n_columns; j++) {
             bool dup = false;
             for (size_t k = 0; k < seen_n && !dup; k++) dup = !strcasecmp(seen[k], e->columns[j]);

@@ -4,11 +4,11 @@
 #ifndef CONNECTD_PG_CONFIG_H
 #define CONNECTD_PG_CONFIG_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "connect/java_regex.h"
 #include "connectd/config_def.h"
 #include "connectd/props.h"
 #include "connectors/postgres/pg_types.h" /* the decimal/time/binary/hstore/interval modes */
@@ -112,14 +112,14 @@ typedef enum {
  * Predicates.includes does. Empty (n == 0) when the key is unset or blank. */
 typedef struct {
     char **patterns;
-    regex_t *compiled;
+    java_regex_t **compiled;
     size_t n;
 } pg_regex_list_t;
 
 /* One entry of message.key.columns ("<table regex>:<col>,<col>"). */
 typedef struct {
     char *table_pattern; /* matched against "<schema>.<table>" (or "<db>.<schema>.<table>") */
-    regex_t table_re;
+    java_regex_t *table_re;
     char **columns;
     size_t n_columns;
 } pg_key_columns_t;

@@ -5,7 +5,6 @@
 #include "connectors/postgres/pg_incremental.h"
 
 #include <json-c/json.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -595,12 +594,12 @@ static void process_stops(pg_task_t *t) {
     pg_incremental_t *inc = t->inc;
     if (!inc->n_stops) return;
     for (size_t s = 0; s < inc->n_stops; s++) {
-        regex_t re;
-        char err[256];
-        bool ok = java_regex_compile_whole(inc->stops[s], REG_NOSUB, &re, err, sizeof(err)) == 0;
+        char err[512];
+        java_regex_t *re = java_regex_new(inc->stops[s], 0, err, sizeof(err));
         bool current = false;
         for (size_t i = 0; i < inc->n_colls;) {
-            bool hit = !strcmp(inc->colls[i].id, inc->stops[s]) || (ok && regexec(&re, inc->colls[i].id, 0, NULL, 0) == 0);
+            bool hit = !strcmp(inc->colls[i].id, inc->stops[s]) ||
+                       (re && java_regex_matches(re, inc->colls[i].id, strlen(inc->colls[i].id)));
             if (hit && i == 0) {
                 current = true;
                 i++;
@@ -618,7 +617,7 @@ static void process_stops(pg_task_t *t) {
                      inc->colls[0].id);
             next_collection(inc);
         }
-        if (ok) regfree(&re);
+        java_regex_free(re);
         free(inc->stops[s]);
     }
     inc->n_stops = 0;
@@ -779,12 +778,11 @@ int pg_inc_start(pg_task_t *t, char *errstr, size_t errstr_size) {
 /* The tables a data-collections regex names: the captured tables whose "<schema>.<table>"
  * matches it whole (case-sensitively, as Debezium's Pattern.matches); none: the text itself. */
 static void expand(pg_task_t *t, const char *pattern, char ***out, size_t *n) {
-    regex_t re;
-    char err[256];
-    bool ok = java_regex_compile_whole(pattern, REG_NOSUB, &re, err, sizeof(err)) == 0;
+    char err[512];
+    java_regex_t *re = java_regex_new(pattern, 0, err, sizeof(err));
     size_t before = *n;
     PGresult *r = NULL;
-    if (ok && t->conn &&
+    if (re && t->conn &&
         exec_ok(t,
                 "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = "
                 "c.relnamespace WHERE c.relkind IN ('r', 'p') ORDER BY 1, 2",
@@ -795,7 +793,7 @@ static void expand(pg_task_t *t, const char *pattern, char ***out, size_t *n) {
             char *id = xasprintf("%s.%s", s, tb);
             bool dup = false;
             for (size_t j = 0; j < *n && !dup; j++) dup = !strcmp((*out)[j], id);
-            if (!dup && regexec(&re, id, 0, NULL, 0) == 0) {
+            if (!dup && java_regex_matches(re, id, strlen(id))) {
                 *out = xrealloc(*out, (*n + 1) * sizeof(char *));
                 (*out)[(*n)++] = id;
             } else {
@@ -804,7 +802,7 @@ static void expand(pg_task_t *t, const char *pattern, char ***out, size_t *n) {
         }
         PQclear(r);
     }
-    if (ok) regfree(&re);
+    java_regex_free(re);
     if (*n == before) {
         *out = xrealloc(*out, (*n + 1) * sizeof(char *));
         (*out)[(*n)++] = xstrdup(pattern);
@@ -826,13 +824,13 @@ int pg_inc_execute(pg_task_t *t, const char *signal_id, const pg_snapshot_reques
         }
         c.id = xstrdup(ids[i]);
         for (size_t k = 0; k < req->n_conditions && !c.condition; k++) {
-            regex_t re;
-            char err[256];
-            if (java_regex_compile_whole(req->conditions[k].collection, REG_NOSUB | REG_ICASE, &re, err, sizeof(err)))
-                continue;
-            if (regexec(&re, c.id, 0, NULL, 0) == 0 && *req->conditions[k].filter)
+            char err[512];
+            java_regex_t *re = java_regex_new(req->conditions[k].collection, JAVA_REGEX_CASE_INSENSITIVE, err,
+                                              sizeof(err));
+            if (!re) continue;
+            if (java_regex_matches(re, c.id, strlen(c.id)) && *req->conditions[k].filter)
                 c.condition = xstrdup(req->conditions[k].filter);
-            regfree(&re);
+            java_regex_free(re);
         }
         c.surrogate = xstrdup(req->surrogate_key);
         inc->colls = xrealloc(inc->colls, (inc->n_colls + 1) * sizeof(coll_t));

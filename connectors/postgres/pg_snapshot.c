@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <regex.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -159,7 +158,7 @@ static void order_tables(pg_task_t *t, pg_snapshot_t *s) {
     size_t n = 0;
     for (size_t p = 0; p < inc->n; p++)
         for (size_t i = 0; i < s->n_tables; i++)
-            if (!used[i] && regexec(&inc->compiled[p], s->tables[i].dc, 0, NULL, 0) == 0) {
+            if (!used[i] && java_regex_matches(inc->compiled[p], s->tables[i].dc, strlen(s->tables[i].dc))) {
                 out[n++] = s->tables[i];
                 used[i] = true;
             }
@@ -173,16 +172,16 @@ static void order_tables(pg_task_t *t, pg_snapshot_t *s) {
 /* Whether a blocking snapshot's data-collections (regexes of "<schema>.<table>", whole,
  * case-insensitive) name a table; cond: the index of its additional condition, or -1. */
 static bool matches_whole(const char *pattern, const char *id) {
-    char *re_src = xasprintf("^(%s)$", pattern);
-    regex_t re;
-    bool m = regcomp(&re, re_src, REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0;
-    if (m) {
-        m = regexec(&re, id, 0, NULL, 0) == 0;
-        regfree(&re);
-    } else {
-        log_warn(pg_log(), "execute-snapshot: '%s' is not a valid regular expression; it matches no table", pattern);
+    char err[512];
+    java_regex_t *re = java_regex_new(pattern, JAVA_REGEX_CASE_INSENSITIVE, err, sizeof(err));
+    if (!re) {
+        err[strcspn(err, "\n")] = '\0';
+        log_warn(pg_log(), "execute-snapshot: '%s' is not a valid regular expression (%s); it matches no table",
+                 pattern, err);
+        return false;
     }
-    free(re_src);
+    bool m = java_regex_matches(re, id, strlen(id));
+    java_regex_free(re);
     return m;
 }
 

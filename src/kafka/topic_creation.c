@@ -4,7 +4,6 @@
  * TopicAdmin.createOrFindTopics), with their log lines. */
 #include "kafka/topic_creation.h"
 
-#include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +43,7 @@ typedef struct {
      * Java's pattern "", which matches no topic name: has_* is then false. */
     char *include_src, *exclude_src;
     bool has_include, has_exclude;
-    regex_t include, exclude;
+    java_regex_t *include, *exclude;
     int partitions, replication_factor;
     cd_props_t *configs; /* every other topic.creation.<group>.<name>: topic configs */
 } group_t;
@@ -65,8 +64,8 @@ static void group_free(group_t *g) {
     free(g->name);
     free(g->include_src);
     free(g->exclude_src);
-    if (g->has_include) regfree(&g->include);
-    if (g->has_exclude) regfree(&g->exclude);
+    java_regex_free(g->include);
+    java_regex_free(g->exclude);
     cd_props_destroy(g->configs);
 }
 
@@ -114,15 +113,15 @@ static char *join(char **items, size_t n, const char *sep) {
 /* Compiles a list as TopicCreationGroup does: the patterns joined with '|', matching whole names.
  * The validator before it (TopicCreationConfig.REGEX_VALIDATOR) compiles each pattern on its own,
  * and names the key without its prefix, as Kafka's embedded definitions do. */
-static int compile_list(const char *key, const char *value, char **src, bool *has, regex_t *re,
+static int compile_list(const char *key, const char *value, char **src, bool *has, java_regex_t **re,
                         char *errstr, size_t errstr_size) {
     char **items;
     size_t n = split_list(value, &items);
-    char err[256];
+    char err[512];
     for (size_t i = 0; i < n; i++) {
-        regex_t one;
         if (!*items[i]) continue;
-        if (java_regex_compile_whole(items[i], REG_NOSUB, &one, err, sizeof(err))) {
+        java_regex_t *one = java_regex_new(items[i], 0, err, sizeof(err));
+        if (!one) {
             char *shown = join(items, n, ", ");
             snprintf(errstr, errstr_size,
                      "Invalid value [%s] for configuration %s: Syntax error in regular expression: %s",
@@ -131,12 +130,12 @@ static int compile_list(const char *key, const char *value, char **src, bool *ha
             free_list(items, n);
             return -1;
         }
-        regfree(&one);
+        java_regex_free(one);
     }
     *src = join(items, n, "|");
     free_list(items, n);
     *has = n > 0;
-    if (*has && java_regex_compile_whole(*src, REG_NOSUB, re, err, sizeof(err))) {
+    if (*has && !(*re = java_regex_new(*src, 0, err, sizeof(err)))) {
         *has = false;
         snprintf(errstr, errstr_size,
                  "Invalid value [%s] for configuration %s: Syntax error in regular expression: %s", *src,
@@ -275,8 +274,8 @@ int topic_creation_rules_parse(const cd_props_t *config, topic_creation_rules_t 
 }
 
 static bool group_matches(const group_t *g, const char *topic) {
-    if (g->has_exclude && regexec(&g->exclude, topic, 0, NULL, 0) == 0) return false;
-    return g->has_include && regexec(&g->include, topic, 0, NULL, 0) == 0;
+    if (g->has_exclude && java_regex_matches(g->exclude, topic, strlen(topic))) return false;
+    return g->has_include && java_regex_matches(g->include, topic, strlen(topic));
 }
 
 static const group_t *find_group(const topic_creation_rules_t *r, const char *topic) {

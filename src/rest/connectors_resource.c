@@ -5,7 +5,6 @@
 #include "connect/java_hash.h"
 
 #include <ctype.h>
-#include <regex.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>

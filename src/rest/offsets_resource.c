@@ -3,7 +3,6 @@
 #include "rest/resources_internal.h"
 
 #include <ctype.h>
-#include <regex.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <strings.h>
 
 #include "connect/connector_config.h"
+#include "connect/java_regex.h"
 #include "connect/converter.h"
 #include "connectors/registry.h"
 #include "kafka/client.h"
@@ -48,14 +48,16 @@ static rd_kafka_topic_partition_list_t *sink_partitions(rd_kafka_t *rk, const cd
     if (rd_kafka_metadata(rk, 1, NULL, &md, 10000)) return parts;
     const char *topics = cd_props_get(cfg, "topics");
     const char *regex = cd_props_get(cfg, "topics.regex");
-    regex_t re;
-    bool use_re = regex && *regex && regcomp(&re, regex, REG_EXTENDED | REG_NOSUB) == 0;
+    /* KafkaConsumer.subscribe(Pattern): a topic is the sink's when the pattern matches its whole
+     * name. A pattern that does not compile names no topic (validate refused it before). */
+    char err[512];
+    java_regex_t *re = regex && *regex ? java_regex_new(regex, 0, err, sizeof(err)) : NULL;
+    bool use_re = regex && *regex;
     for (int i = 0; i < md->topic_cnt; i++) {
         const char *t = md->topics[i].topic;
         bool match = false;
         if (use_re) {
-            regmatch_t m[1];
-            match = regexec(&re, t, 1, m, 0) == 0;
+            match = re && java_regex_matches(re, t, strlen(t));
         } else if (topics) {
             char *list = strdup(topics);
             for (char *save = NULL, *tok = strtok_r(list, ", ", &save); tok && !match;
@@ -67,7 +69,7 @@ static rd_kafka_topic_partition_list_t *sink_partitions(rd_kafka_t *rk, const cd
             for (int p = 0; p < md->topics[i].partition_cnt; p++)
                 rd_kafka_topic_partition_list_add(parts, t, md->topics[i].partitions[p].id);
     }
-    if (use_re) regfree(&re);
+    java_regex_free(re);
     rd_kafka_metadata_destroy(md);
     return parts;
 }

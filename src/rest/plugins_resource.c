@@ -3,7 +3,6 @@
 #include "rest/resources_internal.h"
 
 #include <ctype.h>
-#include <regex.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
-#include <regex.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>

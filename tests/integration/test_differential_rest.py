@@ -493,6 +493,9 @@ def test_postgres_validate(pair, pg):
          "errors.retry.timeout": "x", "incremental.snapshot.chunk.size": "0"},
         {**base, "topic.prefix": "a b", "slot.name": "Bad-Slot", "skipped.operations": "x",
          "table.include.list": "a", "table.exclude.list": "b"},
+        # java.util.regex that POSIX regcomp could not run: lookarounds, possessive quantifiers
+        {**base, "table.include.list": r"public\.(?!audit_).*,(?<s>sales)\.\w++(?<!_tmp)",
+         "column.exclude.list": r"public\.\w++\.\w++(?<=_secret)", "message.key.columns": r"(?i)public\.(?!x).*:id"},
         base,
     ]:
         pair.call("PUT", "/connector-plugins/PostgresConnector/config/validate", cfg)

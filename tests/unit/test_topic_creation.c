@@ -122,11 +122,11 @@ static void test_group_messages(void **state) {
     assert_string_equal(parse_error(cfg(DEFAULTS, "topic.creation.groups", "g",
                                         "topic.creation.g.include", "ok.*, a[", NULL)),
                         "Invalid value [ok.*, a[] for configuration include: Syntax error in regular "
-                        "expression: Unmatched [, [^, [:, [., or [=");
+                        "expression: Unclosed character class near index 1\na[\n ^");
     assert_string_equal(parse_error(cfg(DEFAULTS, "topic.creation.groups", "g",
                                         "topic.creation.g.exclude", "(x", NULL)),
                         "Invalid value [(x] for configuration exclude: Syntax error in regular "
-                        "expression: Unmatched ( or \\(");
+                        "expression: Unclosed group near index 2\n(x");
     assert_string_equal(parse_error(cfg(DEFAULTS, "topic.creation.groups", "g",
                                         "topic.creation.g.partitions", "x", NULL)),
                         "Invalid value x for configuration topic.creation.g.partitions: Not a number of "
@@ -191,16 +191,20 @@ static void test_group_without_include_matches_nothing(void **state) {
     topic_creation_rules_destroy(r);
 }
 
-/* Java patterns: case-sensitive unless (?i), \d, (?: ...) */
+/* Java patterns: case-sensitive unless (?i), \d, (?: ...), lookarounds, possessive quantifiers */
 static void test_java_patterns(void **state) {
     (void)state;
     topic_creation_rules_t *r = parse_ok(cfg(
-        DEFAULTS, "topic.creation.groups", "digits,ci", "topic.creation.digits.include", "t\\d+(?:\\.x)?",
-        "topic.creation.ci.include", "(?i)upper.*", NULL));
+        DEFAULTS, "topic.creation.groups", "digits,ci,look", "topic.creation.digits.include", "t\\d+(?:\\.x)?",
+        "topic.creation.ci.include", "(?i)upper.*",
+        "topic.creation.look.include", "db\\.(?!tmp_)\\w++(?<!_old)", NULL));
     assert_string_equal(topic_creation_rules_group(r, "t42"), "digits");
     assert_string_equal(topic_creation_rules_group(r, "t42.x"), "digits");
     assert_string_equal(topic_creation_rules_group(r, "T42"), "default");
     assert_string_equal(topic_creation_rules_group(r, "UPPERCASE"), "ci");
+    assert_string_equal(topic_creation_rules_group(r, "db.orders"), "look");
+    assert_string_equal(topic_creation_rules_group(r, "db.tmp_orders"), "default");
+    assert_string_equal(topic_creation_rules_group(r, "db.orders_old"), "default");
     topic_creation_rules_destroy(r);
 }
 
