@@ -400,6 +400,8 @@ static void task_free(task_t *t) {
     for (size_t i = 0; i < t->n_topics_seen; i++) free(t->topics_seen[i]);
     free(t->topics_seen);
     if (t->arena) cd_arena_destroy(t->arena);
+    cd_xf_chain_destroy(t->xf);
+    cd_arena_destroy(t->xf_arena);
     cd_props_destroy(t->conn_config);
     cd_props_destroy(t->task_config);
     pthread_mutex_destroy(&t->lock);

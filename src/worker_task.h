@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "connect/converter.h"
+#include "connect/transforms.h"
 #include "kafka/topic_creation.h"
 #include "log.h"
 #include "worker.h"
@@ -95,6 +96,11 @@ struct cd_task_context {
     /* sink */
     rd_kafka_t *consumer;
     cd_arena_t *arena;
+
+    /* The connector's transformations (NULL: none, and nothing is done per record for them);
+     * source records are transformed in xf_arena, reset per record. */
+    cd_xf_chain_t *xf;
+    cd_arena_t *xf_arena;
 
     struct cd_task_context *next;
 };

@@ -135,13 +135,17 @@ def _jackson(step):
 
 
 # Plugins on Kafka Connect's plugin path that connectd does not implement: Debezium's converters
-# and transformations, Kafka's number and boolean converters, and every
-# transformation and predicate (connectd has none yet). Validate lists them among the recommended
-# values of the converter keys and of transforms.<alias>.type; connectd lists what it has.
+# and transformations, Kafka's number and boolean converters, and the transformations and
+# predicates of Kafka's that connectd does not have yet (README, "Transforms"). Validate lists
+# them among the recommended values of the converter keys and of <transforms|predicates>.<a>.type;
+# connectd lists what it has.
 _JAVA_ONLY_PLUGIN = re.compile(
     r"^(io\.debezium\.(converters|transforms|connector\.postgresql\.transforms)\."
     r"|org\.apache\.kafka\.connect\.converters\.(Boolean|Double|Float|Integer|Long|Short)Converter$"
-    r"|org\.apache\.kafka\.connect\.transforms\.)")
+    r"|org\.apache\.kafka\.connect\.transforms\.(Cast|ExtractField|Flatten|HeaderFrom|SetSchemaMetadata"
+    r"|TimestampConverter)\$(Key|Value)$"
+    r"|org\.apache\.kafka\.connect\.transforms\.(InsertHeader|RegexRouter|TimestampRouter|ValueToKey"
+    r"|predicates\.TopicNameMatches)$)")
 _CLASS_KEY = re.compile(r"^((key|value|header)\.converter|(transforms|predicates)\.[^.]+\.type)$")
 
 
