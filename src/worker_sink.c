@@ -139,7 +139,7 @@ static int transform_sink(task_t *t, rd_kafka_message_t *m, cd_sink_record_t *r,
     char err[1024];
     int rc = cd_xf_chain_apply(t->xf, &x, t->arena, err, sizeof(err));
     if (rc < 0) {
-        snprintf(errstr, errstr_size, "Tolerance exceeded in error handler: %s", err);
+        snprintf(errstr, errstr_size, "%s", err);
         return -1;
     }
     if (rc > 0) return 1;
@@ -229,7 +229,7 @@ void task_run_sink(task_t *t) {
             r->value = &vals[2 * i + 1];
             int x = t->xf ? transform_sink(t, msgs[i], r, err, sizeof(err)) : 0;
             if (x < 0) {
-                task_fail(t, err);
+                task_fail_transform(t, err);
                 failed = true;
                 break;
             }

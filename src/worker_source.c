@@ -118,9 +118,11 @@ static int transform_source(task_t *t, const cd_source_record_t *rec, cd_source_
     char err[1024];
     int r = cd_xf_chain_apply(t->xf, &x, t->xf_arena, err, sizeof(err));
     if (r < 0) {
-        /* Kafka Connect fails the task with "Tolerance exceeded in error handler", caused by the
-         * transformation's exception */
-        snprintf(errstr, errstr_size, "Tolerance exceeded in error handler: %s", err);
+        /* the task fails with Kafka's "Tolerance exceeded in error handler", caused by the
+         * transformation's exception, once poll() has returned (task_run_source) */
+        snprintf(errstr, errstr_size, "%s", err);
+        if (!t->xf_failed) snprintf(t->xf_cause, sizeof(t->xf_cause), "%s", err);
+        t->xf_failed = true;
         return -1;
     }
     if (r > 0) return 1;
@@ -439,6 +441,11 @@ void task_run_source(task_t *t) {
         rd_kafka_poll(t->producer, 0);
         if (t->produce_err) { /* whatever the plugin made of it, the producer's error is the cause */
             fail_producer(t);
+            failed = true;
+            break;
+        }
+        if (rc != 0 && t->xf_failed) {
+            task_fail_transform(t, t->xf_cause); /* whatever the plugin made of the message */
             failed = true;
             break;
         }

@@ -140,8 +140,11 @@ def test_filestream_source_through_a_chain(pair, tmp_path):
 
 
 def test_filter_drops_and_commits_offsets(pair, tmp_path):
-    """A Filter that drops every record: nothing is written, and the source offsets are committed
-    as if the records had been, on both."""
+    """A Filter that drops every record: nothing is written on either side. connectd commits the
+    dropped records' source offsets as if they had been written; Kafka Connect 4.1.1 does not
+    (WorkerSourceTask.recordDropped only calls the task's commitRecord), so a source whose
+    records are all filtered out would be read again from the start after a restart and, for
+    PostgreSQL, hold its WAL. A deliberate difference (README, "Transforms")."""
     src = readable_file(tmp_path, "a\nb\nc\n")
     c = pair.name("drop")
     topic = pair.name("drop-t")
@@ -150,9 +153,9 @@ def test_filter_drops_and_commits_offsets(pair, tmp_path):
                     "transforms.all.predicate": "t", "transforms.all.negate": "true",
                     "predicates": "t", "predicates.t.type": P + "RecordIsTombstone"})
     pair.settle_status(c, "RUNNING", tasks=1)
-    pair.settle(f"/connectors/{c}/offsets",
-                lambda o: o and o.get("offsets") and o["offsets"][0]["offset"].get("position") == 6)
-    pair.call("GET", f"/connectors/{c}/offsets")
+    wait_for(lambda: (pair.cd.get(f"/connectors/{c}/offsets")[1] or {}).get("offsets")
+             == [{"partition": {"filename": src}, "offset": {"position": 6}}], 60, "connectd's offsets")
+    assert pair.java.get(f"/connectors/{c}/offsets")[1] == {"offsets": []}
     assert read_topic(pair.cd.broker.bootstrap, topic) == []
     assert read_topic(pair.java.kafka.bootstrap, topic) == []
     pair.check()
