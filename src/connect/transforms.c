@@ -181,9 +181,10 @@ int cd_xf_chain_new(const cd_props_t *config, cd_xf_chain_t **out, char *errstr,
     int rc = 0;
     for (size_t i = 0; i < np && rc == 0; i++, c->n_preds++)
         rc = make_instance(config, "predicates", preds[i], CD_XF_PREDICATE, &c->preds[i], errstr, errstr_size);
-    for (size_t i = 0; i < nx && rc == 0; i++, c->n_stages++) {
+    for (size_t i = 0; i < nx && rc == 0; i++) {
         stage_t *s = &c->stages[i];
         s->predicate = -1;
+        c->n_stages++; /* destroyed with the chain from here on, whatever follows */
         rc = make_instance(config, "transforms", xfs[i], CD_XF_TRANSFORMATION, &s->xf, errstr, errstr_size);
         if (rc) break;
         char key[1024];

@@ -201,8 +201,8 @@ KNOWN_DIFFERENCES = [
     Known("recommended plugins in validate",
           "validate recommends, for the converter keys and transforms.<alias>.type, the classes of "
           "every plugin on the worker's plugin path: Kafka Connect also has Debezium's converters "
-          "and transformations, more converters and the transformations, which connectd does not "
-          "implement. Only those class names may differ; the rest of the answer, the order of the "
+          "and transformations, more converters and the transformations and predicates of Kafka's "
+          "that connectd does not implement yet. Only those class names may differ; the rest of the answer, the order of the "
           "classes included, is the same",
           _plugins_recommended, strip=_plugins_strip),
     Known("malformed request bodies",
