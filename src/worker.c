@@ -265,6 +265,20 @@ void task_fail_with_trace(task_t *t, const char *msg, const char *trace) {
     task_report(t, TS_FAILED, trace);
 }
 
+void task_fail_transform(task_t *t, const char *cause) {
+    /* Kafka Connect's RetryWithToleranceOperator, with errors.tolerance=none */
+    char msg[2048];
+    snprintf(msg, sizeof(msg), "Tolerance exceeded in error handler");
+    free(t->xf_trace);
+    t->xf_trace = NULL;
+    if (asprintf(&t->xf_trace,
+                 "org.apache.kafka.connect.errors.ConnectException: %s\nCaused by: "
+                 "org.apache.kafka.connect.errors.DataException: %s\n",
+                 msg, cause) < 0)
+        t->xf_trace = NULL;
+    task_fail_with_trace(t, cause, t->xf_trace ? t->xf_trace : msg);
+}
+
 void task_fail(task_t *t, const char *msg) {
     char trace[4096 + 64]; /* msg is at most an errstr of 4096 */
     snprintf(trace, sizeof(trace), "org.apache.kafka.connect.errors.ConnectException: %s\n", msg);
@@ -400,6 +414,9 @@ static void task_free(task_t *t) {
     for (size_t i = 0; i < t->n_topics_seen; i++) free(t->topics_seen[i]);
     free(t->topics_seen);
     if (t->arena) cd_arena_destroy(t->arena);
+    cd_xf_chain_destroy(t->xf);
+    free(t->xf_trace);
+    cd_arena_destroy(t->xf_arena);
     cd_props_destroy(t->conn_config);
     cd_props_destroy(t->task_config);
     pthread_mutex_destroy(&t->lock);

@@ -113,9 +113,53 @@ static void set_paused(task_t *t, bool paused) {
     rd_kafka_topic_partition_list_destroy(parts);
 }
 
+/* The headers of a consumed record, for the transformations (in arena). */
+static void sink_headers(rd_kafka_message_t *m, cd_arena_t *arena, cd_xf_record_t *x) {
+    rd_kafka_headers_t *h = NULL;
+    if (rd_kafka_message_headers(m, &h) || !h) return;
+    size_t n = rd_kafka_header_cnt(h);
+    cd_header_t *out = cd_arena_alloc(arena, (n ? n : 1) * sizeof(*out));
+    const char *name;
+    const void *val;
+    size_t len;
+    for (size_t i = 0; i < n && !rd_kafka_header_get_all(h, i, &name, &val, &len); i++)
+        out[i] = (cd_header_t){name, val, len};
+    x->headers = out;
+    x->n_headers = n;
+}
+
+/* Runs the connector's transformations over a converted record (Kafka's TransformationChain,
+ * between the converters and put). Returns 0, 1 when dropped, -1 with errstr. */
+static int transform_sink(task_t *t, rd_kafka_message_t *m, cd_sink_record_t *r, char *errstr,
+                          size_t errstr_size) {
+    cd_xf_record_t x = {.topic = r->topic, .kafka_partition = r->kafka_partition, .kafka_offset = r->kafka_offset,
+                        .is_sink = true, .timestamp_ms = r->timestamp_ms, .key_schema = r->key_schema,
+                        .key = r->key, .value_schema = r->value_schema, .value = r->value};
+    sink_headers(m, t->arena, &x);
+    char err[1024];
+    int rc = cd_xf_chain_apply(t->xf, &x, t->arena, err, sizeof(err));
+    if (rc < 0) {
+        snprintf(errstr, errstr_size, "%s", err);
+        return -1;
+    }
+    if (rc > 0) return 1;
+    r->topic = x.topic;
+    r->kafka_partition = x.kafka_partition;
+    r->timestamp_ms = x.timestamp_ms;
+    r->key_schema = x.key_schema;
+    r->key = x.key;
+    r->value_schema = x.value_schema;
+    r->value = x.value;
+    return 0;
+}
+
 void task_run_sink(task_t *t) {
     char err[4096];
     t->arena = cd_arena_new();
+    if (cd_xf_chain_new(t->conn_config, &t->xf, err, sizeof(err)) != 0) {
+        task_fail(t, err);
+        return;
+    }
     if (!(t->key_conv = task_converter(t, true, err, sizeof(err))) ||
         !(t->value_conv = task_converter(t, false, err, sizeof(err)))) {
         task_fail(t, err);
@@ -163,8 +207,9 @@ void task_run_sink(task_t *t) {
         }
         cd_arena_reset(t->arena);
         bool failed = false;
+        size_t kept = 0; /* records left after the transformations */
         for (size_t i = 0; i < n && !failed; i++) {
-            cd_sink_record_t *r = &batch[i];
+            cd_sink_record_t *r = &batch[kept];
             memset(r, 0, sizeof(*r));
             r->topic = rd_kafka_topic_name(msgs[i]->rkt);
             r->kafka_partition = msgs[i]->partition;
@@ -182,8 +227,15 @@ void task_run_sink(task_t *t) {
             }
             r->key = &vals[2 * i];
             r->value = &vals[2 * i + 1];
+            int x = t->xf ? transform_sink(t, msgs[i], r, err, sizeof(err)) : 0;
+            if (x < 0) {
+                task_fail_transform(t, err);
+                failed = true;
+                break;
+            }
+            if (x == 0) kept++;
         }
-        if (!failed && n > 0 && t->plugin->put(t->instance, batch, n, err, sizeof(err)) != 0) {
+        if (!failed && kept > 0 && t->plugin->put(t->instance, batch, kept, err, sizeof(err)) != 0) {
             task_fail(t, err);
             failed = true;
         }

@@ -105,8 +105,52 @@ static int wait_for_room(cd_task_context_t *t, char *errstr, size_t errstr_size)
     return 0;
 }
 
+/* Runs the connector's transformations over a source record (Kafka's TransformationChain, before
+ * the converters). Returns 0 with *out the record to send, 1 when a transformation dropped it, or
+ * -1 with errstr. */
+static int transform_source(task_t *t, const cd_source_record_t *rec, cd_source_record_t *out, char *errstr,
+                            size_t errstr_size) {
+    cd_arena_reset(t->xf_arena);
+    cd_xf_record_t x = {.topic = rec->topic, .kafka_partition = rec->kafka_partition, .kafka_offset = -1,
+                        .timestamp_ms = rec->timestamp_ms, .key_schema = rec->key_schema, .key = rec->key,
+                        .value_schema = rec->value_schema, .value = rec->value, .headers = rec->headers,
+                        .n_headers = rec->n_headers};
+    char err[1024];
+    int r = cd_xf_chain_apply(t->xf, &x, t->xf_arena, err, sizeof(err));
+    if (r < 0) {
+        /* the task fails with Kafka's "Tolerance exceeded in error handler", caused by the
+         * transformation's exception, once poll() has returned (task_run_source) */
+        snprintf(errstr, errstr_size, "%s", err);
+        if (!t->xf_failed) snprintf(t->xf_cause, sizeof(t->xf_cause), "%s", err);
+        t->xf_failed = true;
+        return -1;
+    }
+    if (r > 0) return 1;
+    *out = *rec;
+    out->topic = x.topic;
+    out->kafka_partition = x.kafka_partition;
+    out->timestamp_ms = x.timestamp_ms;
+    out->key_schema = x.key_schema;
+    out->key = x.key;
+    out->value_schema = x.value_schema;
+    out->value = x.value;
+    out->headers = x.headers;
+    out->n_headers = x.n_headers;
+    return 0;
+}
+
 int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errstr,
                  size_t errstr_size) {
+    cd_source_record_t transformed;
+    if (t->xf) {
+        int r = transform_source(t, rec, &transformed, errstr, errstr_size);
+        if (r < 0) return -1;
+        if (r > 0) /* dropped: its position still counts, as a record's would */
+            return rec->source_partition && rec->source_offset
+                       ? cd_task_send_offset(t, rec->source_partition, rec->source_offset, errstr, errstr_size)
+                       : 0;
+        rec = &transformed;
+    }
     if (wait_for_room(t, errstr, errstr_size) != 0) return -1;
     t->kbuf.len = 0;
     t->vbuf.len = 0;
@@ -356,6 +400,11 @@ static int start_producer(task_t *t, char *errstr, size_t errstr_size) {
 void task_run_source(task_t *t) {
     char err[4096];
     t->ring = calloc(TRACK_CAP, sizeof(track_t));
+    if (cd_xf_chain_new(t->conn_config, &t->xf, err, sizeof(err)) != 0) {
+        task_fail(t, err);
+        return;
+    }
+    if (t->xf) t->xf_arena = cd_arena_new();
     if (start_producer(t, err, sizeof(err)) != 0 ||
         !(t->topic_creation = topic_creation_new(t->producer, t->w->wc, t->conn_config, t->name, &t->stop,
                                                  err, sizeof(err))) ||
@@ -392,6 +441,11 @@ void task_run_source(task_t *t) {
         rd_kafka_poll(t->producer, 0);
         if (t->produce_err) { /* whatever the plugin made of it, the producer's error is the cause */
             fail_producer(t);
+            failed = true;
+            break;
+        }
+        if (rc != 0 && t->xf_failed) {
+            task_fail_transform(t, t->xf_cause); /* whatever the plugin made of the message */
             failed = true;
             break;
         }

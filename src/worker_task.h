@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "connect/converter.h"
+#include "connect/transforms.h"
 #include "kafka/topic_creation.h"
 #include "log.h"
 #include "worker.h"
@@ -96,6 +97,14 @@ struct cd_task_context {
     rd_kafka_t *consumer;
     cd_arena_t *arena;
 
+    /* The connector's transformations (NULL: none, and nothing is done per record for them);
+     * source records are transformed in xf_arena, reset per record. */
+    cd_xf_chain_t *xf;
+    cd_arena_t *xf_arena;
+    bool xf_failed; /* cd_task_send failed in a transformation ... */
+    char xf_cause[1024]; /* ... with this message */
+    char *xf_trace; /* the trace of a transformation's failure, which the task fails with */
+
     struct cd_task_context *next;
 };
 typedef struct cd_task_context task_t;
@@ -156,6 +165,8 @@ static inline int64_t wall_ms(void) {
 void task_report(task_t *t, task_state_t st, const char *trace);
 /* Logs the failure and reports FAILED with a ConnectException trace of msg, or with trace. */
 void task_fail(task_t *t, const char *msg);
+/* Fails the task as Kafka Connect does when a transformation throws (cause: its message). */
+void task_fail_transform(task_t *t, const char *cause);
 void task_fail_with_trace(task_t *t, const char *msg, const char *trace);
 /* The task's key or value converter: the connector's when it names one, else the worker's. */
 cd_converter_t *task_converter(task_t *t, bool is_key, char *errstr, size_t errstr_size);

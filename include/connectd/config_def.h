@@ -30,8 +30,19 @@ typedef enum {
     CD_VALID_RANGE,         /* numbers: min..max (use has_min / has_max) */
     CD_VALID_ONE_OF,        /* strings: one of `allowed` (case-insensitively when ci) */
     CD_VALID_NON_EMPTY,     /* strings: "String may not be empty" */
-    CD_VALID_CONNECTOR_NAME /* non-empty, no ISO control characters */
+    CD_VALID_CONNECTOR_NAME, /* non-empty, no ISO control characters */
+    CD_VALID_NON_EMPTY_STRING, /* Kafka's NonEmptyString: null passes, "" is "String must be non-empty" */
+    CD_VALID_NON_NULL,       /* Kafka's NonNullValidator: "entry must be non null" */
+    CD_VALID_NON_EMPTY_LIST, /* the transforms' NonEmptyListValidator: null or [] is "Empty list" */
+    CD_VALID_CUSTOM          /* `custom` below */
 } cd_cfg_validator_t;
+
+/* A validator ConfigDef's own kinds cannot express. Gets the key's name as the validator sees it
+ * (validator_name), whether the parsed value is null, its string form (lists: items joined by
+ * ",") and its Java toString ("[a, b]" for a list). Writes Kafka's whole message to err (leaves it
+ * empty when the value is valid). */
+typedef void (*cd_cfg_custom_validator_t)(const char *name, bool is_null, const char *str, const char *display,
+                                          char *err, size_t err_size);
 
 /* A key without a default is required: Java's NO_DEFAULT_VALUE. A NULL default (Java's null
  * default) is spelled with has_default = true and default_value = NULL. */
@@ -52,6 +63,10 @@ typedef struct {
     cd_cfg_width_t width;
     const char *display_name;
     const char *const *dependents; /* NULL-terminated or NULL */
+    /* The name the validator's messages use when it differs from `name`: Kafka embeds a plugin's
+     * keys under a prefix (transforms.<alias>.) but its validators still see the plain name. */
+    const char *validator_name;
+    cd_cfg_custom_validator_t custom; /* CD_VALID_CUSTOM */
 } cd_config_key_t;
 
 typedef struct {

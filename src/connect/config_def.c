@@ -448,25 +448,26 @@ static void run_validator(cd_config_result_t *r, const cd_config_key_t *k, const
      * has a validator that accepts null (e.g. transaction.boundary.interval.ms). */
     if (p->is_null && k->has_default && !k->default_value) return;
     const char *v = p->is_null ? "null" : p->display;
+    const char *vn = k->validator_name ? k->validator_name : k->name; /* what the message names */
     switch (k->validator) {
     case CD_VALID_ANY: break;
     case CD_VALID_RANGE: {
         char bound[64];
         if (p->is_null) {
             cd_config_result_add_error(
-                r, k->name, "Invalid value null for configuration %s: Value must be non-null", k->name);
+                r, k->name, "Invalid value null for configuration %s: Value must be non-null", vn);
         } else if (!is_number_type(k->type)) {
             break;
         } else if (k->has_min && p->num < k->min) {
             bound_str(k->min, bound, sizeof(bound));
             cd_config_result_add_error(r, k->name,
                                        "Invalid value %s for configuration %s: Value must be at least %s", v,
-                                       k->name, bound);
+                                       vn, bound);
         } else if (k->has_max && p->num > k->max) {
             bound_str(k->max, bound, sizeof(bound));
             cd_config_result_add_error(r, k->name,
                                        "Invalid value %s for configuration %s: Value must be no more than %s",
-                                       v, k->name, bound);
+                                       v, vn, bound);
         }
         break;
     }
@@ -475,7 +476,7 @@ static void run_validator(cd_config_result_t *r, const cd_config_key_t *k, const
             char *list = k->ci ? ci_allowed_list(k->allowed) : allowed_list(k->allowed);
             cd_config_result_add_error(r, k->name,
                                        "Invalid value %s for configuration %s: String must be one of%s: %s",
-                                       v, k->name, k->ci ? " (case insensitive)" : "", list);
+                                       v, vn, k->ci ? " (case insensitive)" : "", list);
             free(list);
         }
         break;
@@ -484,7 +485,7 @@ static void run_validator(cd_config_result_t *r, const cd_config_key_t *k, const
         if (p->is_null) break;
         if (!*p->str) {
             cd_config_result_add_error(
-                r, k->name, "Invalid value  for configuration %s: String may not be empty", k->name);
+                r, k->name, "Invalid value  for configuration %s: String may not be empty", vn);
         } else if (k->validator == CD_VALID_CONNECTOR_NAME) {
             char *cc = control_chars(p->str);
             if (cc)
@@ -492,10 +493,30 @@ static void run_validator(cd_config_result_t *r, const cd_config_key_t *k, const
                     r, k->name,
                     "Invalid value %s for configuration %s: String may not contain control "
                     "sequences but had the following ASCII chars: %s",
-                    v, k->name, cc);
+                    v, vn, cc);
             free(cc);
         }
         break;
+    case CD_VALID_NON_EMPTY_STRING:
+        if (!p->is_null && !*p->str)
+            cd_config_result_add_error(r, k->name, "Invalid value  for configuration %s: String must be non-empty",
+                                       vn);
+        break;
+    case CD_VALID_NON_NULL:
+        if (p->is_null)
+            cd_config_result_add_error(r, k->name, "Invalid value null for configuration %s: entry must be non null",
+                                       vn);
+        break;
+    case CD_VALID_NON_EMPTY_LIST:
+        if (p->is_null || !*p->str)
+            cd_config_result_add_error(r, k->name, "Invalid value %s for configuration %s: Empty list", v, vn);
+        break;
+    case CD_VALID_CUSTOM: {
+        char err[1024] = "";
+        if (k->custom) k->custom(vn, p->is_null, p->is_null ? NULL : p->str, v, err, sizeof(err));
+        if (err[0]) cd_config_result_add_error(r, k->name, "%s", err);
+        break;
+    }
     }
 }
 

@@ -5,6 +5,7 @@
 #include "connect/connector_config.h"
 #include "connect/converter.h"
 #include "connect/plugin_version.h"
+#include "connect/transforms.h"
 #include "version.h"
 #include "xalloc.h"
 
@@ -454,119 +455,29 @@ static cd_config_key_t *enriched_base(const cd_connector_plugin_t *plugin, const
     return k;
 }
 
-/* The aliases of a LIST key as ConfigDef parses them, each once (LinkedHashSet). */
-static size_t unique_aliases(const cd_props_t *config, const char *key, char ***out) {
-    const char *v = cd_props_get(config, key);
-    *out = NULL;
-    if (!v) return 0;
-    size_t n = 0;
-    char *copy = xstrdup(v);
-    char *t = copy;
-    while ((unsigned char)*t <= ' ' && *t) t++;
-    size_t len = strlen(t);
-    while (len && (unsigned char)t[len - 1] <= ' ') t[--len] = '\0';
-    if (!*t) {
-        free(copy);
-        return 0;
+/* Kafka Connect's error handling skips a record whose conversion or transformation fails
+ * (errors.tolerance=all) and can send it to a dead letter queue. connectd fails the task on such
+ * a record: configs that ask for more are refused rather than run otherwise than they say. */
+static void error_handling_checks(cd_config_result_t *r, const cd_props_t *config) {
+    const char *tol = cd_props_get(config, "errors.tolerance");
+    if (tol && cd_config_result_key_error_count(r, "errors.tolerance") == 0) {
+        char *t = xstrdup(tol);
+        char *b = t;
+        while (*b && (unsigned char)*b <= ' ') b++;
+        size_t len = strlen(b);
+        while (len && (unsigned char)b[len - 1] <= ' ') b[--len] = '\0';
+        if (!strcasecmp(b, "all"))
+            cd_config_result_add_error(r, "errors.tolerance",
+                                       "errors.tolerance 'all' is not supported yet by connectd: a record whose "
+                                       "conversion or transformation fails fails the task (errors.tolerance=none); "
+                                       "remove the key or set it to none");
+        free(t);
     }
-    for (char *it = t;;) {
-        char *comma = strchr(it, ',');
-        if (comma) *comma = '\0';
-        char *b = it, *e = it + strlen(it);
-        while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r' || *b == '\f' || *b == '\v') b++;
-        while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\f' ||
-                         e[-1] == '\v'))
-            e--;
-        *e = '\0';
-        bool dup = false;
-        for (size_t i = 0; i < n && !dup; i++) dup = !strcmp((*out)[i], b);
-        if (!dup) {
-            *out = xrealloc(*out, (n + 1) * sizeof(**out));
-            (*out)[n++] = xstrdup(b);
-        }
-        if (!comma) break;
-        it = comma + 1;
-    }
-    free(copy);
-    return n;
-}
-
-/* ConnectorConfig.EnrichablePlugin: per alias of transforms (predicates), a group "Transforms: a"
- * with transforms.a.type (required) and transforms.a.plugin.version. connectd has no
- * transformations or predicates yet, so no type is one it can load: those keys' own definitions
- * never follow. Appends to *keys (strings adopted by the result later through *owned). */
-typedef struct {
-    const char *list_key, *kind, *group, *base_class;
-} enrichable_t;
-
-static const enrichable_t ENRICHABLE[] = {
-    {"transforms", "transformation", "Transforms", "Transformation"},
-    {"predicates", "predicate", "Predicates", "Predicate"},
-};
-
-static void add_alias_keys(const cd_props_t *config, cd_config_key_t **keys, size_t *n, char ***owned,
-                           size_t *n_owned) {
-    for (size_t e = 0; e < sizeof(ENRICHABLE) / sizeof(ENRICHABLE[0]); e++) {
-        char **aliases;
-        size_t na = unique_aliases(config, ENRICHABLE[e].list_key, &aliases);
-        for (size_t i = 0; i < na; i++) {
-            const char *a = aliases[i];
-            char *strs[] = {
-                xasprintf("%s.%s.type", ENRICHABLE[e].list_key, a),
-                xasprintf("Class for the '%s' %s.", a, ENRICHABLE[e].kind),
-                xasprintf("%s: %s", ENRICHABLE[e].group, a),
-                xasprintf("%s type for %s", ENRICHABLE[e].base_class, a),
-                xasprintf("%s.%s.plugin.version", ENRICHABLE[e].list_key, a),
-                xasprintf("Version of the '%s' %s.", a, ENRICHABLE[e].kind),
-                xasprintf("%s version for %s", ENRICHABLE[e].base_class, a),
-            };
-            *owned = xrealloc(*owned, (*n_owned + 7) * sizeof(**owned));
-            memcpy(*owned + *n_owned, strs, sizeof(strs));
-            *n_owned += 7;
-            *keys = xrealloc(*keys, (*n + 2) * sizeof(**keys));
-            (*keys)[(*n)++] = (cd_config_key_t){.name = strs[0], .type = CD_CFG_CLASS, .has_default = false,
-                                                .importance = CD_IMPORTANCE_HIGH, .documentation = strs[1],
-                                                .group = strs[2], .order = 0, .width = CD_WIDTH_LONG,
-                                                .display_name = strs[3]};
-            (*keys)[(*n)++] = (cd_config_key_t){.name = strs[4], .type = CD_CFG_STRING, .has_default = true,
-                                                .importance = CD_IMPORTANCE_HIGH, .documentation = strs[5],
-                                                .group = strs[2], .order = 1, .width = CD_WIDTH_LONG,
-                                                .display_name = strs[6]};
-            free(aliases[i]);
-        }
-        free(aliases);
-    }
-}
-
-/* A type connectd cannot load: Kafka's words for a class it cannot find, and for the classes of
- * Kafka's and Debezium's own transformations and predicates what to do about it. */
-static void alias_type_checks(cd_config_result_t *r, const cd_props_t *config) {
-    for (size_t e = 0; e < sizeof(ENRICHABLE) / sizeof(ENRICHABLE[0]); e++) {
-        char **aliases;
-        size_t na = unique_aliases(config, ENRICHABLE[e].list_key, &aliases);
-        for (size_t i = 0; i < na; i++) {
-            char *key = xasprintf("%s.%s.type", ENRICHABLE[e].list_key, aliases[i]);
-            const char *raw = cd_props_get(config, key);
-            if (raw && cd_config_result_key_error_count(r, key) == 0) {
-                char *t = xstrdup(raw);
-                char *b = t;
-                while (*b && (unsigned char)*b <= ' ') b++;
-                size_t len = strlen(b);
-                while (len && (unsigned char)b[len - 1] <= ' ') b[--len] = '\0';
-                bool theirs = !strncmp(b, "org.apache.kafka.connect.transforms.", 36) || !strncmp(b, "io.debezium.", 12);
-                cd_config_result_add_error(
-                    r, key, "Invalid value %s for configuration %s: Class %s could not be found.%s", b, key, b,
-                    theirs ? " connectd does not implement transformations or predicates yet: remove "
-                             "'transforms' and 'predicates' from the config to run the connector without them"
-                           : "");
-                cd_config_result_set_value(r, key, NULL);
-                free(t);
-            }
-            free(key);
-            free(aliases[i]);
-        }
-        free(aliases);
-    }
+    const char *dlq = cd_props_get(config, "errors.deadletterqueue.topic.name");
+    if (dlq && *dlq)
+        cd_config_result_add_error(r, "errors.deadletterqueue.topic.name",
+                                   "errors.deadletterqueue.topic.name is not supported yet by connectd: it has no "
+                                   "dead letter queue; remove the key");
 }
 
 /* The recommenders of Kafka 4.1's PluginsRecommenders, from what connectd has: the connector's
@@ -636,7 +547,7 @@ cd_config_result_t *cd_connector_config_validate_worker(const cd_connector_plugi
     }
     char **owned = NULL;
     size_t n_owned = 0;
-    add_alias_keys(config, &merged, &n, &owned, &n_owned);
+    cd_xf_enrich(config, &merged, &n, &owned, &n_owned);
     merged = xrealloc(merged, (n + n_own + 1) * sizeof(*merged));
     for (size_t i = 0; i < n_own; i++)
         if (!def_find(base, own->keys[i].name)) merged[n++] = own->keys[i];
@@ -651,7 +562,8 @@ cd_config_result_t *cd_connector_config_validate_worker(const cd_connector_plugi
 
     base_checks(r, plugin, config);
     converter_version_checks(r, config);
-    alias_type_checks(r, config);
+    cd_xf_validate(r, config);
+    error_handling_checks(r, config);
     if (plugin->type == CD_CONNECTOR_SINK) sink_checks(r, config);
     cd_config_result_add_null_errors(r, config);
     recommend(r, plugin, w != NULL);

@@ -11,6 +11,7 @@
 
 #include "connect/connector_config.h"
 #include "connect/converter.h"
+#include "connect/transforms.h"
 #include "connectors/registry.h"
 #include "kafka/client.h"
 #include "kafka/groups.h"
@@ -61,6 +62,15 @@ void api_list_plugins(void *ctx, const rest_request_t *req, rest_response_t *res
         add_sorted(arr, classes, versions, k, pass == 0 ? "sink" : "source");
     }
     if (!connectors_only) {
+        size_t nx;
+        const cd_xf_plugin_t *const *xf = cd_xf_plugins(&nx); /* sorted already */
+        for (int kind = 0; kind < 2; kind++)
+            for (size_t i = 0; i < nx; i++)
+                if ((int)xf[i]->kind == kind)
+                    json_object_array_add(arr, plugin_json(xf[i]->class_name,
+                                                           kind == CD_XF_TRANSFORMATION ? "transformation"
+                                                                                        : "predicate",
+                                                           xf[i]->version));
         size_t k = 0;
         for (const char *const *c = cd_converter_classes; *c && k < n + 8; c++)
             classes[k] = *c, versions[k++] = CONNECTD_KAFKA_CONNECT_VERSION;
@@ -79,6 +89,13 @@ void api_list_plugins(void *ctx, const rest_request_t *req, rest_response_t *res
 void api_plugin_config(void *ctx, const rest_request_t *req, rest_response_t *resp) {
     (void)ctx;
     const cd_connector_plugin_t *pl = registry_find(req->params[0]);
+    const cd_xf_plugin_t *xf = pl ? NULL : cd_xf_find_any(req->params[0]);
+    if (xf) { /* Transformation.config() / Predicate.config() as they are */
+        const cd_config_def_t *defs[] = {&xf->config_def};
+        resp->status = 200;
+        resp->body = cd_config_def_to_json(defs, 1);
+        return;
+    }
     if (!pl) {
         rest_error(resp, 404, "Unknown plugin %s.", req->params[0]);
         return;

@@ -135,13 +135,17 @@ def _jackson(step):
 
 
 # Plugins on Kafka Connect's plugin path that connectd does not implement: Debezium's converters
-# and transformations, Kafka's number and boolean converters, and every
-# transformation and predicate (connectd has none yet). Validate lists them among the recommended
-# values of the converter keys and of transforms.<alias>.type; connectd lists what it has.
+# and transformations, Kafka's number and boolean converters, and the transformations and
+# predicates of Kafka's that connectd does not have yet (README, "Transforms"). Validate lists
+# them among the recommended values of the converter keys and of <transforms|predicates>.<a>.type;
+# connectd lists what it has.
 _JAVA_ONLY_PLUGIN = re.compile(
     r"^(io\.debezium\.(converters|transforms|connector\.postgresql\.transforms)\."
     r"|org\.apache\.kafka\.connect\.converters\.(Boolean|Double|Float|Integer|Long|Short)Converter$"
-    r"|org\.apache\.kafka\.connect\.transforms\.)")
+    r"|org\.apache\.kafka\.connect\.transforms\.(Cast|ExtractField|Flatten|HeaderFrom|SetSchemaMetadata"
+    r"|TimestampConverter)\$(Key|Value)$"
+    r"|org\.apache\.kafka\.connect\.transforms\.(InsertHeader|RegexRouter|TimestampRouter|ValueToKey"
+    r"|predicates\.TopicNameMatches)$)")
 _CLASS_KEY = re.compile(r"^((key|value|header)\.converter|(transforms|predicates)\.[^.]+\.type)$")
 
 
@@ -197,8 +201,8 @@ KNOWN_DIFFERENCES = [
     Known("recommended plugins in validate",
           "validate recommends, for the converter keys and transforms.<alias>.type, the classes of "
           "every plugin on the worker's plugin path: Kafka Connect also has Debezium's converters "
-          "and transformations, more converters and the transformations, which connectd does not "
-          "implement. Only those class names may differ; the rest of the answer, the order of the "
+          "and transformations, more converters and the transformations and predicates of Kafka's "
+          "that connectd does not implement yet. Only those class names may differ; the rest of the answer, the order of the "
           "classes included, is the same",
           _plugins_recommended, strip=_plugins_strip),
     Known("malformed request bodies",

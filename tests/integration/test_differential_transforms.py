@@ -1,0 +1,177 @@
+"""Differential tests of transformations and predicates: the plugin list and config definitions,
+validate with transforms, and the records a FileStream source writes through a transform chain,
+on connectd and on the real Kafka Connect 4.1.1 (reference.py), compared after reference.normalise.
+
+Kafka Connect has more transformations than connectd (Debezium's, and Kafka's own that connectd
+does not implement yet): the listing is compared on the classes connectd lists (reference.py's
+KNOWN_DIFFERENCES "plugins other than connectors"), everything else whole."""
+import json
+
+import pytest
+
+from conftest import wait_for
+from kafka_util import read_topic
+from test_differential_rest import FILE_SOURCE, Pair, readable_file  # noqa: F401 (pair fixture below)
+
+pytestmark = pytest.mark.brokers("kafka")
+
+T = "org.apache.kafka.connect.transforms."
+P = T + "predicates."
+
+
+@pytest.fixture
+def pair(worker, reference):
+    p = Pair(worker, reference)
+    try:
+        yield p
+    finally:
+        p.cleanup()
+
+
+def _connectd_transforms(pair):
+    status, body, _ = pair.cd.get("/connector-plugins?connectorsOnly=false")
+    assert status == 200
+    return [p["class"] for p in body if p["type"] in ("transformation", "predicate")]
+
+
+def test_transform_plugins_and_their_config(pair):
+    """Every transformation and predicate connectd lists is one Kafka Connect lists, with the
+    same type and version; its config definition is Kafka's, by class name and by alias."""
+    pair.call("GET", "/connector-plugins?connectorsOnly=false")
+    classes = _connectd_transforms(pair)
+    assert T + "Filter" in classes and P + "HasHeaderKey" in classes
+    for cls in classes:
+        pair.call("GET", f"/connector-plugins/{cls}/config")
+    for alias in ("Filter", "DropHeaders", "HasHeaderKey", "RecordIsTombstone", "InsertField$Value",
+                  "Value"):
+        pair.call("GET", f"/connector-plugins/{alias}/config")
+    pair.check()
+
+
+def _validate(pair, extra):
+    cfg = {"connector.class": "FileStreamSource", "name": "v", "topic": "t", "file": "/tmp/x", **extra}
+    pair.call("PUT", "/connector-plugins/FileStreamSource/config/validate", cfg)
+
+
+def test_validate_with_transforms(pair):
+    """Validate enriches the config with each transformation's and predicate's keys, Kafka's
+    messages for missing and bad options, unknown classes and negate without predicate."""
+    _validate(pair, {
+        "transforms": "a,b,f,h", "predicates": "p,q",
+        "transforms.a.type": T + "InsertField$Value", "transforms.a.static.field": "s",
+        "transforms.a.negate": "true",
+        "transforms.b.type": T + "MaskField$Value", "transforms.b.replacement": "",
+        "transforms.f.type": "Filter", "transforms.f.predicate": "p",
+        "transforms.h.type": T + "HoistField$Key",
+        "predicates.p.type": "HasHeaderKey", "predicates.q.type": P + "RecordIsTombstone"})
+    _validate(pair, {
+        "transforms": "r,m,d", "transforms.r.type": T + "ReplaceField$Value",
+        "transforms.r.renames": "a:b,c", "transforms.r.include": "x, y",
+        "transforms.m.type": T + "MaskField$Key", "transforms.m.fields": "",
+        "transforms.d.type": T + "DropHeaders", "transforms.d.headers": " "})
+    _validate(pair, {
+        "transforms": "r", "transforms.r.type": T + "ReplaceField$Value",
+        "transforms.r.renames": "a:,b:c::", "transforms.r.whitelist": "a",
+        "transforms.r.replace.null.with.default": "maybe"})
+    _validate(pair, {
+        "transforms": "i", "transforms.i.type": T + "InsertField$Value",
+        "transforms.i.topic.field": "t!", "transforms.i.predicate": "nope",
+        "predicates": "p", "predicates.p.type": P + "HasHeaderKey", "predicates.p.name": " "})
+    # classes of the wrong kind
+    _validate(pair, {"transforms": "y", "transforms.y.type": P + "RecordIsTombstone",
+                     "predicates": "z", "predicates.z.type": T + "Filter"})
+    pair.check()
+
+
+def test_validate_refuses_what_connectd_lacks(worker):
+    """A Kafka transformation connectd does not have yet is refused at validate, with what to do."""
+    cfg = {"connector.class": "FileStreamSource", "name": "v", "topic": "t", "file": "/tmp/x",
+           "transforms": "r", "transforms.r.type": T + "RegexRouter",
+           "predicates": "m", "predicates.m.type": P + "TopicNameMatches"}
+    status, body, _ = worker.request("PUT", "/connector-plugins/FileStreamSource/config/validate", cfg)
+    assert status == 200 and body["error_count"] == 2
+    errors = {c["value"]["name"]: c["value"]["errors"] for c in body["configs"]}
+    for key, cls in (("transforms.r.type", T + "RegexRouter"), ("predicates.m.type", P + "TopicNameMatches")):
+        assert errors[key][0].startswith(f"Invalid value {cls} for configuration {key}: Class {cls} could "
+                                         "not be found. connectd does not implement this class yet"), errors[key]
+
+
+def _records(bootstrap, topic, n, timeout=60):
+    out = []
+
+    def enough():
+        out[:] = read_topic(bootstrap, topic)
+        return len(out) >= n
+    wait_for(enough, timeout, f"{n} records on {topic}")
+    return [(k, v) for (_p, _o, k, v) in out]
+
+
+def test_filestream_source_through_a_chain(pair, tmp_path):
+    """A FileStream source through HoistField, InsertField, ReplaceField and MaskField (with and
+    without schemas, keys and values), and a predicated Filter that never applies: the records
+    are byte for byte Kafka Connect's."""
+    src = readable_file(tmp_path, "one\ntwo\n\nsecret\n")
+    c = pair.name("xf")
+    topic = pair.name("xf-t")
+    cfg = {
+        "connector.class": FILE_SOURCE, "file": src, "topic": topic,
+        "transforms": "hoist,hkey,ins,ren,mask,keymask,drop",
+        "transforms.hoist.type": T + "HoistField$Value", "transforms.hoist.field": "line",
+        "transforms.hkey.type": T + "HoistField$Key", "transforms.hkey.field": "k",
+        "transforms.ins.type": T + "InsertField$Value", "transforms.ins.static.field": "src!",
+        "transforms.ins.static.value": "file", "transforms.ins.topic.field": "topic",
+        "transforms.ins.partition.field": "p",
+        "transforms.ren.type": T + "ReplaceField$Value", "transforms.ren.renames": "line:text",
+        "transforms.ren.exclude": "p",
+        "transforms.mask.type": T + "MaskField$Value", "transforms.mask.fields": "src",
+        "transforms.mask.replacement": "***",
+        "transforms.mask.predicate": "tomb", "transforms.mask.negate": "true",
+        "transforms.keymask.type": T + "MaskField$Key", "transforms.keymask.fields": "k,absent",
+        "transforms.drop.type": "Filter", "transforms.drop.predicate": "tomb",
+        "predicates": "tomb", "predicates.tomb.type": "RecordIsTombstone",
+    }
+    pair.create(c, cfg)
+    pair.settle_status(c, "RUNNING", tasks=1)
+    mine = _records(pair.cd.broker.bootstrap, topic, 4)
+    theirs = _records(pair.java.kafka.bootstrap, topic, 4)
+    assert mine == theirs, "\n".join(f"connectd:      {a}\nKafka Connect: {b}" for a, b in zip(mine, theirs))
+    assert json.loads(mine[0][1])["payload"] == {"text": "one", "topic": topic, "src": "***"}
+    pair.check()
+
+
+def test_filter_drops_and_commits_offsets(pair, tmp_path):
+    """A Filter that drops every record: nothing is written on either side. connectd commits the
+    dropped records' source offsets as if they had been written; Kafka Connect 4.1.1 does not
+    (WorkerSourceTask.recordDropped only calls the task's commitRecord), so a source whose
+    records are all filtered out would be read again from the start after a restart and, for
+    PostgreSQL, hold its WAL. A deliberate difference (README, "Transforms")."""
+    src = readable_file(tmp_path, "a\nb\nc\n")
+    c = pair.name("drop")
+    topic = pair.name("drop-t")
+    pair.create(c, {"connector.class": FILE_SOURCE, "file": src, "topic": topic,
+                    "transforms": "all", "transforms.all.type": "Filter",
+                    "transforms.all.predicate": "t", "transforms.all.negate": "true",
+                    "predicates": "t", "predicates.t.type": P + "RecordIsTombstone"})
+    pair.settle_status(c, "RUNNING", tasks=1)
+    wait_for(lambda: (pair.cd.get(f"/connectors/{c}/offsets")[1] or {}).get("offsets")
+             == [{"partition": {"filename": src}, "offset": {"position": 6}}], 60, "connectd's offsets")
+    assert pair.java.get(f"/connectors/{c}/offsets")[1] == {"offsets": []}
+    assert read_topic(pair.cd.broker.bootstrap, topic) == []
+    assert read_topic(pair.java.kafka.bootstrap, topic) == []
+    pair.check()
+
+
+def test_transform_failure_fails_the_task(pair, tmp_path):
+    """InsertField on a string value: the task fails with Kafka's message, on both."""
+    src = readable_file(tmp_path, "x\n")
+    c = pair.name("fail")
+    pair.create(c, {"connector.class": FILE_SOURCE, "file": src, "topic": pair.name("fail-t"),
+                    "transforms": "i", "transforms.i.type": T + "InsertField$Value",
+                    "transforms.i.static.field": "s", "transforms.i.static.value": "v"})
+    pair.settle(f"/connectors/{c}/status",
+                lambda s: s and s.get("tasks") and s["tasks"][0]["state"] == "FAILED")
+    status, body, _ = pair.cd.get(f"/connectors/{c}/status")
+    assert "Only Struct objects supported for [field insertion], found: java.lang.String" in body["tasks"][0]["trace"]
+    _, jbody, _ = pair.java.get(f"/connectors/{c}/status")
+    assert body["tasks"][0]["trace"].splitlines()[0] == jbody["tasks"][0]["trace"].splitlines()[0]
+    pair.check()
