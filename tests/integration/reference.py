@@ -476,7 +476,8 @@ def _offset_members(d, only_extra):
 
 _DATA_TESTS = {"test_types_under_every_mode", "test_record_kinds",
                "test_unchanged_toast_under_each_replica_identity", "test_alter_table_mid_stream",
-               "test_non_ascii_names", "test_snapshot_types", "test_snapshot_markers_and_order"}
+               "test_non_ascii_names", "test_snapshot_types", "test_snapshot_markers_and_order",
+               "test_incremental_snapshot"}
 _TX_TESTS = {"test_record_kinds", "test_alter_table_mid_stream", "test_non_ascii_names"}
 
 EVENT_KNOWN_DIFFERENCES = [
