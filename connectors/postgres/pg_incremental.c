@@ -647,7 +647,7 @@ static int read_chunk(pg_task_t *t, char *errstr, size_t errstr_size) {
     while (pg_inc_running(inc)) {
         coll_t *c = &inc->colls[0];
         char err[1024];
-        rel_t *r = pg_relation_by_name(t, c->schema, c->table, err, sizeof(err));
+        rel_t *r = pg_relation_by_name(t, c->schema, c->table, false, err, sizeof(err));
         if (!r) {
             log_warn(inc_log(), "Schema not found for table '%s'%s%s; it is skipped", c->id, *err ? ": " : "", err);
             next_collection(inc);

@@ -714,11 +714,6 @@ static int on_message(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errs
 
 /* ------------------------------------------------------------------ snapshot reads */
 
-rel_t *pg_snapshot_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr, size_t errstr_size) {
-    if (load_relation(t, wire, errstr, errstr_size) != 0) return NULL;
-    return find_rel(t, wire->oid);
-}
-
 /* An op "r" event of a row read by the snapshot (Debezium's SnapshotChangeRecordEmitter): no
  * before, no transaction block, source.snapshot the marker, txId the snapshot transaction's,
  * lsn and the offset's lsn where streaming starts. The caller has set t->pos for it. */
@@ -857,9 +852,10 @@ void pg_records_free(pg_task_t *t) {
 
 rel_t *pg_relation_by_id(pg_task_t *t, uint32_t relid) { return find_rel(t, relid); }
 
-rel_t *pg_relation_by_name(pg_task_t *t, const char *schema, const char *table, char *errstr, size_t errstr_size) {
+rel_t *pg_relation_by_name(pg_task_t *t, const char *schema, const char *table, bool fresh, char *errstr,
+                           size_t errstr_size) {
     errstr[0] = '\0';
-    for (size_t i = 0; i < t->n_rels; i++) {
+    for (size_t i = 0; !fresh && i < t->n_rels; i++) {
         rel_t *r = t->rels[i];
         if (r->captured && r->cat.schema && !strcmp(r->cat.schema, schema) && !strcmp(r->cat.table, table)) return r;
     }

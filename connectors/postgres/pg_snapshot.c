@@ -57,6 +57,7 @@ typedef struct {
     uint64_t pages;            /* heap blocks when the snapshot began */
     double est_rows;           /* pg_class.reltuples; < 0 unknown */
     rel_t *rel;
+    bool skip;                 /* nothing to read (no columns) */
     uint64_t rows;             /* emitted */
 } snap_table_t;
 
@@ -253,34 +254,18 @@ static int list_tables(pg_task_t *t, pg_snapshot_t *s, char *errstr, size_t errs
 /* The table as a Relation message would describe it (pgoutput leaves dropped and generated
  * columns out), loaded into the task's relation cache; the SELECT that COPY runs. */
 static int describe_table(pg_task_t *t, pg_snapshot_t *s, snap_table_t *x, char *errstr, size_t errstr_size) {
-    char err[1024], oid[16];
-    snprintf(oid, sizeof(oid), "%u", x->oid);
-    const char *p[1] = {oid};
-    PGresult *r = pg_exec(t->conn,
-                          "SELECT a.attname, a.atttypid, a.atttypmod, c.relreplident FROM pg_catalog.pg_attribute a "
-                          "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid WHERE a.attrelid = $1 AND a.attnum > 0 "
-                          "AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
-                          1, p, &t->bound, err, sizeof(err));
-    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-        snprintf(errstr, errstr_size, "Could not read the columns of %s: %s", x->dc, r ? PQresultErrorMessage(r) : err);
-        PQclear(r);
-        return -1;
+    char err[1024];
+    /* From the catalog as of the snapshot (its transaction), not a Relation message the stream
+     * may have sent before an ALTER TABLE (a blocking snapshot). */
+    x->rel = pg_relation_by_name(t, x->schema, x->table, true, errstr, errstr_size);
+    if (!x->rel && !errstr[0]) {
+        log_warn(pg_log(), "[%s] Table '%s' has no columns (or was dropped since it was listed): not snapshotted",
+                 cd_task_connector_name(t->ctx), x->dc);
+        x->skip = true;
+        return 0;
     }
-    int n = PQntuples(r);
-    pgo_column_t *cols = calloc((size_t)n + 1, sizeof(*cols));
-    for (int i = 0; i < n; i++) {
-        cols[i].name = PQgetvalue(r, i, 0);
-        cols[i].type_oid = (uint32_t)strtoul(PQgetvalue(r, i, 1), NULL, 10);
-        cols[i].atttypmod = (int32_t)strtol(PQgetvalue(r, i, 2), NULL, 10);
-    }
-    pgo_relation_t wire = {.oid = x->oid,
-                           .nspname = x->schema,
-                           .relname = x->table,
-                           .replica_identity = n ? PQgetvalue(r, 0, 3)[0] : 'd',
-                           .ncols = (uint16_t)n,
-                           .columns = cols};
-    x->rel = pg_snapshot_relation(t, &wire, errstr, errstr_size);
     int rc = x->rel ? 0 : -1;
+    size_t n = rc == 0 ? x->rel->n_wire : 0;
     sb_t sel = {0};
     char *qt = NULL;
     const char *over = rc == 0 ? requested_select(s->blocking, x->dc) : NULL;
@@ -300,11 +285,12 @@ static int describe_table(pg_task_t *t, pg_snapshot_t *s, snap_table_t *x, char 
     }
     if (rc == 0) {
         sb_add(&sel, "SELECT ");
-        for (int i = 0; i < n; i++) {
-            char *qc = quoted(t->conn, cols[i].name);
+        for (size_t i = 0; i < n; i++) {
+            const char *name = x->rel->cat.columns[i].info.name;
+            char *qc = quoted(t->conn, name);
             bool present = !over;
             for (int f = 0; over && f < PQnfields(probe); f++)
-                if (!strcmp(PQfname(probe, f), cols[i].name)) present = true;
+                if (!strcmp(PQfname(probe, f), name)) present = true;
             if (i) sb_add(&sel, ", ");
             sb_add(&sel, present ? qc : "NULL");
             free(qc);
@@ -327,8 +313,6 @@ static int describe_table(pg_task_t *t, pg_snapshot_t *s, snap_table_t *x, char 
     }
     free(qt);
     PQclear(probe);
-    free(cols);
-    PQclear(r);
     return rc;
 }
 
@@ -347,6 +331,7 @@ static void plan_chunks(pg_task_t *t, pg_snapshot_t *s, const pg_pos_t *resume) 
     }
     for (size_t i = first_table; i < s->n_tables; i++) {
         snap_table_t *x = &s->tables[i];
+        if (x->skip) continue;
         uint64_t per = 128;
         if (x->est_rows > 0 && x->pages > 0) {
             double rows_per_block = x->est_rows / (double)x->pages;

@@ -157,17 +157,15 @@ void pg_records_free(pg_task_t *t);
 /* One decoded message: records for it, moving t->pos. */
 int pg_dispatch(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errstr, size_t errstr_size);
 int pg_send_heartbeat(pg_task_t *t, char *errstr, size_t errstr_size);
-/* The snapshot's side (pg_snapshot.c): a captured table's relation, described from the catalog
- * as a Relation message would (kept in the task's relation cache); an op "r" record of one of its
- * rows, at t->pos. */
-rel_t *pg_snapshot_relation(pg_task_t *t, const pgo_relation_t *wire, char *errstr, size_t errstr_size);
+/* An op "r" record of a row the snapshot read (pg_snapshot.c), at t->pos. */
 int pg_send_snapshot_row(pg_task_t *t, rel_t *r, const pgo_tuple_t *row, const char *marker, char *errstr,
                          size_t errstr_size);
 /* The captured table "<schema>.<table>" as the stream would describe it: the relation a Relation
  * message loaded, else one read from the catalog now (the columns pgoutput sends, in its order).
  * NULL with errstr; errstr "" when no such table exists. The relation belongs to the task and may
  * be replaced by a later Relation message: keep its relid, not the pointer. */
-rel_t *pg_relation_by_name(pg_task_t *t, const char *schema, const char *table, char *errstr, size_t errstr_size);
+rel_t *pg_relation_by_name(pg_task_t *t, const char *schema, const char *table, bool fresh, char *errstr,
+                           size_t errstr_size);
 rel_t *pg_relation_by_id(pg_task_t *t, uint32_t relid);
 /* A row (text values, one per column of r in its order) as its event key renders (the window's
  * de-duplication compares these with the keys of streamed changes). Empty when r has no key. */
