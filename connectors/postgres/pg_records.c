@@ -288,8 +288,22 @@ static char *offset_text(pg_task_t *t, bool tx_end) {
     size_t n_inc = t->inc ? pg_inc_offset_members(t->inc, &ikeys, &ijson) : 0;
     pg_pos_extra_t inc_members = {ikeys, ijson, n_inc};
     /* Debezium's TransactionContext is open from BEGIN until the END record is built. */
-    if (!(t->cfg.provide_transaction_metadata && (t->in_txn || tx_end)))
-        return pg_pos_format_ext(&t->pos, NULL, &inc_members);
+    if (!(t->cfg.provide_transaction_metadata && (t->in_txn || tx_end))) {
+        /* The rows of a snapshot chunk all carry the same offset: its text is made once. (A
+         * streamed record's offset differs from the one before.) */
+        const pg_pos_t *c = &t->off_cache_pos;
+        if (n_inc == 0 && t->off_cache && pg_pos_equal(&t->pos, c) && t->pos.lsn == c->lsn &&
+            t->pos.ts_usec == c->ts_usec && t->pos.txid_snapshot == c->txid_snapshot &&
+            t->pos.last_snapshot_record == c->last_snapshot_record)
+            return xstrdup(t->off_cache);
+        char *text = pg_pos_format_ext(&t->pos, NULL, &inc_members);
+        if (n_inc == 0 && t->pos.snapshot) {
+            free(t->off_cache);
+            t->off_cache = xstrdup(text);
+            t->off_cache_pos = t->pos;
+        }
+        return text;
+    }
     char id[16];
     snprintf(id, sizeof(id), "%u", t->xid);
     const char **tables = cd_arena_alloc(t->scratch, (t->n_tx_tables + 1) * sizeof(*tables));
@@ -839,6 +853,8 @@ void pg_records_init(pg_task_t *t) {
 }
 
 void pg_records_free(pg_task_t *t) {
+    free(t->off_cache);
+    t->off_cache = NULL;
     for (size_t i = 0; i < t->n_rels; i++) rel_free(t->rels[i]);
     free(t->rels);
     t->rels = NULL;

@@ -96,6 +96,8 @@ typedef struct pg_task {
     pg_resume_t resume;       /* what the stream being read again was already sent */
 
     pg_pos_t last_sent;       /* the offset of the last record handed to the runtime */
+    char *off_cache;          /* the text of the last offset formatted, for off_cache_pos */
+    pg_pos_t off_cache_pos;
     /* ... was an incremental snapshot row: its offset shares the stream position of the record
      * before it, so the position alone does not tell that it is stored */
     bool last_sent_snapshot;
