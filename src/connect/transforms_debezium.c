@@ -1,6 +1,6 @@
 /* transforms_debezium.c - Debezium's transformations: io.debezium.transforms.ExtractNewRecordState
- * (event flattening) as Debezium 3.4.3 has it: the same options, the same records (down to the
- * schema each step derives), the same exception texts. */
+ * (event flattening) and ByLogicalTableRouter as Debezium 3.4.3 has them: the same options, the
+ * same records (down to the schema each step derives), the same exception texts. */
 #include "connect/transforms.h"
 
 #include <ctype.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "connect/converter.h"
+#include "connect/java_regex.h"
 
 #define DEBEZIUM_VERSION "3.4.3.Final"
 #define ENVELOPE_SUFFIX ".Envelope"
@@ -462,6 +463,17 @@ static int add_fields(enrs_t *x, const cd_schema_t *env_s, const cd_value_t *env
         }
         extra += ref_s[i] != NULL;
     }
+    /* SchemaBuilder.field refuses a name the schema already has */
+    for (size_t i = 0; i < x->n_fields; i++) {
+        if (!ref_s[i]) continue;
+        bool dup = cd_xf_field_index(in, x->fields[i].new_field) >= 0;
+        for (size_t j = 0; j < i && !dup; j++) dup = ref_s[j] && !strcmp(x->fields[j].new_field, x->fields[i].new_field);
+        if (dup) {
+            snprintf(errstr, errstr_size, "Cannot create field because of field name duplication %s",
+                     x->fields[i].new_field);
+            return -1;
+        }
+    }
     const cd_schema_t *out = cd_xf_schema_cache_get(x->add_cache, in);
     if (!out) {
         cd_arena_t *a = cd_xf_schema_cache_arena(x->add_cache, in, arena);
@@ -479,11 +491,6 @@ static int add_fields(enrs_t *x, const cd_schema_t *env_s, const cd_value_t *env
     for (size_t i = 0; i < in->n_fields; i++) fv[k++] = rec->value->u.strct.fields[i];
     for (size_t i = 0; i < x->n_fields; i++)
         if (ref_s[i]) fv[k++] = *ref_value(&x->fields[i], env_s, env);
-    /* Struct.put validates: a required field of the new schema cannot be null (a name added twice
-     * puts both values into the first field; the second stays null) */
-    for (size_t i = in->n_fields; i < n; i++)
-        for (size_t j = in->n_fields; j < i; j++)
-            if (!strcmp(out->fields[i].name, out->fields[j].name)) fv[j] = fv[i], fv[i] = cd_null();
     cd_value_t *nv = cd_arena_alloc(arena, sizeof(*nv));
     *nv = (cd_value_t){.type = CD_TYPE_STRUCT, .u.strct = {fv, n}};
     rec->value_schema = out;
@@ -660,4 +667,213 @@ static const cd_xf_plugin_t EXTRACT_NEW_RECORD_STATE = {
     .destroy = enrs_destroy,
 };
 
-const cd_xf_plugin_t *const cd_xf_debezium_plugins[] = {&EXTRACT_NEW_RECORD_STATE, NULL};
+/* ==== ByLogicalTableRouter ================================================================== */
+
+/* Its config() lists these (not key.field.name nor schema.name.adjustment.mode, which configure()
+ * reads all the same). */
+static const cd_config_key_t BLTR_KEYS[] = {
+    DBZ("topic.regex", CD_CFG_STRING, NULL, CD_IMPORTANCE_LOW, CD_WIDTH_LONG, "Topic regex",
+        "The regex used for extracting the name of the logical table from the original topic name."),
+    DBZ("topic.replacement", CD_CFG_STRING, NULL, CD_IMPORTANCE_LOW, CD_WIDTH_LONG, "Topic replacement",
+        "The replacement string used in conjunction with topic.regex. This will be used to create the new topic "
+        "name."),
+    DBZ("key.enforce.uniqueness", CD_CFG_BOOLEAN, "true", CD_IMPORTANCE_LOW, CD_WIDTH_SHORT,
+        "Add source topic name into key",
+        "Augment each record's key with a field denoting the source topic. This field distinguishes records coming "
+        "from different physical tables which may otherwise have primary/unique key conflicts. If the source "
+        "tables are guaranteed to have globally unique keys then this may be set to false to disable key "
+        "rewriting."),
+    DBZ("key.field.regex", CD_CFG_STRING, NULL, CD_IMPORTANCE_LOW, CD_WIDTH_LONG, "Key field regex",
+        "The regex used for extracting the physical table identifier from the original topic name. Now that "
+        "multiple physical tables can share a topic, the event's key may need to be augmented to include fields "
+        "other than just those for the record's primary/unique key, since these are not guaranteed to be unique "
+        "across tables. We need some identifier added to the key that distinguishes the different physical "
+        "tables."),
+    DBZ("key.field.replacement", CD_CFG_STRING, NULL, CD_IMPORTANCE_LOW, CD_WIDTH_LONG, "Key field replacement",
+        "The replacement string used in conjunction with key.field.regex. This will be used to create the "
+        "physical table identifier in the record's key."),
+    DBZ("logical.table.cache.size", CD_CFG_INT, "16", CD_IMPORTANCE_LOW, CD_WIDTH_LONG, "Logical table cache size",
+        "The size used for holding the max entries in LRUCache. The cache will keep the old/new schema for "
+        "logical table key and value, also cache the derived key and topic regex result for improving the "
+        "source record transformation."),
+};
+
+typedef struct {
+    java_regex_t *topic_re, *key_re; /* key_re NULL: the identifier is the old topic */
+    char *topic_replacement, *key_replacement, *key_field;
+    bool enforce_uniqueness;
+} bltr_t;
+
+static void bltr_destroy(void *self) {
+    bltr_t *x = self;
+    if (!x) return;
+    if (x->topic_re) java_regex_free(x->topic_re);
+    if (x->key_re) java_regex_free(x->key_re);
+    free(x->topic_replacement), free(x->key_replacement), free(x->key_field);
+    free(x);
+}
+
+static bool blank_or_null(const char *s) { return !s || is_blank(s); }
+
+static void *bltr_create(const void *opts, const cd_props_t *c, char *errstr, size_t errstr_size) {
+    (void)opts;
+    const char *topic_regex = cd_props_get(c, "topic.regex"), *topic_repl = cd_props_get(c, "topic.replacement");
+    const char *key_regex = cd_props_get(c, "key.field.regex"), *key_repl = cd_props_get(c, "key.field.replacement");
+    const char *mode = cd_props_get(c, "schema.name.adjustment.mode");
+    const char *cache = cd_props_get(c, "logical.table.cache.size");
+    char msg[512];
+    bool bad = blank_or_null(topic_regex) || blank_or_null(topic_repl) ||
+               !valid_bool(cd_props_get(c, "key.enforce.uniqueness"));
+    java_regex_t *tre = NULL, *kre = NULL;
+    if (!bad && !(tre = java_regex_new(topic_regex, 0, msg, sizeof(msg)))) bad = true;
+    bool has_key_regex = !blank_or_null(key_regex);
+    if (!bad && has_key_regex && (blank_or_null(key_repl) || !(kre = java_regex_new(key_regex, 0, msg, sizeof(msg)))))
+        bad = true;
+    if (!bad && cache) {
+        char *end;
+        while (*cache == ' ') cache++;
+        long v = strtol(cache, &end, 10);
+        while (*end == ' ') end++;
+        if (!*cache || *end || v < INT32_MIN || v > INT32_MAX) bad = true;
+    }
+    if (!bad && mode) {
+        char m[32] = "";
+        snprintf(m, sizeof(m), "%s", mode);
+        char *t = m;
+        while (*t == ' ') t++;
+        for (size_t n = strlen(t); n && t[n - 1] == ' ';) t[--n] = '\0';
+        if (strcasecmp(t, "none") && strcasecmp(t, "avro") && strcasecmp(t, "avro_unicode")) bad = true;
+        else if (strcasecmp(t, "none")) {
+            snprintf(errstr, errstr_size,
+                     "connectd does not implement schema.name.adjustment.mode=%s for ByLogicalTableRouter yet: "
+                     "remove it (none, the default, leaves the schema names as they are)",
+                     t);
+            if (tre) java_regex_free(tre);
+            if (kre) java_regex_free(kre);
+            return NULL;
+        }
+    }
+    if (bad) {
+        /* configure() logs each problem and throws one message for all */
+        snprintf(errstr, errstr_size, "Unable to validate config.");
+        if (tre) java_regex_free(tre);
+        if (kre) java_regex_free(kre);
+        return NULL;
+    }
+    bltr_t *x = calloc(1, sizeof(*x));
+    if (!x) abort();
+    x->topic_re = tre, x->key_re = kre;
+    x->topic_replacement = strdup(topic_repl);
+    x->key_replacement = kre ? strdup(key_repl) : NULL;
+    x->key_field = strdup(get_or(c, "key.field.name", "__dbz__physicalTableIdentifier"));
+    x->enforce_uniqueness = cd_xf_bool(c, "key.enforce.uniqueness", true);
+    return x;
+}
+
+static const cd_schema_t BLTR_STRING = {.type = CD_TYPE_STRING};
+
+/* copySchemaExcludingName: version, doc, parameters, optional, and (copy_fields) the fields. */
+static cd_schema_t *copy_excluding_name(cd_arena_t *a, const cd_schema_t *from, size_t n_fields, const char *name,
+                                        const char *suffix) {
+    cd_schema_t *s = cd_xf_struct_like(a, from, n_fields);
+    s->optional = from->optional;
+    size_t len = strlen(name) + strlen(suffix) + 1;
+    char *nm = cd_arena_alloc(a, len);
+    snprintf(nm, len, "%s%s", name, suffix);
+    s->name = nm;
+    return s;
+}
+
+static int bltr_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *errstr, size_t errstr_size) {
+    bltr_t *x = self;
+    const char *old_topic = rec->topic;
+    size_t n = strlen(old_topic);
+    if (!java_regex_matches(x->topic_re, old_topic, n)) return 0;
+    char *t = java_regex_replace_first(x->topic_re, old_topic, n, x->topic_replacement, errstr, errstr_size);
+    if (!t) return -1;
+    if (!*t) { /* Debezium warns and keeps the record as it is */
+        free(t);
+        return 0;
+    }
+    const char *new_topic = cd_arena_strndup(arena, t, strlen(t));
+    free(t);
+
+    /* the key: a new struct named <new topic>.Key, with the physical table's identifier */
+    const cd_schema_t *ks = NULL;
+    const cd_value_t *kv = NULL;
+    if (rec->key) {
+        if (!rec->key_schema || rec->key_schema->type != CD_TYPE_STRUCT) {
+            snprintf(errstr, errstr_size, "Only Struct objects supported for [Updating schema], found: %s",
+                     cd_xf_java_class(rec->key_schema, rec->key));
+            return -1;
+        }
+        const cd_schema_t *old = rec->key_schema;
+        size_t nf = old->n_fields + (x->enforce_uniqueness ? 1 : 0);
+        cd_schema_t *s = copy_excluding_name(arena, old, nf, new_topic, ".Key");
+        cd_field_t *f = (cd_field_t *)s->fields;
+        cd_value_t *fv = cd_arena_alloc(arena, (nf ? nf : 1) * sizeof(*fv));
+        for (size_t i = 0; i < old->n_fields; i++) f[i] = old->fields[i], fv[i] = *cd_xf_field_value(old, rec->key, i, true);
+        if (x->enforce_uniqueness) {
+            const char *id = old_topic;
+            if (x->key_re && java_regex_matches(x->key_re, old_topic, n)) {
+                char *k = java_regex_replace_first(x->key_re, old_topic, n, x->key_replacement, errstr, errstr_size);
+                if (!k) return -1;
+                id = cd_arena_strndup(arena, k, strlen(k));
+                free(k);
+            }
+            f[old->n_fields] = (cd_field_t){x->key_field, &BLTR_STRING};
+            fv[old->n_fields] = cd_string(id, strlen(id));
+        }
+        cd_value_t *nk = cd_arena_alloc(arena, sizeof(*nk));
+        *nk = (cd_value_t){.type = CD_TYPE_STRUCT, .u.strct = {fv, nf}};
+        ks = s, kv = nk;
+    }
+    rec->topic = new_topic;
+    rec->key_schema = ks, rec->key = kv;
+    /* tombstones and what is not a change event keep their value */
+    if (!rec->value || !is_envelope(rec)) return 0;
+
+    const cd_schema_t *env = rec->value_schema;
+    int bi = cd_xf_field_index(env, "before");
+    if (bi < 0) {
+        snprintf(errstr, errstr_size,
+                 "Cannot invoke \"org.apache.kafka.connect.data.Field.schema()\" because the return value of "
+                 "\"org.apache.kafka.connect.data.Schema.field(String)\" is null");
+        return -1;
+    }
+    const cd_schema_t *old_row = env->fields[bi].schema;
+    cd_schema_t *row = copy_excluding_name(arena, old_row, old_row->n_fields, new_topic, ".Value");
+    for (size_t i = 0; i < old_row->n_fields; i++) ((cd_field_t *)row->fields)[i] = old_row->fields[i];
+    cd_schema_t *ns = copy_excluding_name(arena, env, env->n_fields, new_topic, ".Envelope");
+    cd_field_t *f = (cd_field_t *)ns->fields;
+    cd_value_t *fv = cd_arena_alloc(arena, (env->n_fields ? env->n_fields : 1) * sizeof(*fv));
+    for (size_t i = 0; i < env->n_fields; i++) {
+        bool image = !strcmp(env->fields[i].name, "before") || !strcmp(env->fields[i].name, "after");
+        f[i] = (cd_field_t){env->fields[i].name, image ? row : env->fields[i].schema};
+        const cd_value_t *v = cd_xf_field_value(env, rec->value, i, true);
+        fv[i] = *v;
+        if (image && !v->is_null) {
+            /* Struct.get on each column: a null gets its default */
+            const cd_schema_t *vs = env->fields[i].schema;
+            cd_value_t *cols = cd_arena_alloc(arena, (vs->n_fields ? vs->n_fields : 1) * sizeof(*cols));
+            for (size_t k = 0; k < vs->n_fields; k++) cols[k] = *cd_xf_field_value(vs, v, k, true);
+            fv[i] = (cd_value_t){.type = CD_TYPE_STRUCT, .u.strct = {cols, vs->n_fields}};
+        }
+    }
+    cd_value_t *nv = cd_arena_alloc(arena, sizeof(*nv));
+    *nv = (cd_value_t){.type = CD_TYPE_STRUCT, .u.strct = {fv, env->n_fields}};
+    rec->value_schema = ns, rec->value = nv;
+    return 0;
+}
+
+static const cd_xf_plugin_t BY_LOGICAL_TABLE_ROUTER = {
+    .class_name = "io.debezium.transforms.ByLogicalTableRouter",
+    .kind = CD_XF_TRANSFORMATION,
+    .version = DEBEZIUM_VERSION,
+    .config_def = {BLTR_KEYS, sizeof(BLTR_KEYS) / sizeof(BLTR_KEYS[0])},
+    .create = bltr_create,
+    .apply = bltr_apply,
+    .destroy = bltr_destroy,
+};
+
+const cd_xf_plugin_t *const cd_xf_debezium_plugins[] = {&BY_LOGICAL_TABLE_ROUTER, &EXTRACT_NEW_RECORD_STATE, NULL};

@@ -140,7 +140,8 @@ def _jackson(step):
 # them among the recommended values of the converter keys and of <transforms|predicates>.<a>.type;
 # connectd lists what it has.
 _JAVA_ONLY_PLUGIN = re.compile(
-    r"^(io\.debezium\.(converters|transforms|connector\.postgresql\.transforms)\.(?!ExtractNewRecordState$)"
+    r"^(io\.debezium\.(converters|transforms|connector\.postgresql\.transforms)\."
+    r"(?!(ExtractNewRecordState|ByLogicalTableRouter)$)"
     r"|org\.apache\.kafka\.connect\.converters\.(Boolean|Double|Float|Integer|Long|Short)Converter$"
     r"|org\.apache\.kafka\.connect\.transforms\.(Cast|ExtractField|Flatten|HeaderFrom|SetSchemaMetadata"
     r"|TimestampConverter)\$(Key|Value)$"
@@ -476,7 +477,8 @@ def _offset_members(d, only_extra):
 _DATA_TESTS = {"test_types_under_every_mode", "test_record_kinds",
                "test_unchanged_toast_under_each_replica_identity", "test_alter_table_mid_stream",
                "test_non_ascii_names", "test_snapshot_types", "test_snapshot_markers_and_order",
-               "test_unwrap_option_sets", "test_dashboard_deletes_flagged"}
+               "test_unwrap_option_sets", "test_dashboard_deletes_flagged",
+               "test_by_logical_table_router"}
 _TX_TESTS = {"test_record_kinds", "test_alter_table_mid_stream", "test_non_ascii_names"}
 
 EVENT_KNOWN_DIFFERENCES = [

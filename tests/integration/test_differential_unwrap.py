@@ -80,3 +80,37 @@ def test_dashboard_deletes_flagged(pair):
         by_key.setdefault(json.loads(key)["id"], []).append(json.loads(value))
     assert by_key == {1: [{"id": 1, "v": 10, "__deleted": "false"}, {"id": 1, "v": 11, "__deleted": "false"}],
                       2: [{"id": 2, "v": 20, "__deleted": "false"}, {"id": 2, "v": 20, "__deleted": "true"}]}
+
+
+R = "io.debezium.transforms.ByLogicalTableRouter"
+ROUTE_ALL = r"([^.]+)\.(public|s1)\.((?!zz_).*)"   # every captured table but the sentinel's
+
+
+def test_by_logical_table_router(pair):
+    """ByLogicalTableRouter merges the tables of the workload into one topic per run: keys renamed
+    <topic>.Key with the physical table's identifier (the old topic, or key.field.regex's
+    replacement under key.field.name), envelopes and rows renamed <topic>.Envelope / .Value,
+    tombstones and keyless tables; without key.enforce.uniqueness; and followed by
+    ExtractNewRecordState in a chain."""
+    pair.sql(*KINDS_DDL, *DFLT_DDL)
+    route = {"transforms": "route", "transforms.route.type": R, "transforms.route.topic.regex": ROUTE_ALL,
+             "transforms.route.topic.replacement": "$1.all"}
+    pair.start(
+        plain=pair.base_config(**route),
+        keyed=pair.base_config(**{**route, "transforms": "route,unwrap",
+                                  "transforms.route.key.field.regex": r"[^.]+\.(.*)",
+                                  "transforms.route.key.field.replacement": "tbl_$1",
+                                  "transforms.route.key.field.name": "tbl",
+                                  "transforms.unwrap.type": U,
+                                  "transforms.unwrap.delete.tombstone.handling.mode": "rewrite-with-tombstone"}),
+        nouniq=pair.base_config(**{**route, "transforms.route.key.enforce.uniqueness": "false",
+                                   "value.converter.replace.null.with.default": "false"}))
+    kinds_workload(pair)
+    dflt_workload(pair)
+    pair.compare()
+    pair.check()
+    for r in pair.runs:  # the routing took place: every table's records on the one topic
+        recs = read_topic(pair.cd.bootstrap, f"{r.prefix}.all")
+        field = "tbl" if r.label == "keyed" else "__dbz__physicalTableIdentifier"
+        assert len({json.loads(k)["payload"].get(field) for _, _, k, _ in recs
+                    if k is not None}) >= (1 if r.label == "nouniq" else 4), r.label

@@ -232,8 +232,76 @@ static void test_refused_and_route_errors(void **state) {
     cd_xf_record_t r = event("c");
     assert_int_equal(cd_xf_chain_apply(c, &r, a, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "Field 'id' is not of type STRING"));
+    cd_xf_chain_destroy(c);
+    /* an added field whose name is taken: SchemaBuilder's exception */
+    static const char *const dup[] = {"transforms.u.add.fields", "op,ts_ms:op", NULL};
+    c = chain(dup);
+    r = event("c");
+    assert_int_equal(cd_xf_chain_apply(c, &r, a, err, sizeof(err)), -1);
+    assert_string_equal(err, "Cannot create field because of field name duplication __op");
     cd_arena_destroy(a);
     cd_xf_chain_destroy(c);
+}
+
+/* ByLogicalTableRouter: topic by matches() + replaceFirst, key renamed with the physical table's
+ * identifier, envelope and rows renamed, defaults put in for null columns (Struct.get). */
+static void test_by_logical_table_router(void **state) {
+    (void)state;
+    static const cd_schema_t KEY = {.type = CD_TYPE_STRUCT, .name = "srv.public.t.Key", .fields = ROW_FIELDS,
+                                    .n_fields = 1};
+    static const char *const kv[] = {"transforms", "r", "transforms.r.type", "io.debezium.transforms.ByLogicalTableRouter",
+                                     "transforms.r.topic.regex", "([^.]+)\\.public\\.(.*)",
+                                     "transforms.r.topic.replacement", "$1.all",
+                                     "transforms.r.key.field.regex", ".*\\.(.*)",
+                                     "transforms.r.key.field.replacement", "table_$1", NULL};
+    cd_props_t *p = cd_props_new();
+    for (const char *const *k = kv; k[0]; k += 2) cd_props_set(p, k[0], k[1]);
+    cd_xf_chain_t *c = NULL;
+    char err[512] = "";
+    assert_int_equal(cd_xf_chain_new(p, &c, err, sizeof(err)), 0);
+    cd_props_destroy(p);
+    cd_arena_t *a = cd_arena_new();
+    cd_xf_record_t r = event("u");
+    cd_value_t key_f[1] = {cd_int(CD_TYPE_INT32, 7)};
+    cd_value_t key = {.type = CD_TYPE_STRUCT, .u.strct = {key_f, 1}};
+    r.key_schema = &KEY, r.key = &key;
+    assert_int_equal(cd_xf_chain_apply(c, &r, a, err, sizeof(err)), 0);
+    assert_string_equal(r.topic, "srv.all");
+    assert_string_equal(r.key_schema->name, "srv.all.Key");
+    assert_int_equal(r.key_schema->n_fields, 2);
+    assert_string_equal(r.key_schema->fields[1].name, "__dbz__physicalTableIdentifier");
+    assert_memory_equal(r.key->u.strct.fields[1].u.str.ptr, "table_t", 7);
+    assert_string_equal(r.value_schema->name, "srv.all.Envelope");
+    assert_int_equal(r.value_schema->version, 2);
+    assert_string_equal(r.value_schema->fields[0].schema->name, "srv.all.Value");
+    assert_true(r.value_schema->fields[0].schema->optional);
+    /* before's null name: Struct.get gives the column's default */
+    assert_memory_equal(r.value->u.strct.fields[0].u.strct.fields[1].u.str.ptr, "anon", 4);
+    /* a tombstone: topic and key change, the value stays null */
+    cd_xf_record_t t = {.topic = "srv.public.t", .kafka_partition = -1, .kafka_offset = -1, .timestamp_ms = -1,
+                        .key_schema = &KEY, .key = &key};
+    assert_int_equal(cd_xf_chain_apply(c, &t, a, err, sizeof(err)), 0);
+    assert_string_equal(t.topic, "srv.all");
+    assert_null(t.value);
+    assert_int_equal(t.key_schema->n_fields, 2);
+    /* a topic the regex does not match whole is left */
+    cd_xf_record_t o = {.topic = "srv.transaction", .kafka_partition = -1, .kafka_offset = -1, .timestamp_ms = -1};
+    assert_int_equal(cd_xf_chain_apply(c, &o, a, err, sizeof(err)), 0);
+    assert_string_equal(o.topic, "srv.transaction");
+    cd_arena_destroy(a);
+    cd_xf_chain_destroy(c);
+    /* refused: no topic.regex; key.field.regex without key.field.replacement; avro adjustment */
+    static const char *const bad[][2] = {{"transforms.r.topic.regex", ""}, {"transforms.r.key.field.replacement", " "},
+                                         {"transforms.r.schema.name.adjustment.mode", "avro"}};
+    for (size_t i = 0; i < 3; i++) {
+        p = cd_props_new();
+        for (const char *const *k = kv; k[0]; k += 2) cd_props_set(p, k[0], k[1]);
+        cd_props_set(p, bad[i][0], bad[i][1]);
+        c = NULL;
+        assert_int_equal(cd_xf_chain_new(p, &c, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, i < 2 ? "Unable to validate config." : "does not implement"));
+        cd_props_destroy(p);
+    }
 }
 
 int main(void) {
@@ -243,6 +311,7 @@ int main(void) {
         cmocka_unit_test(test_replace_null_off_and_not_envelopes),
         cmocka_unit_test(test_drop_fields_header),
         cmocka_unit_test(test_refused_and_route_errors),
+        cmocka_unit_test(test_by_logical_table_router),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
