@@ -87,6 +87,9 @@ def test_validate_with_transforms(pair):
         "predicates": "m,n,o", "predicates.m.type": P + "TopicNameMatches", "predicates.m.pattern": "x[",
         "predicates.n.type": "TopicNameMatches", "predicates.n.pattern": " ",
         "predicates.o.type": "TopicNameMatches"})
+    _validate(pair, {
+        "transforms": "b", "transforms.b.type": "io.debezium.transforms.ByLogicalTableRouter",
+        "transforms.b.key.field.regex": "(", "transforms.b.logical.table.cache.size": "x"})
     # classes of the wrong kind
     _validate(pair, {"transforms": "y", "transforms.y.type": P + "RecordIsTombstone",
                      "predicates": "z", "predicates.z.type": T + "Filter"})
