@@ -15,6 +15,9 @@
 #define ENVELOPE_SUFFIX ".Envelope"
 #define DELETED_FIELD "__deleted"
 #define PURPOSE "source field insertion"
+/* configure()'s exceptions as the task's failure shows them: Kafka's transformationStages wraps
+ * them in a ConnectException, whose message is the exception's class and message. */
+#define CONFIGURE_FAILED "org.apache.kafka.connect.errors.ConnectException: Unable to validate config."
 
 /* Debezium's Field.group(config, null, fields): every key in no group, order 1, no validator and
  * no recommender (the enum's allowed values are only checked by configure()). */
@@ -136,7 +139,7 @@ static int field_ref_parse(const char *prefix, const char *spec, field_ref_t *ou
     char **parts, *pbuf, **splits, *sbuf;
     size_t np = java_split(spec, ':', &parts, &pbuf);
     if (np > 2) {
-        snprintf(errstr, errstr_size, "Unexpected field name: %s", spec);
+        snprintf(errstr, errstr_size, "java.lang.IllegalArgumentException: Unexpected field name: %s", spec);
         free(parts), free(pbuf);
         return -1;
     }
@@ -221,7 +224,7 @@ static void *enrs_create(const void *opts, const cd_props_t *c, char *errstr, si
         if (!strcasecmp(trimmed, MODE_NAMES[i])) m = i;
     if (m < 0 || strlen(mode) >= sizeof(trimmed) || !valid_bool(cd_props_get(c, "drop.fields.from.key")) ||
         !valid_bool(cd_props_get(c, "drop.fields.keep.schema.compatible"))) {
-        snprintf(errstr, errstr_size, "Unable to validate config.");
+        snprintf(errstr, errstr_size, CONFIGURE_FAILED);
         return NULL;
     }
     enrs_t *x = calloc(1, sizeof(*x));
@@ -755,7 +758,7 @@ static void *bltr_create(const void *opts, const cd_props_t *c, char *errstr, si
     }
     if (bad) {
         /* configure() logs each problem and throws one message for all */
-        snprintf(errstr, errstr_size, "Unable to validate config.");
+        snprintf(errstr, errstr_size, CONFIGURE_FAILED);
         if (tre) java_regex_free(tre);
         if (kre) java_regex_free(kre);
         return NULL;

@@ -234,3 +234,34 @@ def test_transform_failure_fails_the_task(pair, tmp_path):
     _, jbody, _ = pair.java.get(f"/connectors/{c}/status")
     assert body["tasks"][0]["trace"].splitlines()[0] == jbody["tasks"][0]["trace"].splitlines()[0]
     pair.check()
+
+
+def test_debezium_transforms_on_filestream(pair, tmp_path):
+    """Debezium's transformations on records that are not change events: ExtractNewRecordState
+    passes them unchanged and ByLogicalTableRouter renames only the topic; a bad option fails the
+    task with Debezium's configure() message, on both."""
+    src = readable_file(tmp_path, "one\ntwo\n")
+    c = pair.name("dbz")
+    topic = pair.name("dbz") + "-t"
+    pair.create(c, {"connector.class": FILE_SOURCE, "file": src, "topic": topic,
+                    "transforms": "u,r",
+                    "transforms.u.type": "io.debezium.transforms.ExtractNewRecordState",
+                    "transforms.u.add.headers": "op",
+                    "transforms.r.type": "io.debezium.transforms.ByLogicalTableRouter",
+                    "transforms.r.topic.regex": "(.*)-t", "transforms.r.topic.replacement": "$1-routed"})
+    pair.settle_status(c, "RUNNING", tasks=1)
+    routed = pair.name("dbz") + "-routed"
+    mine = _records(pair.cd.broker.bootstrap, routed, 2)
+    theirs = _records(pair.java.kafka.bootstrap, routed, 2)
+    assert mine == theirs and len(mine) == 2
+    bad = pair.name("dbzbad")
+    pair.create(bad, {"connector.class": FILE_SOURCE, "file": src, "topic": topic,
+                      "transforms": "u", "transforms.u.type": "io.debezium.transforms.ExtractNewRecordState",
+                      "transforms.u.delete.tombstone.handling.mode": "soft"})
+    pair.settle(f"/connectors/{bad}/status",
+                lambda s: s and s.get("tasks") and s["tasks"][0]["state"] == "FAILED")
+    _, body, _ = pair.cd.get(f"/connectors/{bad}/status")
+    _, jbody, _ = pair.java.get(f"/connectors/{bad}/status")
+    assert "Unable to validate config." in jbody["tasks"][0]["trace"]
+    assert body["tasks"][0]["trace"].splitlines()[0] == jbody["tasks"][0]["trace"].splitlines()[0]
+    pair.check()
