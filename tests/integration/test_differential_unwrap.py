@@ -57,6 +57,30 @@ def test_unwrap_option_sets(pair):
     pair.check()
 
 
+def test_unwrap_route_by_field_and_transaction_fields(pair):
+    """route.by.field sends each row to the topic its column names (a delete by its before row,
+    REPLICA IDENTITY FULL; a null or blank value keeps the topic); add.fields and add.headers
+    taking the transaction block's id, total_order and data_collection_order; transaction
+    metadata records pass unchanged."""
+    pair.sql("CREATE TABLE routed (id int PRIMARY KEY, dest text)", "ALTER TABLE routed REPLICA IDENTITY FULL")
+    pair.start(  # route: not the sentinel's table, which has no dest (the task would fail on it)
+        route=pair.base_config(table__include__list="public.routed",
+                               **unwrap(route__by__field="dest", add__fields="op")),
+        tx=pair.base_config(provide__transaction__metadata="true", message__prefix__include__list="none",
+                            **unwrap(add__fields="id,total_order,data_collection_order,txId",
+                                     add__headers="id,total_order", delete__tombstone__handling__mode="rewrite")))
+    route = next(r for r in pair.runs if r.label == "route").prefix
+    pair.sql(f"INSERT INTO routed VALUES (1, '{route}.a'), (2, '{route}.b'), (3, NULL), (4, ' ')",
+             f"UPDATE routed SET dest = '{route}.c' WHERE id = 1", "DELETE FROM routed WHERE id = 2",
+             "DELETE FROM routed WHERE id = 3",
+             "BEGIN", "INSERT INTO routed VALUES (5, NULL)", "UPDATE routed SET dest = NULL WHERE id = 4",
+             "COMMIT")
+    pair.compare()
+    pair.check()
+    for t in ("a", "b", "c"):
+        assert read_topic(pair.cd.bootstrap, f"{route}.{t}"), t
+
+
 def test_dashboard_deletes_flagged(pair):
     """Seed 000's pipeline: the dashboard filters on a deleted flag. With
     delete.tombstone.handling.mode=rewrite a delete arrives as the deleted row, flattened, with
