@@ -662,6 +662,7 @@ static int enrs_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *
 
 static const cd_xf_plugin_t EXTRACT_NEW_RECORD_STATE = {
     .class_name = "io.debezium.transforms.ExtractNewRecordState",
+    .alias = "ExtractNewRecordState", /* Kafka's PluginUtils aliases every plugin by its unique simple name */
     .kind = CD_XF_TRANSFORMATION,
     .version = DEBEZIUM_VERSION,
     .config_def = {ENRS_KEYS, sizeof(ENRS_KEYS) / sizeof(ENRS_KEYS[0])},
@@ -871,6 +872,7 @@ static int bltr_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *
 
 static const cd_xf_plugin_t BY_LOGICAL_TABLE_ROUTER = {
     .class_name = "io.debezium.transforms.ByLogicalTableRouter",
+    .alias = "ByLogicalTableRouter",
     .kind = CD_XF_TRANSFORMATION,
     .version = DEBEZIUM_VERSION,
     .config_def = {BLTR_KEYS, sizeof(BLTR_KEYS) / sizeof(BLTR_KEYS[0])},

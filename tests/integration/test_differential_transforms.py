@@ -43,7 +43,7 @@ def test_transform_plugins_and_their_config(pair):
     for cls in classes:
         pair.call("GET", f"/connector-plugins/{cls}/config")
     for alias in ("Filter", "DropHeaders", "HasHeaderKey", "RecordIsTombstone", "InsertField$Value",
-                  "Value"):
+                  "Value", "RegexRouter", "TopicNameMatches", "ExtractNewRecordState", "ByLogicalTableRouter"):
         pair.call("GET", f"/connector-plugins/{alias}/config")
     pair.check()
 
