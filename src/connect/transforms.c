@@ -14,7 +14,8 @@
 
 /* ---- registry ------------------------------------------------------------------------------- */
 
-static const cd_xf_plugin_t *const *const FAMILIES[] = {cd_xf_field_plugins, cd_xf_header_plugins};
+static const cd_xf_plugin_t *const *const FAMILIES[] = {cd_xf_field_plugins, cd_xf_header_plugins,
+                                                         cd_xf_debezium_plugins, cd_xf_router_plugins};
 
 static int cmp_plugin(const void *a, const void *b) {
     const cd_xf_plugin_t *x = *(const cd_xf_plugin_t *const *)a, *y = *(const cd_xf_plugin_t *const *)b;
@@ -263,10 +264,12 @@ static const cd_config_key_t STAGE_KEYS[] = {
      .order = -1, .width = CD_WIDTH_NONE, .display_name = "negate"},
 };
 
-/* ConfigDef.sortedConfigs, which embed() follows, for keys without group or order: required keys
- * first, then by importance (HIGH first), then by name. */
+/* ConfigDef.sortedConfigs, which embed() follows, for keys without a group (Kafka's and
+ * Debezium's transformations have none): by order in group (Kafka's keys have -1, Debezium's
+ * Field.group gives 1), then required keys first, then by importance (HIGH first), then by name. */
 static int cmp_key_name(const void *a, const void *b) {
     const cd_config_key_t *x = a, *y = b;
+    if (x->order != y->order) return x->order < y->order ? -1 : 1;
     if (x->has_default != y->has_default) return x->has_default ? 1 : -1;
     if (x->importance != y->importance) return x->importance < y->importance ? -1 : 1;
     return strcmp(x->name, y->name);

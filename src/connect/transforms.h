@@ -145,5 +145,7 @@ const cd_schema_t *cd_xf_schema_cache_put(cd_xf_schema_cache_t *c, const cd_sche
 /* The families' plugin lists (NULL-terminated). */
 extern const cd_xf_plugin_t *const cd_xf_field_plugins[];
 extern const cd_xf_plugin_t *const cd_xf_header_plugins[];
+extern const cd_xf_plugin_t *const cd_xf_debezium_plugins[];
+extern const cd_xf_plugin_t *const cd_xf_router_plugins[];
 
 #endif

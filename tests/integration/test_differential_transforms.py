@@ -43,7 +43,7 @@ def test_transform_plugins_and_their_config(pair):
     for cls in classes:
         pair.call("GET", f"/connector-plugins/{cls}/config")
     for alias in ("Filter", "DropHeaders", "HasHeaderKey", "RecordIsTombstone", "InsertField$Value",
-                  "Value"):
+                  "Value", "RegexRouter", "TopicNameMatches", "ExtractNewRecordState", "ByLogicalTableRouter"):
         pair.call("GET", f"/connector-plugins/{alias}/config")
     pair.check()
 
@@ -77,6 +77,19 @@ def test_validate_with_transforms(pair):
         "transforms": "i", "transforms.i.type": T + "InsertField$Value",
         "transforms.i.topic.field": "t!", "transforms.i.predicate": "nope",
         "predicates": "p", "predicates.p.type": P + "HasHeaderKey", "predicates.p.name": " "})
+    # RegexRouter and TopicNameMatches: missing, empty and invalid patterns; Debezium's
+    # ExtractNewRecordState, whose config() has no validators (configure() checks the values)
+    _validate(pair, {
+        "transforms": "r,s,u", "transforms.r.type": T + "RegexRouter", "transforms.r.regex": "a(b",
+        "transforms.s.type": "RegexRouter", "transforms.s.regex": "(.*)", "transforms.s.predicate": "m",
+        "transforms.u.type": "io.debezium.transforms.ExtractNewRecordState",
+        "transforms.u.delete.tombstone.handling.mode": "soft", "transforms.u.add.fields": "a:b:c",
+        "predicates": "m,n,o", "predicates.m.type": P + "TopicNameMatches", "predicates.m.pattern": "x[",
+        "predicates.n.type": "TopicNameMatches", "predicates.n.pattern": " ",
+        "predicates.o.type": "TopicNameMatches"})
+    _validate(pair, {
+        "transforms": "b", "transforms.b.type": "io.debezium.transforms.ByLogicalTableRouter",
+        "transforms.b.key.field.regex": "(", "transforms.b.logical.table.cache.size": "x"})
     # classes of the wrong kind
     _validate(pair, {"transforms": "y", "transforms.y.type": P + "RecordIsTombstone",
                      "predicates": "z", "predicates.z.type": T + "Filter"})
@@ -86,12 +99,12 @@ def test_validate_with_transforms(pair):
 def test_validate_refuses_what_connectd_lacks(worker):
     """A Kafka transformation connectd does not have yet is refused at validate, with what to do."""
     cfg = {"connector.class": "FileStreamSource", "name": "v", "topic": "t", "file": "/tmp/x",
-           "transforms": "r", "transforms.r.type": T + "RegexRouter",
-           "predicates": "m", "predicates.m.type": P + "TopicNameMatches"}
+           "transforms": "r,v", "transforms.r.type": T + "TimestampRouter",
+           "transforms.v.type": T + "ValueToKey"}
     status, body, _ = worker.request("PUT", "/connector-plugins/FileStreamSource/config/validate", cfg)
     assert status == 200 and body["error_count"] == 2
     errors = {c["value"]["name"]: c["value"]["errors"] for c in body["configs"]}
-    for key, cls in (("transforms.r.type", T + "RegexRouter"), ("predicates.m.type", P + "TopicNameMatches")):
+    for key, cls in (("transforms.r.type", T + "TimestampRouter"), ("transforms.v.type", T + "ValueToKey")):
         assert errors[key][0].startswith(f"Invalid value {cls} for configuration {key}: Class {cls} could "
                                          "not be found. connectd does not implement this class yet"), errors[key]
 
@@ -139,6 +152,52 @@ def test_filestream_source_through_a_chain(pair, tmp_path):
     pair.check()
 
 
+def test_filestream_source_through_routers(pair, tmp_path):
+    """RegexRouter (matches() then replaceFirst with $1 and a named group) renames the topic where
+    TopicNameMatches holds, and a second RegexRouter whose regex does not match the whole topic
+    leaves it: the records land on the same topics with the same bytes on both."""
+    src = readable_file(tmp_path, "one\ntwo\n")
+    c = pair.name("rr")
+    topic = pair.name("rr") + "-t"
+    cfg = {
+        "connector.class": FILE_SOURCE, "file": src, "topic": topic,
+        "transforms": "route,partial,never",
+        "transforms.route.type": T + "RegexRouter", "transforms.route.regex": "(?<base>.*)-(t)",
+        "transforms.route.replacement": "${base}-routed-$2\\_", "transforms.route.predicate": "mine",
+        "transforms.partial.type": "RegexRouter", "transforms.partial.regex": "routed",
+        "transforms.partial.replacement": "x",
+        "transforms.never.type": "RegexRouter", "transforms.never.regex": ".*",
+        "transforms.never.replacement": "$1", "transforms.never.predicate": "none",
+        "predicates": "mine,none",
+        "predicates.mine.type": P + "TopicNameMatches", "predicates.mine.pattern": ".*rr.*",
+        "predicates.none.type": "TopicNameMatches", "predicates.none.pattern": "nothing",
+    }
+    pair.create(c, cfg)
+    pair.settle_status(c, "RUNNING", tasks=1)
+    routed = pair.name("rr") + "-routed-t_"
+    mine = _records(pair.cd.broker.bootstrap, routed, 2)
+    theirs = _records(pair.java.kafka.bootstrap, routed, 2)
+    assert mine == theirs and len(mine) == 2
+    assert read_topic(pair.cd.broker.bootstrap, topic) == []
+    pair.check()
+
+
+def test_regex_router_failure_fails_the_task(pair, tmp_path):
+    """A replacement naming a group the regex does not have: Kafka's IndexOutOfBoundsException
+    text fails the task on both."""
+    src = readable_file(tmp_path, "x\n")
+    c = pair.name("rrfail")
+    pair.create(c, {"connector.class": FILE_SOURCE, "file": src, "topic": pair.name("rrfail-t"),
+                    "transforms": "r", "transforms.r.type": "RegexRouter",
+                    "transforms.r.regex": "(.*)", "transforms.r.replacement": "$2"})
+    pair.settle(f"/connectors/{c}/status",
+                lambda s: s and s.get("tasks") and s["tasks"][0]["state"] == "FAILED")
+    _, body, _ = pair.cd.get(f"/connectors/{c}/status")
+    _, jbody, _ = pair.java.get(f"/connectors/{c}/status")
+    assert body["tasks"][0]["trace"].splitlines()[0] == jbody["tasks"][0]["trace"].splitlines()[0]
+    pair.check()
+
+
 def test_filter_drops_and_commits_offsets(pair, tmp_path):
     """A Filter that drops every record: nothing is written on either side. connectd commits the
     dropped records' source offsets as if they had been written; Kafka Connect 4.1.1 does not
@@ -173,5 +232,36 @@ def test_transform_failure_fails_the_task(pair, tmp_path):
     status, body, _ = pair.cd.get(f"/connectors/{c}/status")
     assert "Only Struct objects supported for [field insertion], found: java.lang.String" in body["tasks"][0]["trace"]
     _, jbody, _ = pair.java.get(f"/connectors/{c}/status")
+    assert body["tasks"][0]["trace"].splitlines()[0] == jbody["tasks"][0]["trace"].splitlines()[0]
+    pair.check()
+
+
+def test_debezium_transforms_on_filestream(pair, tmp_path):
+    """Debezium's transformations on records that are not change events: ExtractNewRecordState
+    passes them unchanged and ByLogicalTableRouter renames only the topic; a bad option fails the
+    task with Debezium's configure() message, on both."""
+    src = readable_file(tmp_path, "one\ntwo\n")
+    c = pair.name("dbz")
+    topic = pair.name("dbz") + "-t"
+    pair.create(c, {"connector.class": FILE_SOURCE, "file": src, "topic": topic,
+                    "transforms": "u,r",
+                    "transforms.u.type": "io.debezium.transforms.ExtractNewRecordState",
+                    "transforms.u.add.headers": "op",
+                    "transforms.r.type": "io.debezium.transforms.ByLogicalTableRouter",
+                    "transforms.r.topic.regex": "(.*)-t", "transforms.r.topic.replacement": "$1-routed"})
+    pair.settle_status(c, "RUNNING", tasks=1)
+    routed = pair.name("dbz") + "-routed"
+    mine = _records(pair.cd.broker.bootstrap, routed, 2)
+    theirs = _records(pair.java.kafka.bootstrap, routed, 2)
+    assert mine == theirs and len(mine) == 2
+    bad = pair.name("dbzbad")
+    pair.create(bad, {"connector.class": FILE_SOURCE, "file": src, "topic": topic,
+                      "transforms": "u", "transforms.u.type": "io.debezium.transforms.ExtractNewRecordState",
+                      "transforms.u.delete.tombstone.handling.mode": "soft"})
+    pair.settle(f"/connectors/{bad}/status",
+                lambda s: s and s.get("tasks") and s["tasks"][0]["state"] == "FAILED")
+    _, body, _ = pair.cd.get(f"/connectors/{bad}/status")
+    _, jbody, _ = pair.java.get(f"/connectors/{bad}/status")
+    assert "Unable to validate config." in jbody["tasks"][0]["trace"]
     assert body["tasks"][0]["trace"].splitlines()[0] == jbody["tasks"][0]["trace"].splitlines()[0]
     pair.check()

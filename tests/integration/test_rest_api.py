@@ -424,16 +424,15 @@ def test_status_versions_and_records(worker, tmp_path):
 
 
 def test_transforms_refused_until_implemented(worker, tmp_path):
-    """connectd has no transformations yet: a config with transforms is refused with Kafka's
-    validate messages (and what to do for Kafka's own classes), never run without them."""
-    cfg = {**source_config(tmp_path, "tr", worker.t("tr")), "transforms": "ins",
-           "transforms.ins.type": "org.apache.kafka.connect.transforms.InsertField$Value",
-           "transforms.ins.static.field": "f", "transforms.ins.static.value": "v"}
+    """A transformation connectd does not have yet is refused with Kafka's validate message (and
+    what to do for Kafka's and Debezium's classes), never run without it."""
+    cfg = {**source_config(tmp_path, "tr", worker.t("tr")), "transforms": "ts",
+           "transforms.ts.type": "org.apache.kafka.connect.transforms.TimestampRouter"}
     status, body, _ = worker.request("POST", "/connectors", {"name": "tr", "config": cfg})
     assert status == 400, body
-    assert ("Invalid value org.apache.kafka.connect.transforms.InsertField$Value for configuration "
-            "transforms.ins.type: Class org.apache.kafka.connect.transforms.InsertField$Value could not be "
-            "found. connectd does not implement transformations or predicates yet") in body["message"]
+    assert ("Invalid value org.apache.kafka.connect.transforms.TimestampRouter for configuration "
+            "transforms.ts.type: Class org.apache.kafka.connect.transforms.TimestampRouter could not be "
+            "found. connectd does not implement this class yet") in body["message"]
     status, body, _ = worker.request("PUT", "/connectors/tr/config", {**cfg, "transforms": "a,b"})
     assert status == 400, body
     assert 'Missing required configuration "transforms.a.type" which has no default value.' in body["message"]

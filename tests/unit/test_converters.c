@@ -258,19 +258,33 @@ static void test_replace_null_with_default_false(void **state) {
     cd_converter_destroy(c);
 }
 
+/* JsonConverter.fromConnectData answers a Kafka null only for a null schema and a null value; a
+ * null value with an (optional) schema is written: ExtractNewRecordState's flattened delete. */
 static void test_null_value_is_null_record(void **state) {
     (void)state;
     cd_value_t n = cd_null();
+    static const cd_schema_t opt = {.type = CD_TYPE_STRING, .optional = true};
     const char *modes[] = {"true", "false"};
+    const char *expect[] = {"{\"schema\":{\"type\":\"string\",\"optional\":true},\"payload\":null}", "null"};
     for (int i = 0; i < 2; i++) {
         cd_converter_t *c = conv(JSON, "schemas.enable", modes[i], NULL);
         cd_buf_t b = {0};
         char err[128] = "";
-        assert_int_equal(cd_converter_from_connect(c, "t", &s_envelope, &n, &b, err, sizeof(err)), 0);
         assert_int_equal(cd_converter_from_connect(c, "t", NULL, NULL, &b, err, sizeof(err)), 0);
+        assert_int_equal(cd_converter_from_connect(c, "t", NULL, &n, &b, err, sizeof(err)), 0);
         assert_int_equal(b.len, 0);
+        assert_int_equal(cd_converter_from_connect(c, "t", &opt, NULL, &b, err, sizeof(err)), 1);
+        assert_int_equal(b.len, strlen(expect[i]));
+        assert_memory_equal(b.data, expect[i], b.len);
+        cd_buf_free(&b);
         cd_converter_destroy(c);
     }
+    /* other converters: a null value is a Kafka null whatever the schema */
+    cd_converter_t *c = conv("org.apache.kafka.connect.storage.StringConverter", NULL);
+    cd_buf_t b = {0};
+    char err[128] = "";
+    assert_int_equal(cd_converter_from_connect(c, "t", &opt, NULL, &b, err, sizeof(err)), 0);
+    cd_converter_destroy(c);
 }
 
 static void test_schemaless_value_with_schemas_enabled(void **state) {

@@ -204,10 +204,10 @@ static void test_refused_configs(void **state) {
     assert_int_equal(cd_xf_chain_new(p, &c, err, sizeof(err)), 0);
     assert_null(c); /* nothing to do per record */
     cd_props_destroy(p);
-    static const char *const regex[] = {"transforms", "r", "transforms.r.type", T "RegexRouter", NULL};
-    assert_int_equal(chain_error(regex, err, sizeof(err)), -1);
-    assert_string_equal(err, "Invalid value " T "RegexRouter for configuration transforms.r.type: Class " T
-                             "RegexRouter could not be found.");
+    static const char *const flatten[] = {"transforms", "r", "transforms.r.type", T "Flatten$Value", NULL};
+    assert_int_equal(chain_error(flatten, err, sizeof(err)), -1);
+    assert_string_equal(err, "Invalid value " T "Flatten$Value for configuration transforms.r.type: Class " T
+                             "Flatten$Value could not be found.");
     static const char *const renames[] = {"transforms", "r", "transforms.r.type", T "ReplaceField$Value",
                                           "transforms.r.renames", "a:b,c", NULL};
     assert_int_equal(chain_error(renames, err, sizeof(err)), -1);
@@ -220,6 +220,55 @@ static void test_refused_configs(void **state) {
     static const char *const mask[] = {"transforms", "m", "transforms.m.type", T "MaskField$Key", NULL};
     assert_int_equal(chain_error(mask, err, sizeof(err)), -1);
     assert_string_equal(err, "Invalid value null for configuration fields: Empty list");
+}
+
+/* RegexRouter: matches() on the whole topic, then replaceFirst with Java's replacement syntax;
+ * TopicNameMatches as its predicate; Kafka's messages for bad configs and replacements. */
+static void test_regex_router_and_topic_name_matches(void **state) {
+    (void)state;
+    static const char *const kv[] = {
+        "transforms", "r,partial",
+        "transforms.r.type", T "RegexRouter", "transforms.r.regex", " (?<db>[^.]+)\\.(.*) ",
+        "transforms.r.replacement", "${db}_$2\\$", "transforms.r.predicate", "p",
+        "transforms.partial.type", "RegexRouter", "transforms.partial.regex", "public",
+        "transforms.partial.replacement", "x",
+        "predicates", "p", "predicates.p.type", "TopicNameMatches", "predicates.p.pattern", "srv\\..*",
+        NULL};
+    cd_xf_chain_t *c = chain(kv);
+    cd_arena_t *a = cd_arena_new();
+    char err[512];
+    cd_xf_record_t r = {.topic = "srv.public.t", .kafka_partition = -1, .kafka_offset = -1, .timestamp_ms = -1};
+    assert_int_equal(cd_xf_chain_apply(c, &r, a, err, sizeof(err)), 0);
+    assert_string_equal(r.topic, "srv_public.t$"); /* "public" alone does not match the whole topic */
+    cd_xf_record_t o = {.topic = "other.t", .kafka_partition = -1, .kafka_offset = -1, .timestamp_ms = -1};
+    assert_int_equal(cd_xf_chain_apply(c, &o, a, err, sizeof(err)), 0);
+    assert_string_equal(o.topic, "other.t"); /* the predicate does not hold */
+    cd_xf_chain_destroy(c);
+    static const char *const bad_group[] = {"transforms", "r", "transforms.r.type", "RegexRouter",
+                                            "transforms.r.regex", "(.*)", "transforms.r.replacement", "$2", NULL};
+    c = chain(bad_group);
+    cd_xf_record_t b = {.topic = "t", .kafka_partition = -1, .kafka_offset = -1, .timestamp_ms = -1};
+    assert_int_equal(cd_xf_chain_apply(c, &b, a, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "No group 2"));
+    cd_xf_chain_destroy(c);
+    cd_arena_destroy(a);
+    static const char *const no_regex[] = {"transforms", "r", "transforms.r.type", "RegexRouter", NULL};
+    assert_int_equal(chain_error(no_regex, err, sizeof(err)), -1);
+    assert_string_equal(err, "Missing required configuration \"regex\" which has no default value.");
+    static const char *const bad_regex[] = {"transforms", "r", "transforms.r.type", "RegexRouter",
+                                            "transforms.r.regex", "a(b", "transforms.r.replacement", "x", NULL};
+    assert_int_equal(chain_error(bad_regex, err, sizeof(err)), -1);
+    assert_true(!strncmp(err, "Invalid value a(b for configuration regex: Invalid regex: Unclosed group", 71));
+    static const char *const no_repl[] = {"transforms", "r", "transforms.r.type", "RegexRouter",
+                                          "transforms.r.regex", "a", NULL};
+    assert_int_equal(chain_error(no_repl, err, sizeof(err)), -1);
+    assert_string_equal(err, "Missing required configuration \"replacement\" which has no default value.");
+    static const char *const empty_pattern[] = {"transforms", "f", "transforms.f.type", "Filter",
+                                                "transforms.f.predicate", "p", "predicates", "p",
+                                                "predicates.p.type", "TopicNameMatches", "predicates.p.pattern", " ",
+                                                NULL};
+    assert_int_equal(chain_error(empty_pattern, err, sizeof(err)), -1);
+    assert_string_equal(err, "Invalid value  for configuration pattern: String must be non-empty");
 }
 
 static void test_schema_cache(void **state) {
@@ -250,6 +299,7 @@ int main(void) {
         cmocka_unit_test(test_drop_headers),
         cmocka_unit_test(test_refused_configs),
         cmocka_unit_test(test_schema_cache),
+        cmocka_unit_test(test_regex_router_and_topic_name_matches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
