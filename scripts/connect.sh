@@ -105,7 +105,11 @@ java_cmd() {
 wait_started() {
   local dir=$1 pid=$2
   local deadline=$((SECONDS + ${CONNECT_START_TIMEOUT:-180}))
-  while ! grep -q "Finished starting connectors and tasks" "$dir/connect.log" 2>/dev/null; do
+  # Both: the herder has joined the group and started what it was given, and the REST resources
+  # are in place (before that, Jetty answers every request with 404; the two happen on different
+  # threads, in either order).
+  while ! { grep -q "Finished starting connectors and tasks" "$dir/connect.log" 2>/dev/null &&
+            grep -q "REST resources initialized" "$dir/connect.log" 2>/dev/null; }; do
     if ! alive "$pid"; then
       tail -20 "$dir/connect.log" 2>/dev/null >&2 || true
       die "the worker exited during start-up; see $dir/connect.log and $dir/stdout"
