@@ -57,6 +57,15 @@ static cd_value_t *new_values(cd_arena_t *a, size_t n) {
 
 static cd_value_t str_value(const char *s) { return cd_string(s, strlen(s)); }
 
+/* A struct value of the given fields, in the arena. */
+static cd_value_t *struct_value(cd_arena_t *a, const cd_value_t *fields, size_t n) {
+    cd_value_t *s = new_values(a, 1);
+    s->type = CD_TYPE_STRUCT;
+    s->u.strct.fields = fields;
+    s->u.strct.n = n;
+    return s;
+}
+
 /* Kafka's fixed schemas InsertField adds. */
 static const cd_schema_t STRING_SCHEMA = {.type = CD_TYPE_STRING};
 static const cd_schema_t OPT_STRING_SCHEMA = {.type = CD_TYPE_STRING, .optional = true};
@@ -246,11 +255,7 @@ static int insert_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
             fields[k] = cd_null();
         k++;
     }
-    cd_value_t *s = new_values(arena, 1);
-    s->type = CD_TYPE_STRUCT;
-    s->u.strct.fields = fields;
-    s->u.strct.n = out->n_fields;
-    cd_xf_set_operating(rec, x->is_key, out, s);
+    cd_xf_set_operating(rec, x->is_key, out, struct_value(arena, fields, out->n_fields));
     return 0;
 }
 
@@ -508,11 +513,7 @@ static int replace_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *aren
     }
     cd_value_t *fields = new_values(arena, n);
     for (size_t i = 0; i < n; i++) fields[i] = *cd_xf_field_value(schema, value, src[i], x->replace_null);
-    cd_value_t *s = new_values(arena, 1);
-    s->type = CD_TYPE_STRUCT;
-    s->u.strct.fields = fields;
-    s->u.strct.n = n;
-    cd_xf_set_operating(rec, x->is_key, out, s);
+    cd_xf_set_operating(rec, x->is_key, out, struct_value(arena, fields, n));
     return 0;
 }
 
@@ -695,11 +696,7 @@ static int mask_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, 
             fields[i] = *v;
         }
     }
-    cd_value_t *s = new_values(arena, 1);
-    s->type = CD_TYPE_STRUCT;
-    s->u.strct.fields = fields;
-    s->u.strct.n = schema->n_fields;
-    cd_xf_set_operating(rec, x->is_key, schema, s);
+    cd_xf_set_operating(rec, x->is_key, schema, struct_value(arena, fields, schema->n_fields));
     return 0;
 }
 
