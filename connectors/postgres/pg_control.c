@@ -256,9 +256,7 @@ int pg_control_poll(pg_task_t *t) {
         /* The stream went past t->pos: start it again there, so that the server sends again what
          * follows and the resume rule skips exactly what t->pos covers. Not a task restart: the
          * run id and the transaction counters' map stay. */
-        pg_disconnect(t);
-        pg_resume_start(&t->resume, &t->pos);
-        t->in_txn = false;
+        pg_restream(t);
         t->ctl.in_skip_txn = false;
         t->ctl.read_ahead = false;
         t->reconnect_at_ms = 0;

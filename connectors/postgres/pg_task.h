@@ -131,6 +131,11 @@ void pg_drop_slot(pg_task_t *t);
 /* heartbeat.action.query */
 void pg_heartbeat_action(pg_task_t *t);
 
+/* postgres_connector.c: the stream is to start again from t->pos (a lost connection, the end of
+ * a hold or of a blocking snapshot): the connections close, and the next connect resumes there by
+ * the rule of pg_offset.h, skipping exactly what t->pos covers. */
+void pg_restream(pg_task_t *t);
+
 /* pg_snapshot.c. Opens the snapshot on t->conn (its transaction, the catalog) and on worker
  * connections of its own: importing `exported` (the new slot's snapshot) when not NULL, else in a
  * transaction of snapshot.isolation.mode. start: the position streaming goes on from afterwards

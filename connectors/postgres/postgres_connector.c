@@ -170,11 +170,15 @@ static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *
 /* The server went away or closed the stream: reconnect and resume after the last record handed to
  * the runtime, by the same rule as a restart (pg_offset.h). The position is exactly that record's
  * offset, or a commit processed since. */
-static void stream_lost(pg_task_t *t, const char *why) {
-    log_warn(pg_log(), "[%s] %s; reconnecting", cd_task_connector_name(t->ctx), why);
+void pg_restream(pg_task_t *t) {
     pg_disconnect(t);
     pg_resume_start(&t->resume, &t->pos);
     t->in_txn = false;
+}
+
+static void stream_lost(pg_task_t *t, const char *why) {
+    log_warn(pg_log(), "[%s] %s; reconnecting", cd_task_connector_name(t->ctx), why);
+    pg_restream(t);
     /* Debezium restarts its task after a lost connection (a retriable error): a new offset
      * context, so a new per-table counter map. */
     t->tx_map_capacity = 0;
@@ -194,8 +198,7 @@ static void end_blocking(pg_task_t *t) {
 static void resume_after_blocking(pg_task_t *t) {
     t->pos = t->blocking_from;
     end_blocking(t);
-    pg_resume_start(&t->resume, &t->pos);
-    t->in_txn = false;
+    pg_restream(t);
     t->tx_map_capacity = 0;
     t->reconnect_at_ms = pg_mono_ms();
     t->reconnect_attempts = 0;
