@@ -2,6 +2,7 @@
  * time), statuses, Kafka outages as tasks see them, and the context API plugins call. The source
  * task's loop and offset commits are in worker_source.c, the sink task's in worker_sink.c. Each
  * task has its own Kafka client, so a stuck task cannot hold up another. */
+#include "kafka/client.h"
 #include "worker_task.h"
 
 #include <stdio.h>
@@ -265,20 +266,6 @@ void task_fail_with_trace(task_t *t, const char *msg, const char *trace) {
     task_report(t, TS_FAILED, trace);
 }
 
-void task_fail_transform(task_t *t, const char *cause) {
-    /* Kafka Connect's RetryWithToleranceOperator, with errors.tolerance=none */
-    char msg[2048];
-    snprintf(msg, sizeof(msg), "Tolerance exceeded in error handler");
-    free(t->xf_trace);
-    t->xf_trace = NULL;
-    if (asprintf(&t->xf_trace,
-                 "org.apache.kafka.connect.errors.ConnectException: %s\nCaused by: "
-                 "org.apache.kafka.connect.errors.DataException: %s\n",
-                 msg, cause) < 0)
-        t->xf_trace = NULL;
-    task_fail_with_trace(t, cause, t->xf_trace ? t->xf_trace : msg);
-}
-
 void task_fail(task_t *t, const char *msg) {
     char trace[4096 + 64]; /* msg is at most an errstr of 4096 */
     snprintf(trace, sizeof(trace), "org.apache.kafka.connect.errors.ConnectException: %s\n", msg);
@@ -323,8 +310,10 @@ static int apply_overrides(task_t *t, rd_kafka_conf_t *conf, const char *prefix,
     int rc = 0;
     for (size_t i = 0; i < cd_props_count(ov) && rc == 0; i++) {
         const char *k = cd_props_key_at(ov, i), *v = cd_props_value_at(ov, i);
+        const char *name = kafka_client_setting_name(k); /* max.request.size is message.max.bytes */
+        if (!name) continue;
         char err[256];
-        rd_kafka_conf_res_t r = rd_kafka_conf_set(conf, k, v ? v : "", err, sizeof(err));
+        rd_kafka_conf_res_t r = rd_kafka_conf_set(conf, name, v ? v : "", err, sizeof(err));
         if (r == RD_KAFKA_CONF_UNKNOWN) {
             log_warn(wlog(), "%s: %s%s is not a setting of the Kafka client library; ignored",
                      t->name, prefix, k);
@@ -356,6 +345,7 @@ static void *task_main(void *arg) {
         task_run_source(t);
     else
         task_run_sink(t);
+    errors_close(t);
     if (t->kx.pub_since) { /* the outage notes go with the task */
         t->kx.since = 0;
         publish_outage(t, 0, "");
@@ -415,7 +405,6 @@ static void task_free(task_t *t) {
     free(t->topics_seen);
     if (t->arena) cd_arena_destroy(t->arena);
     cd_xf_chain_destroy(t->xf);
-    free(t->xf_trace);
     cd_arena_destroy(t->xf_arena);
     cd_props_destroy(t->conn_config);
     cd_props_destroy(t->task_config);

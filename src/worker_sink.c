@@ -7,10 +7,24 @@
 #include "kafka/client.h"
 #include "worker_task.h"
 
+#define DATA_EXCEPTION "org.apache.kafka.connect.errors.DataException"
+
 static void commit_sink(task_t *t, bool sync) {
     char err[2048];
     if (t->plugin->flush && t->plugin->flush(t->instance, err, sizeof(err)) != 0) {
         task_fail(t, err);
+        return;
+    }
+    /* What went to the dead letter queue is there before the offsets past it are committed. */
+    int dlq = errors_flush(t, sync ? (int)t->w->flush_timeout_ms : 0);
+    if (dlq > 0) {
+        if (sync) log_warn(wlog(), "%s Offsets not committed: the dead letter queue %s did not acknowledge its "
+                                   "records within offset.flush.timeout.ms", t->name, t->errors.dlq_topic);
+        return;
+    }
+    if (dlq < 0) {
+        task_fail(t, "The dead letter queue refused a record (see the log for Kafka's reason); the records after the "
+                     "last committed offset are consumed again when the task is restarted");
         return;
     }
     /* The commit request is queued under the lock that fencing takes (worker.c, "One instance of
@@ -156,7 +170,7 @@ static int transform_sink(task_t *t, rd_kafka_message_t *m, cd_sink_record_t *r,
 void task_run_sink(task_t *t) {
     char err[4096];
     t->arena = cd_arena_new();
-    if (cd_xf_chain_new(t->conn_config, &t->xf, err, sizeof(err)) != 0) {
+    if (cd_xf_chain_new(t->conn_config, &t->xf, err, sizeof(err)) != 0 || errors_init(t, err, sizeof(err)) != 0) {
         task_fail(t, err);
         return;
     }
@@ -216,20 +230,25 @@ void task_run_sink(task_t *t) {
             r->kafka_offset = msgs[i]->offset;
             r->timestamp_ms = rd_kafka_message_timestamp(msgs[i], NULL);
             task_note_topic(t, r->topic);
-            if (cd_converter_to_connect(t->key_conv, r->topic, msgs[i]->key, msgs[i]->key_len,
-                                        t->arena, &r->key_schema, &vals[2 * i], err, sizeof(err)) ||
-                cd_converter_to_connect(t->value_conv, r->topic, msgs[i]->payload, msgs[i]->len,
-                                        t->arena, &r->value_schema, &vals[2 * i + 1], err,
-                                        sizeof(err))) {
-                task_fail(t, err);
-                failed = true;
-                break;
-            }
+            errant_t er = {.consumed = msgs[i]};
+            int conv = 0; /* 0: converted; 1: skipped; -1: the task fails */
+            if (cd_converter_to_connect(t->key_conv, r->topic, msgs[i]->key, msgs[i]->key_len, t->arena,
+                                        &r->key_schema, &vals[2 * i], err, sizeof(err)))
+                conv = errors_handle(t, STAGE_KEY_CONVERTER, cd_converter_class(t->key_conv), DATA_EXCEPTION, err,
+                                     &er) == 0 ? 1 : -1;
+            else if (cd_converter_to_connect(t->value_conv, r->topic, msgs[i]->payload, msgs[i]->len, t->arena,
+                                             &r->value_schema, &vals[2 * i + 1], err, sizeof(err)))
+                conv = errors_handle(t, STAGE_VALUE_CONVERTER, cd_converter_class(t->value_conv), DATA_EXCEPTION,
+                                     err, &er) == 0 ? 1 : -1;
+            if (conv > 0) continue;
             r->key = &vals[2 * i];
             r->value = &vals[2 * i + 1];
-            int x = t->xf ? transform_sink(t, msgs[i], r, err, sizeof(err)) : 0;
+            int x = conv < 0 ? -1 : t->xf ? transform_sink(t, msgs[i], r, err, sizeof(err)) : 0;
+            if (x < 0 && !t->errors.failed && errors_handle(t, STAGE_TRANSFORMATION, cd_xf_chain_failed_class(t->xf),
+                                                            DATA_EXCEPTION, err, &er) == 0)
+                x = 1; /* skipped */
             if (x < 0) {
-                task_fail_transform(t, err);
+                errors_fail_task(t);
                 failed = true;
                 break;
             }

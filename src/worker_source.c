@@ -39,6 +39,7 @@ static log_logger_t *srclog(void) {
 }
 
 static void advance_head(task_t *t);
+static const char *java_producer_exception_class(rd_kafka_resp_err_t err);
 
 /* Delivery report, on the task's own thread (it is the only one that polls its producer). */
 static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
@@ -46,19 +47,28 @@ static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void
     task_t *t = opaque;
     uint64_t seq = (uint64_t)(uintptr_t)m->_private - 1;
     if (m->err) {
-        if (!t->produce_err) {
-            t->produce_err = m->err;
-            /* Not rd_kafka_message_errstr: a delivery report's payload is the record. */
-            snprintf(t->produce_errstr, sizeof(t->produce_errstr), "%s (topic %s, partition %d)",
-                     rd_kafka_err2str(m->err), rd_kafka_topic_name(m->rkt), (int)m->partition);
+        /* Not rd_kafka_message_errstr: a delivery report's payload is the record. */
+        char why[512];
+        snprintf(why, sizeof(why), "%s (topic %s, partition %d)", rd_kafka_err2str(m->err),
+                 rd_kafka_topic_name(m->rkt), (int)m->partition);
+        if (!t->errors.tolerate_all) {
+            if (!t->produce_err) {
+                t->produce_err = m->err;
+                snprintf(t->produce_errstr, sizeof(t->produce_errstr), "%s", why);
+            }
+            return;
         }
-        return;
+        /* errors.tolerance=all (KIP-779): the refused record is reported and skipped, and its
+         * position counts as written, as WorkerSourceTask acknowledges it */
+        errors_handle(t, STAGE_KAFKA_PRODUCE, "org.apache.kafka.connect.runtime.WorkerSourceTask",
+                      java_producer_exception_class(m->err), why, NULL);
+    } else {
+        /* TRACE: where each record landed and the source offset it carries, numbered in the order
+         * the task sent them (what a resume test needs to know what followed an offset). */
+        log_trace(srclog(), "%s Wrote record #%llu successfully: topic %s partition %d offset %lld, source offset %s",
+                  t->name, (unsigned long long)seq + 1, rd_kafka_topic_name(m->rkt), (int)m->partition,
+                  (long long)m->offset, t->ring[seq % TRACK_CAP].offset ? t->ring[seq % TRACK_CAP].offset : "null");
     }
-    /* TRACE: where each record landed and the source offset it carries, numbered in the order
-     * the task sent them (what a resume test needs to know what followed an offset). */
-    log_trace(srclog(), "%s Wrote record #%llu successfully: topic %s partition %d offset %lld, source offset %s",
-              t->name, (unsigned long long)seq + 1, rd_kafka_topic_name(m->rkt), (int)m->partition,
-              (long long)m->offset, t->ring[seq % TRACK_CAP].offset ? t->ring[seq % TRACK_CAP].offset : "null");
     t->ring[seq % TRACK_CAP].acked = true;
     advance_head(t);
 }
@@ -105,9 +115,29 @@ static int wait_for_room(cd_task_context_t *t, char *errstr, size_t errstr_size)
     return 0;
 }
 
+#define DATA_EXCEPTION "org.apache.kafka.connect.errors.DataException"
+
+/* A record the error handler skips (errors.tolerance=all): its position still counts, as a
+ * record's would (README, "Transforms"). */
+static int skip_record(task_t *t, const cd_source_record_t *rec, char *errstr, size_t errstr_size) {
+    return rec->source_partition && rec->source_offset
+               ? cd_task_send_offset(t, rec->source_partition, rec->source_offset, errstr, errstr_size)
+               : 0;
+}
+
+/* A stage failed on rec (before its transformations): reported, then skipped (returns 1) or the
+ * task fails once poll() has returned (returns -1 with errstr; task_run_source). */
+static int stage_failed(task_t *t, err_stage_t stage, const char *klass, const char *err,
+                        const cd_source_record_t *rec, char *errstr, size_t errstr_size) {
+    errant_t er = {.source = rec};
+    if (errors_handle(t, stage, klass, DATA_EXCEPTION, err, &er) == 0) return 1;
+    if (errstr != err) snprintf(errstr, errstr_size, "%s", err);
+    return -1;
+}
+
 /* Runs the connector's transformations over a source record (Kafka's TransformationChain, before
- * the converters). Returns 0 with *out the record to send, 1 when a transformation dropped it, or
- * -1 with errstr. */
+ * the converters). Returns 0 with *out the record to send, 1 when a transformation dropped it or
+ * failed on it and the failure is tolerated, or -1 with errstr. */
 static int transform_source(task_t *t, const cd_source_record_t *rec, cd_source_record_t *out, char *errstr,
                             size_t errstr_size) {
     cd_arena_reset(t->xf_arena);
@@ -117,14 +147,8 @@ static int transform_source(task_t *t, const cd_source_record_t *rec, cd_source_
                         .n_headers = rec->n_headers};
     char err[1024];
     int r = cd_xf_chain_apply(t->xf, &x, t->xf_arena, err, sizeof(err));
-    if (r < 0) {
-        /* the task fails with Kafka's "Tolerance exceeded in error handler", caused by the
-         * transformation's exception, once poll() has returned (task_run_source) */
-        snprintf(errstr, errstr_size, "%s", err);
-        if (!t->xf_failed) snprintf(t->xf_cause, sizeof(t->xf_cause), "%s", err);
-        t->xf_failed = true;
-        return -1;
-    }
+    if (r < 0)
+        return stage_failed(t, STAGE_TRANSFORMATION, cd_xf_chain_failed_class(t->xf), err, rec, errstr, errstr_size);
     if (r > 0) return 1;
     *out = *rec;
     out->topic = x.topic;
@@ -139,16 +163,20 @@ static int transform_source(task_t *t, const cd_source_record_t *rec, cd_source_
     return 0;
 }
 
+/* Whether librdkafka refused a record itself for a reason Kafka's producer reports through the
+ * send callback (so that errors.tolerance=all skips it, as it does there). */
+static bool record_refused(rd_kafka_resp_err_t err) {
+    return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || err == RD_KAFKA_RESP_ERR_INVALID_RECORD;
+}
+
 int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errstr,
                  size_t errstr_size) {
+    const cd_source_record_t *orig = rec;
     cd_source_record_t transformed;
     if (t->xf) {
         int r = transform_source(t, rec, &transformed, errstr, errstr_size);
         if (r < 0) return -1;
-        if (r > 0) /* dropped: its position still counts, as a record's would */
-            return rec->source_partition && rec->source_offset
-                       ? cd_task_send_offset(t, rec->source_partition, rec->source_offset, errstr, errstr_size)
-                       : 0;
+        if (r > 0) return skip_record(t, rec, errstr, errstr_size); /* dropped or skipped */
         rec = &transformed;
     }
     if (wait_for_room(t, errstr, errstr_size) != 0) return -1;
@@ -156,10 +184,19 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
     t->vbuf.len = 0;
     int hk = cd_converter_from_connect(t->key_conv, rec->topic, rec->key_schema, rec->key, &t->kbuf,
                                        errstr, errstr_size);
-    if (hk < 0) return -1;
-    int hv = cd_converter_from_connect(t->value_conv, rec->topic, rec->value_schema, rec->value,
-                                       &t->vbuf, errstr, errstr_size);
-    if (hv < 0) return -1;
+    int r = hk < 0 ? stage_failed(t, STAGE_KEY_CONVERTER, cd_converter_class(t->key_conv), errstr, orig, errstr,
+                                  errstr_size)
+                   : 0;
+    int hv = 0;
+    if (!r) {
+        hv = cd_converter_from_connect(t->value_conv, rec->topic, rec->value_schema, rec->value, &t->vbuf, errstr,
+                                       errstr_size);
+        if (hv < 0)
+            r = stage_failed(t, STAGE_VALUE_CONVERTER, cd_converter_class(t->value_conv), errstr, orig, errstr,
+                             errstr_size);
+    }
+    if (r < 0) return -1;
+    if (r > 0) return skip_record(t, orig, errstr, errstr_size);
     if (topic_creation_ensure(t->topic_creation, rec->topic, errstr, errstr_size) != 0) return -1;
 
     uint64_t seq = t->tail;
@@ -192,6 +229,22 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
             if (!t->produce_err) continue;
         }
         if (hdrs) rd_kafka_headers_destroy(hdrs);
+        if (record_refused(err)) { /* as a refusal in the send callback (Kafka's producer) */
+            char why[512];
+            snprintf(why, sizeof(why), "%s (topic %s)", rd_kafka_err2str(err), rec->topic);
+            if (t->errors.tolerate_all) { /* reported, skipped; its position counts */
+                errors_handle(t, STAGE_KAFKA_PRODUCE, "org.apache.kafka.connect.runtime.WorkerSourceTask",
+                              java_producer_exception_class(err), why, NULL);
+                e->acked = true;
+                t->tail++;
+                advance_head(t);
+                return 0;
+            }
+            if (!t->produce_err) { /* the task fails as for a delivery error */
+                t->produce_err = err;
+                snprintf(t->produce_errstr, sizeof(t->produce_errstr), "%s", why);
+            }
+        }
         free(e->offset);
         e->offset = NULL;
         if (producer_failed(t, errstr, errstr_size)) return -1;
@@ -221,21 +274,23 @@ int cd_task_send_offset(cd_task_context_t *t, const char *source_partition, cons
 
 /* The exception Kafka's Java producer reports for a delivery error, for the "Caused by" line of
  * the trace (users and tools match on these names). */
-static const char *java_producer_exception(rd_kafka_resp_err_t err) {
+static const char *java_producer_exception_class(rd_kafka_resp_err_t err) {
+#define E "org.apache.kafka.common.errors."
     switch (err) {
-    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: return "RecordTooLargeException";
-    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE: return "RecordBatchTooLargeException";
-    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED: return "TopicAuthorizationException";
-    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED: return "ClusterAuthorizationException";
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: return E "RecordTooLargeException";
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE: return E "RecordBatchTooLargeException";
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED: return E "TopicAuthorizationException";
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED: return E "ClusterAuthorizationException";
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
-    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: return "UnknownTopicOrPartitionException";
-    case RD_KAFKA_RESP_ERR_INVALID_RECORD: return "InvalidRecordException";
-    case RD_KAFKA_RESP_ERR_INVALID_MSG: return "CorruptRecordException";
-    case RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP: return "InvalidTimestampException";
-    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: return "TimeoutException";
-    default: return "KafkaException";
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: return E "UnknownTopicOrPartitionException";
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD: return E "InvalidRecordException";
+    case RD_KAFKA_RESP_ERR_INVALID_MSG: return E "CorruptRecordException";
+    case RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP: return E "InvalidTimestampException";
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: return E "TimeoutException";
+    default: return "org.apache.kafka.common.KafkaException";
     }
+#undef E
 }
 
 /* Kafka Connect's failure for a record Kafka refused (WorkerSourceTask's producer callback). */
@@ -244,8 +299,8 @@ static void fail_producer(task_t *t) {
     producer_failed(t, msg, sizeof(msg));
     snprintf(trace, sizeof(trace),
              "org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer "
-             "send callback\nCaused by: org.apache.kafka.common.errors.%s: %s\n",
-             java_producer_exception(t->produce_err), t->produce_errstr);
+             "send callback\nCaused by: %s: %s\n",
+             java_producer_exception_class(t->produce_err), t->produce_errstr);
     task_fail_with_trace(t, msg, trace);
 }
 
@@ -405,7 +460,7 @@ void task_run_source(task_t *t) {
         return;
     }
     if (t->xf) t->xf_arena = cd_arena_new();
-    if (start_producer(t, err, sizeof(err)) != 0 ||
+    if (errors_init(t, err, sizeof(err)) != 0 || start_producer(t, err, sizeof(err)) != 0 ||
         !(t->topic_creation = topic_creation_new(t->producer, t->w->wc, t->conn_config, t->name, &t->stop,
                                                  err, sizeof(err))) ||
         !(t->key_conv = task_converter(t, true, err, sizeof(err))) ||
@@ -444,8 +499,8 @@ void task_run_source(task_t *t) {
             failed = true;
             break;
         }
-        if (rc != 0 && t->xf_failed) {
-            task_fail_transform(t, t->xf_cause); /* whatever the plugin made of the message */
+        if (rc != 0 && t->errors.failed) {
+            errors_fail_task(t); /* whatever the plugin made of the message */
             failed = true;
             break;
         }

@@ -22,6 +22,36 @@
 
 typedef enum { TS_STARTING, TS_RUNNING, TS_PAUSED, TS_FAILED, TS_STOPPED } task_state_t;
 
+/* Kafka Connect's error handling stages (org.apache.kafka.connect.runtime.errors.Stage). */
+typedef enum {
+    STAGE_KEY_CONVERTER,
+    STAGE_VALUE_CONVERTER,
+    STAGE_HEADER_CONVERTER,
+    STAGE_TRANSFORMATION,
+    STAGE_KAFKA_PRODUCE,
+} err_stage_t;
+
+/* A task's error handling (worker_errors.c), from its connector's errors.* keys. */
+typedef struct {
+    bool tolerate_all;          /* errors.tolerance=all */
+    bool log, log_records;      /* errors.log.enable, errors.log.include.messages */
+    char *dlq_topic;            /* sink tasks: errors.deadletterqueue.topic.name, or NULL */
+    int dlq_rf;
+    bool dlq_headers;           /* errors.deadletterqueue.context.headers.enable */
+    rd_kafka_t *dlq;            /* its producer */
+    bool dlq_failed;            /* the dead letter queue refused a record */
+    uint64_t failures;
+    bool failed;                /* a failure not tolerated: the task fails with ... */
+    char *trace;                /* ... this trace */
+    char cause[1024];           /* ... and this message */
+} task_errors_t;
+
+/* The record an error is about, as the failing stage got it. */
+typedef struct {
+    const cd_source_record_t *source;   /* a source task's record, before the transformations */
+    const rd_kafka_message_t *consumed; /* a sink task's record, as consumed */
+} errant_t;
+
 typedef struct {
     bool acked;
     int part; /* index in parts, -1 without a source offset */
@@ -101,9 +131,7 @@ struct cd_task_context {
      * source records are transformed in xf_arena, reset per record. */
     cd_xf_chain_t *xf;
     cd_arena_t *xf_arena;
-    bool xf_failed; /* cd_task_send failed in a transformation ... */
-    char xf_cause[1024]; /* ... with this message */
-    char *xf_trace; /* the trace of a transformation's failure, which the task fails with */
+    task_errors_t errors;
 
     struct cd_task_context *next;
 };
@@ -165,8 +193,6 @@ static inline int64_t wall_ms(void) {
 void task_report(task_t *t, task_state_t st, const char *trace);
 /* Logs the failure and reports FAILED with a ConnectException trace of msg, or with trace. */
 void task_fail(task_t *t, const char *msg);
-/* Fails the task as Kafka Connect does when a transformation throws (cause: its message). */
-void task_fail_transform(task_t *t, const char *cause);
 void task_fail_with_trace(task_t *t, const char *msg, const char *trace);
 /* The task's key or value converter: the connector's when it names one, else the worker's. */
 cd_converter_t *task_converter(task_t *t, bool is_key, char *errstr, size_t errstr_size);
@@ -181,6 +207,22 @@ void task_on_client_error(rd_kafka_t *rk, int err, const char *reason, void *opa
 void task_check_kafka(task_t *t);
 /* Topic tracking: records the first use of a topic by the task. */
 void task_note_topic(task_t *t, const char *topic);
+
+/* worker_errors.c */
+/* Reads the connector's errors.* keys; for a sink task with a dead letter queue, starts its
+ * producer and creates its topic when missing. Returns 0, or -1 with errstr. */
+int errors_init(task_t *t, char *errstr, size_t errstr_size);
+/* A stage failed on a record (klass: the class executing it; exc_class and error: the Java
+ * exception and its message, causes on the lines after). Reports it (log, dead letter queue);
+ * returns 0 when the record is to be skipped (errors.tolerance=all), or -1 when the task must
+ * fail: then t->errors.failed is set and errors_fail_task fails it with Kafka's trace. */
+int errors_handle(task_t *t, err_stage_t stage, const char *klass, const char *exc_class, const char *error,
+                  const errant_t *rec);
+void errors_fail_task(task_t *t);
+/* Before a sink task commits: waits up to timeout_ms until the dead letter queue has what was
+ * reported. Returns 0, 1 when it has not yet (do not commit now), -1 when it refused a record. */
+int errors_flush(task_t *t, int timeout_ms);
+void errors_close(task_t *t);
 
 /* worker_source.c, worker_sink.c: the task's thread until it stops or fails. */
 void task_run_source(task_t *t);

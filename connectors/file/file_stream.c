@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "connect/converter.h"
+#include "connect/java_string.h"
 #include "connect/json_write.h"
 #include "connectd/plugin.h"
 #include "version.h"
@@ -221,7 +222,6 @@ const cd_connector_plugin_t file_stream_source_plugin = {
 typedef struct {
     FILE *out;
     bool is_stdout;
-    cd_converter_t *json; /* renders non-string values, as their JSON text */
     cd_buf_t buf;
 } sink_t;
 
@@ -245,11 +245,6 @@ static void *sink_start(const cd_props_t *config, cd_task_context_t *ctx, char *
         s->out = stdout;
         s->is_stdout = true;
     }
-    cd_props_t *jc = cd_props_new();
-    cd_props_set(jc, "schemas.enable", "false");
-    s->json = cd_converter_new("org.apache.kafka.connect.json.JsonConverter", jc, false, errstr,
-                               errstr_size);
-    cd_props_destroy(jc);
     return s;
 }
 
@@ -257,16 +252,9 @@ static int sink_put(void *task, const cd_sink_record_t *records, size_t n, char 
                     size_t errstr_size) {
     sink_t *s = task;
     for (size_t i = 0; i < n; i++) {
-        const cd_value_t *v = records[i].value;
+        /* FileStreamSinkTask: println(record.value()), the value's toString */
         s->buf.len = 0;
-        if (!v || v->is_null) {
-            cd_jw_lit(&s->buf, "null");
-        } else if (v->type == CD_TYPE_STRING || v->type == CD_TYPE_BYTES) {
-            cd_buf_append(&s->buf, v->u.str.ptr, v->u.str.len);
-        } else if (cd_converter_from_connect(s->json, records[i].topic, records[i].value_schema, v,
-                                             &s->buf, errstr, errstr_size) < 0) {
-            return -1;
-        }
+        cd_java_to_string(&s->buf, records[i].value_schema, records[i].value);
         cd_jw_char(&s->buf, '\n');
         if (fwrite(s->buf.data, 1, s->buf.len, s->out) != s->buf.len) {
             snprintf(errstr, errstr_size, "Could not write to the sink file: %s", strerror(errno));
@@ -289,7 +277,6 @@ static void sink_stop(void *task) {
     sink_t *s = task;
     if (!s->is_stdout) fclose(s->out);
     else fflush(s->out);
-    cd_converter_destroy(s->json);
     cd_buf_free(&s->buf);
     free(s);
 }

@@ -455,31 +455,6 @@ static cd_config_key_t *enriched_base(const cd_connector_plugin_t *plugin, const
     return k;
 }
 
-/* Kafka Connect's error handling skips a record whose conversion or transformation fails
- * (errors.tolerance=all) and can send it to a dead letter queue. connectd fails the task on such
- * a record: configs that ask for more are refused rather than run otherwise than they say. */
-static void error_handling_checks(cd_config_result_t *r, const cd_props_t *config) {
-    const char *tol = cd_props_get(config, "errors.tolerance");
-    if (tol && cd_config_result_key_error_count(r, "errors.tolerance") == 0) {
-        char *t = xstrdup(tol);
-        char *b = t;
-        while (*b && (unsigned char)*b <= ' ') b++;
-        size_t len = strlen(b);
-        while (len && (unsigned char)b[len - 1] <= ' ') b[--len] = '\0';
-        if (!strcasecmp(b, "all"))
-            cd_config_result_add_error(r, "errors.tolerance",
-                                       "errors.tolerance 'all' is not supported yet by connectd: a record whose "
-                                       "conversion or transformation fails fails the task (errors.tolerance=none); "
-                                       "remove the key or set it to none");
-        free(t);
-    }
-    const char *dlq = cd_props_get(config, "errors.deadletterqueue.topic.name");
-    if (dlq && *dlq)
-        cd_config_result_add_error(r, "errors.deadletterqueue.topic.name",
-                                   "errors.deadletterqueue.topic.name is not supported yet by connectd: it has no "
-                                   "dead letter queue; remove the key");
-}
-
 /* The recommenders of Kafka 4.1's PluginsRecommenders, from what connectd has: the connector's
  * version, its converter classes (sorted by class name, as Kafka's plugin sets are), and a
  * converter's version when the class in the key (or its default) is one of them. */
@@ -563,7 +538,6 @@ cd_config_result_t *cd_connector_config_validate_worker(const cd_connector_plugi
     base_checks(r, plugin, config);
     converter_version_checks(r, config);
     cd_xf_validate(r, config);
-    error_handling_checks(r, config);
     if (plugin->type == CD_CONNECTOR_SINK) sink_checks(r, config);
     cd_config_result_add_null_errors(r, config);
     recommend(r, plugin, w != NULL);

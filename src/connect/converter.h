@@ -29,7 +29,8 @@ int cd_converter_from_connect(cd_converter_t *c, const char *topic, const cd_sch
 /* Parses record bytes (data NULL = null record value) into a value allocated in arena (strings and bytes are copied,
  * so data may go away after the call). *schema is set to NULL for schemaless results (or to a schema allocated in
  * the arena when the JsonConverter envelope carried one); the StringConverter and ByteArrayConverter set it to a
- * static optional string / optional bytes schema, as Kafka's do. Returns 0 or -1 with errstr. */
+ * static optional string / optional bytes schema, as Kafka's do. Returns 0 or -1 with errstr: the message of
+ * Kafka's DataException, and, where Kafka's has a cause, "\nCaused by: <class>: <message>" after it. */
 int cd_converter_to_connect(cd_converter_t *c, const char *topic, const void *data, size_t len, cd_arena_t *arena,
                             const cd_schema_t **schema, cd_value_t *value, char *errstr, size_t errstr_size);
 

@@ -114,6 +114,7 @@ struct cd_xf_chain {
     size_t n_stages;
     instance_t *preds;
     size_t n_preds;
+    const char *failed_class; /* of the last failure */
 };
 
 void cd_xf_chain_destroy(cd_xf_chain_t *c) {
@@ -236,9 +237,14 @@ int cd_xf_chain_apply(cd_xf_chain_t *c, cd_xf_record_t *rec, cd_arena_t *arena, 
             if (p->plugin->test(p->self, rec) == s->negate) continue;
         }
         int r = s->xf.plugin->apply(s->xf.self, rec, arena, errstr, errstr_size);
+        if (r < 0) c->failed_class = s->xf.plugin->class_name;
         if (r != 0) return r;
     }
     return 0;
+}
+
+const char *cd_xf_chain_failed_class(const cd_xf_chain_t *c) {
+    return c->failed_class ? c->failed_class : "null";
 }
 
 /* ---- validation ------------------------------------------------------------------------------ */

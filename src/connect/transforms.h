@@ -84,6 +84,8 @@ void cd_xf_chain_destroy(cd_xf_chain_t *c);
  * not) holds. Returns 0, 1 when a transformation dropped the record, or -1 with errstr naming
  * the failing transformation's exception as Kafka reports it. */
 int cd_xf_chain_apply(cd_xf_chain_t *c, cd_xf_record_t *rec, cd_arena_t *arena, char *errstr, size_t errstr_size);
+/* The class of the transformation whose failure cd_xf_chain_apply last reported. */
+const char *cd_xf_chain_failed_class(const cd_xf_chain_t *c);
 
 /* ---- validation (connector_config.c calls these) ------------------------------------------ */
 

@@ -645,7 +645,7 @@ static int mask_value(const mask_field_t *x, const cd_schema_t *schema, const cd
     snprintf(errstr, errstr_size, "Cannot mask value of type class %s with custom replacement.", cls);
     return -1;
 nan:
-    snprintf(errstr, errstr_size, "Unable to convert %s (class java.lang.String) to number", r);
+    snprintf(errstr, errstr_size, "Unable to convert %s (class java.lang.String) to a number", r); /* Values.convertTo* */
     return -1;
 }
 

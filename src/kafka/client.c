@@ -89,6 +89,12 @@ static const struct {
     {"sasl.client.callback.handler.class", NULL},
 };
 
+const char *kafka_client_setting_name(const char *name) {
+    for (size_t i = 0; i < sizeof(java_names) / sizeof(java_names[0]); i++)
+        if (!strcmp(name, java_names[i].java)) return java_names[i].rdkafka;
+    return name;
+}
+
 static void apply_one(const char *key, const char *value, const char *origin, void *opaque) {
     apply_ctx_t *ctx = opaque;
     if (ctx->failed) return;
@@ -118,12 +124,8 @@ static void apply_one(const char *key, const char *value, const char *origin, vo
         const char *type = worker_config_get(ctx->wc, typekey);
         if (type && !strcasecmp(type, "PEM")) name = "ssl.ca.location";
     }
-    for (size_t i = 0; i < sizeof(java_names) / sizeof(java_names[0]); i++) {
-        if (strcmp(name, java_names[i].java) != 0) continue;
-        if (!java_names[i].rdkafka) return;
-        name = java_names[i].rdkafka;
-        break;
-    }
+    name = kafka_client_setting_name(name);
+    if (!name) return;
     rd_kafka_conf_res_t res = rd_kafka_conf_set(ctx->conf, name, value, err, sizeof(err));
     if (res == RD_KAFKA_CONF_OK) return;
     if (res == RD_KAFKA_CONF_UNKNOWN) {

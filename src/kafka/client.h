@@ -24,6 +24,11 @@ rd_kafka_conf_t *kafka_client_conf(const worker_config_t *wc, kafka_role_t role,
  * Admin requests that any broker can answer go there with rd_kafka_AdminOptions_set_broker:
  * librdkafka otherwise sends them to the controller, which librdkafka's mock cluster does not
  * name, so they wait there for their whole timeout instead of failing at once. */
+/* The librdkafka name of a Java client setting (max.request.size: message.max.bytes), the name
+ * itself when librdkafka knows it so, or NULL when it has no meaning for librdkafka (serializer
+ * classes, ...) or connectd handles it itself. */
+const char *kafka_client_setting_name(const char *java_name);
+
 int32_t kafka_client_any_broker(rd_kafka_t *rk, int timeout_ms);
 
 /* Sends librdkafka's log lines to the "org.apache.kafka.clients.librdkafka" logger. */

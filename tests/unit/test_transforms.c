@@ -146,7 +146,7 @@ static void test_exception_texts(void **state) {
     c = chain(mask);
     r = row_record();
     assert_int_equal(cd_xf_chain_apply(c, &r, a, err, sizeof(err)), -1);
-    assert_string_equal(err, "Unable to convert abc (class java.lang.String) to number");
+    assert_string_equal(err, "Unable to convert abc (class java.lang.String) to a number");
     cd_xf_chain_destroy(c);
     cd_arena_destroy(a);
 }
