@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connect/java_string.h"
 #include "connect/java_util.h"
 
 static int32_t hash(const char *s) { return ju_string_hash(s, strlen(s)); }
@@ -111,12 +112,65 @@ static void test_uuid_v7(void **state) {
     assert_string_not_equal(a, b); /* 74 random bits each */
 }
 
+/* What Java's toString writes (answers of Kafka Connect 4.1.1's classes on OpenJDK 17): Struct
+ * leaves null fields out and separates with ",", maps and lists with ", ", Double.toString,
+ * BigDecimal.toString, java.util.Date.toString in UTC. */
+static void assert_java_string(const cd_schema_t *s, const cd_value_t *v, const char *want) {
+    cd_buf_t b = {0};
+    cd_java_to_string(&b, s, v);
+    cd_buf_append(&b, "", 1);
+    assert_string_equal(b.data, want);
+    cd_buf_free(&b);
+}
+
+static void test_java_to_string(void **state) {
+    (void)state;
+    cd_schema_t i32 = {.type = CD_TYPE_INT32}, str = {.type = CD_TYPE_STRING, .optional = true};
+    cd_schema_t f64 = {.type = CD_TYPE_FLOAT64};
+    cd_field_t fields[] = {{"id", &i32}, {"name", &str}, {"x", &f64}};
+    cd_schema_t row = {.type = CD_TYPE_STRUCT, .name = "t.Value", .fields = fields, .n_fields = 3};
+    cd_value_t vals[] = {cd_int(CD_TYPE_INT32, 7), cd_null(), {.type = CD_TYPE_FLOAT64, .u.f = 1e10}};
+    cd_value_t st = {.type = CD_TYPE_STRUCT, .u.strct = {vals, 3}};
+    assert_java_string(&row, &st, "Struct{id=7,x=1.0E10}");
+    vals[1] = cd_string("a b", 3);
+    assert_java_string(&row, &st, "Struct{id=7,name=a b,x=1.0E10}");
+
+    cd_value_t keys[] = {cd_string("a", 1), cd_string("b", 1)};
+    cd_value_t items[] = {cd_int(CD_TYPE_INT64, 1), {.type = CD_TYPE_BOOLEAN, .u.b = true}};
+    cd_value_t list = {.type = CD_TYPE_ARRAY, .u.array = {items, 2}};
+    cd_value_t mvals[] = {cd_null(), list};
+    cd_value_t map = {.type = CD_TYPE_MAP, .u.map = {keys, mvals, 2}};
+    assert_java_string(NULL, &map, "{a=null, b=[1, true]}");
+    assert_java_string(NULL, NULL, "null");
+
+    cd_param_t scale = {"scale", "2"};
+    cd_schema_t dec = {.type = CD_TYPE_BYTES, .name = CD_LOGICAL_DECIMAL, .params = &scale, .n_params = 1};
+    static const char unscaled[] = {(char)0xfe, 0x0c}; /* -500 */
+    cd_value_t d = {.type = CD_TYPE_BYTES, .u.str = {unscaled, 2}};
+    assert_java_string(&dec, &d, "-5.00");
+    cd_schema_t date = {.type = CD_TYPE_INT32, .name = CD_LOGICAL_DATE};
+    cd_value_t days = cd_int(CD_TYPE_INT32, 19000);
+    assert_java_string(&date, &days, "Sat Jan 08 00:00:00 UTC 2022");
+    cd_schema_t ts = {.type = CD_TYPE_INT64, .name = CD_LOGICAL_TIMESTAMP};
+    cd_value_t ms = cd_int(CD_TYPE_INT64, 1700000000123);
+    assert_java_string(&ts, &ms, "Tue Nov 14 22:13:20 UTC 2023");
+
+    cd_buf_t b = {0};
+    cd_java_schema_string(&b, &row);
+    cd_java_schema_string(&b, &i32);
+    cd_java_schema_string(&b, NULL);
+    cd_buf_append(&b, "", 1);
+    assert_string_equal(b.data, "Schema{t.Value:STRUCT}Schema{INT32}null");
+    cd_buf_free(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_string_hash),
         cmocka_unit_test(test_utf8_units),
         cmocka_unit_test(test_hashmap_order),
         cmocka_unit_test(test_uuid_v7),
+        cmocka_unit_test(test_java_to_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
