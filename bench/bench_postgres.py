@@ -8,6 +8,7 @@ Run with Debian's /usr/bin/python3 after `make all` (release build/connectd and 
 BENCH_WARMUP=0 skips the warm-up row, to see what a freshly started worker does.
 BENCH_TXN_ROWS=N sets the rows per transaction (default 1000); with N = ROWS the whole load is one
 transaction, and the peak RSS shows whether the worker holds it in memory.
+BENCH_FLATTEN=1 flattens the events with ExtractNewRecordState (transforms=unwrap).
 
 It starts what it needs the way the integration tests do (it reuses tests/integration/conftest.py):
 a throwaway PostgreSQL cluster, the test broker (librdkafka's mock cluster: "acknowledged by Kafka"
@@ -55,6 +56,11 @@ CONNECTOR = {
     "snapshot.mode": "no_data",
     "value.converter": "org.apache.kafka.connect.json.JsonConverter",
 }
+# BENCH_FLATTEN=1: the connector flattens its events with Debezium's ExtractNewRecordState, to
+# compare a flattened stream's figures with the raw one's (run it twice, with and without).
+if os.environ.get("BENCH_FLATTEN", "0") != "0":
+    CONNECTOR.update({"transforms": "unwrap",
+                      "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState"})
 
 
 class BenchError(Exception):
