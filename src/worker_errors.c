@@ -318,10 +318,31 @@ static void log_report(task_t *t, err_stage_t stage, const char *klass, const ch
 
 /* ---- the operator ------------------------------------------------------------------------------ */
 
+/* Whether msg starts with a Java exception's class name and ": " ("java.lang.NullPointerException:
+ * ..."), as a failure names an exception other than the stage's usual one: the length of that
+ * name, else 0. */
+static size_t java_exception_prefix(const char *msg) {
+    size_t n = strspn(msg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.");
+    if (n < 10 || strncmp(msg + n, ": ", 2) != 0 || !memchr(msg, '.', n)) return 0;
+    const char *last = msg + n;
+    while (last > msg && last[-1] != '.') last--;
+    size_t tail = (size_t)(msg + n - last);
+    bool named = (tail > 9 && !strncmp(msg + n - 9, "Exception", 9)) || (tail > 5 && !strncmp(msg + n - 5, "Error", 5));
+    return named && *last >= 'A' && *last <= 'Z' ? n : 0;
+}
+
 int errors_handle(task_t *t, err_stage_t stage, const char *klass, const char *exc_class, const char *error,
                   const errant_t *rec) {
     task_errors_t *e = &t->errors;
     e->failures++;
+    char named[256];
+    size_t pre = java_exception_prefix(error);
+    if (pre && pre < sizeof(named)) {
+        memcpy(named, error, pre);
+        named[pre] = '\0';
+        exc_class = named;
+        error += pre + 2;
+    }
     /* The exception's message is the first line of error; what follows are its causes. */
     const char *nl = strchr(error, '\n');
     size_t mlen = nl ? (size_t)(nl - error) : strlen(error);

@@ -213,7 +213,8 @@ void task_note_topic(task_t *t, const char *topic);
  * producer and creates its topic when missing. Returns 0, or -1 with errstr. */
 int errors_init(task_t *t, char *errstr, size_t errstr_size);
 /* A stage failed on a record (klass: the class executing it; exc_class and error: the Java
- * exception and its message, causes on the lines after). Reports it (log, dead letter queue);
+ * exception and its message, causes on the lines after; an error that starts with another
+ * exception's class name and ": " names its own exception). Reports it (log, dead letter queue);
  * returns 0 when the record is to be skipped (errors.tolerance=all), or -1 when the task must
  * fail: then t->errors.failed is set and errors_fail_task fails it with Kafka's trace. */
 int errors_handle(task_t *t, err_stage_t stage, const char *klass, const char *exc_class, const char *error,
