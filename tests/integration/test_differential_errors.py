@@ -11,22 +11,13 @@ from confluent_kafka import Producer
 
 from conftest import wait_for
 from kafka_util import read_topic
-from test_differential_rest import FILE_SINK, FILE_SOURCE, Pair, readable_file  # noqa: F401
+from test_differential_rest import FILE_SINK, FILE_SOURCE, pair, readable_file  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.brokers("kafka")
 
 T = "org.apache.kafka.connect.transforms."
 JSON = "org.apache.kafka.connect.json.JsonConverter"
 STACKTRACE = "__connect.errors.exception.stacktrace"
-
-
-@pytest.fixture
-def pair(worker, reference):
-    p = Pair(worker, reference)
-    try:
-        yield p
-    finally:
-        p.cleanup()
 
 
 # key, value, headers: what the sink reads. Record 0 fails in MaskField (its "a" is a number and
