@@ -186,8 +186,15 @@ static int parse_spec(char **items, size_t n, const char *display, cast_spec_t *
             snprintf(err, err_size, "Index 1 out of bounds for length 0");
             rc = -1;
         } else if (!type_by_name(b[parts - 1], len[parts - 1], &t)) {
-            char *name = trim_dup(b[parts - 1], len[parts - 1]);
-            snprintf(err, err_size, "Invalid type found in casting spec: %s", name);
+            /* Kafka passes the enum's IllegalArgumentException as ConfigException's value */
+            char *name = trim_dup(b[parts - 1], len[parts - 1]), *upper = xstrdup(name);
+            for (char *u = upper; *u; u++) *u = (char)toupper((unsigned char)*u);
+            snprintf(err, err_size,
+                     "Invalid value java.lang.IllegalArgumentException: No enum constant "
+                     "org.apache.kafka.connect.data.Schema.Type.%s for configuration Invalid type found in casting "
+                     "spec: %s",
+                     upper, name);
+            free(upper);
             free(name);
             rc = -1;
         } else if (t > CD_TYPE_STRING) {
@@ -828,10 +835,11 @@ static void *tc_create(const void *opts, const cd_props_t *c, char *errstr, size
             bool java;
             char msg[512];
             x->format = java_date_format_new(format, (int64_t)time(NULL) * 1000, &java, msg, sizeof(msg));
-            if (!x->format && java)
+            if (!x->format && java) /* the IllegalArgumentException is ConfigException's value */
                 snprintf(errstr, errstr_size,
-                         "TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: %s",
-                         format);
+                         "Invalid value java.lang.IllegalArgumentException: %s for configuration TimestampConverter "
+                         "requires a SimpleDateFormat-compatible pattern for string timestamps: %s",
+                         msg, format);
             else if (!x->format)
                 snprintf(errstr, errstr_size, "Invalid value %s for configuration format: %s", format, msg);
             else

@@ -254,8 +254,11 @@ static void test_cast_errors_and_schemaless(void **state) {
                     "INT64, FLOAT32, FLOAT64, BOOLEAN, STRING]"},
         {"int8,a:int16", "Cast transformations that specify a type to cast the entire value to may only specify a "
                          "single cast in their spec"},
-        {"a:foo", "Invalid type found in casting spec: foo"},
-        {"a:", "Invalid type found in casting spec: a"},
+        {"a:foo", "Invalid value java.lang.IllegalArgumentException: No enum constant "
+                  "org.apache.kafka.connect.data.Schema.Type.FOO for configuration Invalid type found in casting "
+                  "spec: foo"},
+        {"a:", "Invalid value java.lang.IllegalArgumentException: No enum constant "
+               "org.apache.kafka.connect.data.Schema.Type.A for configuration Invalid type found in casting spec: a"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *kv[] = {"transforms", "c", "transforms.c.type", T "Cast$Value", "transforms.c.spec", bad[i].spec,
@@ -361,8 +364,9 @@ static void test_timestamp_converter(void **state) {
 
     struct { const char *type, *format, *want; } bad[] = {
         {"string", NULL, "TimestampConverter requires format option to be specified when using string timestamps"},
-        {"unix", "yyyy-MM-dd q", "TimestampConverter requires a SimpleDateFormat-compatible pattern for string "
-                                 "timestamps: yyyy-MM-dd q"},
+        {"unix", "yyyy-MM-dd q", "Invalid value java.lang.IllegalArgumentException: Illegal pattern character 'q' "
+                                 "for configuration TimestampConverter requires a SimpleDateFormat-compatible pattern "
+                                 "for string timestamps: yyyy-MM-dd q"},
         {"date", NULL, "Invalid value date for configuration target.type: String must be one of: string, unix, "
                        "Date, Time, Timestamp"},
         {"string", "YYYY-ww", NULL},
