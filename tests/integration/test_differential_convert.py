@@ -2,12 +2,16 @@
 events: the rows flattened by Debezium's ExtractNewRecordState, then their columns cast (integers,
 numeric as Connect's Decimal under decimal.handling.mode=precise, booleans, text) and their
 timestamps converted (time.precision.mode=connect's Date/Time/Timestamp, and the default's
-MicroTimestamp int64 read as unix microseconds, ZonedTimestamp strings parsed), on connectd and on
-Kafka Connect 4.1.1 + Debezium 3.4.3, every record compared byte for byte (eventdiff.Pair). A
-conversion Kafka refuses fails the task on both with the same first trace line."""
+MicroTimestamp int64 read as unix microseconds, truncated toward zero as TimeUnit does;
+ZonedTimestamp strings parsed), on connectd and on Kafka Connect 4.1.1 + Debezium 3.4.3, every record
+compared byte for byte (eventdiff.Pair). A conversion Kafka refuses fails the task on both with the
+same first trace line."""
+import json
+
 import pytest
 
 from conftest import wait_for
+from kafka_util import read_topic
 from test_differential_events import pair  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.brokers("kafka")
@@ -31,6 +35,17 @@ def workload(pair):
         "INSERT INTO conv (id) VALUES (3)",
         "UPDATE conv SET i = 2147483647, t = '2147483647', n = 99999999.99 WHERE id = 2",
         "DELETE FROM conv WHERE id = 1")
+
+
+def first_row(pair, label, row_id):
+    """The payload of connectd's first record of conv for the row (the transformations took place)."""
+    run = next(r for r in pair.runs if r.label == label)
+    for _, _, _, value in read_topic(pair.cd.bootstrap, f"{run.prefix}.public.conv"):
+        v = json.loads(value) if value else None
+        v = v.get("payload", v) if isinstance(v, dict) and "schema" in v else v
+        if v and str(v.get("id")) == str(row_id):
+            return v
+    raise AssertionError(f"no record of row {row_id} in {label}")
 
 
 def chain(*stages):
@@ -65,13 +80,20 @@ def test_cast_columns(pair):
     workload(pair)
     pair.compare()
     pair.check()
+    row = first_row(pair, "cast", 1)
+    assert (row["i"], row["big"], row["n"], row["n2"], row["b"], row["t"], row["r"], row["dp"]) == \
+        (44, 410065408, -12345.67, "1E-8", 1, 123, "1.1", "0.1"), row
+    assert (row["id"], row["d"]) == ("1", "-141427"), row
+    row = first_row(pair, "connect", 2)
+    assert (row["ts"], row["d"], row["tm"], row["ts6"]) == (-2208988800000, -354134, "00:00:00.000Z",
+                                                           "2038-01-19T03:14:08.000Z"), row
 
 
 def test_timestamp_converter_columns(pair):
     """TimestampConverter on flattened rows: with time.precision.mode=connect, Timestamp to a
     SimpleDateFormat string, Date to unix seconds, Time to a string; with the default (adaptive),
     MicroTimestamp (int64) read as unix microseconds to a string and to Timestamp, Debezium's
-    millisecond Timestamp to unix nanoseconds, ZonedTimestamp strings parsed (leniently: .SSSSSS
+    millisecond Timestamp to unix nanoseconds, ZonedTimestamp strings (six fraction digits) parsed (leniently: .SSSSSS
     reads microseconds as milliseconds, as Java does) to Timestamp."""
     pair.sql(*DDL)
     inc = "public.conv,public.zz_sentinel"
@@ -94,6 +116,11 @@ def test_timestamp_converter_columns(pair):
     workload(pair)
     pair.compare()
     pair.check()
+    row = first_row(pair, "connect", 1)
+    assert (row["ts"], row["tm"], row["d"]) == ("Thu, 29 Feb 2024 23:59:59.999 UTC AD", "01:45:07 PM",
+                                                -12219292800), row
+    row = first_row(pair, "adaptive", 1)
+    assert (row["ts6"], row["tstz"]) == ("1969-12-31T23:59:59.124Z", 1705307650000), row
 
 
 def _fails_alike(pair, label, config, statements, text):
