@@ -1,12 +1,15 @@
 /* transforms_routers.c - Kafka's transformations and predicates that look at or change a record's
- * topic by a Java regular expression: RegexRouter and predicates.TopicNameMatches, as
- * org.apache.kafka.connect.transforms 4.1.1 has them (java_regex.h runs the patterns). */
+ * topic: RegexRouter and predicates.TopicNameMatches by a Java regular expression (java_regex.h
+ * runs the patterns), TimestampRouter by the record's timestamp (java_date.h formats it), as
+ * org.apache.kafka.connect.transforms 4.1.1 has them. */
 #include "connect/transforms.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "connect/java_date.h"
 #include "connect/java_regex.h"
 #include "version.h"
 
@@ -165,4 +168,120 @@ static const cd_xf_plugin_t TOPIC_NAME_MATCHES = {
     .config_def = {TOPIC_NAME_MATCHES_KEYS, sizeof(TOPIC_NAME_MATCHES_KEYS) / sizeof(TOPIC_NAME_MATCHES_KEYS[0])},
     .create = topic_name_matches_create, .test = topic_name_matches, .destroy = topic_name_matches_destroy};
 
-const cd_xf_plugin_t *const cd_xf_router_plugins[] = {&REGEX_ROUTER, &TOPIC_NAME_MATCHES, NULL};
+/* ==== TimestampRouter ========================================================================= */
+
+/* Kafka's timestamp.format has no validator and configure() does not compile it (Java builds the
+ * SimpleDateFormat on first use); connectd's only refuses what it cannot format. */
+static void timestamp_format_validator(const char *name, bool is_null, const char *str, const char *display,
+                                       char *err, size_t err_size) {
+    (void)display;
+    err[0] = '\0';
+    if (is_null) return;
+    bool java;
+    char msg[512];
+    java_date_format_t *f = java_date_format_new(str, 0, &java, msg, sizeof(msg));
+    if (f) java_date_format_free(f);
+    else if (!java) snprintf(err, err_size, "Invalid value %s for configuration %s: %s", str, name, msg);
+}
+
+static const cd_config_key_t TIMESTAMP_ROUTER_KEYS[] = {
+    {.name = "topic.format", .type = CD_CFG_STRING, .has_default = true, .default_value = "${topic}-${timestamp}",
+     .importance = CD_IMPORTANCE_HIGH,
+     .documentation = "Format string which can contain <code>${topic}</code> and <code>${timestamp}</code> as "
+                      "placeholders for the topic and timestamp, respectively.",
+     .order = -1, .width = CD_WIDTH_NONE, .display_name = "topic.format"},
+    {.name = "timestamp.format", .type = CD_CFG_STRING, .has_default = true, .default_value = "yyyyMMdd",
+     .validator = CD_VALID_CUSTOM, .custom = timestamp_format_validator, .importance = CD_IMPORTANCE_HIGH,
+     .documentation = "Format string for the timestamp that is compatible with <code>java.text.SimpleDateFormat</code>.",
+     .order = -1, .width = CD_WIDTH_NONE, .display_name = "timestamp.format"},
+};
+
+typedef struct {
+    char *topic_format;
+    java_date_format_t *format; /* NULL: Java refuses the pattern, every record fails with `refusal` */
+    char refusal[512];
+} timestamp_router_t;
+
+static void timestamp_router_destroy(void *self) {
+    timestamp_router_t *x = self;
+    if (!x) return;
+    free(x->topic_format);
+    java_date_format_free(x->format);
+    free(x);
+}
+
+static void *timestamp_router_create(const void *opts, const cd_props_t *c, char *errstr, size_t errstr_size) {
+    (void)opts;
+    timestamp_router_t *x = calloc(1, sizeof(*x));
+    if (!x) abort();
+    x->topic_format = trimmed(c, "topic.format");
+    if (!x->topic_format) x->topic_format = strdup("${topic}-${timestamp}");
+    char *pattern = trimmed(c, "timestamp.format");
+    bool java;
+    x->format = java_date_format_new(pattern ? pattern : "yyyyMMdd", (int64_t)time(NULL) * 1000, &java, x->refusal,
+                                     sizeof(x->refusal));
+    if (!x->format && !java) {
+        snprintf(errstr, errstr_size, "Invalid value %s for configuration timestamp.format: %s", pattern, x->refusal);
+        free(pattern);
+        timestamp_router_destroy(x);
+        return NULL;
+    }
+    free(pattern);
+    if (!x->topic_format) abort();
+    return x;
+}
+
+/* Pattern.compile(literal, LITERAL).matcher(s).replaceAll(with), malloc'ed. */
+static char *replace_all(const char *s, const char *literal, const char *with) {
+    size_t ll = strlen(literal), wl = strlen(with), n = 0;
+    for (const char *p = strstr(s, literal); p; p = strstr(p + ll, literal)) n++;
+    char *out = malloc(strlen(s) + n * wl + 1);
+    if (!out) abort();
+    char *o = out;
+    for (const char *p = s;;) {
+        const char *hit = strstr(p, literal);
+        size_t k = hit ? (size_t)(hit - p) : strlen(p);
+        memcpy(o, p, k);
+        o += k;
+        if (!hit) break;
+        memcpy(o, with, wl);
+        o += wl;
+        p = hit + ll;
+    }
+    *o = '\0';
+    return out;
+}
+
+static int timestamp_router_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *errstr,
+                                  size_t errstr_size) {
+    timestamp_router_t *x = self;
+    if (rec->timestamp_ms < 0) {
+        /* Kafka's message ends with the record's toString (offsets, key, value, headers), which
+         * connectd does not render: it names the topic and partition */
+        char part[16] = "null";
+        if (rec->kafka_partition >= 0) snprintf(part, sizeof(part), "%d", (int)rec->kafka_partition);
+        snprintf(errstr, errstr_size, "Timestamp missing on record: %s{topic='%s', kafkaPartition=%s, timestamp=null}",
+                 rec->is_sink ? "SinkRecord" : "SourceRecord", rec->topic, part);
+        return -1;
+    }
+    if (!x->format) { /* SimpleDateFormat's IllegalArgumentException, on first use as in Java */
+        snprintf(errstr, errstr_size, "%s", x->refusal);
+        return -1;
+    }
+    char *ts = java_date_format(x->format, rec->timestamp_ms);
+    char *t1 = replace_all(x->topic_format, "${topic}", rec->topic);
+    char *t2 = replace_all(t1, "${timestamp}", ts);
+    rec->topic = cd_arena_strndup(arena, t2, strlen(t2));
+    free(ts);
+    free(t1);
+    free(t2);
+    return 0;
+}
+
+static const cd_xf_plugin_t TIMESTAMP_ROUTER = {
+    .class_name = "org.apache.kafka.connect.transforms.TimestampRouter", .alias = "TimestampRouter",
+    .kind = CD_XF_TRANSFORMATION, .version = CONNECTD_KAFKA_CONNECT_VERSION,
+    .config_def = {TIMESTAMP_ROUTER_KEYS, sizeof(TIMESTAMP_ROUTER_KEYS) / sizeof(TIMESTAMP_ROUTER_KEYS[0])},
+    .create = timestamp_router_create, .apply = timestamp_router_apply, .destroy = timestamp_router_destroy};
+
+const cd_xf_plugin_t *const cd_xf_router_plugins[] = {&REGEX_ROUTER, &TOPIC_NAME_MATCHES, &TIMESTAMP_ROUTER, NULL};

@@ -43,7 +43,8 @@ def test_transform_plugins_and_their_config(pair):
     for cls in classes:
         pair.call("GET", f"/connector-plugins/{cls}/config")
     for alias in ("Filter", "DropHeaders", "HasHeaderKey", "RecordIsTombstone", "InsertField$Value",
-                  "Value", "RegexRouter", "TopicNameMatches", "ExtractNewRecordState", "ByLogicalTableRouter"):
+                  "Value", "RegexRouter", "TopicNameMatches", "ExtractNewRecordState", "ByLogicalTableRouter",
+                  "TimestampRouter", "Cast$Value", "TimestampConverter$Key"):
         pair.call("GET", f"/connector-plugins/{alias}/config")
     pair.check()
 
@@ -90,6 +91,22 @@ def test_validate_with_transforms(pair):
     _validate(pair, {
         "transforms": "b", "transforms.b.type": "io.debezium.transforms.ByLogicalTableRouter",
         "transforms.b.key.field.regex": "(", "transforms.b.logical.table.cache.size": "x"})
+    # Cast, TimestampConverter and TimestampRouter: Kafka's spec validator, ValidString.in,
+    # missing required keys; format has no validator in Kafka (configure() checks it)
+    _validate(pair, {
+        "transforms": "c,d,e,f,g,h", "transforms.c.type": T + "Cast$Value", "transforms.c.spec": "a:b:c, d",
+        "transforms.d.type": T + "Cast$Key", "transforms.d.spec": "int8,a:int16",
+        "transforms.e.type": T + "Cast$Value", "transforms.e.spec": "a:bytes",
+        "transforms.e.replace.null.with.default": "nope",
+        "transforms.f.type": T + "Cast$Value",
+        "transforms.g.type": T + "TimestampConverter$Value", "transforms.g.target.type": "date",
+        "transforms.g.unix.precision": "ms", "transforms.g.format": "q",
+        "transforms.h.type": T + "TimestampConverter$Key"})
+    _validate(pair, {
+        "transforms": "c,r,s", "transforms.c.type": T + "Cast$Value", "transforms.c.spec": "x:foo",
+        "transforms.r.type": "TimestampRouter", "transforms.r.timestamp.format": "yyyy q",
+        "transforms.s.type": T + "TimestampRouter", "transforms.s.topic.format": ""})
+    _validate(pair, {"transforms": "c", "transforms.c.type": T + "Cast$Value", "transforms.c.spec": " , "})
     # classes of the wrong kind
     _validate(pair, {"transforms": "y", "transforms.y.type": P + "RecordIsTombstone",
                      "predicates": "z", "predicates.z.type": T + "Filter"})
@@ -99,12 +116,13 @@ def test_validate_with_transforms(pair):
 def test_validate_refuses_what_connectd_lacks(worker):
     """A Kafka transformation connectd does not have yet is refused at validate, with what to do."""
     cfg = {"connector.class": "FileStreamSource", "name": "v", "topic": "t", "file": "/tmp/x",
-           "transforms": "r,v", "transforms.r.type": T + "TimestampRouter",
+           "transforms": "r,v", "transforms.r.type": "io.debezium.transforms.outbox.EventRouter",
            "transforms.v.type": T + "ValueToKey"}
     status, body, _ = worker.request("PUT", "/connector-plugins/FileStreamSource/config/validate", cfg)
     assert status == 200 and body["error_count"] == 2
     errors = {c["value"]["name"]: c["value"]["errors"] for c in body["configs"]}
-    for key, cls in (("transforms.r.type", T + "TimestampRouter"), ("transforms.v.type", T + "ValueToKey")):
+    for key, cls in (("transforms.r.type", "io.debezium.transforms.outbox.EventRouter"),
+                     ("transforms.v.type", T + "ValueToKey")):
         assert errors[key][0].startswith(f"Invalid value {cls} for configuration {key}: Class {cls} could "
                                          "not be found. connectd does not implement this class yet"), errors[key]
 
@@ -264,4 +282,74 @@ def test_debezium_transforms_on_filestream(pair, tmp_path):
     _, jbody, _ = pair.java.get(f"/connectors/{bad}/status")
     assert "Unable to validate config." in jbody["tasks"][0]["trace"]
     assert body["tasks"][0]["trace"].splitlines()[0] == jbody["tasks"][0]["trace"].splitlines()[0]
+    pair.check()
+
+
+def test_filestream_source_through_casts_and_timestamps(pair, tmp_path):
+    """Cast and TimestampConverter on FileStream lines (a string value with a schema): the whole
+    value cast to int64 then read as unix seconds into a SimpleDateFormat string; hoisted into a
+    struct, cast field by field (int32 then int8: Java's wrapping byteValue), a static field parsed
+    from a string to a Timestamp, to unix microseconds and back to a string; TimestampRouter with a
+    timestamp.format that does not depend on the clock. Same records, same topics on both."""
+    src = readable_file(tmp_path, "42\n300\n-7\n")
+    c = pair.name("cv")
+    topic = pair.name("cv") + "-t"
+    pair.create(c, {
+        "connector.class": FILE_SOURCE, "file": src, "topic": topic,
+        "transforms": "hoist,when,i32,i8,str,ts,unix,back,route",
+        "transforms.hoist.type": T + "HoistField$Value", "transforms.hoist.field": "line",
+        "transforms.when.type": T + "InsertField$Value", "transforms.when.static.field": "when",
+        "transforms.when.static.value": "2024-02-29 23:59:59.5",
+        "transforms.i32.type": T + "Cast$Value", "transforms.i32.spec": "line:int32",
+        "transforms.i8.type": T + "Cast$Value", "transforms.i8.spec": "line:int8, absent:string",
+        "transforms.str.type": T + "Cast$Value", "transforms.str.spec": "line:float32",
+        "transforms.ts.type": T + "TimestampConverter$Value", "transforms.ts.field": "when",
+        "transforms.ts.target.type": "Timestamp", "transforms.ts.format": "yyyy-MM-dd HH:mm:ss.S",
+        "transforms.unix.type": T + "TimestampConverter$Value", "transforms.unix.field": "when",
+        "transforms.unix.target.type": "unix", "transforms.unix.unix.precision": "microseconds",
+        "transforms.back.type": T + "TimestampConverter$Value", "transforms.back.field": "when",
+        "transforms.back.target.type": "string", "transforms.back.unix.precision": "microseconds",
+        "transforms.back.format": "EEEE, MMMM d, yy h:mm:ss.SSS a zzzz",
+        "transforms.route.type": "TimestampRouter", "transforms.route.topic.format": "${topic}_${timestamp}",
+        "transforms.route.timestamp.format": "G'-'",
+    })
+    whole = pair.name("cvw")
+    wtopic = pair.name("cvw") + "-t"
+    pair.create(whole, {
+        "connector.class": FILE_SOURCE, "file": src, "topic": wtopic,
+        "transforms": "l,s", "transforms.l.type": T + "Cast$Value", "transforms.l.spec": "int64",
+        "transforms.s.type": T + "TimestampConverter$Value", "transforms.s.target.type": "string",
+        "transforms.s.unix.precision": "seconds", "transforms.s.format": "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"})
+    for name in (c, whole):
+        pair.settle_status(name, "RUNNING", tasks=1)
+    routed = topic + "_AD-"
+    mine = _records(pair.cd.broker.bootstrap, routed, 3)
+    theirs = _records(pair.java.kafka.bootstrap, routed, 3)
+    assert mine == theirs, "\n".join(f"connectd:      {a}\nKafka Connect: {b}" for a, b in zip(mine, theirs))
+    assert json.loads(mine[1][1])["payload"] == {"line": 44.0, "when": "Thursday, February 29, 24 11:59:59.005 PM "
+                                                 "Coordinated Universal Time"}
+    mine = _records(pair.cd.broker.bootstrap, wtopic, 3)
+    theirs = _records(pair.java.kafka.bootstrap, wtopic, 3)
+    assert mine == theirs and json.loads(mine[0][1])["payload"] == "1970-01-01T00:00:42.000Z"
+    pair.check()
+
+
+def test_cast_failure_fails_the_task(pair, tmp_path):
+    """Cast of a line that is no number, and TimestampConverter of a line its pattern does not
+    read: Kafka's messages fail the task, on both."""
+    src = readable_file(tmp_path, "abc\n")
+    for name, xf in (("castfail", {"transforms.x.type": T + "Cast$Value", "transforms.x.spec": "int32"}),
+                     ("tcfail", {"transforms.x.type": T + "TimestampConverter$Value",
+                                 "transforms.x.target.type": "unix", "transforms.x.format": "yyyy-MM-dd"})):
+        c = pair.name(name)
+        pair.create(c, {"connector.class": FILE_SOURCE, "file": src, "topic": pair.name(name + "-t"),
+                        "transforms": "x", **xf})
+        pair.settle(f"/connectors/{c}/status",
+                    lambda s: s and s.get("tasks") and s["tasks"][0]["state"] == "FAILED")
+        _, body, _ = pair.cd.get(f"/connectors/{c}/status")
+        _, jbody, _ = pair.java.get(f"/connectors/{c}/status")
+        assert body["tasks"][0]["trace"].splitlines()[0] == jbody["tasks"][0]["trace"].splitlines()[0]
+        want = ("Value (abc) was out of range for requested data type" if name == "castfail" else
+                "Could not parse timestamp: value (abc) does not match pattern (yyyy-MM-dd)")
+        assert want in body["tasks"][0]["trace"] and want in jbody["tasks"][0]["trace"]
     pair.check()
