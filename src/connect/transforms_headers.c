@@ -193,7 +193,7 @@ static bool hf_listed(const header_from_t *x, const char *name, size_t len) {
 /* ConnectHeaders.add(key, value, schema) and the header's bytes (SimpleHeaderConverter). */
 static int hf_header(cd_header_t *h, const char *key, const cd_schema_t *s, const cd_value_t *v, cd_arena_t *arena,
                      char *errstr, size_t errstr_size) {
-    h->key = key;
+    h->key = cd_arena_strndup(arena, key, strlen(key)); /* the record may outlive this instance */
     h->value = NULL;
     h->value_len = 0;
     if (!v || v->is_null) {
@@ -381,7 +381,9 @@ static int insert_header_apply(void *self, cd_xf_record_t *rec, cd_arena_t *aren
     insert_header_t *x = self;
     cd_header_t *h = cd_arena_alloc(arena, (rec->n_headers + 1) * sizeof(*h));
     if (rec->n_headers) memcpy(h, rec->headers, rec->n_headers * sizeof(*h));
-    h[rec->n_headers] = (cd_header_t){x->header, x->value, x->value_len};
+    h[rec->n_headers] = (cd_header_t){cd_arena_strndup(arena, x->header, strlen(x->header)),
+                                      x->value ? cd_arena_strndup(arena, x->value, x->value_len) : NULL,
+                                      x->value_len};
     rec->headers = h;
     rec->n_headers++;
     return 0;

@@ -628,7 +628,7 @@ static int value_to_key_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
             for (size_t j = 0; j < n && at == n; j++)
                 if (key_is(&keys[j], x->fields[i], len)) at = j;
             int vi = cd_xf_map_index(value, x->fields[i]);
-            if (at == n) keys[n++] = cd_string(x->fields[i], len);
+            if (at == n) keys[n++] = cd_string(cd_arena_strndup(arena, x->fields[i], len), len);
             vals[at] = vi >= 0 ? value->u.map.values[vi] : cd_null();
         }
         cd_xf_hashmap_order(keys, vals, n, java_table_size_for(x->n_fields)); /* new HashMap<>(fields.size()) */
