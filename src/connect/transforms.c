@@ -16,7 +16,8 @@
 
 static const cd_xf_plugin_t *const *const FAMILIES[] = {cd_xf_field_plugins, cd_xf_header_plugins,
                                                          cd_xf_debezium_plugins, cd_xf_router_plugins,
-                                                         cd_xf_convert_plugins};
+                                                         cd_xf_convert_plugins,
+                                                         cd_xf_struct_plugins};
 
 static int cmp_plugin(const void *a, const void *b) {
     const cd_xf_plugin_t *x = *(const cd_xf_plugin_t *const *)a, *y = *(const cd_xf_plugin_t *const *)b;

@@ -44,7 +44,8 @@ def test_transform_plugins_and_their_config(pair):
         pair.call("GET", f"/connector-plugins/{cls}/config")
     for alias in ("Filter", "DropHeaders", "HasHeaderKey", "RecordIsTombstone", "InsertField$Value",
                   "Value", "RegexRouter", "TopicNameMatches", "ExtractNewRecordState", "ByLogicalTableRouter",
-                  "TimestampRouter", "Cast$Value", "TimestampConverter$Key"):
+                  "TimestampRouter", "Cast$Value", "TimestampConverter$Key",
+                  "ValueToKey", "InsertHeader", "Flatten$Value", "Key"):
         pair.call("GET", f"/connector-plugins/{alias}/config")
     pair.check()
 
@@ -114,15 +115,15 @@ def test_validate_with_transforms(pair):
 
 
 def test_validate_refuses_what_connectd_lacks(worker):
-    """A Kafka transformation connectd does not have yet is refused at validate, with what to do."""
+    """A transformation connectd does not have (Debezium's other ones) is refused at validate, with what to do."""
     cfg = {"connector.class": "FileStreamSource", "name": "v", "topic": "t", "file": "/tmp/x",
-           "transforms": "r,v", "transforms.r.type": "io.debezium.transforms.outbox.EventRouter",
-           "transforms.v.type": T + "ValueToKey"}
+           "transforms": "r,v", "transforms.r.type": "io.debezium.transforms.ExtractChangedRecordState",
+           "transforms.v.type": "io.debezium.transforms.HeaderToValue"}
     status, body, _ = worker.request("PUT", "/connector-plugins/FileStreamSource/config/validate", cfg)
     assert status == 200 and body["error_count"] == 2
     errors = {c["value"]["name"]: c["value"]["errors"] for c in body["configs"]}
-    for key, cls in (("transforms.r.type", "io.debezium.transforms.outbox.EventRouter"),
-                     ("transforms.v.type", T + "ValueToKey")):
+    for key, cls in (("transforms.r.type", "io.debezium.transforms.ExtractChangedRecordState"),
+                     ("transforms.v.type", "io.debezium.transforms.HeaderToValue")):
         assert errors[key][0].startswith(f"Invalid value {cls} for configuration {key}: Class {cls} could "
                                          "not be found. connectd does not implement this class yet"), errors[key]
 
@@ -352,4 +353,104 @@ def test_cast_failure_fails_the_task(pair, tmp_path):
         want = ("Value (abc) was out of range for requested data type" if name == "castfail" else
                 "Could not parse timestamp: value (abc) does not match pattern (yyyy-MM-dd)")
         assert want in body["tasks"][0]["trace"] and want in jbody["tasks"][0]["trace"]
+    pair.check()
+
+
+def test_validate_struct_and_header_transforms(pair):
+    """ExtractField, Flatten, ValueToKey, SetSchemaMetadata, HeaderFrom and InsertHeader at
+    validate: their keys, defaults and validators, with missing and bad options."""
+    _validate(pair, {
+        "transforms": "e,f,v,s,h,i",
+        "transforms.e.type": T + "ExtractField$Value", "transforms.e.field.syntax.version": "v3",
+        "transforms.f.type": T + "Flatten$Key", "transforms.f.delimiter": "",
+        "transforms.v.type": "ValueToKey", "transforms.v.fields": " ",
+        "transforms.s.type": T + "SetSchemaMetadata$Value", "transforms.s.schema.version": "x",
+        "transforms.h.type": T + "HeaderFrom$Value", "transforms.h.operation": "Move",
+        "transforms.i.type": "InsertHeader"})
+    _validate(pair, {
+        "transforms": "e,k,h,i,s",
+        "transforms.e.type": T + "ExtractField$Key", "transforms.e.field": "a.b",
+        "transforms.e.field.syntax.version": "v2", "transforms.e.replace.null.with.default": "no",
+        "transforms.k.type": T + "ValueToKey", "transforms.k.fields": "a,,b",
+        "transforms.h.type": T + "HeaderFrom$Key", "transforms.h.fields": "a,b", "transforms.h.headers": "x",
+        "transforms.h.operation": "copy",
+        "transforms.i.type": T + "InsertHeader", "transforms.i.header": "h", "transforms.i.value.literal": "",
+        "transforms.s.type": T + "SetSchemaMetadata$Key"})
+    pair.check()
+
+
+def _records_with_headers(bootstrap, topic, n, timeout=60):
+    out = []
+
+    def enough():
+        out[:] = read_topic(bootstrap, topic, with_headers=True)
+        return len(out) >= n
+    wait_for(enough, timeout, f"{n} records on {topic}")
+    return [(k, v, h) for (_p, _o, k, v, h) in out]
+
+
+def test_filestream_through_struct_and_header_transforms(pair, tmp_path):
+    """A FileStream line hoisted twice, flattened, a field inserted, copied to the key
+    (ValueToKey, then ExtractField$Key), the value renamed and versioned (SetSchemaMetadata),
+    a field moved to a header (HeaderFrom) and literal headers added (InsertHeader, Values'
+    parsing of numbers, arrays, dates and the first-token rule): keys, values and headers byte
+    for byte Kafka Connect's."""
+    src = readable_file(tmp_path, 'one\ntwo "quoted"\n\n')
+    c = pair.name("sx")
+    topic = pair.name("sx-t")
+    cfg = {
+        "connector.class": FILE_SOURCE, "file": src, "topic": topic,
+        "transforms": "h1,h2,ins,flat,vtk,ek,ssm,hf,hc,i1,i2,i3,i4,i5,ev",
+        "transforms.h1.type": T + "HoistField$Value", "transforms.h1.field": "line",
+        "transforms.h2.type": T + "HoistField$Value", "transforms.h2.field": "outer",
+        "transforms.ins.type": T + "InsertField$Value", "transforms.ins.static.field": "src",
+        "transforms.ins.static.value": "file", "transforms.ins.partition.field": "p",
+        "transforms.flat.type": T + "Flatten$Value", "transforms.flat.delimiter": "_",
+        "transforms.vtk.type": "ValueToKey", "transforms.vtk.fields": "outer_line,src",
+        "transforms.ek.type": T + "ExtractField$Key", "transforms.ek.field": "outer_line",
+        "transforms.ssm.type": T + "SetSchemaMetadata$Value", "transforms.ssm.schema.name": "my.Row",
+        "transforms.ssm.schema.version": "3",
+        "transforms.hf.type": T + "HeaderFrom$Value", "transforms.hf.fields": "src,p",
+        "transforms.hf.headers": "h_src,h_p", "transforms.hf.operation": "move",
+        "transforms.hc.type": T + "HeaderFrom$Value", "transforms.hc.fields": "outer_line",
+        "transforms.hc.headers": "h_line", "transforms.hc.operation": "copy",
+        "transforms.i1.type": "InsertHeader", "transforms.i1.header": "arr", "transforms.i1.value.literal": "[1, 2.5]",
+        "transforms.i2.type": T + "InsertHeader", "transforms.i2.header": "num", "transforms.i2.value.literal": "1.50",
+        "transforms.i3.type": "InsertHeader", "transforms.i3.header": "first", "transforms.i3.value.literal": "12:30 x",
+        "transforms.i4.type": "InsertHeader", "transforms.i4.header": "date", "transforms.i4.value.literal": "2020-13-01",
+        "transforms.i5.type": "InsertHeader", "transforms.i5.header": "nothing", "transforms.i5.value.literal": "null",
+        "transforms.ev.type": T + "ExtractField$Value", "transforms.ev.field": "outer_line",
+    }
+    pair.create(c, cfg)
+    pair.settle_status(c, "RUNNING", tasks=1)
+    mine = _records_with_headers(pair.cd.broker.bootstrap, topic, 3)
+    theirs = _records_with_headers(pair.java.kafka.bootstrap, topic, 3)
+    assert mine == theirs, "\n".join(f"connectd:      {a}\nKafka Connect: {b}" for a, b in zip(mine, theirs))
+    assert json.loads(mine[0][0])["payload"] == "one"
+    assert dict(mine[0][2])["first"] == b"12" and dict(mine[0][2])["nothing"] is None
+    pair.check()
+
+
+def test_struct_transform_failures(pair, tmp_path):
+    """SetSchemaMetadata on a string schema and ExtractField of an unknown field fail the task
+    with Kafka's messages, on both."""
+    src = readable_file(tmp_path, "x\n")
+    for label, xf in (("ssmfail", {"transforms.t.type": T + "SetSchemaMetadata$Value",
+                                   "transforms.t.schema.name": "n"}),
+                      ("effail", {"transforms.t.type": T + "ExtractField$Value", "transforms.t.field": "nope",
+                                  "transforms": "h,t", "transforms.h.type": T + "HoistField$Value",
+                                  "transforms.h.field": "line"}),
+                      ("vtkfail", {"transforms.t.type": "ValueToKey", "transforms.t.fields": "line"})):
+        c = pair.name(label)
+        pair.create(c, {"connector.class": FILE_SOURCE, "file": src, "topic": pair.name(label + "-t"),
+                        "transforms": "t", **xf})
+        pair.settle(f"/connectors/{c}/status",
+                    lambda s: s and s.get("tasks") and s["tasks"][0]["state"] == "FAILED")
+        _, body, _ = pair.cd.get(f"/connectors/{c}/status")
+        _, jbody, _ = pair.java.get(f"/connectors/{c}/status")
+        assert body["tasks"][0]["trace"].splitlines()[0] == jbody["tasks"][0]["trace"].splitlines()[0]
+        cause = {"ssmfail": "Cannot list fields on non-struct type", "effail": "Unknown field: nope",
+                 "vtkfail": "Only Struct objects supported for [copying fields from value to key], found: "
+                            "java.lang.String"}[label]
+        assert cause in body["tasks"][0]["trace"] and cause in jbody["tasks"][0]["trace"], label
     pair.check()

@@ -204,10 +204,10 @@ static void test_refused_configs(void **state) {
     assert_int_equal(cd_xf_chain_new(p, &c, err, sizeof(err)), 0);
     assert_null(c); /* nothing to do per record */
     cd_props_destroy(p);
-    static const char *const flatten[] = {"transforms", "r", "transforms.r.type", T "Flatten$Value", NULL};
+    static const char *const flatten[] = {"transforms", "r", "transforms.r.type", T "NoSuchTransform$Value", NULL};
     assert_int_equal(chain_error(flatten, err, sizeof(err)), -1);
-    assert_string_equal(err, "Invalid value " T "Flatten$Value for configuration transforms.r.type: Class " T
-                             "Flatten$Value could not be found.");
+    assert_string_equal(err, "Invalid value " T "NoSuchTransform$Value for configuration transforms.r.type: Class " T
+                             "NoSuchTransform$Value could not be found.");
     static const char *const renames[] = {"transforms", "r", "transforms.r.type", T "ReplaceField$Value",
                                           "transforms.r.renames", "a:b,c", NULL};
     assert_int_equal(chain_error(renames, err, sizeof(err)), -1);
