@@ -147,5 +147,6 @@ extern const cd_xf_plugin_t *const cd_xf_field_plugins[];
 extern const cd_xf_plugin_t *const cd_xf_header_plugins[];
 extern const cd_xf_plugin_t *const cd_xf_debezium_plugins[];
 extern const cd_xf_plugin_t *const cd_xf_router_plugins[];
+extern const cd_xf_plugin_t *const cd_xf_outbox_plugins[];
 
 #endif
