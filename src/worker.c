@@ -265,16 +265,28 @@ void task_fail_with_trace(task_t *t, const char *msg, const char *trace) {
     task_report(t, TS_FAILED, trace);
 }
 
+/* Whether msg starts with a Java exception's class name and ": " ("java.lang.NullPointerException: ..."):
+ * the length of that name, else 0. */
+static size_t java_exception_prefix(const char *msg) {
+    size_t n = strspn(msg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.");
+    if (n < 10 || strncmp(msg + n, ": ", 2) || !strchr(msg, '.')) return 0;
+    const char *last = msg + n;
+    while (last > msg && last[-1] != '.') last--;
+    size_t tail = (size_t)(msg + n - last);
+    bool named = (tail > 9 && !strncmp(msg + n - 9, "Exception", 9)) || (tail > 5 && !strncmp(msg + n - 5, "Error", 5));
+    return named && *last >= 'A' && *last <= 'Z' ? n : 0;
+}
+
 void task_fail_transform(task_t *t, const char *cause) {
-    /* Kafka Connect's RetryWithToleranceOperator, with errors.tolerance=none */
+    /* Kafka Connect's RetryWithToleranceOperator, with errors.tolerance=none; the cause is a
+     * DataException unless the transformation's message names its exception's class */
     char msg[2048];
     snprintf(msg, sizeof(msg), "Tolerance exceeded in error handler");
     free(t->xf_trace);
     t->xf_trace = NULL;
-    if (asprintf(&t->xf_trace,
-                 "org.apache.kafka.connect.errors.ConnectException: %s\nCaused by: "
-                 "org.apache.kafka.connect.errors.DataException: %s\n",
-                 msg, cause) < 0)
+    bool named = java_exception_prefix(cause) > 0;
+    if (asprintf(&t->xf_trace, "org.apache.kafka.connect.errors.ConnectException: %s\nCaused by: %s%s\n", msg,
+                 named ? "" : "org.apache.kafka.connect.errors.DataException: ", cause) < 0)
         t->xf_trace = NULL;
     task_fail_with_trace(t, cause, t->xf_trace ? t->xf_trace : msg);
 }

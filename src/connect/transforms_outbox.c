@@ -23,6 +23,8 @@
 #define ENVELOPE_PAYLOAD "payload"
 #define CONFIG_EXCEPTION "org.apache.kafka.common.config.ConfigException: "
 #define NPE "java.lang.NullPointerException: "
+#define CONNECT_EXCEPTION "org.apache.kafka.connect.errors.ConnectException: "
+#define SCHEMA_BUILDER_EXCEPTION "org.apache.kafka.connect.errors.SchemaBuilderException: "
 /* Debezium's BoundedConcurrentHashMap of value schemas holds 10000; connectd keeps as many and
  * past that builds a record's schema without caching it (see README). */
 #define CACHE_CAP 10000
@@ -750,7 +752,7 @@ static cd_schema_t *build_value_schema(outbox_t *x, cd_arena_t *a, const cd_sche
     cd_field_t *f = cd_arena_alloc(a, (x->n_extras + 1) * sizeof(*f));
     size_t n = 0;
     if (!payload) {
-        snprintf(errstr, errstr_size, "fieldSchema for field " ENVELOPE_PAYLOAD " cannot be null.");
+        snprintf(errstr, errstr_size, SCHEMA_BUILDER_EXCEPTION "fieldSchema for field " ENVELOPE_PAYLOAD " cannot be null.");
         return NULL;
     }
     f[n++] = (cd_field_t){ENVELOPE_PAYLOAD, copy_schema(a, payload)};
@@ -765,12 +767,12 @@ static cd_schema_t *build_value_schema(outbox_t *x, cd_arena_t *a, const cd_sche
             return NULL;
         }
         if (!*e->alias) {
-            snprintf(errstr, errstr_size, "fieldName cannot be null.");
+            snprintf(errstr, errstr_size, SCHEMA_BUILDER_EXCEPTION "fieldName cannot be null.");
             return NULL;
         }
         for (size_t k = 0; k < n; k++)
             if (!strcmp(f[k].name, e->alias)) {
-                snprintf(errstr, errstr_size, "Cannot create field because of field name duplication %s", e->alias);
+                snprintf(errstr, errstr_size, SCHEMA_BUILDER_EXCEPTION "Cannot create field because of field name duplication %s", e->alias);
                 return NULL;
             }
         f[n++] = (cd_field_t){cd_arena_strndup(a, e->alias, strlen(e->alias)), copy_schema(a, event->fields[at].schema)};
@@ -830,7 +832,7 @@ static int event_timestamp(outbox_t *x, const cd_schema_t *env_s, const cd_value
     if (x->f_ts) {
         int i = cd_xf_field_index(ev_s, x->f_ts);
         if (i < 0) {
-            snprintf(errstr, errstr_size, "Unable to find timestamp field %s in event", x->f_ts);
+            snprintf(errstr, errstr_size, CONNECT_EXCEPTION "Unable to find timestamp field %s in event", x->f_ts);
             return -1;
         }
         v = struct_get_typed(ev_s, ev, x->f_ts, CD_TYPE_INT64, errstr, errstr_size);
@@ -839,14 +841,14 @@ static int event_timestamp(outbox_t *x, const cd_schema_t *env_s, const cd_value
             const char *name = ev_s->fields[i].schema->name;
             if (!name) {
                 snprintf(errstr, errstr_size,
-                         "Unsupported field type INT64 (without logical schema name) for event timestamp");
+                         CONNECT_EXCEPTION "Unsupported field type INT64 (without logical schema name) for event timestamp");
                 return -1;
             }
             if (!strcmp(name, "io.debezium.time.Timestamp")) *ts = v->u.i;
             else if (!strcmp(name, "io.debezium.time.MicroTimestamp")) *ts = v->u.i / 1000;
             else if (!strcmp(name, "io.debezium.time.NanoTimestamp")) *ts = v->u.i / 1000000;
             else {
-                snprintf(errstr, errstr_size, "Unsupported field type %s for event timestamp", name);
+                snprintf(errstr, errstr_size, CONNECT_EXCEPTION "Unsupported field type %s for event timestamp", name);
                 return -1;
             }
             return 0;
@@ -881,7 +883,7 @@ static int outbox_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char
         if (x->op_behavior != OP_FATAL) return 1; /* Debezium logs it (warn or error) and drops it */
         cd_buf_t b = {0};
         java_to_string(&b, rec->key_schema, rec->key);
-        snprintf(errstr, errstr_size, "Unexpected update message received %.*s, fail.", (int)b.len, b.data ? b.data : "");
+        snprintf(errstr, errstr_size, "java.lang.IllegalStateException: Unexpected update message received %.*s, fail.", (int)b.len, b.data ? b.data : "");
         cd_buf_free(&b);
         return -1;
     }
@@ -889,7 +891,7 @@ static int outbox_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char
     /* ExtractField$Value "after" */
     int ai = cd_xf_field_index(env_s, "after");
     if (ai < 0) {
-        snprintf(errstr, errstr_size, "Unknown field: after");
+        snprintf(errstr, errstr_size, "java.lang.IllegalArgumentException: Unknown field: after");
         return -1;
     }
     const cd_schema_t *ev_s = env_s->fields[ai].schema;
@@ -898,7 +900,7 @@ static int outbox_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char
 
     int pi = cd_xf_field_index(ev_s, x->f_payload);
     if (pi < 0) {
-        snprintf(errstr, errstr_size, "Unable to find payload field %s in event", x->f_payload);
+        snprintf(errstr, errstr_size, CONNECT_EXCEPTION "Unable to find payload field %s in event", x->f_payload);
         return -1;
     }
     const cd_schema_t *payload_s = ev_s->fields[pi].schema;

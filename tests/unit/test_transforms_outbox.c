@@ -175,7 +175,7 @@ static void test_updates_deletes_tombstones_others(void **state) {
     cd_xf_chain_t *c = chain(fatal);
     cd_xf_record_t r = event("u", "Order", "p");
     assert_int_equal(run(c, &r, a, err), -1);
-    assert_string_equal(err, "Unexpected update message received Struct{id=4d47e190}, fail.");
+    assert_string_equal(err, "java.lang.IllegalStateException: Unexpected update message received Struct{id=4d47e190}, fail.");
     cd_xf_chain_destroy(c);
     cd_arena_destroy(a);
 }
