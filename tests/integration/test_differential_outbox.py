@@ -14,6 +14,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from conftest import wait_for
 from eventdiff import Pair, list_topics
+from kafka_util import read_topic
 from test_differential_rest import Pair as RestPair
 from test_postgres import own_database
 
@@ -163,6 +164,10 @@ def test_outbox_option_sets(pair):
     # the routing took place, on the topics Debezium's names say
     assert any(t.startswith(f"outbox.event.{p}") for t in list_topics(pair.cd.bootstrap))
     assert any(t == f"{p}regex.Order" for t in list_topics(pair.cd.bootstrap))
+    # the expansion took place: structs named by their JSON path under the payload column's name
+    values = [v for t in (f"{p}exp.ev.{p}Order", f"{p}exp.ev.{p}Customer")
+              for _, _, _, v in read_topic(pair.cd.bootstrap, t)]
+    assert any(v and b'"name":"body.customer.addr"' in v for v in values), values
     # the event timestamp: the created_at column's, in ms, on both sides
     topics = [t for t in list_topics(pair.java.bootstrap) if t.startswith(f"{p}hdr.ev.")]
     assert topics
