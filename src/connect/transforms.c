@@ -17,7 +17,8 @@
 static const cd_xf_plugin_t *const *const FAMILIES[] = {cd_xf_field_plugins, cd_xf_header_plugins,
                                                          cd_xf_debezium_plugins, cd_xf_router_plugins,
                                                          cd_xf_convert_plugins,
-                                                         cd_xf_struct_plugins};
+                                                         cd_xf_struct_plugins,
+                                                         cd_xf_outbox_plugins};
 
 static int cmp_plugin(const void *a, const void *b) {
     const cd_xf_plugin_t *x = *(const cd_xf_plugin_t *const *)a, *y = *(const cd_xf_plugin_t *const *)b;
@@ -272,11 +273,19 @@ static const cd_config_key_t STAGE_KEYS[] = {
      .order = -1, .width = CD_WIDTH_NONE, .display_name = "negate"},
 };
 
-/* ConfigDef.sortedConfigs, which embed() follows, for keys without a group (Kafka's and
- * Debezium's transformations have none): by order in group (Kafka's keys have -1, Debezium's
- * Field.group gives 1), then required keys first, then by importance (HIGH first), then by name. */
+/* ConfigDef.sortedConfigs, which embed() follows: keys in no group first, then by the order their
+ * groups were first defined (Debezium's EventRouter has groups), then by order in group (Kafka's
+ * keys have -1, Debezium's Field.group gives 1 or the position in the group), then required keys
+ * first, then by importance (HIGH first), then by name. */
+typedef struct {
+    cd_config_key_t key;
+    int group_rank; /* -1: no group */
+} ranked_key_t;
+
 static int cmp_key_name(const void *a, const void *b) {
-    const cd_config_key_t *x = a, *y = b;
+    const ranked_key_t *rx = a, *ry = b;
+    const cd_config_key_t *x = &rx->key, *y = &ry->key;
+    if (rx->group_rank != ry->group_rank) return rx->group_rank < ry->group_rank ? -1 : 1;
     if (x->order != y->order) return x->order < y->order ? -1 : 1;
     if (x->has_default != y->has_default) return x->has_default ? 1 : -1;
     if (x->importance != y->importance) return x->importance < y->importance ? -1 : 1;
@@ -321,24 +330,37 @@ void cd_xf_enrich(const cd_props_t *config, cd_config_key_t **keys, size_t *n, c
             /* ConfigDef.embed: the plugin's keys (with predicate and negate for a
              * transformation, which mask the plugin's own of those names) by name, prefixed. */
             size_t extra = p->config_def.n_keys + (en->xf_kind == CD_XF_TRANSFORMATION ? 2 : 0);
-            cd_config_key_t *sub = xmalloc((extra ? extra : 1) * sizeof(*sub));
+            ranked_key_t *sub = xmalloc((extra ? extra : 1) * sizeof(*sub));
             size_t ns = 0;
             if (en->xf_kind == CD_XF_TRANSFORMATION)
-                for (size_t k = 0; k < 2; k++) sub[ns++] = STAGE_KEYS[k];
+                for (size_t k = 0; k < 2; k++) sub[ns++] = (ranked_key_t){STAGE_KEYS[k], -1};
             for (size_t k = 0; k < p->config_def.n_keys; k++) {
                 const cd_config_key_t *ck = &p->config_def.keys[k];
                 if (en->xf_kind == CD_XF_TRANSFORMATION &&
                     (!strcmp(ck->name, "predicate") || !strcmp(ck->name, "negate")))
                     continue;
-                sub[ns++] = *ck;
+                int rank = -1; /* the position of its group among the plugin's groups */
+                if (ck->group) {
+                    rank = 0;
+                    for (size_t g = 0; g < k; g++) {
+                        const char *pg = p->config_def.keys[g].group;
+                        if (!pg || !strcmp(pg, ck->group)) continue;
+                        bool first = true; /* count each earlier group once */
+                        for (size_t h = 0; h < g && first; h++)
+                            first = !p->config_def.keys[h].group || strcmp(p->config_def.keys[h].group, pg);
+                        rank += first;
+                    }
+                }
+                sub[ns++] = (ranked_key_t){*ck, rank};
             }
             qsort(sub, ns, sizeof(*sub), cmp_key_name);
             *keys = xrealloc(*keys, (*n + ns) * sizeof(**keys));
             for (size_t k = 0; k < ns; k++) {
-                cd_config_key_t ck = sub[k];
+                cd_config_key_t ck = sub[k].key;
                 ck.validator_name = ck.name;
-                ck.name = own(owned, n_owned, xasprintf("%s.%s.%s", en->list_key, a, sub[k].name));
-                ck.group = group;
+                ck.name = own(owned, n_owned, xasprintf("%s.%s.%s", en->list_key, a, sub[k].key.name));
+                /* embed: the plugin's group after the alias's ("Transforms: a: Table") */
+                ck.group = sub[k].key.group ? own(owned, n_owned, xasprintf("%s: %s", group, sub[k].key.group)) : group;
                 ck.order = (int)k + 2;
                 (*keys)[(*n)++] = ck;
             }

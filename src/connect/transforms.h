@@ -54,7 +54,9 @@ typedef struct cd_xf_plugin {
     void *(*create)(const void *opts, const cd_props_t *config, char *errstr, size_t errstr_size);
     /* Transformation.apply: replaces *rec's fields with the transformed record (new values in
      * arena). Returns 0, 1 when the record is dropped (Kafka's apply returning null), or -1 with
-     * Kafka's exception message in errstr. */
+     * Kafka's exception message in errstr: a DataException's as it is, another exception's after
+     * its class name and ": " ("java.lang.NullPointerException: ..."), which the task's failure
+     * trace then names as the cause. */
     int (*apply)(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *errstr, size_t errstr_size);
     /* Predicate.test. */
     bool (*test)(void *self, const cd_xf_record_t *rec);
@@ -151,5 +153,6 @@ extern const cd_xf_plugin_t *const cd_xf_debezium_plugins[];
 extern const cd_xf_plugin_t *const cd_xf_router_plugins[];
 extern const cd_xf_plugin_t *const cd_xf_convert_plugins[];
 extern const cd_xf_plugin_t *const cd_xf_struct_plugins[];
+extern const cd_xf_plugin_t *const cd_xf_outbox_plugins[];
 
 #endif

@@ -481,7 +481,8 @@ _DATA_TESTS = {"test_types_under_every_mode", "test_record_kinds",
                "test_unwrap_option_sets", "test_dashboard_deletes_flagged",
                "test_by_logical_table_router", "test_unwrap_route_by_field_and_transaction_fields",
                "test_postgres_records_a_transformation_fails_on_are_skipped",
-               "test_cast_columns", "test_timestamp_converter_columns"}
+               "test_cast_columns", "test_timestamp_converter_columns",
+               "test_outbox_option_sets"}
 _TX_TESTS = {"test_record_kinds", "test_alter_table_mid_stream", "test_non_ascii_names"}
 
 EVENT_KNOWN_DIFFERENCES = [
