@@ -3,6 +3,7 @@
  * 4.1.1 has them: same options and validators, same results (Java's numeric conversions,
  * BigDecimal for Connect's Decimal, SimpleDateFormat through java_date.h), same exception texts. */
 #include "connect/transforms.h"
+#include "connect/transforms_family.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -21,16 +22,6 @@
 #include "version.h"
 #include "xalloc.h"
 
-#define DOC_REPLACE_NULL                                                                                   \
-    "Whether to replace fields that have a default value and that are null to the default value. When set " \
-    "to true, the default value is used, otherwise null is used."
-#define OPT(nm, ty, dflt, imp, doc, ...)                                                                    \
-    {.name = nm, .type = ty, .has_default = true, .default_value = dflt, .importance = imp, .documentation = doc, \
-     .order = -1, .width = CD_WIDTH_NONE, .display_name = nm, __VA_ARGS__}
-#define REQ(nm, ty, imp, doc, ...)                                                                          \
-    {.name = nm, .type = ty, .has_default = false, .importance = imp, .documentation = doc, .order = -1,     \
-     .width = CD_WIDTH_NONE, .display_name = nm, __VA_ARGS__}
-#define NKEYS(a) (sizeof(a) / sizeof(a[0]))
 #define MS_PER_DAY 86400000LL
 
 typedef struct {

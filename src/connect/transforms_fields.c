@@ -3,6 +3,7 @@
  * org.apache.kafka.connect.transforms 4.1.1 has them: same options, same results, same exception
  * texts. */
 #include "connect/transforms.h"
+#include "connect/transforms_family.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -15,39 +16,12 @@
 #include "version.h"
 #include "xalloc.h"
 
-#define DOC_REPLACE_NULL                                                                                   \
-    "Whether to replace fields that have a default value and that are null to the default value. When set " \
-    "to true, the default value is used, otherwise null is used."
 
-#define OPT(nm, ty, dflt, imp, doc, ...)                                                                    \
-    {.name = nm, .type = ty, .has_default = true, .default_value = dflt, .importance = imp, .documentation = doc, \
-     .order = -1, .width = CD_WIDTH_NONE, .display_name = nm, __VA_ARGS__}
-#define REQ(nm, ty, imp, doc, ...)                                                                          \
-    {.name = nm, .type = ty, .has_default = false, .importance = imp, .documentation = doc, .order = -1,     \
-     .width = CD_WIDTH_NONE, .display_name = nm, __VA_ARGS__}
-#define REPLACE_NULL_KEY OPT("replace.null.with.default", CD_CFG_BOOLEAN, "true", CD_IMPORTANCE_MEDIUM, DOC_REPLACE_NULL)
-#define NKEYS(a) (sizeof(a) / sizeof(a[0]))
 
 typedef struct {
     bool is_key;
 } side_t;
 static const side_t KEY_SIDE = {true}, VALUE_SIDE = {false};
-
-/* Kafka's Requirements.requireStruct / requireMap / requireSinkRecord messages. */
-static int require_struct(const cd_schema_t *s, const cd_value_t *v, const char *purpose, char *errstr,
-                          size_t errstr_size) {
-    if (v && s && s->type == CD_TYPE_STRUCT) return 0;
-    snprintf(errstr, errstr_size, "Only Struct objects supported for [%s], found: %s", purpose,
-             cd_xf_java_class(s, v));
-    return -1;
-}
-
-static int require_map(const cd_value_t *v, const char *purpose, char *errstr, size_t errstr_size) {
-    if (v && v->type == CD_TYPE_MAP) return 0;
-    snprintf(errstr, errstr_size, "Only Map objects supported in absence of schema for [%s], found: %s", purpose,
-             cd_xf_java_class(NULL, v));
-    return -1;
-}
 
 static cd_value_t *new_values(cd_arena_t *a, size_t n) {
     cd_value_t *v = cd_arena_alloc(a, (n ? n : 1) * sizeof(*v));
@@ -210,7 +184,7 @@ static int insert_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
     if (!value) return 0;
     int err = 0;
     if (!schema) {
-        if (require_map(value, IF_PURPOSE, errstr, errstr_size)) return -1;
+        if (cd_xf_require_map(value, IF_PURPOSE, errstr, errstr_size)) return -1;
         size_t n0 = value->u.map.n, n = n0;
         cd_value_t *keys = new_values(arena, n0 + IF_N), *vals = new_values(arena, n0 + IF_N);
         memcpy(keys, value->u.map.keys, n0 * sizeof(*keys));
@@ -239,7 +213,7 @@ static int insert_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
         cd_xf_set_operating(rec, x->is_key, NULL, m);
         return 0;
     }
-    if (require_struct(schema, value, IF_PURPOSE, errstr, errstr_size)) return -1;
+    if (cd_xf_require_struct(schema, value, IF_PURPOSE, errstr, errstr_size)) return -1;
     const cd_schema_t *out = insert_field_schema(x, schema, arena);
     cd_value_t *fields = new_values(arena, out->n_fields);
     size_t k = 0;
@@ -461,7 +435,7 @@ static int replace_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *aren
     cd_xf_operating(rec, x->is_key, &schema, &value);
     if (!value) return 0;
     if (!schema) {
-        if (require_map(value, RF_PURPOSE, errstr, errstr_size)) return -1;
+        if (cd_xf_require_map(value, RF_PURPOSE, errstr, errstr_size)) return -1;
         size_t n = 0, n0 = value->u.map.n;
         cd_value_t *keys = new_values(arena, n0), *vals = new_values(arena, n0);
         for (size_t i = 0; i < n0; i++) {
@@ -487,7 +461,7 @@ static int replace_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *aren
         cd_xf_set_operating(rec, x->is_key, NULL, m);
         return 0;
     }
-    if (require_struct(schema, value, RF_PURPOSE, errstr, errstr_size)) return -1;
+    if (cd_xf_require_struct(schema, value, RF_PURPOSE, errstr, errstr_size)) return -1;
     /* which input field each output field takes (the schema is derived the same way each time) */
     size_t *src = arena ? cd_arena_alloc(arena, (schema->n_fields + 1) * sizeof(size_t)) : NULL;
     size_t n = 0;
@@ -657,7 +631,7 @@ static int mask_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, 
     const cd_value_t *value;
     cd_xf_operating(rec, x->is_key, &schema, &value);
     if (!schema) {
-        if (require_map(value, MF_PURPOSE, errstr, errstr_size)) return -1;
+        if (cd_xf_require_map(value, MF_PURPOSE, errstr, errstr_size)) return -1;
         size_t n0 = value->u.map.n, n = n0;
         cd_value_t *keys = new_values(arena, n0 + x->n_fields), *vals = new_values(arena, n0 + x->n_fields);
         memcpy(keys, value->u.map.keys, n0 * sizeof(*keys));
@@ -686,7 +660,7 @@ static int mask_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, 
         cd_xf_set_operating(rec, x->is_key, NULL, m);
         return 0;
     }
-    if (require_struct(schema, value, MF_PURPOSE, errstr, errstr_size)) return -1;
+    if (cd_xf_require_struct(schema, value, MF_PURPOSE, errstr, errstr_size)) return -1;
     cd_value_t *fields = new_values(arena, schema->n_fields);
     for (size_t i = 0; i < schema->n_fields; i++) {
         const cd_value_t *v = cd_xf_field_value(schema, value, i, x->replace_null);

@@ -3,6 +3,7 @@
  * org.apache.kafka.connect.transforms 4.1.1 has them. Headers they make carry the text
  * SimpleHeaderConverter writes (values.h). */
 #include "connect/transforms.h"
+#include "connect/transforms_family.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,6 @@
 #include "version.h"
 #include "xalloc.h"
 
-#define NKEYS(a) (sizeof(a) / sizeof(a[0]))
 
 /* ==== Filter ================================================================================= */
 

@@ -4,6 +4,7 @@
  * columns) as headers or envelope fields; the same options, records, schema caches and exception
  * texts. The JSON payload expansion is transforms_outbox_json.c. */
 #include "connect/transforms.h"
+#include "connect/transforms_family.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -818,13 +819,6 @@ static bool is_envelope(const cd_schema_t *s) {
     return n >= k && !strcmp(s->name + n - k, ".Envelope");
 }
 
-static int require_struct(const cd_schema_t *s, const cd_value_t *v, const char *purpose, char *errstr,
-                          size_t errstr_size) {
-    if (v && !v->is_null && (s ? s->type : v->type) == CD_TYPE_STRUCT) return 0;
-    snprintf(errstr, errstr_size, "Only Struct objects supported for [%s], found: %s", purpose, cd_xf_java_class(s, v));
-    return -1;
-}
-
 /* getEventTimestampMs. *ts -1: none (the record gets the time it is sent). */
 static int event_timestamp(outbox_t *x, const cd_schema_t *env_s, const cd_value_t *env, const cd_schema_t *ev_s,
                            const cd_value_t *ev, int64_t *ts, char *errstr, size_t errstr_size) {
@@ -871,7 +865,7 @@ static int outbox_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char
     if (!is_envelope(rec->value_schema)) return 0;  /* heartbeats, schema changes... pass */
     const cd_schema_t *env_s = rec->value_schema;
     const cd_value_t *env = rec->value;
-    if (require_struct(env_s, env, "Detect Debezium Operation", errstr, errstr_size)) return -1;
+    if (cd_xf_require_struct(env_s, env, "Detect Debezium Operation", errstr, errstr_size)) return -1;
     const cd_value_t *opv = struct_get_typed(env_s, env, "op", CD_TYPE_STRING, errstr, errstr_size);
     if (!opv) return -1;
     if (opv->is_null) {
@@ -896,7 +890,7 @@ static int outbox_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char
     }
     const cd_schema_t *ev_s = env_s->fields[ai].schema;
     const cd_value_t *ev = cd_xf_field_value(env_s, env, (size_t)ai, true);
-    if (require_struct(ev_s, ev, "Read Outbox Event", errstr, errstr_size)) return -1;
+    if (cd_xf_require_struct(ev_s, ev, "Read Outbox Event", errstr, errstr_size)) return -1;
 
     int pi = cd_xf_field_index(ev_s, x->f_payload);
     if (pi < 0) {

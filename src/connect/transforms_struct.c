@@ -3,6 +3,7 @@
  * SetSchemaMetadata ($Key and $Value), as org.apache.kafka.connect.transforms 4.1.1 has them: same
  * options, same results, same exception texts. */
 #include "connect/transforms.h"
+#include "connect/transforms_family.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -16,18 +17,7 @@
 #include "version.h"
 #include "xalloc.h"
 
-#define DOC_REPLACE_NULL                                                                                   \
-    "Whether to replace fields that have a default value and that are null to the default value. When set " \
-    "to true, the default value is used, otherwise null is used."
 
-#define OPT(nm, ty, dflt, imp, doc, ...)                                                                    \
-    {.name = nm, .type = ty, .has_default = true, .default_value = dflt, .importance = imp, .documentation = doc, \
-     .order = -1, .width = CD_WIDTH_NONE, .display_name = nm, __VA_ARGS__}
-#define REQ(nm, ty, imp, doc, ...)                                                                          \
-    {.name = nm, .type = ty, .has_default = false, .importance = imp, .documentation = doc, .order = -1,     \
-     .width = CD_WIDTH_NONE, .display_name = nm, __VA_ARGS__}
-#define REPLACE_NULL_KEY OPT("replace.null.with.default", CD_CFG_BOOLEAN, "true", CD_IMPORTANCE_MEDIUM, DOC_REPLACE_NULL)
-#define NKEYS(a) (sizeof(a) / sizeof(a[0]))
 
 typedef struct {
     bool is_key;
@@ -35,22 +25,6 @@ typedef struct {
 static const side_t KEY_SIDE = {true}, VALUE_SIDE = {false};
 
 /* ---- what the four share --------------------------------------------------------------------- */
-
-/* Kafka's Requirements.requireStruct / requireMap messages. */
-static int require_struct(const cd_schema_t *s, const cd_value_t *v, const char *purpose, char *errstr,
-                          size_t errstr_size) {
-    if (v && !v->is_null && s && s->type == CD_TYPE_STRUCT) return 0;
-    snprintf(errstr, errstr_size, "Only Struct objects supported for [%s], found: %s", purpose,
-             cd_xf_java_class(s, v));
-    return -1;
-}
-
-static int require_map(const cd_value_t *v, const char *purpose, char *errstr, size_t errstr_size) {
-    if (v && !v->is_null && v->type == CD_TYPE_MAP) return 0;
-    snprintf(errstr, errstr_size, "Only Map objects supported in absence of schema for [%s], found: %s", purpose,
-             cd_xf_java_class(NULL, v));
-    return -1;
-}
 
 static const char *type_name(cd_type_t t) {
     static const char *const names[] = {"INT8",   "INT16",  "INT32", "INT64", "FLOAT32", "FLOAT64",
@@ -305,7 +279,7 @@ static int path_struct_value(const field_path_t *p, const cd_schema_t *s, const 
         }
         if (fv->is_null) return 0;
         if (s->fields[f].schema->type != CD_TYPE_STRUCT)
-            return require_struct(s->fields[f].schema, fv, NESTED_PURPOSE, errstr, errstr_size);
+            return cd_xf_require_struct(s->fields[f].schema, fv, NESTED_PURPOSE, errstr, errstr_size);
         s = s->fields[f].schema;
         v = fv;
     }
@@ -325,7 +299,7 @@ static int path_map_value(const field_path_t *p, const cd_value_t *m, const cd_v
             *out = fv;
             return 0;
         }
-        if (require_map(fv, NESTED_PURPOSE, errstr, errstr_size)) return -1;
+        if (cd_xf_require_map(fv, NESTED_PURPOSE, errstr, errstr_size)) return -1;
         m = fv;
     }
     return 0;
@@ -340,12 +314,12 @@ static int extract_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *aren
     cd_xf_operating(rec, x->is_key, &schema, &value);
     const cd_value_t *out = NULL;
     if (!schema) {
-        if (value && require_map(value, EF_PURPOSE, errstr, errstr_size)) return -1;
+        if (value && cd_xf_require_map(value, EF_PURPOSE, errstr, errstr_size)) return -1;
         if (value && path_map_value(&x->path, value, &out, errstr, errstr_size)) return -1;
         cd_xf_set_operating(rec, x->is_key, NULL, out);
         return 0;
     }
-    if (value && require_struct(schema, value, EF_PURPOSE, errstr, errstr_size)) return -1;
+    if (value && cd_xf_require_struct(schema, value, EF_PURPOSE, errstr, errstr_size)) return -1;
     const cd_schema_t *fs;
     if (path_field(&x->path, schema, &fs, errstr, errstr_size)) return -1;
     if (!fs) {
@@ -540,7 +514,7 @@ static int flatten_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, cha
     cd_xf_operating(rec, x->is_key, &schema, &value);
     if (!value) return 0;
     if (!schema) {
-        if (require_map(value, FLATTEN_PURPOSE, errstr, errstr_size)) return -1;
+        if (cd_xf_require_map(value, FLATTEN_PURPOSE, errstr, errstr_size)) return -1;
         cd_value_t *keys = NULL, *vals = NULL;
         size_t n = 0, cap = 0;
         if (flatten_schemaless(x, arena, value, "", &keys, &vals, &n, &cap, errstr, errstr_size)) return -1;
@@ -548,7 +522,7 @@ static int flatten_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, cha
                                                             vals ? vals : new_values(arena, 1), n));
         return 0;
     }
-    if (require_struct(schema, value, FLATTEN_PURPOSE, errstr, errstr_size)) return -1;
+    if (cd_xf_require_struct(schema, value, FLATTEN_PURPOSE, errstr, errstr_size)) return -1;
     const cd_schema_t *out = cd_xf_schema_cache_get(x->cache, schema);
     if (!out) {
         cd_arena_t *a = cd_xf_schema_cache_arena(x->cache, schema, arena);
@@ -620,7 +594,7 @@ static int value_to_key_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
     value_to_key_t *x = self;
     const cd_value_t *value = rec->value && !rec->value->is_null ? rec->value : NULL;
     if (!rec->value_schema) {
-        if (require_map(value, VTK_PURPOSE, errstr, errstr_size)) return -1;
+        if (cd_xf_require_map(value, VTK_PURPOSE, errstr, errstr_size)) return -1;
         cd_value_t *keys = new_values(arena, x->n_fields), *vals = new_values(arena, x->n_fields);
         size_t n = 0;
         for (size_t i = 0; i < x->n_fields; i++) {
@@ -637,7 +611,7 @@ static int value_to_key_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
         return 0;
     }
     const cd_schema_t *schema = rec->value_schema;
-    if (require_struct(schema, value, VTK_PURPOSE, errstr, errstr_size)) return -1;
+    if (cd_xf_require_struct(schema, value, VTK_PURPOSE, errstr, errstr_size)) return -1;
     int *src = cd_arena_alloc(arena, x->n_fields * sizeof(int));
     for (size_t i = 0; i < x->n_fields; i++) src[i] = cd_xf_field_index(schema, x->fields[i]);
     const cd_schema_t *ks = cd_xf_schema_cache_get(x->cache, schema);

@@ -2,7 +2,9 @@
  * messages, Struct.get's default rule, schema copies (SchemaUtil), the HashMap order of
  * schemaless results, option parsing, and the derived-schema cache. */
 #include "connect/transforms.h"
+#include "connect/transforms_family.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -207,4 +209,18 @@ const cd_schema_t *cd_xf_schema_cache_put(cd_xf_schema_cache_t *c, const cd_sche
         c->out[c->n++] = out;
     }
     return out;
+}
+
+int cd_xf_require_struct(const cd_schema_t *s, const cd_value_t *v, const char *purpose, char *errstr,
+                         size_t errstr_size) {
+    if (v && !v->is_null && (s ? s->type : v->type) == CD_TYPE_STRUCT) return 0;
+    snprintf(errstr, errstr_size, "Only Struct objects supported for [%s], found: %s", purpose, cd_xf_java_class(s, v));
+    return -1;
+}
+
+int cd_xf_require_map(const cd_value_t *v, const char *purpose, char *errstr, size_t errstr_size) {
+    if (v && !v->is_null && v->type == CD_TYPE_MAP) return 0;
+    snprintf(errstr, errstr_size, "Only Map objects supported in absence of schema for [%s], found: %s", purpose,
+             cd_xf_java_class(NULL, v));
+    return -1;
 }
