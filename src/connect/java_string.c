@@ -1,4 +1,5 @@
 /* java_string.c - Java's toString() of Connect data (java_string.h). */
+#include "connect/converter.h"
 #include "connect/java_string.h"
 
 #include <stdio.h>
@@ -90,9 +91,6 @@ void cd_java_to_string(cd_buf_t *b, const cd_schema_t *s, const cd_value_t *v) {
     }
 }
 
-static const char *const TYPE_NAMES[] = {"INT8",    "INT16",  "INT32", "INT64", "FLOAT32", "FLOAT64",
-                                         "BOOLEAN", "STRING", "BYTES", "ARRAY", "MAP",     "STRUCT"};
-
 void cd_java_schema_string(cd_buf_t *b, const cd_schema_t *s) {
     if (!s) {
         lit(b, "null");
@@ -103,6 +101,6 @@ void cd_java_schema_string(cd_buf_t *b, const cd_schema_t *s) {
         lit(b, s->name);
         lit(b, ":");
     }
-    lit(b, TYPE_NAMES[s->type]);
+    lit(b, cd_converter_type_name(s->type));
     lit(b, "}");
 }

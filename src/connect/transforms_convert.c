@@ -2,6 +2,7 @@
  * fields: Cast and TimestampConverter ($Key and $Value), as org.apache.kafka.connect.transforms
  * 4.1.1 has them: same options and validators, same results (Java's numeric conversions,
  * BigDecimal for Connect's Decimal, SimpleDateFormat through java_date.h), same exception texts. */
+#include "connect/converter.h"
 #include "connect/transforms.h"
 #include "connect/transforms_family.h"
 
@@ -66,29 +67,20 @@ static int opt_bool(const cd_props_t *c, const char *key, bool dflt, bool *out, 
 
 static bool is_logical(const cd_schema_t *s, const char *name) { return s && s->name && !strcmp(s->name, name); }
 
-static cd_value_t *new_values(cd_arena_t *a, size_t n) {
-    cd_value_t *v = cd_arena_alloc(a, (n ? n : 1) * sizeof(*v));
-    memset(v, 0, (n ? n : 1) * sizeof(*v));
-    return v;
-}
-
-static const char *const TYPE_NAMES[] = {"INT8",   "INT16",  "INT32",  "INT64", "FLOAT32", "FLOAT64",
-                                         "BOOLEAN", "STRING", "BYTES", "ARRAY", "MAP",     "STRUCT"};
-
 /* ConnectSchema.toString */
 static void schema_text(const cd_schema_t *s, char *out, size_t size) {
-    if (s->name) snprintf(out, size, "Schema{%s:%s}", s->name, TYPE_NAMES[s->type]);
-    else snprintf(out, size, "Schema{%s}", TYPE_NAMES[s->type]);
+    if (s->name) snprintf(out, size, "Schema{%s:%s}", s->name, cd_converter_type_name(s->type));
+    else snprintf(out, size, "Schema{%s}", cd_converter_type_name(s->type));
 }
 
 /* A schemaless map with `n0` entries copied (new HashMap<>(m)) and room for `extra` more. */
 static cd_value_t *map_copy(cd_arena_t *a, const cd_value_t *m, size_t extra, cd_value_t **keys, cd_value_t **vals) {
     size_t n0 = m->u.map.n;
-    *keys = new_values(a, n0 + extra);
-    *vals = new_values(a, n0 + extra);
+    *keys = cd_xf_new_values(a, n0 + extra);
+    *vals = cd_xf_new_values(a, n0 + extra);
     memcpy(*keys, m->u.map.keys, n0 * sizeof(**keys));
     memcpy(*vals, m->u.map.values, n0 * sizeof(**vals));
-    cd_value_t *out = new_values(a, 1);
+    cd_value_t *out = cd_xf_new_values(a, 1);
     out->type = CD_TYPE_MAP;
     out->u.map.keys = *keys;
     out->u.map.values = *vals;
@@ -142,8 +134,8 @@ static int split_colon(const char *s, const char **b, size_t *len) {
 static bool type_by_name(const char *s, size_t len, cd_type_t *out) {
     while (len && (unsigned char)*s <= ' ') s++, len--;
     while (len && (unsigned char)s[len - 1] <= ' ') len--;
-    for (size_t i = 0; i < NKEYS(TYPE_NAMES); i++)
-        if (strlen(TYPE_NAMES[i]) == len && !strncasecmp(TYPE_NAMES[i], s, len)) {
+    for (size_t i = CD_TYPE_INT8; i <= CD_TYPE_STRUCT; i++)
+        if (strlen(cd_converter_type_name(i)) == len && !strncasecmp(cd_converter_type_name(i), s, len)) {
             *out = (cd_type_t)i;
             return true;
         }
@@ -191,7 +183,7 @@ static int parse_spec(char **items, size_t n, const char *display, cast_spec_t *
         } else if (t > CD_TYPE_STRING) {
             snprintf(err, err_size,
                      "Cast transformation does not support casting to %s; supported types are " CAST_OUTPUT_TYPES,
-                     TYPE_NAMES[t]);
+                     cd_converter_type_name(t));
             rc = -1;
         } else {
             char *field = parts == 1 ? NULL : trim_dup(b[0], len[0]);
@@ -455,7 +447,7 @@ static int cast_input(const cd_schema_t *schema, const cd_value_t *v, cd_type_t 
     if (t > CD_TYPE_BYTES) {
         snprintf(errstr, errstr_size,
                  "Cast transformation does not support casting from %s; supported types are " CAST_INPUT_TYPES,
-                 TYPE_NAMES[t]);
+                 cd_converter_type_name(t));
         return -1;
     }
     memset(out, 0, sizeof(*out));
@@ -634,7 +626,7 @@ static const cd_schema_t *cast_schema(cast_t *x, const cd_schema_t *in, cd_arena
             }
             cd_schema_t *fs = (cd_schema_t *)cast_type_schema(a, sp->type, fi->schema->optional);
             if (fi->schema->default_value && !fi->schema->default_value->is_null) {
-                cd_value_t *dv = new_values(a, 1);
+                cd_value_t *dv = cd_xf_new_values(a, 1);
                 if (cast_value(x, fi->schema, fi->schema->default_value, sp->type, a, dv, errstr, errstr_size))
                     return NULL;
                 fs->default_value = dv;
@@ -644,7 +636,7 @@ static const cd_schema_t *cast_schema(cast_t *x, const cd_schema_t *in, cd_arena
     }
     s->optional = in->optional;
     if (in->default_value && !in->default_value->is_null) {
-        cd_value_t *dv = new_values(a, 1);
+        cd_value_t *dv = cd_xf_new_values(a, 1);
         if (cast_value(x, in, in->default_value, s->type, a, dv, errstr, errstr_size)) return NULL;
         s->default_value = dv;
     }
@@ -658,7 +650,7 @@ static int cast_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *
     cd_xf_operating(rec, x->is_key, &schema, &value);
     if (!value) return 0;
     if (!schema) {
-        cd_value_t *out = new_values(arena, 1);
+        cd_value_t *out = cd_xf_new_values(arena, 1);
         if (x->whole >= 0) {
             if (cast_value(x, NULL, value, x->specs[x->whole].type, arena, out, errstr, errstr_size)) return -1;
             cd_xf_set_operating(rec, x->is_key, NULL, out);
@@ -696,7 +688,7 @@ static int cast_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *
     const cd_schema_t *out = cast_schema(x, schema, arena, errstr, errstr_size);
     if (!out) return -1;
     if (x->whole >= 0) {
-        cd_value_t *v = new_values(arena, 1);
+        cd_value_t *v = cd_xf_new_values(arena, 1);
         if (cast_value(x, schema, value, out->type, arena, v, errstr, errstr_size)) return -1;
         cd_xf_set_operating(rec, x->is_key, out, v);
         return 0;
@@ -706,7 +698,7 @@ static int cast_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *
                  cd_xf_java_class(schema, value));
         return -1;
     }
-    cd_value_t *fields = new_values(arena, schema->n_fields);
+    cd_value_t *fields = cd_xf_new_values(arena, schema->n_fields);
     for (size_t i = 0; i < schema->n_fields; i++) {
         const cd_value_t *fv = cd_xf_field_value(schema, value, i, x->replace_null);
         if (out->fields[i].schema == schema->fields[i].schema) {
@@ -717,7 +709,7 @@ static int cast_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *
                        errstr_size))
             return -1;
     }
-    cd_value_t *sv = new_values(arena, 1);
+    cd_value_t *sv = cd_xf_new_values(arena, 1);
     sv->type = CD_TYPE_STRUCT;
     sv->u.strct.fields = fields;
     sv->u.strct.n = schema->n_fields;
@@ -964,7 +956,7 @@ static int tc_schemaless_target(const tc_t *x, char *errstr, size_t errstr_size)
 /* applyValueWithSchema: the struct's fields with the configured one converted. */
 static int tc_struct(const tc_t *x, const cd_schema_t *schema, const cd_value_t *value, const cd_schema_t *out_schema,
                      cd_arena_t *a, cd_value_t *out, char *errstr, size_t errstr_size) {
-    cd_value_t *fields = new_values(a, schema->n_fields);
+    cd_value_t *fields = cd_xf_new_values(a, schema->n_fields);
     for (size_t i = 0; i < schema->n_fields; i++) {
         const cd_value_t *fv = cd_xf_field_value(schema, value, i, x->replace_null);
         if (strcmp(schema->fields[i].name, x->field)) {
@@ -984,7 +976,7 @@ static int tc_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *er
     const cd_schema_t *schema;
     const cd_value_t *value;
     cd_xf_operating(rec, x->is_key, &schema, &value);
-    cd_value_t *out = new_values(arena, 1);
+    cd_value_t *out = cd_xf_new_values(arena, 1);
     if (!schema) {
         if (!value || !*x->field) {
             if (value && tc_schemaless_target(x, errstr, errstr_size)) return -1;
@@ -1036,7 +1028,7 @@ static int tc_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *er
         }
         b->optional = schema->optional;
         if (schema->default_value && !schema->default_value->is_null) {
-            cd_value_t *dv = new_values(a, 1);
+            cd_value_t *dv = cd_xf_new_values(a, 1);
             if (tc_struct(x, schema, schema->default_value, b, a, dv, errstr, errstr_size)) return -1;
             b->default_value = dv;
         }

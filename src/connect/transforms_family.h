@@ -26,4 +26,8 @@ int cd_xf_require_struct(const cd_schema_t *s, const cd_value_t *v, const char *
                          size_t errstr_size);
 int cd_xf_require_map(const cd_value_t *v, const char *purpose, char *errstr, size_t errstr_size);
 
+/* n zeroed values (at least one) in the arena; a struct value of the given fields. */
+cd_value_t *cd_xf_new_values(cd_arena_t *a, size_t n);
+cd_value_t *cd_xf_struct_value(cd_arena_t *a, const cd_value_t *fields, size_t n);
+
 #endif

@@ -2,6 +2,7 @@
  * of a key or value: InsertField, ReplaceField, MaskField, HoistField ($Key and $Value), as
  * org.apache.kafka.connect.transforms 4.1.1 has them: same options, same results, same exception
  * texts. */
+#include "connect/converter.h"
 #include "connect/transforms.h"
 #include "connect/transforms_family.h"
 
@@ -23,22 +24,7 @@ typedef struct {
 } side_t;
 static const side_t KEY_SIDE = {true}, VALUE_SIDE = {false};
 
-static cd_value_t *new_values(cd_arena_t *a, size_t n) {
-    cd_value_t *v = cd_arena_alloc(a, (n ? n : 1) * sizeof(*v));
-    memset(v, 0, (n ? n : 1) * sizeof(*v));
-    return v;
-}
-
 static cd_value_t str_value(const char *s) { return cd_string(s, strlen(s)); }
-
-/* A struct value of the given fields, in the arena. */
-static cd_value_t *struct_value(cd_arena_t *a, const cd_value_t *fields, size_t n) {
-    cd_value_t *s = new_values(a, 1);
-    s->type = CD_TYPE_STRUCT;
-    s->u.strct.fields = fields;
-    s->u.strct.n = n;
-    return s;
-}
 
 /* Kafka's fixed schemas InsertField adds. */
 static const cd_schema_t STRING_SCHEMA = {.type = CD_TYPE_STRING};
@@ -186,7 +172,7 @@ static int insert_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
     if (!schema) {
         if (cd_xf_require_map(value, IF_PURPOSE, errstr, errstr_size)) return -1;
         size_t n0 = value->u.map.n, n = n0;
-        cd_value_t *keys = new_values(arena, n0 + IF_N), *vals = new_values(arena, n0 + IF_N);
+        cd_value_t *keys = cd_xf_new_values(arena, n0 + IF_N), *vals = cd_xf_new_values(arena, n0 + IF_N);
         memcpy(keys, value->u.map.keys, n0 * sizeof(*keys));
         memcpy(vals, value->u.map.values, n0 * sizeof(*vals));
         for (int i = 0; i < IF_N; i++) {
@@ -205,7 +191,7 @@ static int insert_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
             vals[at] = v;
         }
         cd_xf_hashmap_order(keys, vals, n, java_hashmap_copy_capacity(n0));
-        cd_value_t *m = new_values(arena, 1);
+        cd_value_t *m = cd_xf_new_values(arena, 1);
         m->type = CD_TYPE_MAP;
         m->u.map.keys = keys;
         m->u.map.values = vals;
@@ -215,7 +201,7 @@ static int insert_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
     }
     if (cd_xf_require_struct(schema, value, IF_PURPOSE, errstr, errstr_size)) return -1;
     const cd_schema_t *out = insert_field_schema(x, schema, arena);
-    cd_value_t *fields = new_values(arena, out->n_fields);
+    cd_value_t *fields = cd_xf_new_values(arena, out->n_fields);
     size_t k = 0;
     for (size_t i = 0; i < schema->n_fields; i++) fields[k++] = *cd_xf_field_value(schema, value, i, x->replace_null);
     for (int i = 0; i < IF_N; i++) {
@@ -229,7 +215,7 @@ static int insert_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
             fields[k] = cd_null();
         k++;
     }
-    cd_xf_set_operating(rec, x->is_key, out, struct_value(arena, fields, out->n_fields));
+    cd_xf_set_operating(rec, x->is_key, out, cd_xf_struct_value(arena, fields, out->n_fields));
     return 0;
 }
 
@@ -280,11 +266,11 @@ static int hoist_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena,
     const cd_schema_t *schema;
     const cd_value_t *value;
     cd_xf_operating(rec, x->is_key, &schema, &value);
-    cd_value_t *inner = new_values(arena, 1);
+    cd_value_t *inner = cd_xf_new_values(arena, 1);
     *inner = value ? *value : cd_null();
-    cd_value_t *out = new_values(arena, 1);
+    cd_value_t *out = cd_xf_new_values(arena, 1);
     if (!schema) {
-        cd_value_t *k = new_values(arena, 1);
+        cd_value_t *k = cd_xf_new_values(arena, 1);
         *k = str_value(x->field);
         out->type = CD_TYPE_MAP;
         out->u.map.keys = k;
@@ -437,7 +423,7 @@ static int replace_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *aren
     if (!schema) {
         if (cd_xf_require_map(value, RF_PURPOSE, errstr, errstr_size)) return -1;
         size_t n = 0, n0 = value->u.map.n;
-        cd_value_t *keys = new_values(arena, n0), *vals = new_values(arena, n0);
+        cd_value_t *keys = cd_xf_new_values(arena, n0), *vals = cd_xf_new_values(arena, n0);
         for (size_t i = 0; i < n0; i++) {
             const cd_value_t *k = &value->u.map.keys[i];
             if (k->type != CD_TYPE_STRING || k->is_null) continue;
@@ -453,7 +439,7 @@ static int replace_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *aren
             vals[at] = value->u.map.values[i];
         }
         cd_xf_hashmap_order(keys, vals, n, java_table_size_for(n0));
-        cd_value_t *m = new_values(arena, 1);
+        cd_value_t *m = cd_xf_new_values(arena, 1);
         m->type = CD_TYPE_MAP;
         m->u.map.keys = keys;
         m->u.map.values = vals;
@@ -485,9 +471,9 @@ static int replace_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *aren
         }
         out = cd_xf_schema_cache_put(x->cache, schema, s);
     }
-    cd_value_t *fields = new_values(arena, n);
+    cd_value_t *fields = cd_xf_new_values(arena, n);
     for (size_t i = 0; i < n; i++) fields[i] = *cd_xf_field_value(schema, value, src[i], x->replace_null);
-    cd_xf_set_operating(rec, x->is_key, out, struct_value(arena, fields, n));
+    cd_xf_set_operating(rec, x->is_key, out, cd_xf_struct_value(arena, fields, n));
     return 0;
 }
 
@@ -633,7 +619,7 @@ static int mask_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, 
     if (!schema) {
         if (cd_xf_require_map(value, MF_PURPOSE, errstr, errstr_size)) return -1;
         size_t n0 = value->u.map.n, n = n0;
-        cd_value_t *keys = new_values(arena, n0 + x->n_fields), *vals = new_values(arena, n0 + x->n_fields);
+        cd_value_t *keys = cd_xf_new_values(arena, n0 + x->n_fields), *vals = cd_xf_new_values(arena, n0 + x->n_fields);
         memcpy(keys, value->u.map.keys, n0 * sizeof(*keys));
         memcpy(vals, value->u.map.values, n0 * sizeof(*vals));
         for (size_t f = 0; f < x->n_fields; f++) {
@@ -652,7 +638,7 @@ static int mask_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, 
             vals[at] = mv;
         }
         cd_xf_hashmap_order(keys, vals, n, java_hashmap_copy_capacity(n0));
-        cd_value_t *m = new_values(arena, 1);
+        cd_value_t *m = cd_xf_new_values(arena, 1);
         m->type = CD_TYPE_MAP;
         m->u.map.keys = keys;
         m->u.map.values = vals;
@@ -661,7 +647,7 @@ static int mask_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, 
         return 0;
     }
     if (cd_xf_require_struct(schema, value, MF_PURPOSE, errstr, errstr_size)) return -1;
-    cd_value_t *fields = new_values(arena, schema->n_fields);
+    cd_value_t *fields = cd_xf_new_values(arena, schema->n_fields);
     for (size_t i = 0; i < schema->n_fields; i++) {
         const cd_value_t *v = cd_xf_field_value(schema, value, i, x->replace_null);
         if (in_list(x->fields, x->n_fields, schema->fields[i].name, strlen(schema->fields[i].name))) {
@@ -670,7 +656,7 @@ static int mask_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, 
             fields[i] = *v;
         }
     }
-    cd_xf_set_operating(rec, x->is_key, schema, struct_value(arena, fields, schema->n_fields));
+    cd_xf_set_operating(rec, x->is_key, schema, cd_xf_struct_value(arena, fields, schema->n_fields));
     return 0;
 }
 

@@ -2,6 +2,7 @@
  * DropHeaders, HeaderFrom, InsertHeader) and its predicates (RecordIsTombstone, HasHeaderKey), as
  * org.apache.kafka.connect.transforms 4.1.1 has them. Headers they make carry the text
  * SimpleHeaderConverter writes (values.h). */
+#include "connect/converter.h"
 #include "connect/transforms.h"
 #include "connect/transforms_family.h"
 
@@ -102,9 +103,6 @@ static char *string_option(const cd_props_t *c, const char *key) {
 }
 
 /* Schema.Type's names, for Kafka's messages. */
-static const char *const TYPE_NAMES[] = {"INT8",    "INT16",  "INT32", "INT64", "FLOAT32", "FLOAT64",
-                                         "BOOLEAN", "STRING", "BYTES", "ARRAY", "MAP",     "STRUCT"};
-
 static const char *const HF_OPERATIONS[] = {"move", "copy", NULL};
 
 static const cd_config_key_t HEADER_FROM_KEYS[] = {
@@ -200,10 +198,10 @@ static int hf_header(cd_header_t *h, const char *key, const cd_schema_t *s, cons
         if (s && !s->optional) { /* checkSchemaMatches; Schema.toString */
             if (s->name)
                 snprintf(errstr, errstr_size, "A null value requires an optional schema but was Schema{%s:%s}",
-                         s->name, TYPE_NAMES[s->type]);
+                         s->name, cd_converter_type_name(s->type));
             else
                 snprintf(errstr, errstr_size, "A null value requires an optional schema but was Schema{%s}",
-                         TYPE_NAMES[s->type]);
+                         cd_converter_type_name(s->type));
             return -1;
         }
         return 0;
@@ -290,7 +288,7 @@ static int header_from_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena,
             const cd_value_t *v = cd_xf_field_value(schema, value, i, x->replace_null);
             if (v->is_null && !schema->fields[i].schema->optional) { /* Struct.put */
                 snprintf(errstr, errstr_size, "Invalid value: null used for required field: \"%s\", schema type: %s",
-                         schema->fields[i].name, TYPE_NAMES[schema->fields[i].schema->type]);
+                         schema->fields[i].name, cd_converter_type_name(schema->fields[i].schema->type));
                 return -1;
             }
             fields[k++] = *v;

@@ -2,6 +2,7 @@
  * ExtractField (with KIP-821's nested field paths) and Flatten ($Key and $Value), ValueToKey, and
  * SetSchemaMetadata ($Key and $Value), as org.apache.kafka.connect.transforms 4.1.1 has them: same
  * options, same results, same exception texts. */
+#include "connect/converter.h"
 #include "connect/transforms.h"
 #include "connect/transforms_family.h"
 
@@ -26,38 +27,18 @@ static const side_t KEY_SIDE = {true}, VALUE_SIDE = {false};
 
 /* ---- what the four share --------------------------------------------------------------------- */
 
-static const char *type_name(cd_type_t t) {
-    static const char *const names[] = {"INT8",   "INT16",  "INT32", "INT64", "FLOAT32", "FLOAT64",
-                                        "BOOLEAN", "STRING", "BYTES", "ARRAY", "MAP",     "STRUCT"};
-    return (size_t)t < sizeof(names) / sizeof(names[0]) ? names[t] : "UNKNOWN";
-}
-
 /* Struct.put's check (ConnectSchema.validateValue) of the one thing a copied value can get wrong:
  * a null for a required field. */
 static int check_put(const char *field, const cd_schema_t *s, const cd_value_t *v, char *errstr,
                      size_t errstr_size) {
     if ((v && !v->is_null) || s->optional) return 0;
     snprintf(errstr, errstr_size, "Invalid value: null used for required field: \"%s\", schema type: %s", field,
-             type_name(s->type));
+             cd_converter_type_name(s->type));
     return -1;
 }
 
-static cd_value_t *new_values(cd_arena_t *a, size_t n) {
-    cd_value_t *v = cd_arena_alloc(a, (n ? n : 1) * sizeof(*v));
-    memset(v, 0, (n ? n : 1) * sizeof(*v));
-    return v;
-}
-
-static cd_value_t *struct_value(cd_arena_t *a, const cd_value_t *fields, size_t n) {
-    cd_value_t *s = new_values(a, 1);
-    s->type = CD_TYPE_STRUCT;
-    s->u.strct.fields = fields;
-    s->u.strct.n = n;
-    return s;
-}
-
 static cd_value_t *map_value(cd_arena_t *a, cd_value_t *keys, cd_value_t *vals, size_t n) {
-    cd_value_t *m = new_values(a, 1);
+    cd_value_t *m = cd_xf_new_values(a, 1);
     m->type = CD_TYPE_MAP;
     m->u.map.keys = keys;
     m->u.map.values = vals;
@@ -395,7 +376,7 @@ static bool flat_primitive(cd_type_t t) { return t != CD_TYPE_MAP && t != CD_TYP
 
 static int unsupported_with_schema(const cd_schema_t *s, const char *name, char *errstr, size_t errstr_size) {
     snprintf(errstr, errstr_size, "Flatten transformation does not support %s for record with schemas (for field %s).",
-             type_name(s->type), name);
+             cd_converter_type_name(s->type), name);
     return -1;
 }
 
@@ -496,7 +477,7 @@ static int flatten_schemaless(flatten_t *x, cd_arena_t *a, const cd_value_t *m, 
         if (at == *n) {
             if (*n == *cap) {
                 *cap = *cap ? *cap * 2 : 16;
-                cd_value_t *nk = new_values(a, *cap), *nv = new_values(a, *cap);
+                cd_value_t *nk = cd_xf_new_values(a, *cap), *nv = cd_xf_new_values(a, *cap);
                 if (*n) memcpy(nk, *keys, *n * sizeof(*nk)), memcpy(nv, *vals, *n * sizeof(*nv));
                 *keys = nk, *vals = nv;
             }
@@ -518,8 +499,8 @@ static int flatten_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, cha
         cd_value_t *keys = NULL, *vals = NULL;
         size_t n = 0, cap = 0;
         if (flatten_schemaless(x, arena, value, "", &keys, &vals, &n, &cap, errstr, errstr_size)) return -1;
-        cd_xf_set_operating(rec, x->is_key, NULL, map_value(arena, keys ? keys : new_values(arena, 1),
-                                                            vals ? vals : new_values(arena, 1), n));
+        cd_xf_set_operating(rec, x->is_key, NULL, map_value(arena, keys ? keys : cd_xf_new_values(arena, 1),
+                                                            vals ? vals : cd_xf_new_values(arena, 1), n));
         return 0;
     }
     if (cd_xf_require_struct(schema, value, FLATTEN_PURPOSE, errstr, errstr_size)) return -1;
@@ -534,10 +515,10 @@ static int flatten_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, cha
         if (fl.n) memcpy((cd_field_t *)s->fields, fl.f, fl.n * sizeof(*fl.f));
         out = cd_xf_schema_cache_put(x->cache, schema, s);
     }
-    cd_value_t *vals = new_values(arena, out->n_fields);
+    cd_value_t *vals = cd_xf_new_values(arena, out->n_fields);
     size_t k = 0;
     if (flatten_struct(schema, value, out, &k, vals, errstr, errstr_size)) return -1;
-    cd_xf_set_operating(rec, x->is_key, out, struct_value(arena, vals, out->n_fields));
+    cd_xf_set_operating(rec, x->is_key, out, cd_xf_struct_value(arena, vals, out->n_fields));
     return 0;
 }
 
@@ -595,7 +576,7 @@ static int value_to_key_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
     const cd_value_t *value = rec->value && !rec->value->is_null ? rec->value : NULL;
     if (!rec->value_schema) {
         if (cd_xf_require_map(value, VTK_PURPOSE, errstr, errstr_size)) return -1;
-        cd_value_t *keys = new_values(arena, x->n_fields), *vals = new_values(arena, x->n_fields);
+        cd_value_t *keys = cd_xf_new_values(arena, x->n_fields), *vals = cd_xf_new_values(arena, x->n_fields);
         size_t n = 0;
         for (size_t i = 0; i < x->n_fields; i++) {
             size_t len = strlen(x->fields[i]), at = n;
@@ -635,14 +616,14 @@ static int value_to_key_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
         }
         ks = cd_xf_schema_cache_put(x->cache, schema, s);
     }
-    cd_value_t *fields = new_values(arena, x->n_fields);
+    cd_value_t *fields = cd_xf_new_values(arena, x->n_fields);
     for (size_t i = 0; i < x->n_fields; i++) {
         const cd_value_t *v = cd_xf_field_value(schema, value, (size_t)src[i], x->replace_null);
         if (check_put(x->fields[i], ks->fields[i].schema, v, errstr, errstr_size)) return -1;
         fields[i] = *v;
     }
     rec->key_schema = ks;
-    rec->key = struct_value(arena, fields, x->n_fields);
+    rec->key = cd_xf_struct_value(arena, fields, x->n_fields);
     return 0;
 }
 
@@ -744,13 +725,13 @@ static int set_schema_metadata_apply(void *self, cd_xf_record_t *rec, cd_arena_t
         return 0;
     }
     /* updateSchemaIn: a new Struct of the same fields' values */
-    cd_value_t *fields = new_values(arena, schema->n_fields);
+    cd_value_t *fields = cd_xf_new_values(arena, schema->n_fields);
     for (size_t i = 0; i < schema->n_fields; i++) {
         const cd_value_t *v = cd_xf_field_value(schema, value, i, x->replace_null);
         if (check_put(schema->fields[i].name, schema->fields[i].schema, v, errstr, errstr_size)) return -1;
         fields[i] = *v;
     }
-    cd_xf_set_operating(rec, x->is_key, out, struct_value(arena, fields, schema->n_fields));
+    cd_xf_set_operating(rec, x->is_key, out, cd_xf_struct_value(arena, fields, schema->n_fields));
     return 0;
 }
 

@@ -224,3 +224,17 @@ int cd_xf_require_map(const cd_value_t *v, const char *purpose, char *errstr, si
              cd_xf_java_class(NULL, v));
     return -1;
 }
+
+cd_value_t *cd_xf_new_values(cd_arena_t *a, size_t n) {
+    cd_value_t *v = cd_arena_alloc(a, (n ? n : 1) * sizeof(*v));
+    memset(v, 0, (n ? n : 1) * sizeof(*v));
+    return v;
+}
+
+cd_value_t *cd_xf_struct_value(cd_arena_t *a, const cd_value_t *fields, size_t n) {
+    cd_value_t *s = cd_xf_new_values(a, 1);
+    s->type = CD_TYPE_STRUCT;
+    s->u.strct.fields = fields;
+    s->u.strct.n = n;
+    return s;
+}
