@@ -2,8 +2,8 @@
 validate with transforms, and the records a FileStream source writes through a transform chain,
 on connectd and on the real Kafka Connect 4.1.1 (reference.py), compared after reference.normalise.
 
-Kafka Connect has more transformations than connectd (Debezium's, and Kafka's own that connectd
-does not implement yet): the listing is compared on the classes connectd lists (reference.py's
+Kafka Connect lists more transformations than connectd (Debezium's others, ExtractChangedRecordState,
+HeaderToValue, ...): the listing is compared on the classes connectd lists (reference.py's
 KNOWN_DIFFERENCES "plugins other than connectors"), everything else whole."""
 import json
 
