@@ -136,6 +136,34 @@ void cd_xf_chain_destroy(cd_xf_chain_t *c) {
 }
 
 /* One transformation or predicate of the config, configured. */
+/* Options Kafka removed that a config may still carry (ReplaceField's whitelist and blacklist,
+ * gone in Kafka 4.0): Kafka Connect 4 ignores them, so the transformation silently stops doing
+ * what the config says; connectd refuses them, at validate and at start. */
+static const struct {
+    const char *class_prefix, *key, *instead;
+} REMOVED_OPTIONS[] = {
+    {"org.apache.kafka.connect.transforms.ReplaceField$", "whitelist", "include"},
+    {"org.apache.kafka.connect.transforms.ReplaceField$", "blacklist", "exclude"},
+};
+
+/* The message for the first removed option of plugin p that config sets under prefix
+ * ("transforms.<alias>."), into msg; false when there is none. *key_out: its full key. */
+static bool removed_option(const cd_xf_plugin_t *p, const cd_props_t *config, const char *prefix, char *key_out,
+                           size_t key_size, char *msg, size_t msg_size) {
+    for (size_t i = 0; i < sizeof(REMOVED_OPTIONS) / sizeof(REMOVED_OPTIONS[0]); i++) {
+        if (strncmp(p->class_name, REMOVED_OPTIONS[i].class_prefix, strlen(REMOVED_OPTIONS[i].class_prefix)) != 0)
+            continue;
+        snprintf(key_out, key_size, "%s%s", prefix, REMOVED_OPTIONS[i].key);
+        if (!cd_props_has(config, key_out)) continue;
+        snprintf(msg, msg_size,
+                 "%s was removed in Kafka 4.0 (Kafka Connect 4 ignores it, and the transformation would not do "
+                 "what it says): use %s%s instead",
+                 key_out, prefix, REMOVED_OPTIONS[i].instead);
+        return true;
+    }
+    return false;
+}
+
 static int make_instance(const cd_props_t *config, const char *list_key, const char *alias, cd_xf_kind_t kind,
                          instance_t *out, char *errstr, size_t errstr_size) {
     char key[1100], prefix[1024];
@@ -155,6 +183,8 @@ static int make_instance(const cd_props_t *config, const char *list_key, const c
         return -1;
     }
     free(cls);
+    char removed[1100];
+    if (removed_option(p, config, prefix, removed, sizeof(removed), errstr, errstr_size)) return -1;
     cd_props_t *sub = sub_config(config, prefix);
     char err[1024] = "";
     out->plugin = p;
@@ -414,6 +444,10 @@ void cd_xf_validate(cd_config_result_t *r, const cd_props_t *config) {
                     static const char *const version[] = {CONNECTD_KAFKA_CONNECT_VERSION};
                     const char *v = p->version;
                     cd_config_result_set_recommended(r, vkey, v ? &v : version, 1);
+                    char prefix[1024], removed[1100], msg[1400];
+                    snprintf(prefix, sizeof(prefix), "%s.%s.", en->list_key, aliases[i]);
+                    if (removed_option(p, config, prefix, removed, sizeof(removed), msg, sizeof(msg)))
+                        cd_config_result_add_error(r, removed, "%s", msg);
                     /* the type's validator runs validateProps: negate needs a predicate */
                     if (en->xf_kind == CD_XF_TRANSFORMATION) {
                         char *neg = xasprintf("transforms.%s.negate", aliases[i]);

@@ -135,17 +135,14 @@ def _jackson(step):
 
 
 # Plugins on Kafka Connect's plugin path that connectd does not implement: Debezium's converters
-# and transformations, Kafka's number and boolean converters, and the transformations and
-# predicates of Kafka's that connectd does not have yet (README, "Transforms"). Validate lists
+# and its transformations other than the three connectd has, and Kafka's number and boolean
+# converters (README, "Transforms"). Validate lists
 # them among the recommended values of the converter keys and of <transforms|predicates>.<a>.type;
 # connectd lists what it has.
 _JAVA_ONLY_PLUGIN = re.compile(
     r"^(io\.debezium\.(converters|transforms|connector\.postgresql\.transforms)\."
-    r"(?!(ExtractNewRecordState|ByLogicalTableRouter)$)"
-    r"|org\.apache\.kafka\.connect\.converters\.(Boolean|Double|Float|Integer|Long|Short)Converter$"
-    r"|org\.apache\.kafka\.connect\.transforms\.(Cast|ExtractField|Flatten|HeaderFrom|SetSchemaMetadata"
-    r"|TimestampConverter)\$(Key|Value)$"
-    r"|org\.apache\.kafka\.connect\.transforms\.(InsertHeader|TimestampRouter|ValueToKey)$)")
+    r"(?!(ExtractNewRecordState|ByLogicalTableRouter|outbox\.EventRouter)$)"
+    r"|org\.apache\.kafka\.connect\.converters\.(Boolean|Double|Float|Integer|Long|Short)Converter$)")
 _CLASS_KEY = re.compile(r"^((key|value|header)\.converter|(transforms|predicates)\.[^.]+\.type)$")
 
 
@@ -164,6 +161,27 @@ def _plugins_strip(answer):
 
 def _plugins_recommended(step):
     return _plugins_strip(step.java) != step.java
+
+
+_REMOVED_OPTION = re.compile(r"transforms\.[^.]+\.(whitelist|blacklist)$")
+
+
+def _removed_options_strip(answer):
+    """A validate answer without connectd's entries for ReplaceField's removed options."""
+    status, body = answer
+    if not (isinstance(body, dict) and isinstance(body.get("configs"), list)):
+        return answer
+    kept, dropped = [], 0
+    for c in body["configs"]:
+        if _REMOVED_OPTION.match(str((c.get("value") or {}).get("name"))):
+            dropped += len(c["value"].get("errors") or [])
+        else:
+            kept.append(c)
+    return status, dict(body, configs=kept, error_count=body.get("error_count", 0) - dropped)
+
+
+def _removed_options(step):
+    return step.path.endswith("/config/validate") and _removed_options_strip(step.cd) != step.cd
 
 
 # A Java exception's class name that Kafka Connect puts before a message when it wraps the
@@ -198,12 +216,16 @@ def _wrapped_agree(step):
 
 
 KNOWN_DIFFERENCES = [
+    Known("ReplaceField's removed whitelist and blacklist",
+          "Kafka 4.0 removed ReplaceField's whitelist and blacklist and Kafka Connect 4 ignores them, so "
+          "the transformation silently stops filtering; connectd refuses them at validate (and at "
+          "start), naming include or exclude. The rest of the answer is the same",
+          _removed_options, strip=_removed_options_strip),
     Known("recommended plugins in validate",
           "validate recommends, for the converter keys and transforms.<alias>.type, the classes of "
-          "every plugin on the worker's plugin path: Kafka Connect also has Debezium's converters "
-          "and transformations, more converters and the transformations and predicates of Kafka's "
-          "that connectd does not implement yet. Only those class names may differ; the rest of the answer, the order of the "
-          "classes included, is the same",
+          "every plugin on the worker's plugin path: Kafka Connect also has Debezium's converters and "
+          "its other transformations, and more converters. Only those class names may differ; the "
+          "rest of the answer, the order of the classes included, is the same",
           _plugins_recommended, strip=_plugins_strip),
     Known("malformed request bodies",
           "Kafka Connect answers a body Jackson cannot map (bad JSON, an unknown field, an object "

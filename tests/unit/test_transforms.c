@@ -212,6 +212,12 @@ static void test_refused_configs(void **state) {
                                           "transforms.r.renames", "a:b,c", NULL};
     assert_int_equal(chain_error(renames, err, sizeof(err)), -1);
     assert_string_equal(err, "Invalid value a:b,c for configuration renames: Invalid rename mapping: c");
+    /* Kafka 4 removed ReplaceField's whitelist/blacklist and ignores them; connectd refuses them */
+    static const char *const whitelist[] = {"transforms", "r", "transforms.r.type", T "ReplaceField$Key",
+                                            "transforms.r.blacklist", "a", NULL};
+    assert_int_equal(chain_error(whitelist, err, sizeof(err)), -1);
+    assert_string_equal(err, "transforms.r.blacklist was removed in Kafka 4.0 (Kafka Connect 4 ignores it, and the "
+                             "transformation would not do what it says): use transforms.r.exclude instead");
     static const char *const negate[] = {"transforms", "f", "transforms.f.type", "Filter", "transforms.f.negate",
                                          "true", NULL};
     assert_int_equal(chain_error(negate, err, sizeof(err)), -1);
