@@ -427,11 +427,11 @@ def test_transforms_refused_until_implemented(worker, tmp_path):
     """A transformation connectd does not have yet is refused with Kafka's validate message (and
     what to do for Kafka's and Debezium's classes), never run without it."""
     cfg = {**source_config(tmp_path, "tr", worker.t("tr")), "transforms": "ts",
-           "transforms.ts.type": "org.apache.kafka.connect.transforms.TimestampRouter"}
+           "transforms.ts.type": "io.debezium.transforms.ExtractChangedRecordState"}
     status, body, _ = worker.request("POST", "/connectors", {"name": "tr", "config": cfg})
     assert status == 400, body
-    assert ("Invalid value org.apache.kafka.connect.transforms.TimestampRouter for configuration "
-            "transforms.ts.type: Class org.apache.kafka.connect.transforms.TimestampRouter could not be "
+    assert ("Invalid value io.debezium.transforms.ExtractChangedRecordState for configuration "
+            "transforms.ts.type: Class io.debezium.transforms.ExtractChangedRecordState could not be "
             "found. connectd does not implement this class yet") in body["message"]
     status, body, _ = worker.request("PUT", "/connectors/tr/config", {**cfg, "transforms": "a,b"})
     assert status == 400, body
