@@ -252,9 +252,15 @@ static int sink_put(void *task, const cd_sink_record_t *records, size_t n, char 
                     size_t errstr_size) {
     sink_t *s = task;
     for (size_t i = 0; i < n; i++) {
-        /* FileStreamSinkTask: println(record.value()), the value's toString */
+        /* FileStreamSinkTask: println(record.value()), the value's toString; a bytes value as its
+         * bytes (Java would print the array's identity, "[B@1b6d3586") */
+        const cd_value_t *v = records[i].value;
         s->buf.len = 0;
-        cd_java_to_string(&s->buf, records[i].value_schema, records[i].value);
+        if (v && !v->is_null && v->type == CD_TYPE_BYTES &&
+            !(records[i].value_schema && records[i].value_schema->name))
+            cd_buf_append(&s->buf, v->u.str.ptr, v->u.str.len);
+        else
+            cd_java_to_string(&s->buf, records[i].value_schema, v);
         cd_jw_char(&s->buf, '\n');
         if (fwrite(s->buf.data, 1, s->buf.len, s->out) != s->buf.len) {
             snprintf(errstr, errstr_size, "Could not write to the sink file: %s", strerror(errno));

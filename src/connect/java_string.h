@@ -10,8 +10,8 @@
  * schemaless): numbers as Long/Integer/Double.toString, Struct{a=1,b=x} (null fields left out),
  * maps {k=v, k2=v2} and lists [a, b] in their order (a map's order is the iteration order of the
  * HashMap it stands for), Decimal as BigDecimal.toString, Date/Time/Timestamp as java.util.Date's
- * toString in UTC ("Thu Jan 01 00:00:00 UTC 1970"). Bytes are written as they are (Java would
- * write the array's identity, "[B@1b6d3586", which says nothing). */
+ * toString in UTC ("Thu Jan 01 00:00:00 UTC 1970"). Bytes as "[B@", the start of a byte[]'s
+ * toString (its identity hash, which differs from run to run, left out). */
 void cd_java_to_string(cd_buf_t *b, const cd_schema_t *s, const cd_value_t *v);
 
 /* ConnectSchema.toString: "Schema{name:TYPE}", "Schema{TYPE}", or "null". */

@@ -2,6 +2,7 @@
  * (event flattening) and ByLogicalTableRouter as Debezium 3.4.3 has them: the same options, the
  * same records (down to the schema each step derives), the same exception texts. */
 #include "connect/transforms.h"
+#include "connect/values.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -85,7 +86,6 @@ typedef struct {
     size_t n_fields, n_headers;
     char *drop_header; /* NULL: none */
     bool drop_from_key, drop_keep_compatible;
-    cd_converter_t *header_json; /* renders struct header values as SimpleHeaderConverter does */
     cd_xf_schema_cache_t *deleted_cache, *add_cache, *drop_cache, *drop_key_cache;
     /* Debezium's tombstone shares the Headers object of the delete before it, and makeHeaders
      * adds to it in place: the tombstone carries the headers added to the delete, then its own.
@@ -249,16 +249,6 @@ static void *enrs_create(const void *opts, const cd_props_t *c, char *errstr, si
         enrs_destroy(x);
         return NULL;
     }
-    if (x->n_headers) {
-        cd_props_t *jp = cd_props_new();
-        cd_props_set(jp, "schemas.enable", "false");
-        x->header_json = cd_converter_new("org.apache.kafka.connect.json.JsonConverter", jp, false, errstr, errstr_size);
-        cd_props_destroy(jp);
-        if (!x->header_json) {
-            enrs_destroy(x);
-            return NULL;
-        }
-    }
     return x;
 }
 
@@ -269,7 +259,6 @@ static void enrs_destroy(void *self) {
     free(x->drop_header);
     field_refs_free(x->fields, x->n_fields);
     field_refs_free(x->headers, x->n_headers);
-    if (x->header_json) cd_converter_destroy(x->header_json);
     cd_xf_schema_cache_destroy(x->deleted_cache);
     cd_xf_schema_cache_destroy(x->add_cache);
     cd_xf_schema_cache_destroy(x->drop_cache);
@@ -341,8 +330,8 @@ static cd_schema_t *copy_basics_optional(cd_arena_t *a, const cd_schema_t *s) {
 
 /* A header value as SimpleHeaderConverter writes it (Values.convertToString): strings as they
  * are, null as a null header, everything else as its JSON-like text. */
-static int header_value(enrs_t *x, const cd_schema_t *s, const cd_value_t *v, cd_arena_t *arena, cd_header_t *h,
-                        char *errstr, size_t errstr_size) {
+static int header_value(const cd_schema_t *s, const cd_value_t *v, cd_arena_t *arena, cd_header_t *h, char *errstr,
+                        size_t errstr_size) {
     h->value = NULL, h->value_len = 0;
     if (v->is_null) return 0;
     if (s->type == CD_TYPE_STRING) {
@@ -350,7 +339,7 @@ static int header_value(enrs_t *x, const cd_schema_t *s, const cd_value_t *v, cd
         return 0;
     }
     cd_buf_t b = {0};
-    if (cd_converter_from_connect(x->header_json, "", s, v, &b, errstr, errstr_size) < 0) {
+    if (cd_values_to_string(&b, s, v, errstr, errstr_size)) {
         cd_buf_free(&b);
         return -1;
     }
@@ -378,7 +367,7 @@ static int add_headers(enrs_t *x, cd_xf_record_t *rec, cd_arena_t *arena, char *
         if (ref_schema(r, rec->value_schema, &fs, errstr, errstr_size)) return -1;
         if (!fs) continue;
         h[n].key = r->new_field;
-        if (header_value(x, fs, ref_value(r, rec->value_schema, rec->value), arena, &h[n], errstr, errstr_size))
+        if (header_value(fs, ref_value(r, rec->value_schema, rec->value), arena, &h[n], errstr, errstr_size))
             return -1;
         n++;
     }

@@ -3,6 +3,7 @@
  * topic its route.by.field column names, keyed by its event key, with the event id (and chosen
  * columns) as headers or envelope fields; the same options, records, schema caches and exception
  * texts. The JSON payload expansion is transforms_outbox_json.c. */
+#include "connect/java_string.h"
 #include "connect/transforms.h"
 #include "connect/transforms_family.h"
 
@@ -18,6 +19,7 @@
 #include "connect/java_util.h"
 #include "connect/json_write.h"
 #include "connect/transforms_outbox.h"
+#include "connect/values.h"
 #include "xalloc.h"
 
 #define DEBEZIUM_VERSION "3.4.3.Final"
@@ -474,172 +476,6 @@ static int put_check(const char *field, const cd_schema_t *target, const cd_sche
     return validate(location, target, own, v, errstr, errstr_size);
 }
 
-/* ---- text forms Kafka makes of values --------------------------------------------------------- */
-
-static void buf_str(cd_buf_t *b, const char *s) { cd_buf_append(b, s, strlen(s)); }
-
-/* java.util.Date's text for a Kafka logical date, time or timestamp value (ms since the epoch):
- * toString() (toString) or Values' ISO 8601 form, both in UTC (the zone the reference runs in). */
-static void date_text(cd_buf_t *b, int64_t ms, bool to_string) {
-    int64_t day = 86400000;
-    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
-    int millis = (int)(ms - (int64_t)secs * 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char out[64];
-    if (to_string) strftime(out, sizeof(out), "%a %b %d %H:%M:%S UTC %Y", &tm);
-    else if (ms >= 0 && ms < day)
-        snprintf(out, sizeof(out), "%02d:%02d:%02d.%03dZ", tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-    else if (ms % day == 0) strftime(out, sizeof(out), "%Y-%m-%d", &tm);
-    else {
-        char d[32];
-        strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(out, sizeof(out), "%s.%03dZ", d, millis);
-    }
-    buf_str(b, out);
-}
-
-static int64_t logical_ms(const cd_schema_t *s, const cd_value_t *v) {
-    return !strcmp(s->name, CD_LOGICAL_DATE) ? v->u.i * 86400000 : v->u.i;
-}
-
-/* A scalar as Java's toString() writes it (Values.append writes numbers and booleans so too).
- * Returns false for what is not a scalar. */
-static bool scalar_text(cd_buf_t *b, const cd_schema_t *s, const cd_value_t *v, bool to_string) {
-    cd_type_t t = s ? s->type : v->type;
-    const char *logical = s ? logical_class(s->name) : NULL;
-    if (logical && !strcmp(logical, "java.math.BigDecimal")) {
-        int32_t scale = 0;
-        char err[256];
-        cd_converter_decimal_scale(s, &scale, err, sizeof(err));
-        cd_jw_big_decimal(b, (const unsigned char *)v->u.str.ptr, v->u.str.len, scale);
-        return true;
-    }
-    if (logical) {
-        date_text(b, logical_ms(s, v), to_string);
-        return true;
-    }
-    char num[32];
-    switch (t) {
-    case CD_TYPE_INT8:
-    case CD_TYPE_INT16:
-    case CD_TYPE_INT32:
-    case CD_TYPE_INT64: snprintf(num, sizeof(num), "%lld", (long long)v->u.i), buf_str(b, num); return true;
-    case CD_TYPE_FLOAT32: cd_jw_java_float(b, (float)v->u.f); return true;
-    case CD_TYPE_FLOAT64: cd_jw_java_double(b, v->u.f); return true;
-    case CD_TYPE_BOOLEAN: buf_str(b, v->u.b ? "true" : "false"); return true;
-    default: return false;
-    }
-}
-
-/* Values.append(sb, value, embedded): what SimpleHeaderConverter writes for a header. */
-static void values_append(cd_buf_t *b, const cd_schema_t *s, const cd_value_t *v, bool embedded) {
-    if (!v || v->is_null) {
-        buf_str(b, "null");
-        return;
-    }
-    if (scalar_text(b, s, v, false)) return;
-    cd_type_t t = s ? s->type : v->type;
-    switch (t) {
-    case CD_TYPE_STRING:
-        if (!embedded) {
-            cd_buf_append(b, v->u.str.ptr, v->u.str.len);
-            return;
-        }
-        cd_buf_append(b, "\"", 1);
-        for (size_t i = 0; i < v->u.str.len; i++) {
-            char c = v->u.str.ptr[i];
-            if (c == '\\' || c == '"') cd_buf_append(b, "\\", 1);
-            cd_buf_append(b, &c, 1);
-        }
-        cd_buf_append(b, "\"", 1);
-        return;
-    case CD_TYPE_BYTES:
-        if (embedded) cd_buf_append(b, "\"", 1);
-        cd_jw_base64(b, v->u.str.ptr, v->u.str.len);
-        if (embedded) cd_buf_append(b, "\"", 1);
-        return;
-    case CD_TYPE_ARRAY:
-        cd_buf_append(b, "[", 1);
-        for (size_t i = 0; i < v->u.array.n; i++) {
-            if (i) cd_buf_append(b, ",", 1);
-            values_append(b, s ? s->value_schema : NULL, &v->u.array.items[i], true);
-        }
-        cd_buf_append(b, "]", 1);
-        return;
-    case CD_TYPE_MAP:
-        cd_buf_append(b, "{", 1);
-        for (size_t i = 0; i < v->u.map.n; i++) {
-            if (i) cd_buf_append(b, ",", 1);
-            values_append(b, s ? s->key_schema : NULL, &v->u.map.keys[i], true);
-            cd_buf_append(b, ":", 1);
-            values_append(b, s ? s->value_schema : NULL, &v->u.map.values[i], true);
-        }
-        cd_buf_append(b, "}", 1);
-        return;
-    case CD_TYPE_STRUCT:
-        cd_buf_append(b, "{", 1);
-        for (size_t i = 0; s && i < s->n_fields; i++) {
-            if (i) cd_buf_append(b, ",", 1);
-            const cd_value_t name = cd_string(s->fields[i].name, strlen(s->fields[i].name));
-            values_append(b, NULL, &name, true);
-            cd_buf_append(b, ":", 1);
-            values_append(b, s->fields[i].schema, cd_xf_field_value(s, v, i, true), true);
-        }
-        cd_buf_append(b, "}", 1);
-        return;
-    default: return;
-    }
-}
-
-/* Object.toString() of a Connect value (Struct{a=1,b=x}, [1, 2], {k=v}), for messages. */
-static void java_to_string(cd_buf_t *b, const cd_schema_t *s, const cd_value_t *v) {
-    if (!v || v->is_null) {
-        buf_str(b, "null");
-        return;
-    }
-    if (scalar_text(b, s, v, true)) return;
-    cd_type_t t = s ? s->type : v->type;
-    switch (t) {
-    case CD_TYPE_STRING: cd_buf_append(b, v->u.str.ptr, v->u.str.len); return;
-    case CD_TYPE_BYTES: buf_str(b, "[B@"); return; /* an identity hash: differs from run to run anyway */
-    case CD_TYPE_ARRAY:
-        cd_buf_append(b, "[", 1);
-        for (size_t i = 0; i < v->u.array.n; i++) {
-            if (i) cd_buf_append(b, ", ", 2);
-            java_to_string(b, s ? s->value_schema : NULL, &v->u.array.items[i]);
-        }
-        cd_buf_append(b, "]", 1);
-        return;
-    case CD_TYPE_MAP:
-        cd_buf_append(b, "{", 1);
-        for (size_t i = 0; i < v->u.map.n; i++) {
-            if (i) cd_buf_append(b, ", ", 2);
-            java_to_string(b, s ? s->key_schema : NULL, &v->u.map.keys[i]);
-            cd_buf_append(b, "=", 1);
-            java_to_string(b, s ? s->value_schema : NULL, &v->u.map.values[i]);
-        }
-        cd_buf_append(b, "}", 1);
-        return;
-    case CD_TYPE_STRUCT: {
-        buf_str(b, "Struct{");
-        bool first = true;
-        for (size_t i = 0; s && i < s->n_fields; i++) {
-            const cd_value_t *f = &v->u.strct.fields[i];
-            if (f->is_null) continue;
-            if (!first) cd_buf_append(b, ",", 1);
-            first = false;
-            buf_str(b, s->fields[i].name);
-            cd_buf_append(b, "=", 1);
-            java_to_string(b, s->fields[i].schema, f);
-        }
-        cd_buf_append(b, "}", 1);
-        return;
-    }
-    default: return;
-    }
-}
-
 /* ConnectHeaders.add(key, value, schema), rendered as SimpleHeaderConverter writes it. */
 static void add_header(cd_header_t *h, size_t *n, const char *key, const cd_schema_t *s, const cd_value_t *v,
                        cd_arena_t *arena) {
@@ -648,7 +484,8 @@ static void add_header(cd_header_t *h, size_t *n, const char *key, const cd_sche
     out->value = NULL, out->value_len = 0;
     if (!v || v->is_null) return;
     cd_buf_t b = {0};
-    values_append(&b, s, v, false);
+    char err[256]; /* only a schemaless struct cannot be rendered: outbox fields have schemas */
+    if (cd_values_to_string(&b, s, v, err, sizeof(err))) b.len = 0;
     out->value = cd_arena_strndup(arena, b.data ? b.data : "", b.len);
     out->value_len = b.len;
     cd_buf_free(&b);
@@ -876,7 +713,7 @@ static int outbox_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char
     if (opv->u.str.len == 1 && opv->u.str.ptr[0] == 'u') {
         if (x->op_behavior != OP_FATAL) return 1; /* Debezium logs it (warn or error) and drops it */
         cd_buf_t b = {0};
-        java_to_string(&b, rec->key_schema, rec->key);
+        cd_java_to_string(&b, rec->key_schema, rec->key);
         snprintf(errstr, errstr_size, "java.lang.IllegalStateException: Unexpected update message received %.*s, fail.", (int)b.len, b.data ? b.data : "");
         cd_buf_free(&b);
         return -1;

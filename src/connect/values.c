@@ -6,6 +6,7 @@
  * only ("12:30 meeting" is the byte 12), arrays and maps are parsed whole or fall back to the
  * string, dates are parsed by a lenient SimpleDateFormat. The model below keeps those rules,
  * including the ones that look like accidents, because the header bytes must be Kafka's. */
+#include "connect/converter.h"
 #include "connect/values.h"
 
 #include <errno.h>
@@ -84,9 +85,10 @@ static void append_quoted(cd_buf_t *b, const char *s, size_t n) {
 /* ---- convertToString of Connect values -------------------------------------------------------- */
 
 static int32_t decimal_scale(const cd_schema_t *s) {
-    for (size_t i = 0; i < s->n_params; i++)
-        if (!strcmp(s->params[i].key, "scale")) return (int32_t)strtol(s->params[i].value, NULL, 10);
-    return 0;
+    int32_t scale = 0;
+    char err[256];
+    cd_converter_decimal_scale(s, &scale, err, sizeof(err));
+    return scale;
 }
 
 static int append_value(cd_buf_t *b, const cd_schema_t *s, const cd_value_t *v, bool embedded, char *errstr,

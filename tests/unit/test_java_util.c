@@ -142,6 +142,8 @@ static void test_java_to_string(void **state) {
     cd_value_t map = {.type = CD_TYPE_MAP, .u.map = {keys, mvals, 2}};
     assert_java_string(NULL, &map, "{a=null, b=[1, true]}");
     assert_java_string(NULL, NULL, "null");
+    cd_value_t raw = {.type = CD_TYPE_BYTES, .u.str = {"\x01\x02", 2}};
+    assert_java_string(NULL, &raw, "[B@"); /* Java's identity hash that follows is left out */
 
     cd_param_t scale = {"scale", "2"};
     cd_schema_t dec = {.type = CD_TYPE_BYTES, .name = CD_LOGICAL_DECIMAL, .params = &scale, .n_params = 1};
