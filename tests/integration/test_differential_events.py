@@ -6,6 +6,8 @@ after reference.normalise_record (envelope and heartbeat timestamps, the runId h
 connector's last committed offset. Each test runs several configs at once (one Run each, with a
 topic prefix of its own) over one workload, and reports every difference; reference.
 EVENT_KNOWN_DIFFERENCES lists those accepted for now, each with its reason."""
+import contextlib
+
 import pytest
 
 from conftest import wait_for
@@ -15,10 +17,12 @@ from test_postgres import own_database
 pytestmark = pytest.mark.brokers("kafka")
 
 
-@pytest.fixture
-def pair(request, pg, worker, reference):
+@contextlib.contextmanager
+def pair_on_own_database(cls, request, pg, worker, reference):
+    """A Pair (or subclass cls) on a database of its own; its connectors deleted on both sides,
+    and their slots let go, before the database goes."""
     with own_database(pg) as db:
-        p = Pair(request.node.originalname, pg, db, worker, reference)
+        p = cls(request.node.originalname, pg, db, worker, reference)
         try:
             yield p
         finally:
@@ -30,6 +34,12 @@ def pair(request, pg, worker, reference):
                     wait_for(lambda: side.rest.get(f"/connectors/{r.name}/status")[0] == 404, 60,
                              f"{r.name} deleted on {side.label}")
             p.close()
+
+
+@pytest.fixture
+def pair(request, pg, worker, reference):
+    with pair_on_own_database(Pair, request, pg, worker, reference) as p:
+        yield p
 
 
 # ---------------------------------------------------------------- types (spec section 3)

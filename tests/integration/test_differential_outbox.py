@@ -16,7 +16,7 @@ from conftest import wait_for
 from eventdiff import Pair, list_topics
 from kafka_util import read_topic
 from test_differential_rest import Pair as RestPair
-from test_postgres import own_database
+from test_differential_events import pair_on_own_database
 
 pytestmark = pytest.mark.brokers("kafka")
 
@@ -42,19 +42,8 @@ class OutboxPair(Pair):
 
 @pytest.fixture
 def pair(request, pg, worker, reference):
-    with own_database(pg) as db:
-        p = OutboxPair(request.node.originalname, pg, db, worker, reference)
-        try:
-            yield p
-        finally:
-            for side in (p.cd, p.java):
-                for r in p.runs:
-                    side.rest.request("DELETE", f"/connectors/{r.name}")
-            for side in (p.cd, p.java):
-                for r in p.runs:
-                    wait_for(lambda: side.rest.get(f"/connectors/{r.name}/status")[0] == 404, 60,
-                             f"{r.name} deleted on {side.label}")
-            p.close()
+    with pair_on_own_database(OutboxPair, request, pg, worker, reference) as p:
+        yield p
 
 
 @pytest.fixture
