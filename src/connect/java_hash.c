@@ -2,6 +2,7 @@
  * java_util's String.hashCode and HashMap model. */
 #include "connect/java_hash.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,4 +114,27 @@ void java_hash_order(size_t *idx, size_t n, const uint32_t *hashes, size_t capac
         b[j] = key;
     }
     free(b);
+}
+
+void java_hashmap_order_values(cd_value_t *keys, cd_value_t *values, size_t n, size_t capacity) {
+    if (n < 2) return;
+    char **names = xmalloc(n * sizeof(*names));
+    size_t *order = xmalloc(n * sizeof(*order));
+    bool all_strings = true;
+    for (size_t i = 0; i < n && all_strings; i++) {
+        all_strings = !keys[i].is_null && keys[i].type == CD_TYPE_STRING;
+        if (all_strings) names[i] = strndup(keys[i].u.str.ptr, keys[i].u.str.len);
+    }
+    if (all_strings) {
+        ju_hashmap_order((const char *const *)names, n, capacity, order);
+        cd_value_t *k2 = xmalloc(n * sizeof(*k2)), *v2 = xmalloc(n * sizeof(*v2));
+        for (size_t i = 0; i < n; i++) k2[i] = keys[order[i]], v2[i] = values[order[i]];
+        memcpy(keys, k2, n * sizeof(*k2));
+        memcpy(values, v2, n * sizeof(*v2));
+        free(k2);
+        free(v2);
+        for (size_t i = 0; i < n; i++) free(names[i]);
+    }
+    free(names);
+    free(order);
 }

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "connectd/data.h"
 #include "connectd/props.h"
 
 /* String.hashCode of UTF-8 text, over its UTF-16 code units. */
@@ -22,6 +23,12 @@ size_t java_hashmap_copy_capacity(size_t n);
 /* Reorders names[0..n) (given in insertion order) stably into the iteration order of a HashMap
  * of that capacity. */
 void java_hashmap_order(char **names, size_t n, size_t capacity);
+
+/* A map's entries (string keys) in the iteration order of the java.util.HashMap Kafka makes of
+ * them: reorders keys/values[0..n) (in the order they were put) in place, for a map whose table had
+ * `capacity` before the first put (16 for new HashMap<>(), java_hashmap_copy_capacity for new
+ * HashMap<>(m)). Maps with a key that is not a string keep their order. */
+void java_hashmap_order_values(cd_value_t *keys, cd_value_t *values, size_t n, size_t capacity);
 
 /* A new props with p's entries in the iteration order of a `new HashMap<>()` filled with them in
  * p's order. The caller destroys it. */

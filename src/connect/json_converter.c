@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 
 #include "connect/converter.h"
-#include "connect/java_util.h"
+#include "connect/java_hash.h"
 #include "connect/json_write.h"
 
 /* Kafka's default for schemas.cache.size; the cache is cleared when it fills. */
@@ -555,21 +555,6 @@ static int read_decimal(ctx_t *c, const cd_schema_t *s, struct json_object *j, c
                 json_kind(j));
 }
 
-/* Kafka's JsonConverter reads an object into a new java.util.HashMap, put in the object's order:
- * what it hands on (to transformations, to a sink's toString) iterates in the HashMap's order,
- * which the map's entries take here. */
-static void hashmap_order(ctx_t *c, cd_value_t *keys, cd_value_t *values, size_t n) {
-    if (n < 2) return;
-    const char **names = cd_arena_alloc(c->arena, n * sizeof(*names));
-    size_t *order = cd_arena_alloc(c->arena, n * sizeof(*order));
-    cd_value_t *k2 = new_values(c, n), *v2 = new_values(c, n);
-    for (size_t i = 0; i < n; i++) names[i] = keys[i].u.str.ptr; /* NUL-terminated (arena copies) */
-    ju_hashmap_order(names, n, 16, order);
-    for (size_t i = 0; i < n; i++) k2[i] = keys[order[i]], v2[i] = values[order[i]];
-    memcpy(keys, k2, n * sizeof(*k2));
-    memcpy(values, v2, n * sizeof(*v2));
-}
-
 static int read_map(ctx_t *c, const cd_schema_t *s, struct json_object *j, cd_value_t *out) {
     const cd_schema_t *ks = s ? s->key_schema : NULL, *vs = s ? s->value_schema : NULL;
     *out = (cd_value_t){.type = CD_TYPE_MAP};
@@ -587,7 +572,9 @@ static int read_map(ctx_t *c, const cd_schema_t *s, struct json_object *j, cd_va
             path_pop(c);
             i++;
         }
-        hashmap_order(c, keys, values, i);
+        /* Kafka reads an object into a new HashMap, put in the object's order: what it hands on
+         * (to transformations, to a sink's toString) iterates in the HashMap's order */
+        java_hashmap_order_values(keys, values, i, 16);
         out->u.map.keys = keys;
         out->u.map.values = values;
         out->u.map.n = i;

@@ -118,11 +118,6 @@ int cd_xf_map_index(const cd_value_t *map, const char *name);
 /* A schema in arena: a copy of the basics of `from` (name, version, doc, parameters: Kafka's
  * SchemaUtil.copySchemaBasics) as a struct with n fields to be filled in. */
 cd_schema_t *cd_xf_struct_like(cd_arena_t *arena, const cd_schema_t *from, size_t n_fields);
-/* A schemaless map's keys in the iteration order of the java.util.HashMap Kafka's transformation
- * makes: reorders keys/values[0..n) (in the order they were put) in place, for a map whose table
- * had `capacity` before the first put (java_hash.h: 16 for new HashMap<>(), the copy capacity for
- * new HashMap<>(m)). */
-void cd_xf_hashmap_order(cd_value_t *keys, cd_value_t *values, size_t n, size_t capacity);
 /* The operating side of a record ($Key: the key, $Value: the value) and its replacement. */
 void cd_xf_operating(const cd_xf_record_t *rec, bool is_key, const cd_schema_t **schema, const cd_value_t **value);
 void cd_xf_set_operating(cd_xf_record_t *rec, bool is_key, const cd_schema_t *schema, const cd_value_t *value);

@@ -681,7 +681,7 @@ static int cast_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *
         free(names);
         free(order);
         if (rc) return -1;
-        cd_xf_hashmap_order(keys, vals, m->u.map.n, java_hashmap_copy_capacity(n0));
+        java_hashmap_order_values(keys, vals, m->u.map.n, java_hashmap_copy_capacity(n0));
         cd_xf_set_operating(rec, x->is_key, NULL, m);
         return 0;
     }
@@ -998,7 +998,7 @@ static int tc_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, char *er
         size_t n0 = value->u.map.n;
         cd_value_t *m = map_copy(arena, value, 1, &keys, &vals);
         map_put(m, keys, vals, cd_arena_strndup(arena, x->field, strlen(x->field)), cv);
-        cd_xf_hashmap_order(keys, vals, m->u.map.n, java_hashmap_copy_capacity(n0));
+        java_hashmap_order_values(keys, vals, m->u.map.n, java_hashmap_copy_capacity(n0));
         cd_xf_set_operating(rec, x->is_key, NULL, m);
         return 0;
     }

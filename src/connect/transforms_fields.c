@@ -190,7 +190,7 @@ static int insert_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
             keys[at] = k;
             vals[at] = v;
         }
-        cd_xf_hashmap_order(keys, vals, n, java_hashmap_copy_capacity(n0));
+        java_hashmap_order_values(keys, vals, n, java_hashmap_copy_capacity(n0));
         cd_value_t *m = cd_xf_new_values(arena, 1);
         m->type = CD_TYPE_MAP;
         m->u.map.keys = keys;
@@ -438,7 +438,7 @@ static int replace_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *aren
             keys[at] = nk;
             vals[at] = value->u.map.values[i];
         }
-        cd_xf_hashmap_order(keys, vals, n, java_table_size_for(n0));
+        java_hashmap_order_values(keys, vals, n, java_table_size_for(n0));
         cd_value_t *m = cd_xf_new_values(arena, 1);
         m->type = CD_TYPE_MAP;
         m->u.map.keys = keys;
@@ -637,7 +637,7 @@ static int mask_field_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena, 
             }
             vals[at] = mv;
         }
-        cd_xf_hashmap_order(keys, vals, n, java_hashmap_copy_capacity(n0));
+        java_hashmap_order_values(keys, vals, n, java_hashmap_copy_capacity(n0));
         cd_value_t *m = cd_xf_new_values(arena, 1);
         m->type = CD_TYPE_MAP;
         m->u.map.keys = keys;

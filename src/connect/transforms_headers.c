@@ -238,7 +238,7 @@ static int header_from_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena,
         cd_value_t *keys = cd_arena_alloc(arena, (n0 ? n0 : 1) * sizeof(*keys));
         cd_value_t *vals = cd_arena_alloc(arena, (n0 ? n0 : 1) * sizeof(*vals));
         if (n0) memcpy(keys, value->u.map.keys, n0 * sizeof(*keys)), memcpy(vals, value->u.map.values, n0 * sizeof(*vals));
-        cd_xf_hashmap_order(keys, vals, n0, java_hashmap_copy_capacity(n0));
+        java_hashmap_order_values(keys, vals, n0, java_hashmap_copy_capacity(n0));
         for (size_t i = 0; i < n0; i++) {
             const cd_value_t *k = &keys[i];
             bool moved = x->move && !k->is_null && k->type == CD_TYPE_STRING && hf_listed(x, k->u.str.ptr, k->u.str.len);

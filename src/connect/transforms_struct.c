@@ -586,7 +586,7 @@ static int value_to_key_apply(void *self, cd_xf_record_t *rec, cd_arena_t *arena
             if (at == n) keys[n++] = cd_string(cd_arena_strndup(arena, x->fields[i], len), len);
             vals[at] = vi >= 0 ? value->u.map.values[vi] : cd_null();
         }
-        cd_xf_hashmap_order(keys, vals, n, java_table_size_for(x->n_fields)); /* new HashMap<>(fields.size()) */
+        java_hashmap_order_values(keys, vals, n, java_table_size_for(x->n_fields)); /* new HashMap<>(fields.size()) */
         rec->key_schema = NULL;
         rec->key = map_value(arena, keys, vals, n);
         return 0;

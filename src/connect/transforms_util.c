@@ -101,29 +101,6 @@ void cd_xf_set_operating(cd_xf_record_t *rec, bool is_key, const cd_schema_t *sc
     }
 }
 
-void cd_xf_hashmap_order(cd_value_t *keys, cd_value_t *values, size_t n, size_t capacity) {
-    if (n < 2) return;
-    char **names = xmalloc(n * sizeof(*names));
-    size_t *order = xmalloc(n * sizeof(*order));
-    bool all_strings = true;
-    for (size_t i = 0; i < n && all_strings; i++) {
-        all_strings = !keys[i].is_null && keys[i].type == CD_TYPE_STRING;
-        if (all_strings) names[i] = strndup(keys[i].u.str.ptr, keys[i].u.str.len);
-    }
-    if (all_strings) {
-        ju_hashmap_order((const char *const *)names, n, capacity, order);
-        cd_value_t *k2 = xmalloc(n * sizeof(*k2)), *v2 = xmalloc(n * sizeof(*v2));
-        for (size_t i = 0; i < n; i++) k2[i] = keys[order[i]], v2[i] = values[order[i]];
-        memcpy(keys, k2, n * sizeof(*k2));
-        memcpy(values, v2, n * sizeof(*v2));
-        free(k2);
-        free(v2);
-        for (size_t i = 0; i < n; i++) free(names[i]);
-    }
-    free(names);
-    free(order);
-}
-
 size_t cd_xf_list(const char *value, char ***items) {
     *items = NULL;
     if (!value) {
