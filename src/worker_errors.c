@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "connect/java_string.h"
+#include "connect/java_util.h"
 #include "kafka/client.h"
 #include "worker_task.h"
 
@@ -51,11 +52,12 @@ static log_logger_t *dlq_log(void) {
 /* A STRING or BOOLEAN setting as ConfigDef reads it: trimmed; NULL when unset or blank. */
 static char *setting(const cd_props_t *config, const char *key) {
     const char *v = cd_props_get(config, key);
-    if (!v) return NULL;
-    while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r') v++;
-    size_t n = strlen(v);
-    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\n' || v[n - 1] == '\r')) n--;
-    return n ? strndup(v, n) : NULL;
+    char *t = v ? ju_trim(v) : NULL;
+    if (t && !*t) {
+        free(t);
+        t = NULL;
+    }
+    return t;
 }
 
 static bool setting_bool(const cd_props_t *config, const char *key) {

@@ -3,6 +3,7 @@
  * Messages, string forms and orders follow Kafka's ConfigDef and AbstractHerder word for word:
  * clients and people match on them. */
 #include "connect/connector_config.h"
+#include "connect/java_util.h"
 #include "connect/json_write.h"
 #include "xalloc.h"
 
@@ -42,14 +43,6 @@ static char *xstrndup(const char *s, size_t n) {
     char *d = strndup(s, n);
     if (!d) abort();
     return d;
-}
-
-/* Java's String.trim(): every character up to U+0020 goes, at both ends. */
-static char *java_trim(const char *s) {
-    const char *end = s + strlen(s);
-    while (s < end && (unsigned char)*s <= ' ') s++;
-    while (end > s && (unsigned char)end[-1] <= ' ') end--;
-    return xstrndup(s, (size_t)(end - s));
 }
 
 /* Java regex \s: [ \t\n\x0B\f\r]. */
@@ -266,7 +259,7 @@ static void parse_list(const char *trimmed, parsed_t *p) {
 /* Parses raw (non-NULL) as the key's type. Returns NULL, or the ConfigException message. */
 static char *parse_value(const cd_config_key_t *k, const char *raw, parsed_t *p) {
     memset(p, 0, sizeof(*p));
-    char *t = java_trim(raw);
+    char *t = ju_trim(raw);
     char *err = NULL;
     int64_t iv;
     switch (k->type) {

@@ -127,3 +127,14 @@ void ju_uuid_v7(int64_t epoch_ms, char out[37]) {
     snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(msb >> 32), (unsigned)(msb >> 16 & 0xFFFF),
              (unsigned)(msb & 0xFFFF), (unsigned)(lsb >> 48), (unsigned long long)(lsb & 0xFFFFFFFFFFFFULL));
 }
+
+char *ju_trim(const char *s) {
+    const char *end = s + strlen(s);
+    while (s < end && (unsigned char)*s <= ' ') s++;
+    while (end > s && (unsigned char)end[-1] <= ' ') end--;
+    size_t n = (size_t)(end - s);
+    char *t = xmalloc(n + 1);
+    memcpy(t, s, n);
+    t[n] = '\0';
+    return t;
+}

@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* String.trim() of s, as a new string (xmalloc'ed): every character up to U+0020 goes, at both
+ * ends. ConfigDef trims STRING and CLASS values so. */
+char *ju_trim(const char *s);
+
 /* One character of UTF-8 text at s (len > 0 bytes left): returns how many bytes it takes (>= 1)
  * and sets *units to how many Java chars (UTF-16 units) it is: 2 for a character outside the
  * Basic Multilingual Plane (a surrogate pair), else 1. A byte that does not start a valid UTF-8

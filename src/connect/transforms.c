@@ -3,6 +3,7 @@
  * ConnectorConfig.transformationStages and TransformationChain), and the keys and checks
  * connector-config validation gets for them (ConnectorConfig.enrich). */
 #include "connect/transforms.h"
+#include "connect/java_util.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -61,17 +62,6 @@ const cd_xf_plugin_t *cd_xf_find(const char *name, cd_xf_kind_t kind) {
 }
 
 /* ---- config helpers -------------------------------------------------------------------------- */
-
-/* Java's String.trim() of a copy. */
-static char *trimmed(const char *s) {
-    while (*s && (unsigned char)*s <= ' ') s++;
-    size_t len = strlen(s);
-    while (len && (unsigned char)s[len - 1] <= ' ') len--;
-    char *t = xmalloc(len + 1);
-    memcpy(t, s, len);
-    t[len] = '\0';
-    return t;
-}
 
 /* The aliases of a LIST key, each once, in order (Kafka's LinkedHashSet of the parsed list). */
 static size_t unique_aliases(const cd_props_t *config, const char *key, char ***out) {
@@ -174,7 +164,7 @@ static int make_instance(const cd_props_t *config, const char *list_key, const c
         snprintf(errstr, errstr_size, "Missing required configuration \"%s\" which has no default value.", key);
         return -1;
     }
-    char *cls = trimmed(raw);
+    char *cls = ju_trim(raw);
     const cd_xf_plugin_t *p = cd_xf_find(cls, kind);
     if (!p) {
         snprintf(errstr, errstr_size, "Invalid value %s for configuration %s: Class %s could not be found.", cls,
@@ -236,7 +226,7 @@ int cd_xf_chain_new(const cd_props_t *config, cd_xf_chain_t **out, char *errstr,
             break;
         }
         if (pred) {
-            char *pt = trimmed(pred);
+            char *pt = ju_trim(pred);
             for (size_t j = 0; j < c->n_preds && s->predicate < 0; j++)
                 if (!strcmp(c->preds[j].alias, pt)) s->predicate = (int)j;
             if (s->predicate < 0) {
@@ -338,7 +328,7 @@ void cd_xf_enrich(const cd_props_t *config, cd_config_key_t **keys, size_t *n, c
             char *group = own(owned, n_owned, xasprintf("%s: %s", en->group, a));
             char *type_key = xasprintf("%s.%s.type", en->list_key, a);
             const char *raw = cd_props_get(config, type_key);
-            char *cls = raw ? trimmed(raw) : NULL;
+            char *cls = raw ? ju_trim(raw) : NULL;
             const cd_xf_plugin_t *p = cls ? cd_xf_find(cls, en->xf_kind) : NULL;
             free(cls);
             *keys = xrealloc(*keys, (*n + 2) * sizeof(**keys));
@@ -423,7 +413,7 @@ void cd_xf_validate(cd_config_result_t *r, const cd_props_t *config) {
             const char *raw = cd_props_get(config, key);
             cd_config_result_set_recommended(r, key, rec, n_rec);
             if (raw && cd_config_result_key_error_count(r, key) == 0) {
-                char *cls = trimmed(raw);
+                char *cls = ju_trim(raw);
                 const cd_xf_plugin_t *p = cd_xf_find(cls, en->xf_kind);
                 const cd_xf_plugin_t *other = p ? NULL : cd_xf_find_any(cls);
                 if (other) { /* Utils.ensureConcreteSubclass */

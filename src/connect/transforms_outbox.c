@@ -279,12 +279,6 @@ static void outbox_destroy(void *self) {
 
 static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
 
-/* ConfigDef's STRING parsing (RegexRouter's settings): trimmed. */
-static char *trimmed_copy(const char *s) {
-    char *t = xmalloc(strlen(s) + 1);
-    return java_trim(s, t, strlen(s) + 1);
-}
-
 static void *outbox_create(const void *opts, const cd_props_t *c, char *errstr, size_t errstr_size) {
     (void)opts;
     /* SmtManager.validate: the first field with a problem in the order of the HashMap the
@@ -337,7 +331,7 @@ static void *outbox_create(const void *opts, const cd_props_t *c, char *errstr, 
     x->f_version = dup_or_null(setting(c, "table.field.event.schema.version"));
     x->tombstone_on_empty = cd_xf_bool(c, "route.tombstone.on.empty.payload", false);
     /* the RegexRouter it delegates to */
-    char *regex = trimmed_copy(setting(c, "route.topic.regex"));
+    char *regex = ju_trim(setting(c, "route.topic.regex"));
     char msg[1024];
     x->re = java_regex_new(regex, 0, msg, sizeof(msg));
     if (!x->re) {
@@ -348,7 +342,7 @@ static void *outbox_create(const void *opts, const cd_props_t *c, char *errstr, 
         return NULL;
     }
     free(regex);
-    x->replacement = trimmed_copy(setting(c, "route.topic.replacement"));
+    x->replacement = ju_trim(setting(c, "route.topic.replacement"));
     const char *placement = cd_props_get(c, "table.fields.additional.placement");
     if (placement) {
         static const char *const PLACEMENTS[] = {"header", "envelope", "partition"};
@@ -360,9 +354,9 @@ static void *outbox_create(const void *opts, const cd_props_t *c, char *errstr, 
             char **parts;
             size_t np = java_split(maps[i], ':', &parts);
             extra_t *e = &x->extras[x->n_extras++];
-            e->field = trimmed_copy(parts[0]);
+            e->field = ju_trim(parts[0]);
             e->placement = (placement_t)(parse_enum(parts[1], PLACEMENTS, 3) + 1);
-            e->alias = np == 3 ? trimmed_copy(parts[2]) : xstrdup(e->field);
+            e->alias = np == 3 ? ju_trim(parts[2]) : xstrdup(e->field);
             free(parts);
         }
         free(maps);

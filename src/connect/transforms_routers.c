@@ -3,6 +3,7 @@
  * runs the patterns), TimestampRouter by the record's timestamp (java_date.h formats it), as
  * org.apache.kafka.connect.transforms 4.1.1 has them. */
 #include "connect/transforms.h"
+#include "connect/java_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +17,7 @@
 /* ConfigDef's STRING parse trims the value; NULL when unset. */
 static char *trimmed(const cd_props_t *c, const char *key) {
     const char *v = cd_props_get(c, key);
-    if (!v) return NULL;
-    while (*v && (unsigned char)*v <= ' ') v++;
-    size_t len = strlen(v);
-    while (len && (unsigned char)v[len - 1] <= ' ') len--;
-    char *s = strndup(v, len);
-    if (!s) abort();
-    return s;
+    return v ? ju_trim(v) : NULL;
 }
 
 /* Kafka's transforms.util.RegexValidator: "Invalid regex: " and PatternSyntaxException's message,
