@@ -89,10 +89,17 @@ static int dlq_topic_ensure(task_t *t, char *errstr, size_t errstr_size) {
                  t->errors.dlq_topic, rd_kafka_err2str(e));
         return -1;
     }
-    bool found = false;
-    for (int i = 0; i < md->topic_cnt && !found; i++) found = !strcmp(md->topics[i].topic, t->errors.dlq_topic);
+    bool found = kafka_metadata_has_topic(md, t->errors.dlq_topic);
+    bool can_create = kafka_metadata_can_create_topics(t->errors.dlq, md);
     rd_kafka_metadata_destroy(md);
     if (found) return 0;
+    if (!can_create) { /* as topic creation does on such a cluster (the embedded broker) */
+        log_warn(dlq_log(), "Topic %s doesn't exist and the Kafka cluster cannot create topics (its metadata names "
+                            "no controller, as with the embedded broker). Going on with the topic the broker "
+                            "creates on first use.",
+                 t->errors.dlq_topic);
+        return 0;
+    }
     log_error(dlq_log(), "Topic %s doesn't exist. Will attempt to create topic.", t->errors.dlq_topic);
     char err[512];
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(t->errors.dlq_topic, 1, t->errors.dlq_rf, err, sizeof(err));

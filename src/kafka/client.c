@@ -183,3 +183,17 @@ int32_t kafka_client_any_broker(rd_kafka_t *rk, int timeout_ms) {
     rd_kafka_metadata_destroy(md);
     return id;
 }
+
+bool kafka_metadata_has_topic(const rd_kafka_metadata_t *md, const char *topic) {
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (!strcmp(md->topics[i].topic, topic) && md->topics[i].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+            return true;
+    return false;
+}
+
+bool kafka_metadata_can_create_topics(rd_kafka_t *rk, const rd_kafka_metadata_t *md) {
+    int32_t controller = rd_kafka_controllerid(rk, 0);
+    for (int i = 0; i < md->broker_cnt; i++)
+        if (md->brokers[i].id == controller) return true;
+    return false;
+}

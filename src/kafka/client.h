@@ -7,6 +7,7 @@
 #define CONNECTD_KAFKA_CLIENT_H
 
 #include <librdkafka/rdkafka.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,12 @@ rd_kafka_conf_t *kafka_client_conf(const worker_config_t *wc, kafka_role_t role,
  * itself when librdkafka knows it so, or NULL when it has no meaning for librdkafka (serializer
  * classes, ...) or connectd handles it itself. */
 const char *kafka_client_setting_name(const char *java_name);
+
+/* Whether metadata (all topics) lists the topic (one the cluster knows, not an error entry). */
+bool kafka_metadata_has_topic(const rd_kafka_metadata_t *md, const char *topic);
+/* Whether the cluster can create topics: its metadata names a controller among its brokers.
+ * librdkafka's mock cluster (the embedded broker) names none; it creates a topic on first use. */
+bool kafka_metadata_can_create_topics(rd_kafka_t *rk, const rd_kafka_metadata_t *md);
 
 int32_t kafka_client_any_broker(rd_kafka_t *rk, int timeout_ms);
 

@@ -3,6 +3,7 @@
  * the per-task existence check and CreateTopics call (AbstractWorkerSourceTask.maybeCreateTopic,
  * TopicAdmin.createOrFindTopics), with their log lines. */
 #include "kafka/topic_creation.h"
+#include "kafka/client.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -440,16 +441,9 @@ static int list_topics(topic_creation_t *tc, const char *topic, bool *exists, in
         const struct rd_kafka_metadata *md = NULL;
         rd_kafka_resp_err_t err = rd_kafka_metadata(tc->rk, 1, NULL, &md, LIST_TIMEOUT_MS);
         if (!err) {
-            *exists = false;
-            for (int i = 0; i < md->topic_cnt && !*exists; i++)
-                *exists = !strcmp(md->topics[i].topic, topic) &&
-                          md->topics[i].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+            *exists = kafka_metadata_has_topic(md, topic);
             *broker = md->orig_broker_id >= 0 ? md->orig_broker_id : md->broker_cnt ? md->brokers[0].id : -1;
-            /* A cluster whose metadata names no controller among its brokers cannot create topics:
-             * librdkafka's mock cluster (the embedded broker) is one. */
-            int32_t controller = rd_kafka_controllerid(tc->rk, 0);
-            *can_create = false;
-            for (int i = 0; i < md->broker_cnt; i++) *can_create |= md->brokers[i].id == controller;
+            *can_create = kafka_metadata_can_create_topics(tc->rk, md);
             rd_kafka_metadata_destroy(md);
             return 0;
         }

@@ -182,3 +182,31 @@ def test_round_trip_survives_kill_9(worker, tmp_path):
     wait_for(lambda: set(lines) <= set(out.read_text().splitlines()), 90, "every line in the sink file")
     wait_state(w2, "src", "RUNNING", ["RUNNING"])
     wait_state(w2, sink, "RUNNING", ["RUNNING"])
+
+
+def test_sink_dead_letter_queue_on_either_broker(worker, tmp_path):
+    """errors.tolerance=all with a dead letter queue on both brokers: the real Kafka gets the
+    topic created, the embedded broker (which cannot create topics) creates it on first use; the
+    record the JsonConverter fails on goes there with its context headers, the others reach the
+    sink, and the task keeps running."""
+    topic, dlq = worker.t("dlq-in"), worker.t("dlq")
+    produce(worker.broker.bootstrap, topic, [("a", '{"x":1}'), ("b", "not json"), ("c", '{"y":2}')], partition=0)
+    out = tmp_path / "out.txt"
+    create(worker, "dlq-sink", {
+        "connector.class": SINK, "file": str(out), "topics": topic,
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+        "errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlq,
+        "errors.deadletterqueue.topic.replication.factor": "1",
+        "errors.deadletterqueue.context.headers.enable": "true"})
+    recs = []
+
+    def in_dlq():
+        recs[:] = read_topic(worker.broker.bootstrap, dlq, with_headers=True)
+        return recs
+    wait_for(in_dlq, 60, f"the failed record on {dlq}")
+    assert [(k, v) for _p, _o, k, v, _h in recs] == [(b"b", b"not json")]
+    headers = dict(recs[0][4])
+    assert headers["__connect.errors.stage"] == b"VALUE_CONVERTER"
+    assert headers["__connect.errors.topic"] == topic.encode() and headers["__connect.errors.offset"] == b"1"
+    wait_state(worker, "dlq-sink", "RUNNING", ["RUNNING"])
