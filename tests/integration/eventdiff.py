@@ -203,8 +203,11 @@ class Run:
                 if st and st.get("tasks") and st["tasks"][0]["state"] == "FAILED":
                     pytest.fail(f"{side.label} task of {self.name} failed: {st['tasks'][0].get('trace')}")
                 cur = p.admin.cursor()
-                cur.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s",
-                            (f"{self.prefix}_{slot}",))
+                # A slot is active from the start of CREATE_REPLICATION_SLOT, but its exported
+                # snapshot's point is known only once it is consistent (confirmed_flush_lsn set);
+                # a change committed before that belongs to the snapshot, not the stream.
+                cur.execute("SELECT active AND confirmed_flush_lsn IS NOT NULL FROM pg_replication_slots "
+                            "WHERE slot_name = %s", (f"{self.prefix}_{slot}",))
                 row = cur.fetchone()
                 return row and row[0] and st and st["connector"]["state"] == "RUNNING"
             wait_for(ok, timeout, f"{side.label}'s slot {self.prefix}_{slot} to be active", interval=0.2)
