@@ -149,6 +149,7 @@ void task_check_kafka(task_t *t) {
 
 const char *cd_task_connector_name(const cd_task_context_t *ctx) { return ctx->connector; }
 int cd_task_id(const cd_task_context_t *ctx) { return ctx->id; }
+const char *cd_task_previous_worker(const cd_task_context_t *ctx) { return ctx->previous_worker; }
 
 bool cd_task_stopping(const cd_task_context_t *ctx) {
     if (atomic_load(&ctx->stop)) return true;
@@ -377,6 +378,7 @@ static void *task_main(void *arg) {
 
 static void task_free(task_t *t) {
     free(t->progress);
+    free(t->previous_worker);
     if (t->pc.p) {
         kafka_log_pending_free(t->pc.p);
         for (size_t j = 0; j < t->pc.n; j++) free(t->pc.offsets[j]);
@@ -535,13 +537,25 @@ void worker_on_task_end(worker_t *w, void (*cb)(void *opaque), void *opaque) {
     pthread_mutex_unlock(&w->lock);
 }
 
+/* Who ran the task last, when it was another worker (cd_task_previous_worker): the status record
+ * as read back when this instance starts, before the instance writes its own. malloc'ed or NULL. */
+static char *previous_worker(worker_t *w, const char *connector, int id) {
+    status_t st;
+    if (!status_store_task(w->ss, connector, id, &st)) return NULL;
+    char *prev = st.worker_id && *st.worker_id && strcmp(st.worker_id, w->id) != 0 ? strdup(st.worker_id) : NULL;
+    status_clear(&st);
+    return prev;
+}
+
 int worker_start_task(worker_t *w, const char *connector, int id, const cd_connector_plugin_t *plugin,
                       const cd_props_t *connector_config, const cd_props_t *task_config,
                       target_state_t state) {
     reap(w);
+    char *prev = previous_worker(w, connector, id); /* outside the worker's lock: the store has its own */
     pthread_mutex_lock(&w->lock);
     if (find_task(w, connector, id)) {
         pthread_mutex_unlock(&w->lock);
+        free(prev);
         return -1;
     }
     task_t *old = find_in(w->stopping, connector, id);
@@ -553,13 +567,16 @@ int worker_start_task(worker_t *w, const char *connector, int id, const cd_conne
         old->start_deferred = true;
         int rc = atomic_load(&old->cancelled) ? -3 : -2;
         pthread_mutex_unlock(&w->lock);
+        free(prev);
         return rc;
     }
     task_t *t = calloc(1, sizeof(*t));
     t->w = w;
+    t->previous_worker = prev;
     t->connector = strdup(connector);
     t->id = id;
     snprintf(t->name, sizeof(t->name), "%s-%d", connector, id);
+    if (prev) log_info(wlog(), "%s The task ran on worker %s before: this worker takes it over", t->name, prev);
     t->plugin = plugin;
     t->conn_config = cd_props_copy(connector_config);
     t->task_config = cd_props_copy(task_config);

@@ -74,6 +74,7 @@ struct cd_task_context {
     bool unassigned_on_stop;
     void *instance;
     char *progress; /* cd_task_report_progress, under the worker's lock */
+    char *previous_worker; /* cd_task_previous_worker: set at start, then read-only; or NULL */
 
     /* Lifecycle, under the worker's lock (see "One instance of a task" in worker.c). */
     int64_t grace_end_ms; /* monotonic: when a stopping task is cancelled if still running */

@@ -61,6 +61,13 @@ typedef struct cd_task_context cd_task_context_t;
 
 const char *cd_task_connector_name(const cd_task_context_t *ctx);
 int cd_task_id(const cd_task_context_t *ctx);
+/* The worker (its id, host:port) that ran this task before this instance, when that was another
+ * worker: the task's status record that the status topic held when this instance started names
+ * it. It tells of a handover (that worker died, or gave the task away), after which what the
+ * previous instance held in the source (a connection, a lock, a replication slot) may not be
+ * released yet. NULL when the record is this worker's own, or there is none. Owned by the
+ * runtime; valid for the life of the task. */
+const char *cd_task_previous_worker(const cd_task_context_t *ctx);
 /* True once the runtime wants the task's poll()/put() to return (stop, pause, restart). */
 bool cd_task_stopping(const cd_task_context_t *ctx);
 /* True once the task is told to stop for good (stop, restart, deletion, shutdown), but not while
