@@ -368,12 +368,31 @@ static int open_snapshot(pg_task_t *t, const char *exported, uint64_t slot_pos, 
     return 0;
 }
 
+/* The PID of the walsender holding the slot, after START_REPLICATION answered 55006: from the
+ * server's message ("replication slot \"x\" is active for PID 1234"), else from
+ * pg_replication_slots. 0 when neither tells. */
+static int slot_holder_pid(pg_task_t *t, const char *message) {
+    const char *p = strstr(message, "is active for PID ");
+    if (p) {
+        long pid = strtol(p + strlen("is active for PID "), NULL, 10);
+        if (pid > 0 && pid <= INT32_MAX) return (int)pid;
+    }
+    const char *sp[1] = {t->cfg.slot_name};
+    char err[512];
+    char *v = query_one(t, "SELECT active_pid::text FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", 1, sp,
+                        err, sizeof(err), NULL);
+    int pid = v ? atoi(v) : 0;
+    free(v);
+    return pid > 0 ? pid : 0;
+}
+
 /* Connects, checks the server, makes sure the publication and the slot exist, and starts
  * streaming where the committed offset (or the slot) says, or opens the snapshot that comes
  * first. Returns 0, or -1 with *fatal telling whether retrying can help. */
 int pg_connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, bool *fatal) {
     char err[2048], st[6] = "";
     *fatal = false;
+    t->slot_busy_pid = -1;
     if (!t->conn && !(t->conn = pg_open_regular(t, errstr, errstr_size, fatal))) return -1;
 
     char *wal = query_one(t, "SHOW wal_level", 0, NULL, err, sizeof(err), NULL);
@@ -467,10 +486,12 @@ int pg_connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, bool *f
                  t->cfg.stream_param_values[i]);
     }
     if (pg_stream_start(s, t->cfg.slot_name, start, opts, st, errstr, errstr_size) != 0) {
-        if (!strcmp(st, "55006"))
+        if (!strcmp(st, "55006")) {
+            t->slot_busy_pid = slot_holder_pid(t, errstr);
             snprintf(errstr + strlen(errstr), errstr_size - strlen(errstr),
                      "; when setting up multiple connectors for the same database host, please make sure "
                      "to use a distinct replication slot name for each.");
+        }
         *fatal = fatal_sqlstate(st) && strcmp(st, "55006") != 0;
         pg_stream_close(s);
         return -1;
@@ -480,6 +501,7 @@ int pg_connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, bool *f
     log_info(pg_log(), "[%s] Streaming changes from slot '%s' at LSN %s", cd_task_connector_name(t->ctx),
              t->cfg.slot_name, txt);
     t->stream = s;
+    t->slot_acquired = true;
     /* Status updates report the slot's own confirmed position until a commit moves it: never
      * 0/0, which pg_stat_replication would show as the flush position. */
     if (slot_pos > t->confirmed) t->confirmed = slot_pos;

@@ -110,6 +110,13 @@ typedef struct pg_task {
     bool received_any;
     int64_t next_status_ms, next_heartbeat_ms, reconnect_at_ms;
     int reconnect_attempts;
+    /* The slot and who else holds it (see "A slot still held by the previous instance" in
+     * postgres_connector.c). slot_busy_pid: after a failed pg_connect_and_start, the walsender
+     * PID that START_REPLICATION found holding the slot (SQLSTATE 55006), 0 when it could not be
+     * told, -1 when the failure was another. */
+    bool slot_acquired;       /* START_REPLICATION succeeded once in this run of the task */
+    int slot_busy_pid;
+    int64_t slot_wait_since_ms; /* when the wait for the previous instance's slot began; 0: none */
     int64_t filtered_since_emit;
     pg_control_t ctl;         /* control from SQL: pause point, read-ahead, opted-out transaction */
 } pg_task_t;
@@ -120,7 +127,8 @@ int64_t pg_mono_ms(void);
 /* pg_connection.c */
 /* Connects, checks the server, makes sure the publication and the slot exist, and starts
  * streaming where t->resume (or the slot) says. Returns 0, or -1 with *fatal telling whether
- * retrying can help. */
+ * retrying can help, and t->slot_busy_pid telling whether the slot was held by another
+ * connection. */
 int pg_connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, bool *fatal);
 /* Connects as configured and runs SELECT version(), as Debezium does when it validates a config.
  * Returns 0, or -1 with msg in pgjdbc's words (what Debezium's answer carries). */

@@ -44,6 +44,50 @@ static bool task_stopping(void *arg) {
     return t->ctl.in_hook ? cd_task_stop_requested(t->ctx) : cd_task_stopping(t->ctx);
 }
 
+/* ------------------------------------------------------------------ a slot still held by the previous instance
+ *
+ * A replication slot has one reader at a time. When a task moves to this worker from another
+ * (that worker died, or gave the task away), the previous instance's walsender may still hold
+ * the slot: PostgreSQL ends it only once it notices that the connection is gone, which for a
+ * worker killed with -9 or cut off from the network takes TCP keepalives or wal_sender_timeout
+ * (a minute or more). Debezium's rule, slot.max.retries attempts slot.retry.delay.ms apart and
+ * then FAILED, would fail the task that is meant to take over.
+ *
+ * Invariant: while this run of the task has never acquired the slot (t->slot_acquired) and the
+ * runtime says that another worker ran the task before (cd_task_previous_worker), a slot found
+ * active at START_REPLICATION (SQLSTATE 55006) is waited for, for as long as it takes, one
+ * attempt every slot.retry.delay.ms, and those attempts do not count toward slot.max.retries;
+ * each says at WARN who holds the slot. Once the slot was acquired in this run, a slot found
+ * active is someone else's (a second connector with the same slot.name) and Debezium's rule
+ * holds, as it does without a previous worker. Waiting never holds up a stop: the retry delay is
+ * spent in task_poll, which returns within a second and ends the wait when the task stops. */
+
+/* After pg_connect_and_start failed: true when the failure is the slot held by the previous
+ * instance, by the invariant above (said at WARN), so that the attempt is not counted. */
+static bool waiting_for_previous_owner(pg_task_t *t) {
+    const char *prev = cd_task_previous_worker(t->ctx);
+    if (t->slot_busy_pid < 0 || t->slot_acquired || !prev) return false;
+    int64_t now = pg_mono_ms();
+    if (!t->slot_wait_since_ms) t->slot_wait_since_ms = now;
+    char holder[48];
+    if (t->slot_busy_pid > 0) snprintf(holder, sizeof(holder), "PID %d", t->slot_busy_pid);
+    else snprintf(holder, sizeof(holder), "another connection");
+    log_warn(pg_log(), "[%s] Replication slot '%s' is still held by %s, most likely by this task's previous "
+                       "instance on worker %s; waiting for it to be released (for %lld s so far, retrying every "
+                       "%lld ms; these attempts do not count toward slot.max.retries)",
+             cd_task_connector_name(t->ctx), t->cfg.slot_name, holder, prev,
+             (long long)((now - t->slot_wait_since_ms) / 1000), (long long)t->cfg.slot_retry_delay_ms);
+    return true;
+}
+
+/* pg_connect_and_start succeeded: a wait for the previous instance's slot is over. */
+static void slot_wait_over(pg_task_t *t) {
+    if (!t->slot_wait_since_ms || !t->slot_acquired) return;
+    log_info(pg_log(), "[%s] Replication slot '%s' was released after %lld ms; the task goes on",
+             cd_task_connector_name(t->ctx), t->cfg.slot_name, (long long)(pg_mono_ms() - t->slot_wait_since_ms));
+    t->slot_wait_since_ms = 0;
+}
+
 /* ------------------------------------------------------------------ plugin functions */
 
 static int task_configs(const cd_props_t *config, int max_tasks, cd_props_t **out, char *errstr,
@@ -157,10 +201,14 @@ static void *task_start(const cd_props_t *config, cd_task_context_t *ctx, char *
             task_stop(t);
             return NULL;
         }
-        log_warn(pg_log(), "[%s] %s; retrying", cd_task_connector_name(ctx), errstr);
+        if (waiting_for_previous_owner(t)) {
+            t->reconnect_attempts = 0;
+        } else {
+            log_warn(pg_log(), "[%s] %s; retrying", cd_task_connector_name(ctx), errstr);
+            t->reconnect_attempts = 1;
+        }
         pg_disconnect(t);
         t->reconnect_at_ms = pg_mono_ms() + t->cfg.slot_retry_delay_ms;
-        t->reconnect_attempts = 1;
     }
     t->next_status_ms = pg_mono_ms() + t->cfg.status_update_interval_ms;
     t->next_heartbeat_ms = pg_mono_ms() + t->cfg.heartbeat_interval_ms;
@@ -271,15 +319,22 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
     }
     if (pg_control_poll(t)) return 0; /* held at a pause point (pg_control.h) */
     if (!t->stream) {
-        /* Reconnecting after a transient failure, with a delay between attempts. */
-        while (pg_mono_ms() < t->reconnect_at_ms && !cd_task_stopping(t->ctx)) {
+        /* Reconnecting after a transient failure, with a delay between attempts; a poll returns
+         * within a second meanwhile, as the runtime expects (a wait may last long, see "A slot
+         * still held by the previous instance"). */
+        int64_t poll_end = pg_mono_ms() + 1000;
+        while (pg_mono_ms() < t->reconnect_at_ms && pg_mono_ms() < poll_end && !cd_task_stopping(t->ctx)) {
             struct timespec ts = {0, 50 * 1000000L};
             nanosleep(&ts, NULL);
         }
-        if (cd_task_stopping(t->ctx)) return 0;
+        if (cd_task_stopping(t->ctx) || pg_mono_ms() < t->reconnect_at_ms) return 0;
         bool fatal;
         if (pg_connect_and_start(t, errstr, errstr_size, &fatal) != 0) {
             pg_disconnect(t);
+            if (!fatal && waiting_for_previous_owner(t)) {
+                t->reconnect_at_ms = pg_mono_ms() + t->cfg.slot_retry_delay_ms;
+                return 0;
+            }
             if (fatal || (t->cfg.slot_max_retries >= 0 && t->reconnect_attempts >= t->cfg.slot_max_retries))
                 return -1;
             log_warn(pg_log(), "[%s] %s; waiting for %lld ms and retrying, attempt number %d over %d",
@@ -289,6 +344,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
             t->reconnect_at_ms = pg_mono_ms() + t->cfg.slot_retry_delay_ms;
             return 0;
         }
+        slot_wait_over(t);
         if (t->snap) return 0; /* the snapshot comes first */
         t->reconnect_attempts = 0;
         if (pg_inc_start(t, errstr, errstr_size) != 0) return -1;
