@@ -701,25 +701,33 @@ int config_store_put_restart(config_store_t *cs, const char *name, bool include_
     return write_and_read_back(cs, keys, values, 1, timeout_ms, errstr, errstr_size);
 }
 
-int config_store_put_session_key(config_store_t *cs, const session_key_t *key, int timeout_ms,
-                                 char *errstr, size_t errstr_size) {
+char *config_store_session_key_value(const session_key_t *key) {
     char b64[SESSION_KEY_MAX_BYTES / 3 * 4 + 8];
     if (key->len == 0 || key->len > SESSION_KEY_MAX_BYTES ||
-        signing_base64_encode(key->key, key->len, b64, sizeof(b64)) < 0) {
-        snprintf(errstr, errstr_size, "Cannot write a session key of %zu bytes (1 to %d)", key->len,
-                 SESSION_KEY_MAX_BYTES);
-        return -1;
-    }
+        signing_base64_encode(key->key, key->len, b64, sizeof(b64)) < 0)
+        return NULL;
     /* The fields in SESSION_KEY_V0's order, as the JsonConverter writes its struct. */
     json_object *o = json_object_new_object();
     json_object_object_add(o, "key", json_object_new_string(b64));
     json_object_object_add(o, "algorithm", json_object_new_string(key->algorithm));
     json_object_object_add(o, "creation-timestamp", json_object_new_int64(key->created_ms));
-    char *keys[1] = {strdup("session-key")};
-    char *values[1] = {strdup(json_object_to_json_string_ext(
-        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE))};
+    char *value = strdup(json_object_to_json_string_ext(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     OPENSSL_cleanse(b64, sizeof(b64));
+    return value;
+}
+
+int config_store_put_session_key(config_store_t *cs, const session_key_t *key, int timeout_ms,
+                                 char *errstr, size_t errstr_size) {
+    char *value = config_store_session_key_value(key);
+    if (!value) {
+        snprintf(errstr, errstr_size, "Cannot write a session key of %zu bytes (1 to %d)", key->len,
+                 SESSION_KEY_MAX_BYTES);
+        return -1;
+    }
+    char *keys[1] = {strdup("session-key")};
+    char *values[1] = {value};
     return write_and_read_back(cs, keys, values, 1, timeout_ms, errstr, errstr_size);
 }
 

@@ -86,6 +86,8 @@ int config_store_put_restart(config_store_t *cs, const char *name, bool include_
  * (the leader's write; the store's change callback fires when it is read back). */
 int config_store_put_session_key(config_store_t *cs, const session_key_t *key, int timeout_ms,
                                  char *errstr, size_t errstr_size);
+/* That record's value, malloc'ed (the caller frees it); NULL for a key of no or too many bytes. */
+char *config_store_session_key_value(const session_key_t *key);
 int config_store_put_logger_level(config_store_t *cs, const char *ns, const char *level,
                                   int timeout_ms, char *errstr, size_t errstr_size);
 

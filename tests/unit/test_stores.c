@@ -192,6 +192,30 @@ static void test_session_key(void **state) {
     assert_string_equal(k.algorithm, "HmacSHA1");
     assert_true(k.created_ms == 5);
 
+    /* What the leader writes: the spec's example byte for byte, and it reads back. */
+    session_key_t w;
+    memset(&w, 0, sizeof(w));
+    w.key[0] = 0xde, w.key[1] = 0xad, w.key[2] = 0xbe, w.key[3] = 0xef;
+    w.len = 32;
+    snprintf(w.algorithm, sizeof(w.algorithm), "HmacSHA256");
+    w.created_ms = 1700000000000LL;
+    char *value = config_store_session_key_value(&w);
+    assert_string_equal(value, "{\"key\":\"3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\","
+                               "\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1700000000000}");
+    rec(cs, "session-key", value);
+    free(value);
+    assert_true(config_store_session_key(cs, &k));
+    assert_memory_equal(k.key, w.key, 32);
+    assert_int_equal(k.len, 32);
+    /* Jackson does not escape '/', which Base64 has. */
+    memset(w.key, 0xff, 3);
+    w.len = 3;
+    value = config_store_session_key_value(&w);
+    assert_string_equal(value, "{\"key\":\"////\",\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1700000000000}");
+    free(value);
+    w.len = 0;
+    assert_null(config_store_session_key_value(&w));
+
     log_set_output(stdout);
     fclose(mem);
     free(logged);
