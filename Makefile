@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
 VERSION := 0.1.0
-PKGS := libmicrohttpd rdkafka json-c libpq libpcre2-8
+PKGS := libmicrohttpd rdkafka json-c libpq libpcre2-8 libcrypto
 CC ?= cc
 
 # Fetched by `make deps` into build/ (never committed). Apache Kafka from Maven Central: the line

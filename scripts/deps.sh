@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   gcc make pkg-config git
-  libmicrohttpd-dev librdkafka-dev libjson-c-dev libpq-dev libpcre2-dev libcmocka-dev
+  libmicrohttpd-dev librdkafka-dev libjson-c-dev libpq-dev libpcre2-dev libcmocka-dev libssl-dev
   postgresql postgresql-contrib
   python3 python3-pytest python3-psycopg2 python3-confluent-kafka
   kcat curl util-linux procps

@@ -424,7 +424,9 @@ int main(int argc, char **argv) {
         .request_timeout_ms = (int)worker_config_get_int(wc, "rest.request.timeout.ms"),
     };
     rest_server_set_limits(rest, &limits);
-    if (rest_server_listen(rest, listeners, errstr, sizeof(errstr)) != 0) goto fail;
+    if (rest_server_listen_admin(rest, worker_config_get(wc, "admin.listeners"), errstr, sizeof(errstr)) != 0 ||
+        rest_server_listen(rest, listeners, errstr, sizeof(errstr)) != 0)
+        goto fail;
     api.started = 1;
     log_info(mlog, "Kafka Connect started");
     while (!stopping()) sleep_ms(100);

@@ -4,6 +4,8 @@
 #include "worker_config.h"
 
 #include "connect/client_overrides.h"
+#include "connect/java_util.h"
+#include "rest/signing.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -36,7 +38,12 @@ typedef enum {
     CHECK_REPLICATION,  /* -1 or >= 1 */
     CHECK_PARTITIONS,   /* -1 or >= 1 */
     CHECK_ONE_OF,       /* exact match */
-    CHECK_ONE_OF_NOCASE /* case-insensitive match */
+    CHECK_ONE_OF_NOCASE, /* case-insensitive match */
+    /* Validators whose ConfigException carries a message of its own (check_own_message): */
+    CHECK_ADMIN_LISTENERS, /* RestServerConfig.AdminListenersValidator */
+    CHECK_KEY_ALGORITHM,   /* a KeyGenerator algorithm connectd has */
+    CHECK_MAC_ALGORITHM,   /* a Mac algorithm connectd has */
+    CHECK_MAC_LIST         /* one or more of those */
 } wc_check_t;
 
 typedef struct {
@@ -81,7 +88,7 @@ static const wc_def_t defs[] = {
     {"task.shutdown.graceful.timeout.ms", WC_LONG, "5000", AT_LEAST(0)},
     {"default.api.timeout.ms", WC_INT, "60000", AT_LEAST(1)},
     {"listeners", WC_LIST, "http://:8083", .check = CHECK_NONE},
-    {"admin.listeners", WC_LIST, NULL, .check = CHECK_NONE},
+    {"admin.listeners", WC_LIST, NULL, .check = CHECK_ADMIN_LISTENERS},
     {"rest.advertised.host.name", WC_STRING, NULL, .check = CHECK_NONE},
     {"rest.advertised.port", WC_INT, NULL, RANGE(1, 65535)},
     {"rest.advertised.listener", WC_STRING, NULL, .check = CHECK_NONE},
@@ -104,6 +111,13 @@ static const wc_def_t defs[] = {
     {"worker.unsync.backoff.ms", WC_INT, "300000", AT_LEAST(0)},
     {"scheduled.rebalance.max.delay.ms", WC_INT, "300000", AT_LEAST(0)},
     {"connect.protocol", WC_STRING, "sessioned", ONE_OF_NOCASE(protocols)},
+    /* KIP-507 request signing (rest/signing.h); inter.worker.key.size: NULL is the algorithm's
+     * default size. */
+    {"inter.worker.key.generation.algorithm", WC_STRING, "HmacSHA256", .check = CHECK_KEY_ALGORITHM},
+    {"inter.worker.key.size", WC_INT, NULL, .check = CHECK_NONE},
+    {"inter.worker.key.ttl.ms", WC_INT, "3600000", RANGE(0, INT32_MAX)},
+    {"inter.worker.signature.algorithm", WC_STRING, "HmacSHA256", .check = CHECK_MAC_ALGORITHM},
+    {"inter.worker.verification.algorithms", WC_LIST, "HmacSHA256", .check = CHECK_MAC_LIST},
     {"exactly.once.source.support", WC_STRING, "disabled", ONE_OF_NOCASE(eos_modes)},
     {"topic.tracking.enable", WC_BOOLEAN, "true", .check = CHECK_NONE},
     {"topic.tracking.allow.reset", WC_BOOLEAN, "true", .check = CHECK_NONE},
@@ -666,7 +680,11 @@ static bool check_value(const wc_def_t *d, const char *value, char *why, size_t 
     }
 
     switch (d->check) {
-    case CHECK_NONE: return true;
+    case CHECK_NONE:
+    case CHECK_ADMIN_LISTENERS:
+    case CHECK_KEY_ALGORITHM:
+    case CHECK_MAC_ALGORITHM:
+    case CHECK_MAC_LIST: return true;
     case CHECK_NON_EMPTY:
         if (*value) return true;
         snprintf(why, why_size, "String must be non-empty");
@@ -704,6 +722,92 @@ static bool check_value(const wc_def_t *d, const char *value, char *why, size_t 
     }
     }
     return true;
+}
+
+/* ConfigException(name, value, "the algorithm is not supported ...") of DistributedConfig, with
+ * the algorithms connectd has in place of the JVM's. */
+static void unsupported_algorithm(const char *key, const char *value, char *msg, size_t msg_size) {
+    char supported[256];
+    signing_supported_algorithms(supported, sizeof(supported));
+    snprintf(msg, msg_size,
+             "Invalid value %s for configuration %s: the algorithm is not supported by this JVM; the "
+             "supported algorithms are: %s", value, key, supported);
+}
+
+/* The validators that throw a ConfigException of their own making: on failure, msg is the whole
+ * message and false is returned. */
+static bool check_own_message(const wc_def_t *d, const char *value, char *msg, size_t msg_size) {
+    switch (d->check) {
+    case CHECK_ADMIN_LISTENERS: {
+        size_t n = 0;
+        char **items = cd_client_overrides_list(value, &n);
+        bool ok = true;
+        for (size_t i = 0; i < n; i++)
+            if (!*items[i]) ok = false; /* Utils.isBlank: the split already dropped the blanks */
+        cd_client_overrides_list_free(items, n);
+        if (!ok) snprintf(msg, msg_size, "Empty URL found when parsing admin.listeners list.");
+        return ok;
+    }
+    case CHECK_KEY_ALGORITHM:
+    case CHECK_MAC_ALGORITHM: {
+        char *v = ju_trim(value); /* ConfigDef trims a STRING */
+        bool ok = signing_algorithm_name(v) != NULL;
+        if (!ok) unsupported_algorithm(d->name, v, msg, msg_size);
+        free(v);
+        return ok;
+    }
+    case CHECK_MAC_LIST: {
+        size_t n = 0;
+        char **items = cd_client_overrides_list(value, &n);
+        bool ok = n > 0;
+        if (!ok)
+            snprintf(msg, msg_size, "Invalid value [] for configuration %s: At least one signature "
+                                    "verification algorithm must be provided", d->name);
+        for (size_t i = 0; i < n && ok; i++)
+            if (!signing_algorithm_name(items[i])) {
+                unsupported_algorithm(d->name, items[i], msg, msg_size);
+                ok = false;
+            }
+        cd_client_overrides_list_free(items, n);
+        return ok;
+    }
+    default: return true;
+    }
+}
+
+/* DistributedConfig.validateInterWorkerKeyConfigs, once every key is valid on its own: a key
+ * generator can be made with the algorithm and size, and the signature algorithm is one of the
+ * verification algorithms (List.contains: exact, while the algorithms themselves are found
+ * without regard to case). */
+static int check_inter_worker_keys(const worker_config_t *wc, char *errstr, size_t errstr_size) {
+    char *alg = ju_trim(worker_config_get(wc, "inter.worker.key.generation.algorithm"));
+    int64_t bits = worker_config_get_int(wc, "inter.worker.key.size");
+    char why[256];
+    int rc = 0;
+    if (bits != INT64_MIN && session_key_check_size(alg, bits, why, sizeof(why)) < 0) {
+        snprintf(errstr, errstr_size,
+                 "%s: Unable to create key generator with algorithm %s and key size %lld: %s",
+                 worker_config_origin(wc, "inter.worker.key.size"), alg, (long long)bits, why);
+        rc = -1;
+    }
+    free(alg);
+    if (rc) return rc;
+    char *sig = ju_trim(worker_config_get(wc, "inter.worker.signature.algorithm"));
+    size_t n = 0;
+    char **list = cd_client_overrides_list(worker_config_get(wc, "inter.worker.verification.algorithms"), &n);
+    bool found = false;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(list[i], sig)) found = true;
+    if (!found) {
+        snprintf(errstr, errstr_size,
+                 "%s: Invalid value %s for configuration inter.worker.signature.algorithm: Signature "
+                 "algorithm must be present in inter.worker.verification.algorithms list",
+                 worker_config_origin(wc, "inter.worker.signature.algorithm"), sig);
+        rc = -1;
+    }
+    cd_client_overrides_list_free(list, n);
+    free(sig);
+    return rc;
 }
 
 /* Every set key is looked at, so that all unknown keys are reported even when an earlier key is
@@ -754,9 +858,13 @@ int worker_config_validate(worker_config_t *wc, char *errstr, size_t errstr_size
             snprintf(errstr, errstr_size, "%s: Invalid value %s for configuration %s: %s",
                      e->origin, e->value, e->key, why);
             rc = -1;
+        } else if (rc == 0 && !check_own_message(d, e->value, why, sizeof(why))) {
+            snprintf(errstr, errstr_size, "%s: %s", e->origin, why);
+            rc = -1;
         }
     }
     if (rc == 0) rc = check_allowlist(wc, errstr, errstr_size);
+    if (rc == 0) rc = check_inter_worker_keys(wc, errstr, errstr_size);
     return rc;
 }
 

@@ -14,7 +14,11 @@ typedef struct rest_request {
     const char *method;
     char **params;        /* the decoded path segments matched by "{...}" in the route */
     size_t n_params;
-    json_object *body;    /* the parsed JSON body, or NULL when the request had none */
+    json_object *body;    /* the parsed JSON body (any JSON value: object, array, string...), or
+                           * NULL when the request had none */
+    const char *raw_body; /* the body's bytes exactly as received (for a signature over them),
+                           * NUL-terminated for convenience; NULL when there was no body */
+    size_t raw_body_len;  /* 0 when there was no body */
     void *priv;           /* the server's own */
 } rest_request_t;
 
@@ -26,6 +30,9 @@ typedef struct rest_response {
 
 typedef void (*rest_handler_fn)(void *ctx, const rest_request_t *req, rest_response_t *resp);
 
+/* A route whose pattern starts with "/admin/" is an admin route: Kafka Connect's admin resources
+ * (LoggingResource, /admin/loggers), which admin.listeners can move to listeners of their own
+ * (rest_server_listen_admin). */
 typedef struct {
     const char *method;   /* "GET", "POST", ... */
     const char *pattern;  /* "/connectors/{connector}/status"; "{...}" matches one segment */
@@ -63,13 +70,28 @@ void rest_server_set_limits(rest_server_t *srv, const rest_limits_t *limits);
  * ("http://:8083,http://127.0.0.1:9000"). Returns 0, or -1 with errstr naming the listener. */
 int rest_server_listen(rest_server_t *srv, const char *listeners, char *errstr, size_t errstr_size);
 
+/* Where the admin routes are served, from the worker property admin.listeners (Kafka's
+ * RestServer): NULL (its default) keeps them on the listeners of rest_server_listen; an empty
+ * or blank list serves them nowhere (404); otherwise they are served only on these listeners,
+ * which serve nothing else, and are 404 on the others. The list is parsed as `listeners` is,
+ * errors naming admin.listeners. Call it before rest_server_listen, so that no listener serves
+ * the admin routes where it should not even for a moment. Returns 0, or -1 with errstr. */
+int rest_server_listen_admin(rest_server_t *srv, const char *admin_listeners, char *errstr,
+                             size_t errstr_size);
+
 /* The port the first listener is bound to (useful with port 0), or -1. */
 int rest_server_port(const rest_server_t *srv);
+/* The same for the first admin listener, or -1 when there is none. */
+int rest_server_admin_port(const rest_server_t *srv);
 
 /* Orderly stop: refuse new connections, let requests in flight finish (waiting at most
  * drain_ms), then close everything. */
 void rest_server_stop(rest_server_t *srv, int drain_ms);
 void rest_server_destroy(rest_server_t *srv);
+
+/* The value of a request header, found case-insensitively, or NULL when the request has none.
+ * Owned by the request. */
+const char *rest_header(const rest_request_t *req, const char *name);
 
 /* The decoded value of a query parameter, or NULL. Owned by the request. */
 const char *rest_query(const rest_request_t *req, const char *name);

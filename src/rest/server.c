@@ -38,6 +38,20 @@ typedef struct conn_info {
     struct conn_info *prev, *next;
 } conn_info_t;
 
+/* Where the admin routes are served (admin.listeners). */
+typedef enum {
+    ADMIN_ON_MAIN, /* admin.listeners unset: on the normal listeners */
+    ADMIN_NOWHERE, /* empty: 404 everywhere */
+    ADMIN_OWN      /* only on the admin listeners */
+} admin_mode_t;
+
+/* What a listener's request callback is handed: whether requests on it are admin requests is
+ * fixed before its daemon starts, so that no thread reads what another is still writing. */
+typedef struct {
+    rest_server_t *srv;
+    bool admin;
+} listener_t;
+
 struct rest_server {
     const rest_route_t *routes;
     size_t n_routes;
@@ -45,7 +59,9 @@ struct rest_server {
     rest_limits_t limits;
     struct MHD_Daemon *daemons[REST_MAX_LISTENERS];
     int ports[REST_MAX_LISTENERS];
+    listener_t listeners[REST_MAX_LISTENERS];
     size_t n_daemons;
+    admin_mode_t admin_mode;
     atomic_int in_flight;
     atomic_bool stopping;
 
@@ -69,6 +85,7 @@ typedef struct {
     bool answered; /* refused from its Content-Length before the body was read */
     bool counted;
     bool refused; /* arrived after the stop began */
+    bool on_admin; /* arrived on an admin listener */
     char **strings; /* decoded query values handed out by rest_query */
     size_t n_strings;
 } req_state_t;
@@ -120,6 +137,13 @@ void rest_error_len(rest_response_t *resp, int status, const char *msg, size_t l
     resp->body = json_object_new_object();
     json_object_object_add(resp->body, "error_code", json_object_new_int(status));
     json_object_object_add(resp->body, "message", json_object_new_string_len(msg, (int)len));
+}
+
+const char *rest_header(const rest_request_t *req, const char *name) {
+    req_state_t *st = req->priv;
+    if (!st || !name) return NULL;
+    /* libmicrohttpd compares header names without regard to case. */
+    return MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND, name);
 }
 
 const char *rest_query(const rest_request_t *req, const char *name) {
@@ -208,6 +232,17 @@ static enum MHD_Result send_json(struct MHD_Connection *conn, int status, json_o
     return ret;
 }
 
+static bool is_admin_route(const rest_route_t *r) {
+    return !strncmp(r->pattern, "/admin/", 7) || !strcmp(r->pattern, "/admin");
+}
+
+/* Whether a route exists for a request that came in on this kind of listener: as in Kafka, where
+ * the admin resources are registered on the admin listeners' context only, or not at all. */
+static bool route_visible(const rest_server_t *srv, const req_state_t *st, const rest_route_t *r) {
+    if (st->on_admin) return is_admin_route(r);
+    return !is_admin_route(r) || srv->admin_mode == ADMIN_ON_MAIN;
+}
+
 static bool is_json_content_type(const char *ct) {
     if (!ct) return true; /* no Content-Type: taken as JSON (Strimzi sends none on bodyless calls) */
     return strcasestr(ct, "json") != NULL;
@@ -241,6 +276,7 @@ static void dispatch(rest_server_t *srv, req_state_t *st, const char *url, const
         for (size_t i = 0; i < srv->n_routes && !found; i++) {
             size_t np;
             char *pp[REST_MAX_SEGMENTS];
+            if (!route_visible(srv, st, &srv->routes[i])) continue;
             if (!match_route(srv->routes[i].pattern, segs, n, pp, &np)) continue;
             path_known = true;
             if (strcmp(srv->routes[i].method, method) != 0) continue;
@@ -260,6 +296,8 @@ static void dispatch(rest_server_t *srv, req_state_t *st, const char *url, const
 
     rest_request_t req = {.method = method, .params = params, .n_params = n_params, .priv = st};
     if (st->len > 0) {
+        req.raw_body = st->body;
+        req.raw_body_len = st->len;
         const char *ct =
             MHD_lookup_connection_value(st->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (!is_json_content_type(ct)) {
@@ -441,7 +479,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
     (void)version;
-    rest_server_t *srv = cls;
+    listener_t *lst = cls;
+    rest_server_t *srv = lst->srv;
     req_state_t *st = *con_cls;
     if (!st) {
         /* The headers are in; the body, if any, follows in later calls. */
@@ -451,6 +490,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         st->ci = conn_of(conn);
         st->counted = true;
         st->refused = atomic_load(&srv->stopping);
+        st->on_admin = lst->admin;
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = st;
         log_debug(rlog(), "\"%s %s\" received", method, url);
@@ -546,19 +586,20 @@ void rest_server_set_limits(rest_server_t *srv, const rest_limits_t *limits) {
     if (srv->limits.request_timeout_ms <= 0) srv->limits.request_timeout_ms = REST_DEFAULT_REQUEST_TIMEOUT_MS;
 }
 
-static int parse_listener(const char *l, char *host, size_t host_size, int *port, char *errstr,
-                          size_t errstr_size) {
+/* setting: the worker property the listener comes from, for errors. */
+static int parse_listener(const char *l, const char *setting, char *host, size_t host_size,
+                          int *port, char *errstr, size_t errstr_size) {
     const char *p = strstr(l, "://");
     if (!p) {
         snprintf(errstr, errstr_size,
-                 "Invalid listener '%s' in 'listeners': expected protocol://host:port, e.g. "
-                 "http://:8083", l);
+                 "Invalid listener '%s' in '%s': expected protocol://host:port, e.g. "
+                 "http://:8083", l, setting);
         return -1;
     }
     if ((size_t)(p - l) != 4 || strncasecmp(l, "http", 4) != 0) {
         snprintf(errstr, errstr_size,
-                 "Listener '%s': only http listeners are supported; put a TLS-terminating proxy in "
-                 "front of connectd for https", l);
+                 "Listener '%s' in '%s': only http listeners are supported; put a TLS-terminating "
+                 "proxy in front of connectd for https", l, setting);
         return -1;
     }
     p += 3;
@@ -580,13 +621,13 @@ static int parse_listener(const char *l, char *host, size_t host_size, int *port
     return 0;
 bad:
     snprintf(errstr, errstr_size,
-             "Invalid listener '%s' in 'listeners': expected protocol://host:port with a port "
-             "between 0 and 65535, e.g. http://:8083", l);
+             "Invalid listener '%s' in '%s': expected protocol://host:port with a port "
+             "between 0 and 65535, e.g. http://:8083", l, setting);
     return -1;
 }
 
-static struct MHD_Daemon *start_daemon(rest_server_t *srv, const char *host, int port,
-                                       char *errstr, size_t errstr_size) {
+static struct MHD_Daemon *start_daemon(rest_server_t *srv, listener_t *lst, const char *host,
+                                       int port, char *errstr, size_t errstr_size) {
     /* select(), not poll(): with it and MHD_USE_ITC, a listener at its connection limit stops
      * accepting, so further clients wait in the backlog; libmicrohttpd's poll() loop of this
      * mode accepts them and closes them at once. */
@@ -605,11 +646,11 @@ static struct MHD_Daemon *start_daemon(rest_server_t *srv, const char *host, int
     struct MHD_Daemon *d = NULL;
     if (!*host) {
         /* All interfaces: IPv6 and IPv4 on one socket, or IPv4 alone where IPv6 is off. */
-        d = MHD_start_daemon(flags | MHD_USE_DUAL_STACK, (uint16_t)port, NULL, NULL, on_request, srv,
+        d = MHD_start_daemon(flags | MHD_USE_DUAL_STACK, (uint16_t)port, NULL, NULL, on_request, lst,
                              MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY,
                              common, MHD_OPTION_END);
         if (!d)
-            d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, srv,
+            d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, lst,
                                  MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY,
                                  common, MHD_OPTION_END);
     } else {
@@ -623,7 +664,7 @@ static struct MHD_Daemon *start_daemon(rest_server_t *srv, const char *host, int
             return NULL;
         }
         d = MHD_start_daemon(flags | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0), (uint16_t)port,
-                             NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+                             NULL, NULL, on_request, lst, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
                              NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_ARRAY, common,
                              MHD_OPTION_END);
         freeaddrinfo(ai);
@@ -635,10 +676,17 @@ static struct MHD_Daemon *start_daemon(rest_server_t *srv, const char *host, int
     return d;
 }
 
-int rest_server_listen(rest_server_t *srv, const char *listeners, char *errstr, size_t errstr_size) {
+/* Starts a listener for every item of a comma-separated list; admin: they serve the admin
+ * routes only. Returns the number started, or -1 with errstr. */
+static int listen_list(rest_server_t *srv, const char *listeners, bool admin, char *errstr,
+                       size_t errstr_size) {
+    const char *setting = admin ? "admin.listeners" : "listeners";
     char *list = strdup(listeners ? listeners : "");
-    if (!list) return -1;
-    int rc = 0;
+    if (!list) {
+        snprintf(errstr, errstr_size, "Out of memory parsing '%s'", setting);
+        return -1;
+    }
+    int rc = 0, started = 0;
     if (!srv->watchdog_started) {
         if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv) != 0) {
             snprintf(errstr, errstr_size, "Cannot start the REST server's watchdog thread");
@@ -656,32 +704,73 @@ int rest_server_listen(rest_server_t *srv, const char *listeners, char *errstr, 
         char host[256];
         int port;
         if (srv->n_daemons == REST_MAX_LISTENERS) {
-            snprintf(errstr, errstr_size, "Too many listeners (at most %d)", REST_MAX_LISTENERS);
+            snprintf(errstr, errstr_size,
+                     "Too many listeners in '%s' (at most %d, admin.listeners included)", setting,
+                     REST_MAX_LISTENERS);
             rc = -1;
-        } else if (parse_listener(tok, host, sizeof(host), &port, errstr, errstr_size) != 0) {
+        } else if (parse_listener(tok, setting, host, sizeof(host), &port, errstr, errstr_size) != 0) {
             rc = -1;
         } else {
-            struct MHD_Daemon *d = start_daemon(srv, host, port, errstr, errstr_size);
+            listener_t *lst = &srv->listeners[srv->n_daemons];
+            *lst = (listener_t){srv, admin};
+            struct MHD_Daemon *d = start_daemon(srv, lst, host, port, errstr, errstr_size);
             if (!d) {
                 rc = -1;
             } else {
                 const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
                 srv->ports[srv->n_daemons] = info ? info->port : port;
                 srv->daemons[srv->n_daemons++] = d;
-                log_info(rlog(), "REST server listening at http://%s:%d/", *host ? host : "0.0.0.0",
-                         srv->ports[srv->n_daemons - 1]);
+                started++;
+                log_info(rlog(), "REST %sserver listening at http://%s:%d/", admin ? "admin " : "",
+                         *host ? host : "0.0.0.0", srv->ports[srv->n_daemons - 1]);
             }
         }
     }
-    if (rc == 0 && srv->n_daemons == 0) {
-        snprintf(errstr, errstr_size, "No listener configured: set 'listeners', e.g. http://:8083");
-        rc = -1;
-    }
     free(list);
-    return rc;
+    return rc == 0 ? started : -1;
 }
 
-int rest_server_port(const rest_server_t *srv) { return srv->n_daemons ? srv->ports[0] : -1; }
+int rest_server_listen(rest_server_t *srv, const char *listeners, char *errstr, size_t errstr_size) {
+    int n = listen_list(srv, listeners, false, errstr, errstr_size);
+    if (n == 0) {
+        snprintf(errstr, errstr_size, "No listener configured: set 'listeners', e.g. http://:8083");
+        return -1;
+    }
+    return n < 0 ? -1 : 0;
+}
+
+int rest_server_listen_admin(rest_server_t *srv, const char *admin_listeners, char *errstr,
+                             size_t errstr_size) {
+    if (!admin_listeners) {
+        log_info(rlog(), "Adding admin resources to main listener");
+        srv->admin_mode = ADMIN_ON_MAIN;
+        return 0;
+    }
+    const char *p = admin_listeners;
+    while (isspace((unsigned char)*p)) p++;
+    if (!*p) {
+        /* Kafka's ConfigDef makes a blank value an empty list. */
+        log_info(rlog(), "Skipping adding admin resources");
+        srv->admin_mode = ADMIN_NOWHERE;
+        return 0;
+    }
+    srv->admin_mode = ADMIN_OWN;
+    log_info(rlog(), "Adding admin resources to admin listener");
+    int n = listen_list(srv, admin_listeners, true, errstr, errstr_size);
+    if (n == 0) /* only commas: ConfigDef's list has empty items */
+        snprintf(errstr, errstr_size, "Empty URL found when parsing admin.listeners list.");
+    return n > 0 ? 0 : -1;
+}
+
+static int first_port(const rest_server_t *srv, bool admin) {
+    for (size_t i = 0; i < srv->n_daemons; i++)
+        if (srv->listeners[i].admin == admin) return srv->ports[i];
+    return -1;
+}
+
+int rest_server_port(const rest_server_t *srv) { return first_port(srv, false); }
+
+int rest_server_admin_port(const rest_server_t *srv) { return first_port(srv, true); }
 
 void rest_server_stop(rest_server_t *srv, int drain_ms) {
     if (!srv || atomic_exchange(&srv->stopping, true)) return;

@@ -4,6 +4,7 @@
 #include "store/config_store.h"
 
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,8 @@ struct config_store {
     size_t n_conns, cap_conns;
     bool started; /* the initial catch-up is over */
     restart_req_t *restarts, **restarts_tail;
+    session_key_t session_key;
+    bool has_session_key;
     config_store_change_cb cb;
     void *opaque;
 };
@@ -198,6 +201,87 @@ static void apply_commit(cs_conn_t *c, int n) {
     c->task_count = n;
 }
 
+/* ConnectUtils.className of what Kafka's JsonConverter (schemas off) makes of a JSON value. */
+static const char *java_class_of(json_object *v) {
+    switch (json_object_get_type(v)) {
+    case json_type_null: return "null";
+    case json_type_boolean: return "java.lang.Boolean";
+    case json_type_double: return "java.lang.Double";
+    case json_type_int: return "java.lang.Long";
+    case json_type_object: return "java.util.HashMap";
+    case json_type_array: return "java.util.ArrayList";
+    case json_type_string: return "java.lang.String";
+    }
+    return "null";
+}
+
+/* KafkaConfigBackingStore.processSessionKeyRecord: the checks in its order and with its log
+ * lines. Where Java would throw from the reader thread (a key that is not Base64, or empty),
+ * the record is ignored with a line saying why. Returns true when *out was filled. */
+static bool parse_session_key(const char *value, size_t len, session_key_t *out) {
+    if (!value) {
+        log_error(clog_(), "Ignoring session key because it is unexpectedly null");
+        return false;
+    }
+    /* With its terminating NUL, so that a bare scalar ("null", 5) is complete. */
+    char *text = strndup(value, len);
+    if (!text) abort(); /* as the rest of the store does when memory runs out */
+    json_tokener *tok = json_tokener_new();
+    json_object *root = json_tokener_parse_ex(tok, text, (int)len + 1);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    json_tokener_free(tok);
+    free(text);
+    if (jerr != json_tokener_success) {
+        log_error(clog_(), "Failed to convert config data to Kafka Connect format: the session-key "
+                           "record is not JSON (%s)", json_tokener_error_desc(jerr));
+        json_object_put(root);
+        return false;
+    }
+    bool ok = false;
+    json_object *k = NULL, *alg = NULL, *ts = NULL;
+    if (json_object_is_type(root, json_type_object)) {
+        json_object_object_get_ex(root, "key", &k);
+        json_object_object_get_ex(root, "algorithm", &alg);
+        json_object_object_get_ex(root, "creation-timestamp", &ts);
+    }
+    if (!root) {
+        log_error(clog_(), "Ignoring session key because it is unexpectedly null");
+    } else if (!json_object_is_type(root, json_type_object)) {
+        log_error(clog_(), "Ignoring session key because the value is not a Map but is %s",
+                  java_class_of(root));
+    } else if (!json_object_is_type(k, json_type_string)) {
+        log_error(clog_(), "Invalid data for session key 'key' field should be a String but is %s",
+                  java_class_of(k));
+    } else {
+        memset(out, 0, sizeof(*out));
+        char why[256];
+        const char *b64 = json_object_get_string(k);
+        int n = signing_base64_decode(b64, (size_t)json_object_get_string_len(k), out->key,
+                                      sizeof(out->key), why, sizeof(why));
+        if (n < 0) {
+            log_error(clog_(), "Ignoring session key because its 'key' field is not valid Base64: %s", why);
+        } else if (n == 0) {
+            log_error(clog_(), "Ignoring session key because its 'key' field is empty");
+        } else if (!json_object_is_type(alg, json_type_string)) {
+            log_error(clog_(), "Invalid data for session key 'algorithm' field should be a String but "
+                               "it is %s", java_class_of(alg));
+        } else if ((size_t)json_object_get_string_len(alg) >= sizeof(out->algorithm)) {
+            log_error(clog_(), "Ignoring session key because its algorithm '%s' is longer than %zu "
+                               "characters", json_object_get_string(alg), sizeof(out->algorithm) - 1);
+        } else if (!json_object_is_type(ts, json_type_int)) {
+            log_error(clog_(), "Invalid data for session key 'creation-timestamp' field should be a "
+                               "long but it is %s", java_class_of(ts));
+        } else {
+            out->len = (size_t)n;
+            snprintf(out->algorithm, sizeof(out->algorithm), "%s", json_object_get_string(alg));
+            out->created_ms = json_object_get_int64(ts);
+            ok = true;
+        }
+    }
+    json_object_put(root);
+    return ok;
+}
+
 static void on_record(void *opaque, int32_t partition, int64_t offset, const char *key,
                       size_t key_len, const char *value, size_t value_len) {
     (void)partition;
@@ -321,8 +405,16 @@ static void on_record(void *opaque, int32_t partition, int64_t offset, const cha
             }
         }
         json_object_put(o);
+    } else if (!strcmp(k, "session-key")) {
+        session_key_t sk;
+        changed = parse_session_key(value, value_len, &sk);
+        if (changed) {
+            cs->session_key = sk;
+            cs->has_session_key = true;
+        }
+        OPENSSL_cleanse(&sk, sizeof(sk));
     } else {
-        changed = false; /* session keys and fencing records matter to multi-worker clusters */
+        changed = false; /* fencing records matter to exactly-once source support */
     }
     pthread_mutex_unlock(&cs->lock);
     free(k);
@@ -466,6 +558,14 @@ int config_store_task_count(config_store_t *cs, const char *name) {
     return n;
 }
 
+bool config_store_session_key(config_store_t *cs, session_key_t *out) {
+    pthread_mutex_lock(&cs->lock);
+    bool r = cs->has_session_key;
+    if (r) *out = cs->session_key;
+    pthread_mutex_unlock(&cs->lock);
+    return r;
+}
+
 bool config_store_next_restart(config_store_t *cs, char **name, bool *include_tasks, bool *only_failed) {
     pthread_mutex_lock(&cs->lock);
     restart_req_t *r = cs->restarts;
@@ -598,6 +698,36 @@ int config_store_put_restart(config_store_t *cs, const char *name, bool include_
              include_tasks ? "true" : "false", only_failed ? "true" : "false");
     char *keys[1] = {keyf("restart-connector-", name)};
     char *values[1] = {strdup(buf)};
+    return write_and_read_back(cs, keys, values, 1, timeout_ms, errstr, errstr_size);
+}
+
+char *config_store_session_key_value(const session_key_t *key) {
+    char b64[SESSION_KEY_MAX_BYTES / 3 * 4 + 8];
+    if (key->len == 0 || key->len > SESSION_KEY_MAX_BYTES ||
+        signing_base64_encode(key->key, key->len, b64, sizeof(b64)) < 0)
+        return NULL;
+    /* The fields in SESSION_KEY_V0's order, as the JsonConverter writes its struct. */
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "key", json_object_new_string(b64));
+    json_object_object_add(o, "algorithm", json_object_new_string(key->algorithm));
+    json_object_object_add(o, "creation-timestamp", json_object_new_int64(key->created_ms));
+    char *value = strdup(json_object_to_json_string_ext(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    OPENSSL_cleanse(b64, sizeof(b64));
+    return value;
+}
+
+int config_store_put_session_key(config_store_t *cs, const session_key_t *key, int timeout_ms,
+                                 char *errstr, size_t errstr_size) {
+    char *value = config_store_session_key_value(key);
+    if (!value) {
+        snprintf(errstr, errstr_size, "Cannot write a session key of %zu bytes (1 to %d)", key->len,
+                 SESSION_KEY_MAX_BYTES);
+        return -1;
+    }
+    char *keys[1] = {strdup("session-key")};
+    char *values[1] = {value};
     return write_and_read_back(cs, keys, values, 1, timeout_ms, errstr, errstr_size);
 }
 

@@ -1,5 +1,5 @@
 /* config_store.h - the config topic: connector configs, task configs under the commit rule,
- * target states, restart requests and cluster-scope logger levels, in Apache Kafka Connect's
+ * target states, restart requests, cluster-scope logger levels and the session key, in Apache Kafka Connect's
  * record formats (spec/connect-internal-topics.md section 4). The store is rebuilt from the topic
  * at start and follows it afterwards; writes go to the topic and are seen when read back. */
 #ifndef CONNECTD_STORE_CONFIG_STORE_H
@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "connectd/props.h"
+#include "rest/signing.h"
 #include "worker_config.h"
 
 typedef enum { TARGET_STARTED, TARGET_PAUSED, TARGET_STOPPED } target_state_t;
@@ -53,6 +54,10 @@ void config_store_free_tasks(cd_props_t **tasks, size_t n);
 /* The committed task count (the last commit record's), or -1. */
 int config_store_task_count(config_store_t *cs, const char *name);
 
+/* The latest valid session key read from the topic (KIP-507), copied to *out; false when none has
+ * been read. Malformed session-key records are logged and ignored, keeping the previous key. */
+bool config_store_session_key(config_store_t *cs, session_key_t *out);
+
 /* A restart request read after start, if any (FIFO). Returns false when none is pending. */
 bool config_store_next_restart(config_store_t *cs, char **name, bool *include_tasks, bool *only_failed);
 
@@ -77,6 +82,12 @@ int config_store_put_stopped(config_store_t *cs, const char *name, int timeout_m
                              size_t errstr_size);
 int config_store_put_restart(config_store_t *cs, const char *name, bool include_tasks,
                              bool only_failed, int timeout_ms, char *errstr, size_t errstr_size);
+/* The session-key record, {"key":"<Base64>","algorithm":"HmacSHA256","creation-timestamp":<ms>}
+ * (the leader's write; the store's change callback fires when it is read back). */
+int config_store_put_session_key(config_store_t *cs, const session_key_t *key, int timeout_ms,
+                                 char *errstr, size_t errstr_size);
+/* That record's value, malloc'ed (the caller frees it); NULL for a key of no or too many bytes. */
+char *config_store_session_key_value(const session_key_t *key);
 int config_store_put_logger_level(config_store_t *cs, const char *ns, const char *level,
                                   int timeout_ms, char *errstr, size_t errstr_size);
 

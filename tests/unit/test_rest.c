@@ -1,5 +1,6 @@
 /* test_rest.c - the HTTP server: routing, trailing slashes, decoded path parameters, query
- * values, JSON bodies and the JSON error body, over a real socket. */
+ * values, JSON bodies, raw bodies and headers, admin listeners and the JSON error body, over a
+ * real socket. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +31,22 @@ static void echo(void *ctx, const rest_request_t *req, rest_response_t *resp) {
     resp->body = o;
 }
 
+/* What a signature check sees: the raw bytes, their length and two headers. */
+static void raw(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    (void)ctx;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "raw", req->raw_body ? json_object_new_string_len(req->raw_body, (int)req->raw_body_len) : NULL);
+    json_object_object_add(o, "len", json_object_new_int64((int64_t)req->raw_body_len));
+    json_object_object_add(o, "type", json_object_new_string(req->body ? json_type_to_name(json_object_get_type(req->body)) : "none"));
+    const char *sig = rest_header(req, "X-Connect-Authorization");
+    const char *alg = rest_header(req, "x-connect-request-signature-algorithm");
+    json_object_object_add(o, "sig", sig ? json_object_new_string(sig) : NULL);
+    json_object_object_add(o, "alg", alg ? json_object_new_string(alg) : NULL);
+    json_object_object_add(o, "absent", rest_header(req, "X-Not-There") ? json_object_new_boolean(0) : json_object_new_boolean(1));
+    resp->status = 200;
+    resp->body = o;
+}
+
 static void nothing(void *ctx, const rest_request_t *req, rest_response_t *resp) {
     (void)ctx;
     (void)req;
@@ -40,7 +57,12 @@ static const rest_route_t routes[] = {
     {"GET", "/connectors/{c}/tasks/{t}", echo},
     {"POST", "/connectors", echo},
     {"PUT", "/connectors/{c}/pause", nothing},
+    {"POST", "/connectors/{c}/tasks", raw},
+    {"PUT", "/connectors/{c}/fence", raw},
+    {"GET", "/admin/loggers", nothing},
+    {"PUT", "/admin/loggers/{l}", nothing},
 };
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
 static rest_server_t *srv;
 static int port;
@@ -49,7 +71,7 @@ static int setup(void **state) {
     (void)state;
     log_set_level("root", LOG_LEVEL_ERROR, NULL);
     char err[256];
-    srv = rest_server_new(routes, 3, NULL);
+    srv = rest_server_new(routes, N_ROUTES, NULL);
     rest_limits_t limits = {.max_request_bytes = 4096, .max_connections = 8, .request_timeout_ms = 30000};
     rest_server_set_limits(srv, &limits);
     assert_int_equal(rest_server_listen(srv, "http://127.0.0.1:0", err, sizeof(err)), 0);
@@ -66,9 +88,9 @@ static int teardown(void **state) {
 }
 
 /* Sends a raw request and returns the status; *body receives the response body (malloc'ed). */
-static int roundtrip(const char *raw, char **body) {
+static int roundtrip_to(int to_port, const char *raw, char **body) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)to_port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(write(fd, raw, strlen(raw)), (ssize_t)strlen(raw));
@@ -84,6 +106,8 @@ static int roundtrip(const char *raw, char **body) {
     *body = strdup(b ? b + 4 : "");
     return status;
 }
+
+static int roundtrip(const char *raw, char **body) { return roundtrip_to(port, raw, body); }
 
 static void expect(const char *raw, int status, const char *body) {
     char *got;
@@ -218,11 +242,100 @@ static void test_url_decode(void **state) {
     assert_int_equal(rest_url_decode(d, false), -2);
 }
 
+static void test_raw_body_and_headers(void **state) {
+    (void)state;
+    /* The internal task-config body is a JSON array; the bytes come as sent, spaces and all. */
+    static char req[1024];
+    const char *body = "[ {\"task.class\":\"T\"},{\"k\":\"v\"} ]\n";
+    snprintf(req, sizeof(req),
+             "POST /connectors/c/tasks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+             "Content-Type: application/json\r\nx-connect-authorization: c2ln\r\n"
+             "X-CONNECT-REQUEST-SIGNATURE-ALGORITHM: HmacSHA256\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(body), body);
+    expect(req, 200,
+           "{\"raw\":\"[ {\\\"task.class\\\":\\\"T\\\"},{\\\"k\\\":\\\"v\\\"} ]\\n\",\"len\":33,"
+           "\"type\":\"array\",\"sig\":\"c2ln\",\"alg\":\"HmacSHA256\",\"absent\":true}");
+    /* No body: NULL and 0; a JSON string (a forwarded fence body) reaches the handler too. */
+    expect("PUT /connectors/c/fence HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 200,
+           "{\"raw\":null,\"len\":0,\"type\":\"none\",\"sig\":null,\"alg\":null,\"absent\":true}");
+    snprintf(req, sizeof(req),
+             "PUT /connectors/c/fence HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+             "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n\"\"");
+    expect(req, 200,
+           "{\"raw\":\"\\\"\\\"\",\"len\":2,\"type\":\"string\",\"sig\":null,\"alg\":null,\"absent\":true}");
+    /* Chunked: the bytes are joined. */
+    snprintf(req, sizeof(req),
+             "POST /connectors/c/tasks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "1\r\n[\r\n3\r\n{ }\r\n1\r\n]\r\n0\r\n\r\n");
+    expect(req, 200,
+           "{\"raw\":\"[{ }]\",\"len\":5,\"type\":\"array\",\"sig\":null,\"alg\":null,\"absent\":true}");
+}
+
+static void test_admin_routes_on_main_listener_by_default(void **state) {
+    (void)state;
+    expect(GET("/admin/loggers"), 204, "");
+}
+
+static void test_admin_listeners_empty_disables_admin(void **state) {
+    (void)state;
+    char err[512];
+    rest_server_t *s = rest_server_new(routes, N_ROUTES, NULL);
+    assert_int_equal(rest_server_listen_admin(s, "  ", err, sizeof(err)), 0);
+    assert_int_equal(rest_server_listen(s, "http://127.0.0.1:0", err, sizeof(err)), 0);
+    assert_int_equal(rest_server_admin_port(s), -1);
+    char *got;
+    assert_int_equal(roundtrip_to(rest_server_port(s), GET("/admin/loggers"), &got), 404);
+    assert_string_equal(got, "{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}");
+    free(got);
+    /* Not a 405 either: the path does not exist at all. */
+    assert_int_equal(roundtrip_to(rest_server_port(s), "DELETE /admin/loggers/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &got), 404);
+    free(got);
+    assert_int_equal(roundtrip_to(rest_server_port(s), "PUT /connectors/c/pause HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &got), 204);
+    free(got);
+    rest_server_destroy(s);
+}
+
+static void test_admin_listeners_of_their_own(void **state) {
+    (void)state;
+    char err[512];
+    rest_server_t *s = rest_server_new(routes, N_ROUTES, NULL);
+    assert_int_equal(rest_server_listen_admin(s, " http://127.0.0.1:0 , http://[::1]:0", err, sizeof(err)), 0);
+    assert_int_equal(rest_server_listen(s, "http://127.0.0.1:0", err, sizeof(err)), 0);
+    int main_port = rest_server_port(s), admin_port = rest_server_admin_port(s);
+    assert_true(main_port > 0 && admin_port > 0 && main_port != admin_port);
+    char *got;
+    assert_int_equal(roundtrip_to(admin_port, GET("/admin/loggers"), &got), 204);
+    free(got);
+    assert_int_equal(roundtrip_to(admin_port, "PUT /admin/loggers/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &got), 204);
+    free(got);
+    assert_int_equal(roundtrip_to(main_port, GET("/admin/loggers"), &got), 404);
+    free(got);
+    /* The admin listener serves nothing else. */
+    assert_int_equal(roundtrip_to(admin_port, "PUT /connectors/c/pause HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &got), 404);
+    free(got);
+    assert_int_equal(roundtrip_to(main_port, "PUT /connectors/c/pause HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", &got), 204);
+    free(got);
+    rest_server_destroy(s);
+
+    /* Errors name admin.listeners. */
+    s = rest_server_new(routes, N_ROUTES, NULL);
+    assert_int_equal(rest_server_listen_admin(s, "https://:0", err, sizeof(err)), -1);
+    assert_string_equal(err, "Listener 'https://:0' in 'admin.listeners': only http listeners are "
+                             "supported; put a TLS-terminating proxy in front of connectd for https");
+    assert_int_equal(rest_server_listen_admin(s, "http://127.0.0.1", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "Invalid listener 'http://127.0.0.1' in 'admin.listeners'"));
+    assert_int_equal(rest_server_listen_admin(s, ",", err, sizeof(err)), -1);
+    assert_string_equal(err, "Empty URL found when parsing admin.listeners list.");
+    rest_server_destroy(s);
+}
+
 static void test_listener_errors(void **state) {
     (void)state;
     char err[512];
-    rest_server_t *s = rest_server_new(routes, 3, NULL);
+    rest_server_t *s = rest_server_new(routes, N_ROUTES, NULL);
     assert_int_equal(rest_server_listen(s, "https://:8443", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "in 'listeners'"));
     assert_non_null(strstr(err, "only http listeners are supported"));
     assert_int_equal(rest_server_listen(s, "http://localhost", err, sizeof(err)), -1);
     assert_non_null(strstr(err, "expected protocol://host:port"));
@@ -247,6 +360,10 @@ int main(void) {
         cmocka_unit_test(test_body_over_the_limit),
         cmocka_unit_test(test_url_decode),
         cmocka_unit_test(test_listener_errors),
+        cmocka_unit_test(test_raw_body_and_headers),
+        cmocka_unit_test(test_admin_routes_on_main_listener_by_default),
+        cmocka_unit_test(test_admin_listeners_empty_disables_admin),
+        cmocka_unit_test(test_admin_listeners_of_their_own),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

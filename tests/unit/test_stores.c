@@ -114,6 +114,114 @@ static void test_target_states_and_deletion(void **state) {
     config_store_destroy(cs);
 }
 
+static int changes;
+static void count_change(void *opaque) {
+    (void)opaque;
+    changes++;
+}
+
+/* The session-key record (KIP-507): the latest valid one is kept, malformed ones are logged with
+ * KafkaConfigBackingStore's lines and leave the previous key; a new key is a change. */
+static void test_session_key(void **state) {
+    (void)state;
+    char err[256];
+    config_store_t *cs = config_store_new(wc, count_change, NULL, err, sizeof(err));
+    assert_non_null(cs);
+    char *logged = NULL;
+    size_t logged_len = 0;
+    FILE *mem = open_memstream(&logged, &logged_len);
+    log_set_output(mem);
+    log_set_level("org.apache.kafka.connect.storage.KafkaConfigBackingStore", LOG_LEVEL_ERROR, NULL);
+
+    session_key_t k;
+    assert_false(config_store_session_key(cs, &k));
+    changes = 0;
+    /* The example of spec/connect-internal-topics.md 4.2. */
+    rec(cs, "session-key", "{\"key\":\"3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\","
+                           "\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1700000000000}");
+    assert_int_equal(changes, 1);
+    assert_true(config_store_session_key(cs, &k));
+    assert_int_equal(k.len, 32);
+    assert_int_equal(k.key[0], 0xde);
+    assert_int_equal(k.key[3], 0xef);
+    assert_int_equal(k.key[31], 0);
+    assert_string_equal(k.algorithm, "HmacSHA256");
+    assert_true(k.created_ms == 1700000000000LL);
+
+    static const struct {
+        const char *value, *line;
+    } bad[] = {
+        {NULL, "Ignoring session key because it is unexpectedly null"},
+        {"null", "Ignoring session key because it is unexpectedly null"},
+        {"[1]", "Ignoring session key because the value is not a Map but is java.util.ArrayList"},
+        {"\"k\"", "Ignoring session key because the value is not a Map but is java.lang.String"},
+        {"{\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1}",
+         "Invalid data for session key 'key' field should be a String but is null"},
+        {"{\"key\":5,\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1}",
+         "Invalid data for session key 'key' field should be a String but is java.lang.Long"},
+        {"{\"key\":\"AAAA\",\"algorithm\":true,\"creation-timestamp\":1}",
+         "Invalid data for session key 'algorithm' field should be a String but it is java.lang.Boolean"},
+        {"{\"key\":\"AAAA\",\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1.5}",
+         "Invalid data for session key 'creation-timestamp' field should be a long but it is java.lang.Double"},
+        {"{\"key\":\"AAAA\",\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":\"1\"}",
+         "Invalid data for session key 'creation-timestamp' field should be a long but it is java.lang.String"},
+        {"{\"key\":\"AA-A\",\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1}",
+         "Ignoring session key because its 'key' field is not valid Base64: Illegal base64 character 2d"},
+        {"{\"key\":\"\",\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1}",
+         "Ignoring session key because its 'key' field is empty"},
+        {"{\"key\":", "Failed to convert config data to Kafka Connect format"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        fflush(mem);
+        size_t before = logged_len;
+        rec(cs, "session-key", bad[i].value);
+        fflush(mem);
+        if (!strstr(logged + before, bad[i].line))
+            fail_msg("case %zu: expected '%s' in '%s'", i, bad[i].line, logged + before);
+        assert_true(config_store_session_key(cs, &k));
+        assert_true(k.created_ms == 1700000000000LL); /* the previous key stays */
+    }
+    assert_int_equal(changes, 1);
+
+    /* A newer key (a Java leader may use another algorithm and size) replaces it. */
+    rec(cs, "session-key", "{\"key\":\"AAECAwQ=\",\"algorithm\":\"HmacSHA1\",\"creation-timestamp\":5}");
+    assert_int_equal(changes, 2);
+    assert_true(config_store_session_key(cs, &k));
+    assert_int_equal(k.len, 5);
+    assert_int_equal(k.key[4], 4);
+    assert_string_equal(k.algorithm, "HmacSHA1");
+    assert_true(k.created_ms == 5);
+
+    /* What the leader writes: the spec's example byte for byte, and it reads back. */
+    session_key_t w;
+    memset(&w, 0, sizeof(w));
+    w.key[0] = 0xde, w.key[1] = 0xad, w.key[2] = 0xbe, w.key[3] = 0xef;
+    w.len = 32;
+    snprintf(w.algorithm, sizeof(w.algorithm), "HmacSHA256");
+    w.created_ms = 1700000000000LL;
+    char *value = config_store_session_key_value(&w);
+    assert_string_equal(value, "{\"key\":\"3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\","
+                               "\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1700000000000}");
+    rec(cs, "session-key", value);
+    free(value);
+    assert_true(config_store_session_key(cs, &k));
+    assert_memory_equal(k.key, w.key, 32);
+    assert_int_equal(k.len, 32);
+    /* Jackson does not escape '/', which Base64 has. */
+    memset(w.key, 0xff, 3);
+    w.len = 3;
+    value = config_store_session_key_value(&w);
+    assert_string_equal(value, "{\"key\":\"////\",\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1700000000000}");
+    free(value);
+    w.len = 0;
+    assert_null(config_store_session_key_value(&w));
+
+    log_set_output(stdout);
+    fclose(mem);
+    free(logged);
+    config_store_destroy(cs);
+}
+
 static void test_restart_requests_only_after_start(void **state) {
     (void)state;
     config_store_t *cs = new_cs();
@@ -247,6 +355,7 @@ int main(void) {
         cmocka_unit_test(test_commit_rule),
         cmocka_unit_test(test_target_states_and_deletion),
         cmocka_unit_test(test_restart_requests_only_after_start),
+        cmocka_unit_test(test_session_key),
         cmocka_unit_test(test_status_rules),
         cmocka_unit_test(test_status_notes),
         cmocka_unit_test(test_offset_keys),

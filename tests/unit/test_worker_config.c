@@ -548,6 +548,80 @@ static void test_validation_messages(void **state) {
     }
 }
 
+/* Validators with messages of their own (RestServerConfig, DistributedConfig), and the checks
+ * DistributedConfig makes once every key is valid. Each case: settings, then the error. */
+static void test_admin_listeners_and_inter_worker_keys(void **state) {
+    (void)state;
+#define SUPPORTED "[HmacSHA224, HmacSHA256, HmacSHA1, HmacSHA384, HmacSHA512]"
+    static const struct {
+        const char *kv[3][2];
+        const char *err; /* NULL: valid */
+    } cases[] = {
+        {{{"admin.listeners", ""}}, NULL},
+        {{{"admin.listeners", "  "}}, NULL},
+        {{{"admin.listeners", "http://:9000, http://127.0.0.1:9001"}}, NULL},
+        {{{"admin.listeners", "http://:9000,"}}, "t: Empty URL found when parsing admin.listeners list."},
+        {{{"admin.listeners", "http://:9000, ,http://:1"}}, "t: Empty URL found when parsing admin.listeners list."},
+        {{{"admin.listeners", ","}}, "t: Empty URL found when parsing admin.listeners list."},
+        {{{"inter.worker.signature.algorithm", "HmacSHA512"},
+          {"inter.worker.verification.algorithms", "HmacSHA256, HmacSHA512"}}, NULL},
+        {{{"inter.worker.key.generation.algorithm", " hmacsha1 "}, {"inter.worker.key.size", "8"}}, NULL},
+        {{{"inter.worker.key.generation.algorithm", "HmacMD5"}},
+         "t: Invalid value HmacMD5 for configuration inter.worker.key.generation.algorithm: the "
+         "algorithm is not supported by this JVM; the supported algorithms are: " SUPPORTED},
+        {{{"inter.worker.signature.algorithm", "HmacFoo"}},
+         "t: Invalid value HmacFoo for configuration inter.worker.signature.algorithm: the "
+         "algorithm is not supported by this JVM; the supported algorithms are: " SUPPORTED},
+        {{{"inter.worker.verification.algorithms", "HmacSHA256,HmacBar"}},
+         "t: Invalid value HmacBar for configuration inter.worker.verification.algorithms: the "
+         "algorithm is not supported by this JVM; the supported algorithms are: " SUPPORTED},
+        {{{"inter.worker.verification.algorithms", " "}},
+         "t: Invalid value [] for configuration inter.worker.verification.algorithms: At least one "
+         "signature verification algorithm must be provided"},
+        {{{"inter.worker.key.ttl.ms", "-1"}},
+         "t: Invalid value -1 for configuration inter.worker.key.ttl.ms: Value must be at least 0"},
+        {{{"inter.worker.key.size", "256k"}},
+         "t: Invalid value 256k for configuration inter.worker.key.size: Not a number of type INT"},
+        {{{"inter.worker.key.size", "32"}},
+         "t: Unable to create key generator with algorithm HmacSHA256 and key size 32: Key length "
+         "must be at least 40 bits"},
+        {{{"inter.worker.key.generation.algorithm", "HmacSHA1"}, {"inter.worker.key.size", "0"}},
+         "t: Unable to create key generator with algorithm HmacSHA1 and key size 0: Empty key"},
+        /* The signature algorithm must be in the list as written: the JCE finds "hmacsha256",
+         * List.contains does not. */
+        {{{"inter.worker.signature.algorithm", "hmacsha256"}},
+         "t: Invalid value hmacsha256 for configuration inter.worker.signature.algorithm: Signature "
+         "algorithm must be present in inter.worker.verification.algorithms list"},
+        {{{"inter.worker.verification.algorithms", "HmacSHA512"}},
+         "default: Invalid value HmacSHA256 for configuration inter.worker.signature.algorithm: "
+         "Signature algorithm must be present in inter.worker.verification.algorithms list"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char err[1024] = "";
+        worker_config_t *wc = worker_config_new();
+        for (int k = 0; k < 3 && cases[i].kv[k][0]; k++)
+            worker_config_set(wc, cases[i].kv[k][0], cases[i].kv[k][1], "t");
+        int rc = worker_config_validate(wc, err, sizeof(err));
+        if (!cases[i].err) {
+            if (rc != 0) fail_msg("case %zu: %s", i, err);
+        } else {
+            if (rc != -1 || strcmp(err, cases[i].err) != 0)
+                fail_msg("case %zu: rc %d, error '%s', expected '%s'", i, rc, err, cases[i].err);
+        }
+        worker_config_destroy(wc);
+    }
+    /* The defaults: admin.listeners has none (NULL: admin on the main listeners). */
+    worker_config_t *wc = worker_config_new();
+    assert_null(worker_config_get(wc, "admin.listeners"));
+    assert_string_equal(worker_config_get(wc, "inter.worker.signature.algorithm"), "HmacSHA256");
+    assert_string_equal(worker_config_get(wc, "inter.worker.verification.algorithms"), "HmacSHA256");
+    assert_string_equal(worker_config_get(wc, "inter.worker.key.generation.algorithm"), "HmacSHA256");
+    assert_int_equal(worker_config_get_int(wc, "inter.worker.key.ttl.ms"), 3600000);
+    assert_true(worker_config_get_int(wc, "inter.worker.key.size") == INT64_MIN);
+    worker_config_destroy(wc);
+#undef SUPPORTED
+}
+
 static void test_first_error_in_key_order(void **state) {
     (void)state;
     char err[512];
@@ -700,6 +774,7 @@ int main(void) {
         cmocka_unit_test(test_type_error_names_file_line),
         cmocka_unit_test(test_validation_messages),
         cmocka_unit_test(test_first_error_in_key_order),
+        cmocka_unit_test(test_admin_listeners_and_inter_worker_keys),
         cmocka_unit_test(test_unknown_keys_kept_and_logged_once),
         cmocka_unit_test(test_foreach_prefix),
     };
