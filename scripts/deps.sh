@@ -9,7 +9,7 @@ packages=(
   libmicrohttpd-dev librdkafka-dev libjson-c-dev libpq-dev libpcre2-dev libcmocka-dev libssl-dev
   postgresql postgresql-contrib
   python3 python3-pytest python3-psycopg2 python3-confluent-kafka
-  kcat curl util-linux procps
+  kcat curl util-linux procps docker-compose python3-yaml
 )
 
 missing=()

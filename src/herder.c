@@ -1,8 +1,10 @@
-/* herder.c - reconciliation loop of a single worker. It runs on a thread of its own, woken by
- * every config topic change (and once a second), and owns the connector instances; task threads
- * belong to the worker. All changes happen under one lock, which REST calls that act directly
- * (restarts) take too. Connector config writes from REST are serialised under a second lock, so
- * that a check of what exists and the write that depends on it are one step. */
+/* herder.c - reconciliation loop of a worker. It runs on a thread of its own, woken by every
+ * config topic change, every rebalance (and once a second), and owns the connector instances;
+ * task threads belong to the worker. In a cluster (cluster.h) it runs only the connectors and
+ * tasks the group gave this worker, and only the leader writes connector and task configs. All
+ * changes happen under one lock, which REST calls that act directly (restarts) take too.
+ * Connector config writes from REST are serialised under a second lock, so that a check of what
+ * exists and the write that depends on it are one step. */
 #include "herder.h"
 
 #include <pthread.h>
@@ -10,13 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "cluster.h"
 #include "config_providers.h"
 #include "connect/java_hash.h"
 #include "connectors/registry.h"
 #include "kafka/topic_creation.h"
 #include "log.h"
+#include "rest/signing.h"
 
 typedef struct conn {
     char *name;
@@ -28,6 +33,8 @@ typedef struct conn {
     bool needs_task_configs;
     bool failed;
     uint64_t task_generation; /* of the committed task set the running tasks use */
+    int64_t publish_at_ms;    /* follower: when to send the leader the task configs again */
+    int publish_backoff_ms;
     struct conn *next;
 } conn_t;
 
@@ -38,6 +45,9 @@ struct herder {
     offset_store_t *os;
     worker_t *w;
     const config_providers_t *providers; /* NULL: none */
+    cluster_t *cl;                       /* NULL: this worker runs everything */
+    herder_publish_fn publish;           /* a follower's task configs to the leader */
+    void *publish_opaque;
     pthread_mutex_t lock; /* reconciliation and direct actions */
     conn_t *conns;
     /* Connector config writes (create, replace, patch, delete): one at a time, each read back
@@ -83,6 +93,22 @@ herder_t *herder_new(const worker_config_t *wc, config_store_t *cs, status_store
 }
 
 void herder_set_config_providers(herder_t *h, const config_providers_t *cp) { h->providers = cp; }
+
+void herder_set_cluster(herder_t *h, cluster_t *cl, herder_publish_fn publish, void *opaque) {
+    h->cl = cl;
+    h->publish = publish;
+    h->publish_opaque = opaque;
+}
+
+static bool owns_connector(herder_t *h, const char *name) { return !h->cl || cluster_owns_connector(h->cl, name); }
+static bool owns_task(herder_t *h, const char *name, int id) { return !h->cl || cluster_owns_task(h->cl, name, id); }
+static bool is_leader(herder_t *h) { return !h->cl || cluster_is_leader(h->cl); }
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 void herder_wakeup(void *herder) {
     herder_t *h = herder;
@@ -237,7 +263,25 @@ static void generate_task_configs(herder_t *h, conn_t *c) {
     bool same = cn == (size_t)n && config_store_task_count(h->cs, c->name) == n;
     for (size_t i = 0; same && i < cn; i++) same = cd_props_equal(committed[i], gen[i]);
     config_store_free_tasks(committed, cn);
-    if (!same) {
+    if (!same && !is_leader(h)) {
+        /* Only the leader writes configs: a follower that runs the connector sends them to it
+         * (POST /connectors/{c}/tasks), retrying with a backoff as Kafka Connect does. */
+        int64_t now = mono_ms();
+        if (now >= c->publish_at_ms) {
+            log_info(hlog(), "[%s] Sending %d task configs to the leader", c->name, n);
+            if (h->publish && h->publish(h->publish_opaque, c->name, gen, (size_t)n, err, sizeof(err)) == 0) {
+                c->needs_task_configs = false;
+                c->publish_backoff_ms = 0;
+            } else {
+                c->publish_backoff_ms = c->publish_backoff_ms ? c->publish_backoff_ms * 2 : 250;
+                if (c->publish_backoff_ms > 60000) c->publish_backoff_ms = 60000;
+                c->publish_at_ms = now + c->publish_backoff_ms;
+                log_error(hlog(), "[%s] Request to leader to reconfigure connector tasks failed: %s "
+                                  "(retrying in %d ms)", c->name, h->publish ? err : "no leader to send them to",
+                          c->publish_backoff_ms);
+            }
+        }
+    } else if (!same) {
         log_info(hlog(), "[%s] Writing %d task configs", c->name, n);
         if (config_store_put_task_configs(h->cs, c->name, gen, (size_t)n, h->timeout_ms, err,
                                           sizeof(err)) != 0)
@@ -278,6 +322,8 @@ static void start_task(herder_t *h, conn_t *c, int id, const cd_props_t *task_co
     cd_props_destroy(resolved);
 }
 
+static void reconcile_tasks(herder_t *h, conn_t *c, target_state_t target);
+
 static void reconcile_one(herder_t *h, const char *name) {
     cd_props_t *cfg = config_store_connector_config(h->cs, name);
     target_state_t target;
@@ -304,12 +350,35 @@ static void reconcile_one(herder_t *h, const char *name) {
     } else {
         cd_props_destroy(cfg);
     }
+    bool own = owns_connector(h, name);
+    if (!own && c->started) {
+        /* The group gave the connector to another worker: its instance here ends (as Kafka
+         * Connect's onShutdown: UNASSIGNED, with the generation it ran under). */
+        log_info(hlog(), "[%s] Stopping the connector: it is no longer assigned to this worker", name);
+        if (!c->failed) put_connector_status(h, name, "UNASSIGNED", NULL);
+        c->started = false;
+        c->failed = false;
+    }
     if (!c->plugin) {
-        if (!c->failed) {
+        if (own && !c->failed) {
             char *msg = registry_not_found_message(cd_props_get(c->config, "connector.class"));
             connector_failed(h, c, msg);
             free(msg);
         }
+        return;
+    }
+    if (!own) {
+        /* Only tasks of it may run here: they start with the connector's resolved config. The
+         * owner reports a config that does not resolve. */
+        size_t local;
+        free(worker_tasks_of(h->w, name, &local));
+        bool any = local > 0;
+        for (int i = 0, nt = config_store_task_count(h->cs, name); i < nt && !any; i++) any = owns_task(h, name, i);
+        if (!any) return;
+        char err[512];
+        if (!c->resolved) c->resolved = config_providers_transform(h->providers, c->config, err, sizeof(err));
+        if (!c->resolved) return;
+        reconcile_tasks(h, c, target);
         return;
     }
     if (!c->started && !config_starts(h, c)) return;
@@ -325,7 +394,13 @@ static void reconcile_one(herder_t *h, const char *name) {
     }
     if (c->failed) return;
     if (c->needs_task_configs && target == TARGET_STARTED) generate_task_configs(h, c);
+    reconcile_tasks(h, c, target);
+}
 
+/* Runs the connector's committed tasks this worker owns, with the connector's target state, and
+ * stops the others. */
+static void reconcile_tasks(herder_t *h, conn_t *c, target_state_t target) {
+    const char *name = c->name;
     size_t n;
     uint64_t gen;
     cd_props_t **tasks = config_store_task_configs(h->cs, name, &n, &gen);
@@ -340,6 +415,14 @@ static void reconcile_one(herder_t *h, const char *name) {
     }
     stop_tasks(h, name, (int)n, true, false);
     for (size_t i = 0; i < n; i++) {
+        if (!owns_task(h, name, (int)i)) {
+            /* Given to another worker: stopped before the group may hand it over (cluster.h). */
+            if (worker_has_task(h->w, name, (int)i)) {
+                log_info(hlog(), "[%s] Stopping task %zu: it is no longer assigned to this worker", name, i);
+                worker_stop_task(h->w, name, (int)i, true);
+            }
+            continue;
+        }
         /* A task whose previous instance is still stopping starts on a later pass, once that
          * one's thread has ended (the worker wakes the herder then): never two at once. */
         if (worker_has_task(h->w, name, (int)i))
@@ -356,9 +439,12 @@ static void handle_restart_requests(herder_t *h) {
     while (config_store_next_restart(h->cs, &name, &include_tasks, &only_failed)) {
         conn_t *c = find_conn(h, name);
         if (c) {
+            /* Each worker restarts what of the connector runs here (Kafka Connect's
+             * doRestartConnectorAndTasks on every member). */
             status_t st = {0};
-            bool restart_conn = !only_failed ||
-                                (status_store_connector(h->ss, name, &st) && !strcmp(st.state, "FAILED"));
+            bool restart_conn = owns_connector(h, name) &&
+                                (!only_failed ||
+                                 (status_store_connector(h->ss, name, &st) && !strcmp(st.state, "FAILED")));
             status_clear(&st);
             if (restart_conn) {
                 put_connector_status(h, name, "RESTARTING", NULL);
@@ -372,6 +458,7 @@ static void handle_restart_requests(herder_t *h) {
                 task_status_t *ts = status_store_tasks(h->ss, name, &n);
                 for (size_t i = 0; i < n; i++) {
                     if (only_failed && strcmp(ts[i].status.state, "FAILED") != 0) continue;
+                    if (!owns_task(h, name, ts[i].id)) continue;
                     status_store_put_task(h->ss, name, ts[i].id, "RESTARTING", NULL, worker_id(h->w),
                                           worker_generation(h->w), NULL);
                     worker_stop_task(h->w, name, ts[i].id, false);
@@ -385,7 +472,43 @@ static void handle_restart_requests(herder_t *h) {
     }
 }
 
+/* The leader's session key for signed internal requests (KIP-507, `sessioned` clusters), as
+ * Kafka Connect's checkForKeyRotation: distributed when there is none, when it expired
+ * (inter.worker.key.ttl.ms after its creation), or when its algorithm or size is not what this
+ * worker's configuration asks for. A failed write is tried again at the next pass. */
+static void check_session_key(herder_t *h) {
+    const char *proto = worker_config_get(h->wc, "connect.protocol");
+    if (!h->cl || !proto || strcasecmp(proto, "sessioned") != 0 || !cluster_is_leader(h->cl)) return;
+    const char *alg = worker_config_get(h->wc, "inter.worker.key.generation.algorithm");
+    int64_t bits = worker_config_is_set(h->wc, "inter.worker.key.size")
+                       ? worker_config_get_int(h->wc, "inter.worker.key.size") : 0;
+    int64_t ttl = worker_config_get_int(h->wc, "inter.worker.key.ttl.ms");
+    char err[512];
+    int want = session_key_size(alg, (int)bits, err, sizeof(err));
+    session_key_t cur;
+    bool have = config_store_session_key(h->cs, &cur);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    const char *why = NULL;
+    if (!have)
+        why = "Internal request signing is enabled but no session key has been distributed yet. "
+              "Distributing new key now.";
+    else if (ttl > 0 && cur.created_ms + ttl <= now_ms)
+        why = "Existing key has expired. Distributing new key now.";
+    else if (strcmp(cur.algorithm, alg) != 0 || (want > 0 && (size_t)want != cur.len))
+        why = "Previously-distributed key uses different algorithm/key size than required by current "
+              "worker configuration. Distributing new key now.";
+    if (!why) return;
+    log_info(hlog(), "%s", why);
+    session_key_t key;
+    if (session_key_generate(alg, (int)bits, &key, err, sizeof(err)) != 0 ||
+        config_store_put_session_key(h->cs, &key, h->timeout_ms, err, sizeof(err)) != 0)
+        log_error(hlog(), "Failed to write a new session key to the config topic: %s (will retry)", err);
+}
+
 static void reconcile(herder_t *h) {
+    check_session_key(h);
     handle_restart_requests(h);
     char **names = config_store_connectors(h->cs);
     /* Connectors whose config is gone: stop them and remove their statuses. */
@@ -396,16 +519,19 @@ static void reconcile(herder_t *h) {
         if (present) continue;
         log_info(hlog(), "[%s] Connector deleted; stopping it", c->name);
         stop_tasks(h, c->name, 0, true, true);
-        /* As Kafka Connect's: the connector's shutdown says UNASSIGNED (with no version: the
-         * instance is gone when it is written), its removal follows. */
-        status_store_put_connector(h->ss, c->name, "UNASSIGNED", NULL, worker_id(h->w),
-                                   worker_generation(h->w), NULL);
-        status_store_delete_connector(h->ss, c->name);
-        status_store_reset_topics(h->ss, c->name);
+        if (owns_connector(h, c->name)) {
+            /* As Kafka Connect's: the connector's shutdown says UNASSIGNED (with no version: the
+             * instance is gone when it is written), its removal follows. */
+            status_store_put_connector(h->ss, c->name, "UNASSIGNED", NULL, worker_id(h->w),
+                                       worker_generation(h->w), NULL);
+            status_store_delete_connector(h->ss, c->name);
+            status_store_reset_topics(h->ss, c->name);
+        }
         forget_conn(h, c);
     }
-    /* Status records of connectors nobody has a config for (e.g. deleted while we were down). */
-    char **with_status = status_store_connectors(h->ss);
+    /* Status records of connectors nobody has a config for (e.g. deleted while we were down):
+     * the leader removes them, as Kafka Connect's does after a rebalance. */
+    char **with_status = is_leader(h) ? status_store_connectors(h->ss) : calloc(1, sizeof(char *));
     for (char **s = with_status; *s; s++) {
         bool present = false;
         for (char **n = names; *n && !present; n++) present = !strcmp(*n, *s);
@@ -486,12 +612,6 @@ static bool status_visible(herder_t *h, const char *name) {
     return true;
 }
 
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool herder_wait_status(herder_t *h, const char *name, int timeout_ms) {
     int64_t deadline = mono_ms() + timeout_ms;
     /* A pass that began after the ping was asked sees the config as the caller left it, and
@@ -522,9 +642,18 @@ static bool config_lock(herder_t *h, int timeout_ms, char *errstr, size_t errstr
     return false;
 }
 
+/* Config writes are the leader's. A worker that has not been through its first rebalance yet
+ * waits for it (as Kafka Connect's herder joins before it serves requests). */
+static bool not_leader(herder_t *h, int timeout_ms) {
+    if (!h->cl) return false;
+    cluster_wait_assigned(h->cl, timeout_ms);
+    return !cluster_is_leader(h->cl);
+}
+
 herder_result_t herder_put_connector_config(herder_t *h, const char *name, const cd_props_t *config,
                                             const target_state_t *initial_state, bool allow_replace,
                                             int timeout_ms, char *errstr, size_t errstr_size) {
+    if (not_leader(h, timeout_ms)) return HERDER_NOT_LEADER;
     if (!config_lock(h, timeout_ms, errstr, errstr_size)) return HERDER_FAILED;
     herder_result_t r;
     bool existed = config_store_contains(h->cs, name);
@@ -543,6 +672,7 @@ herder_result_t herder_patch_connector_config(herder_t *h, const char *name, her
                                               void *opaque, cd_props_t **written, int timeout_ms,
                                               char *errstr, size_t errstr_size) {
     *written = NULL;
+    if (not_leader(h, timeout_ms)) return HERDER_NOT_LEADER;
     if (!config_lock(h, timeout_ms, errstr, errstr_size)) return HERDER_FAILED;
     herder_result_t r;
     cd_props_t *cfg = config_store_connector_config(h->cs, name);
@@ -564,6 +694,7 @@ herder_result_t herder_patch_connector_config(herder_t *h, const char *name, her
 
 herder_result_t herder_delete_connector_config(herder_t *h, const char *name, int timeout_ms,
                                                char *errstr, size_t errstr_size) {
+    if (not_leader(h, timeout_ms)) return HERDER_NOT_LEADER;
     if (!config_lock(h, timeout_ms, errstr, errstr_size)) return HERDER_FAILED;
     herder_result_t r;
     if (!config_store_contains(h->cs, name))
@@ -576,11 +707,42 @@ herder_result_t herder_delete_connector_config(herder_t *h, const char *name, in
     return r;
 }
 
+herder_result_t herder_put_task_configs(herder_t *h, const char *name, cd_props_t *const *configs, size_t n,
+                                        int timeout_ms, char *errstr, size_t errstr_size) {
+    if (not_leader(h, timeout_ms)) return HERDER_NOT_LEADER;
+    if (!config_lock(h, timeout_ms, errstr, errstr_size)) return HERDER_FAILED;
+    herder_result_t r = HERDER_UPDATED;
+    target_state_t target;
+    if (!config_store_contains(h->cs, name)) {
+        r = HERDER_NOT_FOUND;
+    } else if (n > 0 && config_store_target_state(h->cs, name, &target) && target == TARGET_STOPPED) {
+        snprintf(errstr, errstr_size, "Cannot submit non-empty set of task configs for stopped connector %s", name);
+        r = HERDER_REFUSED;
+    } else {
+        /* The same set again (a follower that had not read the last write yet) is not written:
+         * a new set restarts every task. */
+        size_t cn;
+        cd_props_t **committed = config_store_task_configs(h->cs, name, &cn, NULL);
+        bool same = cn == n && config_store_task_count(h->cs, name) == (int)n;
+        for (size_t i = 0; same && i < n; i++) same = cd_props_equal(committed[i], configs[i]);
+        config_store_free_tasks(committed, cn);
+        if (!same) {
+            log_info(hlog(), "[%s] Writing %zu task configs a follower sent", name, n);
+            if (config_store_put_task_configs(h->cs, name, configs, n, timeout_ms, errstr,
+                                              errstr_size) != 0)
+                r = HERDER_FAILED;
+        }
+    }
+    pthread_mutex_unlock(&h->config_lock);
+    return r;
+}
+
 /* ------------------------------------------------------------------ direct actions */
 
 char *herder_task_progress(herder_t *h, const char *name, int task) { return worker_task_progress(h->w, name, task); }
 
 int herder_restart_connector(herder_t *h, const char *name) {
+    if (h->cl && config_store_contains(h->cs, name) && !owns_connector(h, name)) return -3;
     pthread_mutex_lock(&h->lock);
     conn_t *c = find_conn(h, name);
     int rc = -1;
@@ -605,6 +767,8 @@ int herder_restart_task(herder_t *h, const char *name, int task) {
         rc = -1;
     } else if (task < 0 || task >= config_store_task_count(h->cs, name)) {
         rc = -2;
+    } else if (!owns_task(h, name, task)) {
+        rc = -3;
     } else {
         worker_stop_task(h->w, name, task, false);
     }
@@ -630,6 +794,28 @@ bool herder_await_stopped_tasks(herder_t *h, const char *name) {
     return ok;
 }
 
+void herder_release(herder_t *h, bool lost) {
+    if (atomic_load(&h->stop)) return;
+    /* A pass that began after the partitions were taken away stops what ran on them (reported
+     * UNASSIGNED); then wait for those tasks to end, each within its grace. */
+    if (lost) log_warn(hlog(), "This worker lost its assignment (it missed the group's session timeout): "
+                               "stopping its connectors and tasks now");
+    herder_ping(h, h->timeout_ms);
+    pthread_mutex_lock(&h->lock);
+    size_t nc = 0;
+    for (conn_t *c = h->conns; c; c = c->next) nc++;
+    char **names = calloc(nc + 1, sizeof(char *));
+    nc = 0;
+    for (conn_t *c = h->conns; c; c = c->next) names[nc++] = strdup(c->name);
+    pthread_mutex_unlock(&h->lock);
+    int grace = (int)worker_stop_grace_ms(h->w) + 1000;
+    for (size_t i = 0; i < nc; i++) {
+        worker_await_stopped(h->w, names[i], -1, grace);
+        free(names[i]);
+    }
+    free(names);
+}
+
 void herder_stop(herder_t *h) {
     if (!h || atomic_exchange(&h->stop, true)) return;
     herder_wakeup(h);
@@ -644,7 +830,7 @@ void herder_stop(herder_t *h) {
     }
     for (conn_t *c = h->conns; c; c = c->next) {
         worker_await_stopped(h->w, c->name, -1, (int)worker_stop_grace_ms(h->w) + 1000);
-        if (c->plugin) put_connector_status(h, c->name, "UNASSIGNED", NULL);
+        if (c->plugin && c->started) put_connector_status(h, c->name, "UNASSIGNED", NULL);
     }
     pthread_mutex_unlock(&h->lock);
 }

@@ -23,6 +23,15 @@ herder_t *herder_new(const worker_config_t *wc, config_store_t *cs, status_store
  * start (not owned; they must outlive the herder). Set before herder_start. */
 typedef struct config_providers config_providers_t;
 void herder_set_config_providers(herder_t *h, const config_providers_t *cp);
+/* In a cluster: the group membership that says what this worker runs and whether it leads, and
+ * how a follower that runs a connector sends its task configs to the leader (0, or -1 with
+ * errstr; retried with a backoff). Set before herder_start. */
+typedef struct cluster cluster_t;
+typedef int (*herder_publish_fn)(void *opaque, const char *connector, cd_props_t *const *configs, size_t n,
+                                 char *errstr, size_t errstr_size);
+void herder_set_cluster(herder_t *h, cluster_t *cl, herder_publish_fn publish, void *opaque);
+/* The cluster's `released` callback: returns once nothing this worker no longer owns runs. */
+void herder_release(herder_t *h, bool lost);
 /* The config store's change callback: wakes the herder up. */
 void herder_wakeup(void *herder);
 int herder_start(herder_t *h);
@@ -40,7 +49,8 @@ typedef enum {
     HERDER_DELETED,
     HERDER_EXISTS,    /* a create of a connector that exists: nothing written */
     HERDER_NOT_FOUND, /* an update or delete of one that does not: nothing written */
-    HERDER_REFUSED,   /* the patch callback refused the change: nothing written */
+    HERDER_REFUSED,   /* the patch callback refused the change (or errstr says why): nothing written */
+    HERDER_NOT_LEADER, /* in a cluster, only the leader writes configs: forward the request */
     HERDER_FAILED     /* nothing known to be written; errstr says why */
 } herder_result_t;
 
@@ -58,15 +68,21 @@ herder_result_t herder_patch_connector_config(herder_t *h, const char *name, her
                                               char *errstr, size_t errstr_size);
 herder_result_t herder_delete_connector_config(herder_t *h, const char *name, int timeout_ms,
                                                char *errstr, size_t errstr_size);
+/* The leader's side of POST /connectors/{c}/tasks: HERDER_UPDATED (written, or the same set is
+ * already committed), HERDER_NOT_LEADER, HERDER_NOT_FOUND, HERDER_REFUSED (a non-empty set for
+ * a STOPPED connector; errstr says so) or HERDER_FAILED. */
+herder_result_t herder_put_task_configs(herder_t *h, const char *name, cd_props_t *const *configs, size_t n,
+                                        int timeout_ms, char *errstr, size_t errstr_size);
 
-/* Restarts the connector instance (regenerating its task configs). Returns 0, -1 when unknown. */
+/* Restarts the connector instance (regenerating its task configs). Returns 0, -1 when unknown,
+ * -3 when another worker runs it. */
 int herder_restart_connector(herder_t *h, const char *name);
 /* A task's reported progress when it runs on this worker (worker_task_progress), or NULL. */
 char *herder_task_progress(herder_t *h, const char *name, int task);
 /* Restarts one task: waits for its running instance to stop (not the herder: other requests go
  * on), then starts it; when the old instance is cancelled instead, the new one starts once its
  * thread has ended. Returns 0, -1 for an unknown connector, -2 for an unknown task. */
-int herder_restart_task(herder_t *h, const char *name, int task);
+int herder_restart_task(herder_t *h, const char *name, int task); /* -3: another worker runs it */
 /* Before an offsets change through the REST API, once the caller has seen the connector STOPPED
  * with no tasks in the config store: waits until the herder has acted on that and every instance
  * of the connector's tasks has stopped, or was cancelled at the end of its grace, and fences them,

@@ -2,7 +2,9 @@
  *   connectd [options] [worker.properties]
  * Start-up: worker config -> embedded broker when no bootstrap.servers -> Kafka cluster id ->
  * internal topics -> REST server. The first SIGTERM/SIGINT stops in order; a second exits at once. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "config_providers.h"
 #include "herder.h"
 #include "kafka/client.h"
@@ -92,7 +95,9 @@ static int partitions_of(const worker_config_t *wc, const char *key, int dflt) {
     return v > 0 ? (int)v : dflt;
 }
 
-static void fill_topic_specs(const worker_config_t *wc, kafka_topic_spec_t specs[3]) {
+/* The internal topics, and the group's coordination topic (cluster.h) as the fourth; name holds
+ * that one's name. */
+static void fill_topic_specs(const worker_config_t *wc, kafka_topic_spec_t specs[4], char *name, size_t size) {
     specs[0] = (kafka_topic_spec_t){worker_config_get(wc, "config.storage.topic"),
                                     "config.storage.topic", "config.storage.", 1,
                                     (int)worker_config_get_int(wc, "config.storage.replication.factor"),
@@ -107,6 +112,10 @@ static void fill_topic_specs(const worker_config_t *wc, kafka_topic_spec_t specs
                                     (int)worker_config_get_int(wc, "status.storage.partitions"),
                                     (int)worker_config_get_int(wc, "status.storage.replication.factor"),
                                     false, false};
+    cluster_topic_name(wc, name, size);
+    specs[3] = (kafka_topic_spec_t){name, "group.id", "config.storage.", CLUSTER_PARTITIONS,
+                                    (int)worker_config_get_int(wc, "config.storage.replication.factor"),
+                                    false, false};
 }
 
 static kafka_embedded_t *start_embedded(worker_config_t *wc, char *errstr, size_t errstr_size) {
@@ -114,11 +123,12 @@ static kafka_embedded_t *start_embedded(worker_config_t *wc, char *errstr, size_
     if (!kb) return NULL;
     /* The mock cannot create topics through the Admin API: create the internal ones here, with
      * Kafka Connect's partition counts, before any client asks for them. */
-    kafka_topic_spec_t specs[3];
-    fill_topic_specs(wc, specs);
+    kafka_topic_spec_t specs[4];
+    char coordination[512];
+    fill_topic_specs(wc, specs, coordination, sizeof(coordination));
     static const int dflt[3] = {1, 25, 5};
-    for (int i = 0; i < 3; i++) {
-        int parts = i == 0 ? 1 : partitions_of(wc, i == 1 ? "offset.storage.partitions" : "status.storage.partitions", dflt[i]);
+    for (int i = 0; i < 4; i++) {
+        int parts = i == 3 ? CLUSTER_PARTITIONS : i == 0 ? 1 : partitions_of(wc, i == 1 ? "offset.storage.partitions" : "status.storage.partitions", dflt[i]);
         if (kafka_embedded_create_topic(kb, specs[i].topic, parts, errstr, errstr_size) != 0) {
             kafka_embedded_destroy(kb);
             return NULL;
@@ -203,11 +213,48 @@ static void wake_herder(void *opaque) {
     if (h) herder_wakeup(h);
 }
 
+/* What the group membership's callbacks reach (cluster.h). */
+typedef struct {
+    herder_t *herder;
+    worker_t *worker;
+    cluster_t *cluster;
+} member_ctx_t;
+
+static void member_released(void *opaque, bool lost) {
+    member_ctx_t *m = opaque;
+    herder_release(m->herder, lost);
+}
+
+static void member_assigned(void *opaque) {
+    member_ctx_t *m = opaque;
+    worker_set_generation(m->worker, cluster_generation(m->cluster));
+    herder_wakeup(m->herder);
+}
+
 /* The port of the first listener. */
 static int listener_port(const char *listeners) {
     size_t n = strcspn(listeners, ",");
     const char *colon = memrchr(listeners, ':', n);
     return colon ? atoi(colon + 1) : 8083;
+}
+
+/* This machine's address as the other workers of a cluster reach it, as Jetty's URI gives it to
+ * Kafka Connect (and `hostname -i` to the debezium/connect image): the first IPv4 address its
+ * host name resolves to that is not a loopback one, else the host name itself. */
+static void machine_address(char *host, size_t size) {
+    if (gethostname(host, size) != 0) {
+        snprintf(host, size, "localhost");
+        return;
+    }
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0) return;
+    for (struct addrinfo *a = res; a; a = a->ai_next) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)a->ai_addr;
+        if ((ntohl(in->sin_addr.s_addr) >> 24) == 127) continue;
+        inet_ntop(AF_INET, &in->sin_addr, host, (socklen_t)size);
+        break;
+    }
+    freeaddrinfo(res);
 }
 
 /* The URL other workers and status records know this worker by (its worker id is host:port):
@@ -228,8 +275,7 @@ static void advertised_url(const worker_config_t *wc, int bound_port, char *buf,
             const char *colon = memrchr(p, ':', n);
             if (colon && colon > p) snprintf(host, sizeof(host), "%.*s", (int)(colon - p), p);
         }
-        if (!*host || !strcmp(host, "0.0.0.0") || !strcmp(host, "[::]"))
-            if (gethostname(host, sizeof(host)) != 0) snprintf(host, sizeof(host), "localhost");
+        if (!*host || !strcmp(host, "0.0.0.0") || !strcmp(host, "[::]")) machine_address(host, sizeof(host));
     }
     int port = worker_config_is_set(wc, "rest.advertised.port")
                    ? (int)worker_config_get_int(wc, "rest.advertised.port")
@@ -330,7 +376,10 @@ int main(int argc, char **argv) {
     worker_t *worker = NULL;
     herder_t *herder = NULL;
     _Atomic(herder_t *) herder_ref = NULL; /* what the config store's callback wakes */
-    kafka_topic_spec_t specs[3];
+    kafka_topic_spec_t specs[4];
+    char coordination[512];
+    cluster_t *cluster = NULL;
+    member_ctx_t member = {0};
     char advertised[512];
     char listeners[1024];
     int64_t api_timeout = worker_config_get_int(wc, "default.api.timeout.ms");
@@ -362,8 +411,8 @@ int main(int argc, char **argv) {
     api.kafka_cluster_id = cluster_id;
     log_info(mlog, "Kafka cluster ID: %s", cluster_id);
 
-    fill_topic_specs(wc, specs);
-    if (kafka_topics_ensure(rk, wc, specs, 3, api_timeout < 30000 ? (int)api_timeout : 30000,
+    fill_topic_specs(wc, specs, coordination, sizeof(coordination));
+    if (kafka_topics_ensure(rk, wc, specs, 4, api_timeout < 30000 ? (int)api_timeout : 30000,
                             errstr, sizeof(errstr)) != 0)
         goto fail;
     /* The embedded broker cannot describe configs (the check would only time out into a warning
@@ -375,7 +424,7 @@ int main(int argc, char **argv) {
         /* A topic that is not compacted stops the worker before it reads or serves anything, as
          * in Kafka Connect. The answer comes at once (see kafka_topics_check_compacted). */
         log_debug(mlog, "Checking that the internal topics are compacted");
-        if (kafka_topics_check_compacted(rk, specs, 3, (int)api_timeout, errstr, sizeof(errstr)) != 0)
+        if (kafka_topics_check_compacted(rk, specs, 4, (int)api_timeout, errstr, sizeof(errstr)) != 0)
             goto fail;
     }
     if (stopping()) goto stop;
@@ -402,16 +451,23 @@ int main(int argc, char **argv) {
     herder = herder_new(wc, cs, ss, os, worker);
     herder_set_config_providers(herder, providers);
     atomic_store(&herder_ref, herder);
+    member = (member_ctx_t){herder, worker, NULL};
+    cluster_callbacks_t ccb = {member_released, member_assigned, &member};
+    if (!(cluster = cluster_new(wc, wid, advertised, &ccb, errstr, sizeof(errstr)))) goto fail;
+    member.cluster = cluster;
+    herder_set_cluster(herder, cluster, rest_publish_task_configs, &api);
     if (herder_start(herder) != 0) {
         snprintf(errstr, sizeof(errstr), "could not start the herder thread");
         goto fail;
     }
+    if (cluster_start(cluster, errstr, sizeof(errstr)) != 0) goto fail;
 
     api.wc = wc;
     api.cs = cs;
     api.ss = ss;
     api.os = os;
     api.herder = herder;
+    api.cluster = cluster;
     api.providers = providers;
     api.advertised_url = advertised;
     size_t n_routes;
@@ -438,7 +494,9 @@ fail:
 stop:
     log_info(mlog, "Kafka Connect stopping");
     rest_server_stop(rest, REST_DRAIN_MS);
-    /* Tasks stop and commit their offsets; statuses say UNASSIGNED before the clients close. */
+    /* Leaving the group stops what this worker runs first (the others take it over at once);
+     * tasks stop and commit their offsets; statuses say UNASSIGNED before the clients close. */
+    cluster_stop(cluster);
     herder_stop(herder);
     atomic_store(&herder_ref, NULL);
     if (embedded && herder) embedded_shutdown_notice(cs, worker);
@@ -452,6 +510,7 @@ stop:
         _exit(rc);
     }
     herder_destroy(herder);
+    cluster_destroy(cluster);
     if (ss) status_store_flush(ss, 5000);
     rest_server_destroy(rest);
     config_store_destroy(cs);

@@ -467,6 +467,7 @@ worker_t *worker_new(const worker_config_t *wc, status_store_t *ss, offset_store
 
 const char *worker_id(const worker_t *w) { return w->id; }
 int64_t worker_generation(const worker_t *w) { return w->generation; }
+void worker_set_generation(worker_t *w, int64_t generation) { w->generation = generation; }
 
 static task_t *find_in(task_t *list, const char *connector, int id) {
     for (task_t *t = list; t; t = t->next)

@@ -34,6 +34,8 @@ void worker_tick(worker_t *w);
 
 const char *worker_id(const worker_t *w);
 int64_t worker_generation(const worker_t *w);
+/* After a rebalance: the group generation later status records carry. */
+void worker_set_generation(worker_t *w, int64_t generation);
 
 /* Starts task `id` of a connector in a thread of its own. The worker copies the configs.
  * Returns 0, -1 (already running), -2 (a previous instance of the task was told to stop and its

@@ -865,6 +865,18 @@ int worker_config_validate(worker_config_t *wc, char *errstr, size_t errstr_size
     }
     if (rc == 0) rc = check_allowlist(wc, errstr, errstr_size);
     if (rc == 0) rc = check_inter_worker_keys(wc, errstr, errstr_size);
+    if (rc == 0 && worker_config_is_set(wc, "scheduled.rebalance.max.delay.ms") &&
+        worker_config_get_int(wc, "scheduled.rebalance.max.delay.ms") != 0) {
+        /* Kafka Connect keeps a departed worker's work unassigned for this long, waiting for it
+         * to return; connectd's group hands it over at the session timeout (README, "Running a
+         * cluster"), so a delay set on purpose would not be honoured. */
+        snprintf(errstr, errstr_size,
+                 "scheduled.rebalance.max.delay.ms=%s: connectd does not delay the reassignment of a "
+                 "departed worker's connectors and tasks (the group reassigns them at its "
+                 "session.timeout.ms); set it to 0 or leave it unset",
+                 worker_config_get(wc, "scheduled.rebalance.max.delay.ms"));
+        rc = -1;
+    }
     return rc;
 }
 

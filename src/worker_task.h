@@ -151,7 +151,7 @@ struct worker {
     offset_store_t *os;
     config_store_t *cs; /* target states tasks ask for (cd_task_request_target); may be NULL */
     char *id;
-    int64_t generation;
+    _Atomic int64_t generation; /* the group generation status records carry */
     pthread_mutex_t lock;
     task_t *tasks;    /* running: at most one instance per (connector, id) */
     task_t *stopping; /* told to stop; their threads have not been joined yet */

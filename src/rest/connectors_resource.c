@@ -2,6 +2,8 @@
  * pause/resume/stop, tasks and topics (connect-rest-api.md sections 2.2-2.19). */
 #include "rest/resources_internal.h"
 
+#include "cluster.h"
+
 #include "connect/java_hash.h"
 
 #include <ctype.h>
@@ -136,6 +138,10 @@ void api_create_connector(void *ctx, const rest_request_t *req, rest_response_t 
         switch (herder_put_connector_config(api->herder, name, cfg, initial_p, false,
                                             STORE_TIMEOUT_MS, err, sizeof(err))) {
         case HERDER_EXISTS: rest_error(resp, 409, "Connector %s already exists", name); break;
+        case HERDER_NOT_LEADER:
+            api_forward_to_leader(api, req, resp, NULL, NULL);
+            if (resp->status == 201) api_set_location(api, resp, name);
+            break;
         case HERDER_CREATED:
             api_wait_for_created(api, name);
             resp->status = 201;
@@ -166,6 +172,7 @@ void api_delete_connector(void *ctx, const rest_request_t *req, rest_response_t 
     char err[1024];
     switch (herder_delete_connector_config(api->herder, CONNECTOR, STORE_TIMEOUT_MS, err, sizeof(err))) {
     case HERDER_NOT_FOUND: rest_error(resp, 404, "Connector %s not found", CONNECTOR); break;
+    case HERDER_NOT_LEADER: api_forward_to_leader(api, req, resp, "", NULL); break;
     case HERDER_DELETED: resp->status = 204; break;
     default: api_store_error(resp, err); break;
     }
@@ -192,7 +199,10 @@ void api_put_config(void *ctx, const rest_request_t *req, rest_response_t *resp)
         /* Last writer wins; whether this write created the connector is decided with it. */
         herder_result_t r = herder_put_connector_config(api->herder, CONNECTOR, cfg, NULL, true,
                                                         STORE_TIMEOUT_MS, err, sizeof(err));
-        if (r == HERDER_CREATED || r == HERDER_UPDATED) {
+        if (r == HERDER_NOT_LEADER) {
+            api_forward_to_leader(api, req, resp, "/config", NULL);
+            if (resp->status == 201) api_set_location(api, resp, CONNECTOR);
+        } else if (r == HERDER_CREATED || r == HERDER_UPDATED) {
             bool existed = r == HERDER_UPDATED;
             if (!existed) api_wait_for_created(api, CONNECTOR);
             resp->status = existed ? 200 : 201;
@@ -256,6 +266,7 @@ void api_patch_config(void *ctx, const rest_request_t *req, rest_response_t *res
                                           STORE_TIMEOUT_MS, err, sizeof(err))) {
     case HERDER_NOT_FOUND: rest_error(resp, 404, "Connector %s not found", CONNECTOR); break;
     case HERDER_REFUSED: break; /* apply_patch has answered */
+    case HERDER_NOT_LEADER: api_forward_to_leader(api, req, resp, "/config", NULL); break;
     case HERDER_UPDATED:
         resp->status = 200;
         resp->body = api_connector_info(api, CONNECTOR, cfg, true);
@@ -285,10 +296,28 @@ void api_restart_connector(void *ctx, const rest_request_t *req, rest_response_t
         return;
     }
     if (!include_tasks && !only_failed) {
-        if (herder_restart_connector(api->herder, CONNECTOR) != 0)
+        int rc = herder_restart_connector(api->herder, CONNECTOR);
+        if (rc == -3) {
+            /* Another worker runs it: the leader sends the request there, a follower to the
+             * leader (Kafka Connect's NotAssignedException / NotLeaderException). */
+            char *url = api_is_leader(api) ? cluster_connector_owner_url(api->cluster, CONNECTOR, 5000)
+                                           : api_leader_url(api);
+            char *path = api_connector_path(CONNECTOR, "/restart");
+            api_forward(api, req, resp, url, path, NULL);
+            free(path);
+            free(url);
+        } else if (rc != 0) {
             rest_error(resp, 404, "Unknown connector: %s", CONNECTOR);
-        else
+        } else {
             resp->status = 204;
+        }
+        return;
+    }
+    if (!api_is_leader(api)) {
+        char q[64];
+        snprintf(q, sizeof(q), "&includeTasks=%s&onlyFailed=%s", include_tasks ? "true" : "false",
+                 only_failed ? "true" : "false");
+        api_forward_to_leader(api, req, resp, "/restart", q);
         return;
     }
     /* The plan, from the statuses as they are now. */
@@ -348,6 +377,8 @@ void api_stop_connector(void *ctx, const rest_request_t *req, rest_response_t *r
     char err[1024];
     if (!config_store_contains(api->cs, CONNECTOR)) {
         rest_error(resp, 404, "Unknown connector %s", CONNECTOR);
+    } else if (!api_is_leader(api)) {
+        api_forward_to_leader(api, req, resp, "/stop", NULL);
     } else if (config_store_put_stopped(api->cs, CONNECTOR, STORE_TIMEOUT_MS, err, sizeof(err)) != 0) {
         api_store_error(resp, err);
     } else {
@@ -403,7 +434,16 @@ void api_restart_task(void *ctx, const rest_request_t *req, rest_response_t *res
         return;
     }
     int rc = herder_restart_task(api->herder, CONNECTOR, id);
-    if (rc == -1)
+    if (rc == -3) {
+        char *url = api_is_leader(api) ? cluster_task_owner_url(api->cluster, CONNECTOR, id, 5000)
+                                       : api_leader_url(api);
+        char suffix[32];
+        snprintf(suffix, sizeof(suffix), "/tasks/%d/restart", id);
+        char *path = api_connector_path(CONNECTOR, suffix);
+        api_forward(api, req, resp, url, path, NULL);
+        free(path);
+        free(url);
+    } else if (rc == -1)
         rest_error(resp, 404, "Unknown connector: %s", CONNECTOR);
     else if (rc == -2)
         rest_error(resp, 404, "Unknown task: %s-%d", CONNECTOR, id);

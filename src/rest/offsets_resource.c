@@ -315,6 +315,10 @@ void api_patch_offsets(void *ctx, const rest_request_t *req, rest_response_t *re
         rest_error(resp, 400, "Partitions / offsets need to be provided for an alter offsets request");
         return;
     }
+    if (!api_is_leader(api)) {
+        api_forward_to_leader(api, req, resp, "/offsets", NULL);
+        return;
+    }
     cd_props_t *cfg = stopped_connector(api, CONNECTOR, resp);
     if (!cfg) return;
     const cd_connector_plugin_t *pl = registry_find(cd_props_get(cfg, "connector.class"));
@@ -394,6 +398,10 @@ void api_patch_offsets(void *ctx, const rest_request_t *req, rest_response_t *re
 
 void api_delete_offsets(void *ctx, const rest_request_t *req, rest_response_t *resp) {
     rest_api_ctx_t *api = ctx;
+    if (!api_is_leader(api)) {
+        api_forward_to_leader(api, req, resp, "/offsets", NULL);
+        return;
+    }
     cd_props_t *cfg = stopped_connector(api, CONNECTOR, resp);
     if (!cfg) return;
     const cd_connector_plugin_t *pl = registry_find(cd_props_get(cfg, "connector.class"));

@@ -16,6 +16,7 @@ typedef struct {
     status_store_t *ss;
     offset_store_t *os;
     herder_t *herder;
+    struct cluster *cluster;    /* the group membership: who leads, who runs what */
     const struct config_providers *providers; /* resolve ${...} variables for validation */
     const char *advertised_url; /* "http://host:port/" */
     volatile int started;       /* start-up has finished */
@@ -23,5 +24,10 @@ typedef struct {
 
 /* The route table; static, valid for the life of the process. */
 const rest_route_t *rest_api_routes(size_t *n_routes);
+
+/* The herder's publish callback (herder_set_cluster): a follower's task configs to the leader,
+ * signed (forward.c). opaque is the rest_api_ctx_t. */
+int rest_publish_task_configs(void *opaque, const char *connector, cd_props_t *const *configs, size_t n,
+                              char *errstr, size_t errstr_size);
 
 #endif

@@ -43,7 +43,22 @@ void api_wait_for_created(rest_api_ctx_t *api, const char *name);
 void api_store_error(rest_response_t *resp, const char *err);
 int api_parse_task_id(const char *s, int *out);
 
+/* ---- forwarding to other workers (forward.c) */
+/* "/connectors/<name, percent-encoded><suffix>", malloc'ed. */
+char *api_connector_path(const char *name, const char *suffix);
+/* Whether this worker leads the cluster (waiting for its first rebalance if need be). */
+bool api_is_leader(rest_api_ctx_t *api);
+/* The leader's URL now, malloc'ed, or NULL when not known. */
+char *api_leader_url(rest_api_ctx_t *api);
+/* Answers the request with another worker's answer to it (target_url NULL: not known, 409). */
+void api_forward(rest_api_ctx_t *api, const rest_request_t *req, rest_response_t *resp, const char *target_url,
+                 const char *path, const char *extra_query);
+/* To the leader, at /connectors (suffix NULL) or /connectors/{c}<suffix>. */
+void api_forward_to_leader(rest_api_ctx_t *api, const rest_request_t *req, rest_response_t *resp,
+                           const char *suffix, const char *extra_query);
+
 /* ---- handlers */
+void api_put_task_configs(void *ctx, const rest_request_t *req, rest_response_t *resp);
 void api_get_root(void *ctx, const rest_request_t *req, rest_response_t *resp);
 void api_get_health(void *ctx, const rest_request_t *req, rest_response_t *resp);
 void api_list_connectors(void *ctx, const rest_request_t *req, rest_response_t *resp);

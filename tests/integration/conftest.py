@@ -41,7 +41,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONNECTD_BIN = os.environ.get("CONNECTD_BIN", str(ROOT / "build/asan/connectd"))
 TEST_BROKER_BIN = os.environ.get("TEST_BROKER_BIN", str(ROOT / "build/asan/test-broker"))
 
-INTERNAL_TOPICS = {"connect-configs": 1, "connect-offsets": 25, "connect-status": 5}
+INTERNAL_TOPICS = {"connect-configs": 1, "connect-offsets": 25, "connect-status": 5,
+                   "connect-cluster-coordination": 60}  # the group's (src/cluster.h)
 DEFAULT_PG = 15
 OTHER_PGS = (14, 16, 17, 18)
 
