@@ -346,8 +346,7 @@ int64_t cluster_generation(cluster_t *c) {
 const char *cluster_own_url(const cluster_t *c) { return c->url; }
 
 /* The URL of the member that owns partition p, as the coordinator describes the group now. */
-static char *owner_url(cluster_t *c, int32_t p, int timeout_ms) {
-    if (owns_partition(c, p)) return strdup(c->url);
+static char *describe_owner(cluster_t *c, int32_t p, int timeout_ms) {
     rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
     rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(c->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
     char err[256];
@@ -385,6 +384,26 @@ static char *owner_url(cluster_t *c, int32_t p, int timeout_ms) {
     rd_kafka_AdminOptions_destroy(o);
     rd_kafka_queue_destroy(q);
     return url;
+}
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* During a rebalance the coordinator describes members without assignments: ask again until the
+ * group settles or the time is up (Kafka Connect's herder too holds requests until it has joined). */
+static char *owner_url(cluster_t *c, int32_t p, int timeout_ms) {
+    int64_t deadline = mono_ms() + timeout_ms;
+    for (;;) {
+        if (owns_partition(c, p)) return strdup(c->url);
+        int64_t left = deadline - mono_ms();
+        char *url = describe_owner(c, p, left > 5000 ? 5000 : left > 100 ? (int)left : 100);
+        if (url || mono_ms() + 250 >= deadline || atomic_load(&c->stop)) return url;
+        struct timespec ts = {0, 250 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
 }
 
 char *cluster_leader_url(cluster_t *c, int timeout_ms) { return owner_url(c, 0, timeout_ms); }

@@ -300,7 +300,7 @@ void api_restart_connector(void *ctx, const rest_request_t *req, rest_response_t
         if (rc == -3) {
             /* Another worker runs it: the leader sends the request there, a follower to the
              * leader (Kafka Connect's NotAssignedException / NotLeaderException). */
-            char *url = api_is_leader(api) ? cluster_connector_owner_url(api->cluster, CONNECTOR, 5000)
+            char *url = api_is_leader(api) ? cluster_connector_owner_url(api->cluster, CONNECTOR, 20000)
                                            : api_leader_url(api);
             char *path = api_connector_path(CONNECTOR, "/restart");
             api_forward(api, req, resp, url, path, NULL);
@@ -435,7 +435,7 @@ void api_restart_task(void *ctx, const rest_request_t *req, rest_response_t *res
     }
     int rc = herder_restart_task(api->herder, CONNECTOR, id);
     if (rc == -3) {
-        char *url = api_is_leader(api) ? cluster_task_owner_url(api->cluster, CONNECTOR, id, 5000)
+        char *url = api_is_leader(api) ? cluster_task_owner_url(api->cluster, CONNECTOR, id, 20000)
                                        : api_leader_url(api);
         char suffix[32];
         snprintf(suffix, sizeof(suffix), "/tasks/%d/restart", id);

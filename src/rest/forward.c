@@ -21,6 +21,8 @@
 #include "rest/signing.h"
 
 #define FORWARD_TIMEOUT_MS 90000
+/* How long a request waits for the group to name a leader (or owner) during a rebalance. */
+#define LEADER_WAIT_MS 20000
 
 static log_logger_t *flog(void) {
     static log_logger_t *lg;
@@ -123,7 +125,7 @@ bool api_is_leader(rest_api_ctx_t *api) {
 }
 
 char *api_leader_url(rest_api_ctx_t *api) {
-    return api->cluster ? cluster_leader_url(api->cluster, 5000) : NULL;
+    return api->cluster ? cluster_leader_url(api->cluster, LEADER_WAIT_MS) : NULL;
 }
 
 void api_forward_to_leader(rest_api_ctx_t *api, const rest_request_t *req, rest_response_t *resp,

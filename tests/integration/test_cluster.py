@@ -91,8 +91,9 @@ def units(statuses):
 
 
 def status_records(bootstrap, topic):
-    """The status topic's records as (key, value or None), in the order of each key's partition."""
-    return [(k.decode(), json.loads(v) if v else None) for (_, _, k, v) in read_topic(bootstrap, topic)]
+    """The status topic's records: {(partition, offset): (key, value or None)}. Records of one key
+    share a partition, so their offsets order them; nothing orders records across partitions."""
+    return {(p, o): (k.decode(), json.loads(v) if v else None) for (p, o, k, v) in read_topic(bootstrap, topic)}
 
 
 class Files:
@@ -235,7 +236,7 @@ def test_ten_connectors_spread_survive_a_kill_and_a_join(cluster, pg, tmp_path):
 
             # A fourth worker joins.
             st_topic = cluster.names.status
-            mark = len(status_records(cluster.kafka.bootstrap, st_topic))
+            seen = set(status_records(cluster.kafka.bootstrap, st_topic))
             fourth = cluster.add()
             fourth.wait_output(r"Took partitions \[", timeout=60)
             files.append(5)
@@ -243,7 +244,7 @@ def test_ten_connectors_spread_survive_a_kill_and_a_join(cluster, pg, tmp_path):
             time.sleep(2)
             moved = {u for u in after_join if after_join[u] != after_kill[u]}
             assert all(after_join[u] == fourth.id for u in moved), (after_kill, after_join)
-            later = status_records(cluster.kafka.bootstrap, st_topic)[mark:]
+            later = [r for at, r in status_records(cluster.kafka.bootstrap, st_topic).items() if at not in seen]
             for (n, task) in set(after_join) - moved:
                 key = f"status-connector-{n}" if task is None else f"status-task-{n}-{task}"
                 assert not [r for r in later if r[0] == key], f"{key} was restarted by the join: {later}"
@@ -254,10 +255,11 @@ def test_ten_connectors_spread_survive_a_kill_and_a_join(cluster, pg, tmp_path):
         files.check()
         tables.check()
         # status records carry the group's generation, which only grows
-        gens = [v["generation"] for (_, v) in status_records(cluster.kafka.bootstrap, cluster.names.status) if v]
+        recs = status_records(cluster.kafka.bootstrap, cluster.names.status)
+        gens = [v["generation"] for (_, v) in recs.values() if v and "generation" in v]
         assert gens and all(isinstance(g, int) and g >= 1 for g in gens)
         for w in cluster.alive():
-            w.stop()
+            w.stop()  # before the databases go
 
 
 def test_rolling_restart_under_load_loses_nothing(cluster, pg, tmp_path):
@@ -288,4 +290,4 @@ def test_rolling_restart_under_load_loses_nothing(cluster, pg, tmp_path):
         assert all(len(c) > 50 for c in tables.committed.values()), tables.committed
         tables.check()
         for w in cluster.alive():
-            w.stop()
+            w.stop()  # before the databases go

@@ -3,6 +3,7 @@
 script of requests on both and reports every step where the two differ, not only the first."""
 import json
 import os
+import re
 import tempfile
 import time
 import uuid
@@ -127,13 +128,45 @@ class Pair:
             pytest.fail(f"{len(self.diffs)} differences from Kafka Connect:\n" + "\n".join(self.diffs))
 
 
+def follower_of(worker, connectd):
+    """A second worker in worker's cluster (same group and topics); returns whichever of the two
+    does not lead once the group has settled."""
+    from conftest import FAST_WORKER_ARGS
+    f = connectd(bootstrap=worker.broker.bootstrap, args=FAST_WORKER_ARGS + worker.names.worker_args())
+    f.wait_ready()
+    f.names, f.broker = worker.names, worker.broker
+
+    def leads(w):
+        said = re.findall(r"This worker (now leads|no longer leads) group", w.output())
+        return bool(said) and said[-1] == "now leads"
+
+    def settled():
+        return "Took partitions" in f.output() and leads(worker) != leads(f)
+    wait_for(settled, 60, "the two workers to settle with one leader")
+    time.sleep(1)
+    assert leads(worker) != leads(f)
+    follower, leader = (f, worker) if leads(worker) else (worker, f)
+    # the leader's request log, to check that the follower's writes reached it
+    st, body, _ = leader.request("PUT", "/admin/loggers/org.apache.kafka.connect.runtime.rest.RestServer",
+                                 {"level": "DEBUG"})
+    assert st == 200, body
+    follower.leader = leader
+    return follower
+
+
 @pytest.fixture
-def pair(worker, reference):
-    p = Pair(worker, reference)
+def pair(request, worker, reference, connectd):
+    """connectd and Kafka Connect; with the parameter "follower", connectd's side is a follower
+    of a two-worker cluster, so that every write is forwarded to the leader (or the owner)."""
+    side = follower_of(worker, connectd) if getattr(request, "param", None) == "follower" else worker
+    p = Pair(side, reference)
     try:
         yield p
     finally:
         p.cleanup()
+    if side is not worker:
+        assert re.search(r'"(POST|PUT|PATCH|DELETE) /connectors[^"]*forward=true" \d+', side.leader.output()), \
+            "no write of the follower reached the leader"
 
 
 FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector"
@@ -150,6 +183,7 @@ def readable_file(tmp_path, text="one\ntwo\n"):
     return str(f)
 
 
+@pytest.mark.parametrize("pair", ["single", "follower"], indirect=True)
 def test_error_paths(pair):
     """Section 2's error answers for what does not exist or is malformed."""
     c = pair.name("missing")
@@ -218,6 +252,7 @@ def test_error_paths(pair):
     pair.check()
 
 
+@pytest.mark.parametrize("pair", ["single", "follower"], indirect=True)
 def test_errors_on_an_existing_connector(pair, tmp_path):
     """Errors that need a connector: unknown tasks, offsets requests while it runs, offsets with
     bad partitions once stopped, a second create of the same name."""
@@ -257,6 +292,7 @@ def test_errors_on_an_existing_connector(pair, tmp_path):
     pair.check()
 
 
+@pytest.mark.parametrize("pair", ["single", "follower"], indirect=True)
 def test_strimzi_sequence_on_filestream(pair, tmp_path):
     """The operator's reconciliation (connect-rest-api.md section 5.2, since-2025.md) on a
     FileStream source: GET config 404, create stopped, read back, PUT config (200), run, pause,
@@ -343,6 +379,7 @@ def test_strimzi_sequence_on_filestream(pair, tmp_path):
     pair.check()
 
 
+@pytest.mark.parametrize("pair", ["single", "follower"], indirect=True)
 def test_kcctl_calls(pair, tmp_path):
     """What kcctl calls (section 6): worker info, plugins of every type, a plugin's config,
     validate, the expanded connector lists, info and tasks."""
@@ -402,6 +439,7 @@ def test_connector_list_order(pair, tmp_path):
     pair.check()
 
 
+@pytest.mark.parametrize("pair", ["single", "follower"], indirect=True)
 def test_offsets_filestream_source_and_sink(pair, tmp_path):
     """Offsets GET/PATCH/DELETE (KIP-875) on a FileStream source and a FileStream sink."""
     src = readable_file(tmp_path, "a\nb\nc\n")
