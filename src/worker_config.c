@@ -865,6 +865,13 @@ int worker_config_validate(worker_config_t *wc, char *errstr, size_t errstr_size
     }
     if (rc == 0) rc = check_allowlist(wc, errstr, errstr_size);
     if (rc == 0) rc = check_inter_worker_keys(wc, errstr, errstr_size);
+    if (rc == 0 && strcasecmp(worker_config_get(wc, "exactly.once.source.support"), "disabled") != 0) {
+        snprintf(errstr, errstr_size,
+                 "exactly.once.source.support=%s: connectd has no exactly-once support for source "
+                 "connectors (no transactional producers); leave it unset or set it to disabled",
+                 worker_config_get(wc, "exactly.once.source.support"));
+        rc = -1;
+    }
     if (rc == 0 && worker_config_is_set(wc, "scheduled.rebalance.max.delay.ms") &&
         worker_config_get_int(wc, "scheduled.rebalance.max.delay.ms") != 0) {
         /* Kafka Connect keeps a departed worker's work unassigned for this long, waiting for it

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "cluster.h"
+#include "connectors/registry.h"
 #include "log.h"
 #include "rest/http_client.h"
 #include "rest/signing.h"
@@ -240,4 +241,29 @@ void api_put_task_configs(void *ctx, const rest_request_t *req, rest_response_t 
 out:
     for (size_t i = 0; i < n; i++) cd_props_destroy(configs[i]);
     free(configs);
+}
+
+/* PUT /connectors/{c}/fence: the leader fences the zombies of a source connector's earlier
+ * generations of tasks, which only exactly-once source support needs. connectd refuses that
+ * support (exactly.once.source.support must be disabled) and its source tasks never use
+ * transactional producers, so once the request passes Kafka Connect's checks there is no
+ * producer to fence, and it answers as Kafka Connect's leader does when it is done: 204. */
+void api_fence_zombies(void *ctx, const rest_request_t *req, rest_response_t *resp) {
+    rest_api_ctx_t *api = ctx;
+    if (check_signature(api, req, resp) != 0) return;
+    if (!api_is_leader(api)) {
+        api_forward_to_leader(api, req, resp, "/fence", NULL);
+        return;
+    }
+    cd_props_t *cfg = config_store_connector_config(api->cs, CONNECTOR);
+    if (!cfg) {
+        rest_error(resp, 404, "Connector %s not found", CONNECTOR);
+        return;
+    }
+    const cd_connector_plugin_t *pl = registry_find(cd_props_get(cfg, "connector.class"));
+    if (!pl || pl->type != CD_CONNECTOR_SOURCE)
+        rest_error(resp, 400, "Connector %s is not a source connector", CONNECTOR);
+    else
+        resp->status = 204;
+    cd_props_destroy(cfg);
 }

@@ -75,6 +75,7 @@ static const rest_route_t routes[] = {
     {"GET", "/connectors/{c}/tasks/{t}/status", api_get_task_status},
     {"POST", "/connectors/{c}/tasks/{t}/restart", api_restart_task},
     {"POST", "/connectors/{c}/tasks", api_put_task_configs},
+    {"PUT", "/connectors/{c}/fence", api_fence_zombies},
     {"GET", "/connectors/{c}/topics", api_get_topics},
     {"PUT", "/connectors/{c}/topics/reset", api_reset_topics},
     {"GET", "/connectors/{c}/offsets", api_get_offsets},

@@ -59,6 +59,7 @@ void api_forward_to_leader(rest_api_ctx_t *api, const rest_request_t *req, rest_
 
 /* ---- handlers */
 void api_put_task_configs(void *ctx, const rest_request_t *req, rest_response_t *resp);
+void api_fence_zombies(void *ctx, const rest_request_t *req, rest_response_t *resp);
 void api_get_root(void *ctx, const rest_request_t *req, rest_response_t *resp);
 void api_get_health(void *ctx, const rest_request_t *req, rest_response_t *resp);
 void api_list_connectors(void *ctx, const rest_request_t *req, rest_response_t *resp);

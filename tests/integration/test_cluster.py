@@ -30,8 +30,8 @@ class Cluster:
         self.names = Names("kafka")
         self.workers = []
 
-    def add(self):
-        w = self.connectd(bootstrap=self.kafka.bootstrap,
+    def add(self, port=None):
+        w = self.connectd(bootstrap=self.kafka.bootstrap, port=port,
                           args=FAST_WORKER_ARGS + self.names.worker_args() + CLUSTER_ARGS)
         w.wait_ready()
         w.id = f"127.0.0.1:{w.port}"
@@ -45,15 +45,23 @@ class Cluster:
         return random.choice(self.alive())
 
     def leader(self):
-        """The worker whose last word on leadership is that it leads (cluster.c logs both)."""
+        """The worker whose last word on leadership is that it leads (cluster.c logs both), once
+        every live worker has taken its share and the answer holds for a second."""
         def find():
             leads = []
             for w in self.alive():
+                if "Took partitions" not in w.output():
+                    return None
                 said = re.findall(r"This worker (now leads|no longer leads) group", w.output())
                 if said and said[-1] == "now leads":
                     leads.append(w)
             return leads[0] if len(leads) == 1 else None
-        return wait_for(find, 60, "exactly one leader")
+
+        def stable():
+            first = find()
+            time.sleep(1)
+            return first if first is not None and find() is first else None
+        return wait_for(stable, 60, "exactly one leader")
 
     def followers(self):
         lead = self.leader()
@@ -281,7 +289,7 @@ def test_rolling_restart_under_load_loses_nothing(cluster, pg, tmp_path):
             for i in range(3):
                 old = cluster.workers[i]
                 assert old.stop() == 0, old.output()[-3000:]
-                cluster.add()
+                cluster.add(port=old.port)  # the same worker id, as a restarted pod has
                 cluster.wait_running(configs)
         finally:
             stop.set()
@@ -291,3 +299,76 @@ def test_rolling_restart_under_load_loses_nothing(cluster, pg, tmp_path):
         tables.check()
         for w in cluster.alive():
             w.stop()  # before the databases go
+
+
+def signed(key, body):
+    import base64
+    import hashlib
+    import hmac
+    return base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+
+
+def session_key(cluster):
+    """The key of the last session-key record the leader wrote to the config topic."""
+    import base64
+    recs = [json.loads(v) for (_, _, k, v) in read_topic(cluster.kafka.bootstrap, cluster.names.configs)
+            if k == b"session-key" and v]
+    assert recs, "no session key in the config topic"
+    assert recs[-1]["algorithm"] == "HmacSHA256" and isinstance(recs[-1]["creation-timestamp"], int)
+    return base64.b64decode(recs[-1]["key"])
+
+
+def raw(w, method, path, body=b"", headers=None):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", w.port, timeout=30)
+    c.request(method, path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, json.loads(data) if data else None
+
+
+def test_internal_endpoints_are_signed(cluster, tmp_path):
+    """POST /connectors/{c}/tasks and PUT /connectors/{c}/fence, as workers call them on each other:
+    refused without a signature (400), with an algorithm the worker does not accept (400) or a
+    wrong one (403); with the HMAC of the body under the leader's session key, the task configs are
+    written (204). A follower forwards them to the leader without the signature, as Kafka Connect
+    does, so the leader refuses them."""
+    for _ in range(2):
+        cluster.add()
+    leader = cluster.leader()
+    follower = cluster.followers()[0]
+    src = tmp_path / "in.txt"
+    src.write_text("a\n")
+    cfg = {"connector.class": SRC, "file": str(src), "topic": cluster.names.t("sig"), "tasks.max": "1"}
+    create_all(cluster, {"sig": cfg})
+    cluster.wait_running(["sig"])
+    key = session_key(cluster)
+    st, tasks, _ = leader.get("/connectors/sig/tasks")
+    new = [dict(tasks[0]["config"], extra="1")]
+    body = json.dumps(new).encode()
+    path = "/connectors/sig/tasks"
+
+    assert raw(leader, "POST", path, body) == (400, {"error_code": 400, "message": "Internal request missing required signature"})
+    st, err = raw(leader, "POST", path, body, {"X-Connect-Authorization": signed(key, body),
+                                               "X-Connect-Request-Signature-Algorithm": "HmacSHA1"})
+    assert st == 400 and err["message"].startswith(
+        "This worker does not support the 'HmacSHA1' key signing algorithm used by other workers. This worker "
+        "is currently configured to use: [HmacSHA256]."), err
+    good = {"X-Connect-Authorization": signed(key, body), "X-Connect-Request-Signature-Algorithm": "HmacSHA256"}
+    bad = dict(good, **{"X-Connect-Authorization": signed(b"not the key", body)})
+    assert raw(leader, "POST", path, body, bad) == (403, {"error_code": 403, "message": "Internal request contained invalid signature."})
+    assert raw(follower, "POST", path, body, good) == (400, {"error_code": 400, "message": "Internal request missing required signature"})
+    assert raw(leader, "POST", path, body, good) == (204, None)
+    wait_for(lambda: leader.get("/connectors/sig/tasks")[1][0]["config"].get("extra") == "1", 30,
+             "the posted task config to be committed")
+    st, err = raw(leader, "POST", "/connectors/nope/tasks", b"[]", {"X-Connect-Authorization": signed(key, b"[]"),
+                                                                   "X-Connect-Request-Signature-Algorithm": "HmacSHA256"})
+    assert (st, err) == (404, {"error_code": 404, "message": "Connector nope not found"})
+
+    fence = {"X-Connect-Authorization": signed(key, b""), "X-Connect-Request-Signature-Algorithm": "HmacSHA256"}
+    assert raw(leader, "PUT", "/connectors/sig/fence")[0] == 400
+    assert raw(leader, "PUT", "/connectors/sig/fence", b"", fence) == (204, None)
+    assert raw(leader, "PUT", "/connectors/nope/fence", b"", fence) == (404, {"error_code": 404, "message": "Connector nope not found"})
+    for w in cluster.alive():
+        w.stop()

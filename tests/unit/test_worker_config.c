@@ -424,6 +424,29 @@ static void test_defaults(void **state) {
     worker_config_destroy(wc);
 }
 
+/* Kafka Connect settings connectd does not implement are refused, not ignored. */
+static void test_unimplemented_cluster_settings_refused(void **state) {
+    (void)state;
+    char err[512];
+    static const char *const cases[][3] = {
+        {"exactly.once.source.support", "enabled", "connectd has no exactly-once support for source connectors"},
+        {"exactly.once.source.support", "preparing", "leave it unset or set it to disabled"},
+        {"scheduled.rebalance.max.delay.ms", "300000", "set it to 0 or leave it unset"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        worker_config_t *wc = worker_config_new();
+        worker_config_set(wc, cases[i][0], cases[i][1], "t");
+        assert_int_equal(worker_config_validate(wc, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, cases[i][2]));
+        worker_config_destroy(wc);
+    }
+    worker_config_t *wc = worker_config_new();
+    worker_config_set(wc, "scheduled.rebalance.max.delay.ms", "0", "t");
+    worker_config_set(wc, "exactly.once.source.support", "DISABLED", "t");
+    assert_int_equal(worker_config_validate(wc, err, sizeof(err)), 0);
+    worker_config_destroy(wc);
+}
+
 static void test_valid_values_and_getters(void **state) {
     (void)state;
     char err[512] = "";
@@ -441,7 +464,7 @@ static void test_valid_values_and_getters(void **state) {
     worker_config_set(wc, "topic.tracking.enable", " FALSE\t", "t");
     worker_config_set(wc, "topic.creation.enable", "True", "t");
     worker_config_set(wc, "connect.protocol", "EAGER", "t");
-    worker_config_set(wc, "exactly.once.source.support", "Enabled", "t");
+    worker_config_set(wc, "exactly.once.source.support", "Disabled", "t");
     worker_config_set(wc, "security.protocol", "sasl_ssl", "t");
     worker_config_set(wc, "connector.client.config.override.policy", "None", "t");
     worker_config_set(wc, "bootstrap.servers", "a:9092, b:9092", "t");
@@ -771,6 +794,7 @@ int main(void) {
         cmocka_unit_test(test_set_arg),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_valid_values_and_getters),
+        cmocka_unit_test(test_unimplemented_cluster_settings_refused),
         cmocka_unit_test(test_type_error_names_file_line),
         cmocka_unit_test(test_validation_messages),
         cmocka_unit_test(test_first_error_in_key_order),
