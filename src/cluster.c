@@ -24,6 +24,7 @@ struct cluster {
     pthread_mutex_t lock; /* what follows */
     pthread_cond_t changed;
     bool *owned;     /* [n_parts] */
+    bool *held;      /* [n_parts] lost with the session, still run until the next assignment */
     int32_t n_parts; /* the topic's partition count, read at start */
     bool assigned_once;
     bool broken;     /* the topic's partition count changed: run nothing */
@@ -128,16 +129,24 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         bool lost = rd_kafka_assignment_lost(rk);
         pthread_mutex_lock(&c->lock);
         for (int i = 0; i < parts->cnt; i++)
-            if (!strcmp(parts->elems[i].topic, c->topic) && parts->elems[i].partition < c->n_parts)
+            if (!strcmp(parts->elems[i].topic, c->topic) && parts->elems[i].partition < c->n_parts) {
                 c->owned[parts->elems[i].partition] = false;
+                /* Lost with the session (the coordinator unreachable for session.timeout.ms):
+                 * kept running until the rejoin says what is this worker's, as Kafka Connect's
+                 * incremental protocol keeps its assignment until it is explicitly revoked. */
+                if (lost) c->held[parts->elems[i].partition] = true;
+            }
         int64_t gen = c->generation;
         pthread_mutex_unlock(&c->lock);
-        log_parts(lost ? "Lost (the group presumed this worker dead)" : "Releasing", parts, gen);
-        for (int i = 0; i < parts->cnt; i++)
-            if (parts->elems[i].partition == 0 && !strcmp(parts->elems[i].topic, c->topic))
-                log_info(clog_(), "This worker no longer leads group %s", c->group);
-        /* Before the group may give them to another member: stop what runs on them here. */
-        if (c->cb.released) c->cb.released(c->cb.opaque, lost);
+        log_parts(lost ? "Lost (the session with the group coordinator expired; kept running until the "
+                         "group rejoins)" : "Releasing", parts, gen);
+        if (!lost) {
+            for (int i = 0; i < parts->cnt; i++)
+                if (parts->elems[i].partition == 0 && !strcmp(parts->elems[i].topic, c->topic))
+                    log_info(clog_(), "This worker no longer leads group %s", c->group);
+            /* Before the group may give them to another member: stop what runs on them here. */
+            if (c->cb.released) c->cb.released(c->cb.opaque, false);
+        }
         if (c->cooperative) {
             rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
             if (e) {
@@ -173,6 +182,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     for (int i = 0; i < parts->cnt; i++)
         if (!strcmp(parts->elems[i].topic, c->topic) && parts->elems[i].partition < c->n_parts)
             c->owned[parts->elems[i].partition] = true;
+    /* After a lost session, this assignment is what is this worker's: what it held and did not
+     * get back stops now (the herder's next pass), before it starts anything new. */
+    bool was_leader = c->held[0];
+    for (int32_t i = 0; i < c->n_parts; i++) c->held[i] = false;
+    if (was_leader && !c->owned[0]) log_info(clog_(), "This worker no longer leads group %s", c->group);
     if (gen < 0) gen = c->generation + 1;
     c->generation = gen;
     c->assigned_once = true;
@@ -180,7 +194,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     pthread_mutex_unlock(&c->lock);
     if (parts->cnt) log_parts("Took", parts, gen);
     for (int i = 0; i < parts->cnt; i++)
-        if (parts->elems[i].partition == 0 && !strcmp(parts->elems[i].topic, c->topic))
+        if (parts->elems[i].partition == 0 && !strcmp(parts->elems[i].topic, c->topic) && !was_leader)
             log_info(clog_(), "This worker now leads group %s (generation %lld)", c->group, (long long)gen);
     else log_debug(clog_(), "Rebalance done (generation %lld), nothing new for this worker", (long long)gen);
     if (c->cb.assigned) c->cb.assigned(c->cb.opaque);
@@ -262,6 +276,7 @@ int cluster_start(cluster_t *c, char *errstr, size_t errstr_size) {
     }
     c->n_parts = n;
     c->owned = calloc((size_t)n, sizeof(bool));
+    c->held = calloc((size_t)n, sizeof(bool));
     log_info(clog_(), "Joining group %s as connect-%s on %s (%d partitions, %s rebalancing)", c->group,
              c->worker_id, c->topic, n, c->cooperative ? "incremental cooperative" : "eager");
     rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
@@ -297,6 +312,7 @@ void cluster_destroy(cluster_t *c) {
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->changed);
     free(c->owned);
+    free(c->held);
     free(c->worker_id);
     free(c->url);
     free(c->group);
@@ -306,7 +322,7 @@ void cluster_destroy(cluster_t *c) {
 
 static bool owns_partition(cluster_t *c, int32_t p) {
     pthread_mutex_lock(&c->lock);
-    bool own = !c->broken && c->owned && p >= 0 && p < c->n_parts && c->owned[p];
+    bool own = !c->broken && c->owned && p >= 0 && p < c->n_parts && (c->owned[p] || c->held[p]);
     pthread_mutex_unlock(&c->lock);
     return own;
 }

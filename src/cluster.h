@@ -14,9 +14,15 @@
  *   cooperative protocol (KIP-429, as Kafka Connect's KIP-415) a partition moves only after its
  *   old owner has revoked it, and a worker revokes only once everything of that partition has
  *   stopped here (the `released` callback returns when it has), so a task never runs on two
- *   workers at once. A member that lost its partitions (it missed the session timeout) stops
- *   them at once when it learns of it; its tasks may then overlap with their new owner's start
- *   for the time it took to learn, as in Kafka Connect.
+ *   workers at once while both reach Kafka.
+ * - A member whose session expired (it could not reach the group coordinator for
+ *   session.timeout.ms: Kafka down, or this worker cut off) keeps running what it had until it
+ *   has rejoined, as Kafka Connect's incremental protocol keeps an assignment until it is
+ *   explicitly revoked: when all of Kafka is away nothing stops, and when only this worker was
+ *   cut off, what it runs could reach Kafka no more than it could. The assignment it gets on
+ *   rejoining decides: what it did not get back stops before anything new starts. Meanwhile a
+ *   new owner may start the same task; the PostgreSQL connector's exclusive slot makes that one
+ *   wait until the old instance lets the slot go.
  * - Every worker maps units to partitions with the same function over the same partition count:
  *   the topic's, read at start. A worker that sees a different count later stops running
  *   anything and reports it (the topic must not be repartitioned).
@@ -39,7 +45,7 @@ typedef struct cluster cluster_t;
 typedef struct {
     /* On the cluster's thread, during a rebalance, after some partitions stopped being this
      * worker's (cluster_owns_* already says no): returns once nothing of theirs runs here any
-     * more. lost: the group took them without a revocation (this worker was presumed dead). */
+     * more. Not called for partitions lost with an expired session (see above): lost is false. */
     void (*released)(void *opaque, bool lost);
     /* After a rebalance gave this worker partitions (or none): what it runs may change. */
     void (*assigned)(void *opaque);

@@ -24,6 +24,8 @@
 #define FORWARD_TIMEOUT_MS 90000
 /* How long a request waits for the group to name a leader (or owner) during a rebalance. */
 #define LEADER_WAIT_MS 20000
+/* A follower's task configs to the leader (the leader writes and reads back one record). */
+#define PUBLISH_TIMEOUT_MS 15000
 
 static log_logger_t *flog(void) {
     static log_logger_t *lg;
@@ -143,7 +145,9 @@ void api_forward_to_leader(rest_api_ctx_t *api, const rest_request_t *req, rest_
 int rest_publish_task_configs(void *opaque, const char *connector, cd_props_t *const *configs, size_t n,
                               char *errstr, size_t errstr_size) {
     rest_api_ctx_t *api = opaque;
-    char *url = api_leader_url(api);
+    /* On the herder's thread: a short look for the leader, and a bounded request; the herder
+     * tries again with a backoff. */
+    char *url = api->cluster ? cluster_leader_url(api->cluster, 2000) : NULL;
     if (!url) {
         snprintf(errstr, errstr_size, "no known leader URL, likely because a rebalance is underway");
         return -1;
@@ -168,7 +172,7 @@ int rest_publish_task_configs(void *opaque, const char *connector, cd_props_t *c
     }
     http_response_t r = {0};
     int rc = -1;
-    if (http_client_request(url, path, "POST", headers, body, len, FORWARD_TIMEOUT_MS, &r, errstr, errstr_size) != 0) {
+    if (http_client_request(url, path, "POST", headers, body, len, PUBLISH_TIMEOUT_MS, &r, errstr, errstr_size) != 0) {
         /* errstr says why */
     } else if (r.status >= 200 && r.status < 300) {
         rc = 0;
