@@ -274,9 +274,13 @@ int cluster_start(cluster_t *c, char *errstr, size_t errstr_size) {
                                       "partitions: see \"Running a cluster\" in the README)", c->topic);
         return -1;
     }
+    /* The herder may already ask what this worker owns: all three change together. */
+    bool *owned = calloc((size_t)n, sizeof(bool)), *held = calloc((size_t)n, sizeof(bool));
+    pthread_mutex_lock(&c->lock);
+    c->owned = owned;
+    c->held = held;
     c->n_parts = n;
-    c->owned = calloc((size_t)n, sizeof(bool));
-    c->held = calloc((size_t)n, sizeof(bool));
+    pthread_mutex_unlock(&c->lock);
     log_info(clog_(), "Joining group %s as connect-%s on %s (%d partitions, %s rebalancing)", c->group,
              c->worker_id, c->topic, n, c->cooperative ? "incremental cooperative" : "eager");
     rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
@@ -320,19 +324,27 @@ void cluster_destroy(cluster_t *c) {
     free(c);
 }
 
-static bool owns_partition(cluster_t *c, int32_t p) {
+/* Whether this worker owns partition p, or that of connector's task (task -1: the connector's
+ * own) when connector is not NULL. */
+static bool owns_unit(cluster_t *c, int32_t p, const char *connector, int task) {
     pthread_mutex_lock(&c->lock);
-    bool own = !c->broken && c->owned && p >= 0 && p < c->n_parts && (c->owned[p] || c->held[p]);
+    if (connector) p = cluster_partition_of(connector, task, c->n_parts);
+    bool own = !c->broken && c->owned && c->held && p >= 0 && p < c->n_parts && (c->owned[p] || c->held[p]);
     pthread_mutex_unlock(&c->lock);
     return own;
 }
 
-bool cluster_owns_connector(cluster_t *c, const char *connector) {
-    return owns_partition(c, cluster_partition_of(connector, -1, c->n_parts));
-}
+static bool owns_partition(cluster_t *c, int32_t p) { return owns_unit(c, p, NULL, 0); }
 
-bool cluster_owns_task(cluster_t *c, const char *connector, int task) {
-    return owns_partition(c, cluster_partition_of(connector, task, c->n_parts));
+bool cluster_owns_connector(cluster_t *c, const char *connector) { return owns_unit(c, 0, connector, -1); }
+
+bool cluster_owns_task(cluster_t *c, const char *connector, int task) { return owns_unit(c, 0, connector, task); }
+
+static int32_t partitions(cluster_t *c) {
+    pthread_mutex_lock(&c->lock);
+    int32_t n = c->n_parts;
+    pthread_mutex_unlock(&c->lock);
+    return n;
 }
 
 bool cluster_is_leader(cluster_t *c) { return owns_partition(c, 0); }
@@ -425,9 +437,9 @@ static char *owner_url(cluster_t *c, int32_t p, int timeout_ms) {
 char *cluster_leader_url(cluster_t *c, int timeout_ms) { return owner_url(c, 0, timeout_ms); }
 
 char *cluster_connector_owner_url(cluster_t *c, const char *connector, int timeout_ms) {
-    return owner_url(c, cluster_partition_of(connector, -1, c->n_parts), timeout_ms);
+    return owner_url(c, cluster_partition_of(connector, -1, partitions(c)), timeout_ms);
 }
 
 char *cluster_task_owner_url(cluster_t *c, const char *connector, int task, int timeout_ms) {
-    return owner_url(c, cluster_partition_of(connector, task, c->n_parts), timeout_ms);
+    return owner_url(c, cluster_partition_of(connector, task, partitions(c)), timeout_ms);
 }

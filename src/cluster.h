@@ -36,9 +36,9 @@
 
 #include "worker_config.h"
 
-/* The partition count the coordination topic is created with: the most workers that can run
- * something at once; divisible by every cluster size up to 6 and by 10, 12, 15, 20 and 30. */
-#define CLUSTER_PARTITIONS 60
+/* The coordination topic is created with cluster.coordination.partitions partitions (60 by
+ * default: divisible by every cluster size up to 6 and by 10, 12, 15, 20 and 30); that count is
+ * the most workers that can run something at once. Workers read the count from the topic. */
 
 typedef struct cluster cluster_t;
 

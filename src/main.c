@@ -113,7 +113,8 @@ static void fill_topic_specs(const worker_config_t *wc, kafka_topic_spec_t specs
                                     (int)worker_config_get_int(wc, "status.storage.replication.factor"),
                                     false, false};
     cluster_topic_name(wc, name, size);
-    specs[3] = (kafka_topic_spec_t){name, "group.id", "config.storage.", CLUSTER_PARTITIONS,
+    specs[3] = (kafka_topic_spec_t){name, "group.id", "config.storage.",
+                                    (int)worker_config_get_int(wc, "cluster.coordination.partitions"),
                                     (int)worker_config_get_int(wc, "config.storage.replication.factor"),
                                     false, false};
 }
@@ -128,7 +129,7 @@ static kafka_embedded_t *start_embedded(worker_config_t *wc, char *errstr, size_
     fill_topic_specs(wc, specs, coordination, sizeof(coordination));
     static const int dflt[3] = {1, 25, 5};
     for (int i = 0; i < 4; i++) {
-        int parts = i == 3 ? CLUSTER_PARTITIONS : i == 0 ? 1 : partitions_of(wc, i == 1 ? "offset.storage.partitions" : "status.storage.partitions", dflt[i]);
+        int parts = i == 3 ? specs[3].partitions : i == 0 ? 1 : partitions_of(wc, i == 1 ? "offset.storage.partitions" : "status.storage.partitions", dflt[i]);
         if (kafka_embedded_create_topic(kb, specs[i].topic, parts, errstr, errstr_size) != 0) {
             kafka_embedded_destroy(kb);
             return NULL;

@@ -110,6 +110,8 @@ static const wc_def_t defs[] = {
     {"worker.sync.timeout.ms", WC_INT, "3000", AT_LEAST(0)},
     {"worker.unsync.backoff.ms", WC_INT, "300000", AT_LEAST(0)},
     {"scheduled.rebalance.max.delay.ms", WC_INT, "300000", AT_LEAST(0)},
+    /* connectd's own: the partition count <group.id>-coordination is created with (cluster.h). */
+    {"cluster.coordination.partitions", WC_INT, "60", RANGE(1, 10000)},
     {"connect.protocol", WC_STRING, "sessioned", ONE_OF_NOCASE(protocols)},
     /* KIP-507 request signing (rest/signing.h); inter.worker.key.size: NULL is the algorithm's
      * default size. */

@@ -535,7 +535,9 @@ class Connectd:
 
 FAST_WORKER_ARGS = ["-D", "offset.flush.interval.ms=500", "-D", "consumer.fetch.wait.max.ms=20",
                     "-D", "consumer.session.timeout.ms=6000",
-                    "-D", "consumer.heartbeat.interval.ms=1000"]
+                    "-D", "consumer.heartbeat.interval.ms=1000",
+                    # a cluster's coordination topic per test on the shared Kafka: few partitions
+                    "-D", "cluster.coordination.partitions=6"]
 
 
 @pytest.fixture

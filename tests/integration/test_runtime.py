@@ -76,7 +76,12 @@ def test_writes_apache_kafka_connect_records(worker, tmp_path):
     wait_state(worker, "w", "STOPPED", [])
     assert worker.request("DELETE", "/connectors/w")[0] == 204
     bs = worker.broker.bootstrap
-    configs = [(k.decode(), v) for (_, _, k, v) in read_topic(bs, worker.names.configs)]
+    records = [(k.decode(), v) for (_, _, k, v) in read_topic(bs, worker.names.configs)]
+    # The leader's session key for signed requests between workers, as Kafka Connect's leader
+    # writes it (KIP-507); the connector's records are the others.
+    keys = [json.loads(v) for (k, v) in records if k == "session-key"]
+    assert keys and set(keys[0]) == {"key", "algorithm", "creation-timestamp"} and keys[0]["algorithm"] == "HmacSHA256"
+    configs = [r for r in records if r[0] != "session-key"]
     connector_value = json.loads(configs[0][1])
     assert configs[0][0] == "connector-w" and connector_value == {"properties": {**cfg, "name": "w"}}
     assert configs[0][1].startswith(b'{"properties":{') and b" " not in configs[0][1].replace(str(tmp_path).encode(), b"")
