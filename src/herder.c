@@ -225,6 +225,16 @@ static void forget_conn(herder_t *h, conn_t *c) {
     free(c);
 }
 
+/* Whether exactly these task configs are the connector's committed set (written in full). */
+static bool task_configs_committed(herder_t *h, const char *name, cd_props_t *const *configs, size_t n) {
+    size_t cn;
+    cd_props_t **committed = config_store_task_configs(h->cs, name, &cn, NULL);
+    bool same = cn == n && config_store_task_count(h->cs, name) == (int)n;
+    for (size_t i = 0; same && i < n; i++) same = cd_props_equal(committed[i], configs[i]);
+    config_store_free_tasks(committed, cn);
+    return same;
+}
+
 /* Asks the connector for its task configs and writes them when they differ from the committed
  * ones (task records, then the commit). */
 static void generate_task_configs(herder_t *h, conn_t *c) {
@@ -258,11 +268,7 @@ static void generate_task_configs(herder_t *h, conn_t *c) {
         cd_props_destroy(gen[i]);
         gen[i] = ordered;
     }
-    size_t cn;
-    cd_props_t **committed = config_store_task_configs(h->cs, c->name, &cn, NULL);
-    bool same = cn == (size_t)n && config_store_task_count(h->cs, c->name) == n;
-    for (size_t i = 0; same && i < cn; i++) same = cd_props_equal(committed[i], gen[i]);
-    config_store_free_tasks(committed, cn);
+    bool same = task_configs_committed(h, c->name, gen, (size_t)n);
     if (!same && !is_leader(h)) {
         /* Only the leader writes configs: a follower that runs the connector sends them to it
          * (POST /connectors/{c}/tasks), retrying with a backoff as Kafka Connect does. */
@@ -721,12 +727,7 @@ herder_result_t herder_put_task_configs(herder_t *h, const char *name, cd_props_
     } else {
         /* The same set again (a follower that had not read the last write yet) is not written:
          * a new set restarts every task. */
-        size_t cn;
-        cd_props_t **committed = config_store_task_configs(h->cs, name, &cn, NULL);
-        bool same = cn == n && config_store_task_count(h->cs, name) == (int)n;
-        for (size_t i = 0; same && i < n; i++) same = cd_props_equal(committed[i], configs[i]);
-        config_store_free_tasks(committed, cn);
-        if (!same) {
+        if (!task_configs_committed(h, name, configs, n)) {
             log_info(hlog(), "[%s] Writing %zu task configs a follower sent", name, n);
             if (config_store_put_task_configs(h->cs, name, configs, n, timeout_ms, errstr,
                                               errstr_size) != 0)

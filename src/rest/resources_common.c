@@ -3,7 +3,6 @@
  * small request helpers. */
 #include "rest/resources_internal.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <librdkafka/rdkafka.h>
@@ -315,17 +314,12 @@ int api_put_name(cd_props_t *cfg, const char *name, rest_response_t *resp) {
 }
 
 void api_set_location(rest_api_ctx_t *api, rest_response_t *resp, const char *name) {
-    size_t n = strlen(api->advertised_url) + strlen(name) * 3 + 16;
-    char *loc = malloc(n);
-    size_t len = (size_t)snprintf(loc, n, "%sconnectors/", api->advertised_url);
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        if (isalnum(*p) || strchr("-._~", *p))
-            loc[len++] = (char)*p;
-        else
-            len += (size_t)sprintf(loc + len, "%%%02X", *p);
-    }
-    loc[len] = '\0';
-    resp->location = loc;
+    /* advertised_url ends with '/', the path starts with one */
+    char *path = api_connector_path(name, "");
+    size_t n = strlen(api->advertised_url) + strlen(path) + 1;
+    resp->location = malloc(n);
+    snprintf(resp->location, n, "%.*s%s", (int)strlen(api->advertised_url) - 1, api->advertised_url, path);
+    free(path);
 }
 
 bool api_query_bool(const rest_request_t *req, const char *name) {
