@@ -18,6 +18,8 @@ PG_NPM_VERSIONS ?= 14.23.0-beta.17 16.14.0-beta.17 17.10.0-beta.17 18.4.0-beta.1
 # PostgreSQL majors the integration tests run on: 15 (Debian's) gets every test, the others a
 # representative subset; `all` runs every test on every version.
 PG_VERSIONS ?= 14 15 16 17 18
+# pytest options for `make integration`/`make test`; the slowest tests are listed so CI time is visible.
+PYTEST_ARGS ?= --durations=40
 # make kafka: where the broker keeps its data, and its port.
 KAFKA_DIR ?= $(CURDIR)/build/kafka-data
 KAFKA_PORT ?= 9092
