@@ -371,6 +371,7 @@ int main(int argc, char **argv) {
     rest_server_t *rest = NULL;
     char *cluster_id = NULL;
     rest_api_ctx_t api = {0};
+    rest_api_init(&api);
     config_store_t *cs = NULL;
     status_store_t *ss = NULL;
     offset_store_t *os = NULL;
@@ -412,6 +413,31 @@ int main(int argc, char **argv) {
     api.kafka_cluster_id = cluster_id;
     log_info(mlog, "Kafka cluster ID: %s", cluster_id);
 
+    /* The REST server listens now, as Kafka Connect's does once it knows the cluster id: GET /
+     * answers at once, other requests wait for the rest of start-up (rest_api_gate). */
+    effective_listeners(wc, listeners, sizeof(listeners));
+    advertised_url(wc, listener_port(listeners), advertised, sizeof(advertised));
+    char wid[512];
+    snprintf(wid, sizeof(wid), "%.*s", (int)(strlen(advertised) - 8), advertised + 7);
+    log_info(mlog, "Advertised URI: %s (worker id %s)", advertised, wid);
+    api.wc = wc;
+    api.providers = providers;
+    api.advertised_url = advertised;
+    size_t n_routes;
+    const rest_route_t *routes = rest_api_routes(&n_routes);
+    rest = rest_server_new(routes, n_routes, &api);
+    if (!rest) goto fail;
+    rest_server_set_gate(rest, rest_api_gate);
+    rest_limits_t limits = {
+        .max_request_bytes = (size_t)worker_config_get_int(wc, "rest.max.request.bytes"),
+        .max_connections = (unsigned)worker_config_get_int(wc, "rest.max.connections"),
+        .request_timeout_ms = (int)worker_config_get_int(wc, "rest.request.timeout.ms"),
+    };
+    rest_server_set_limits(rest, &limits);
+    if (rest_server_listen_admin(rest, worker_config_get(wc, "admin.listeners"), errstr, sizeof(errstr)) != 0 ||
+        rest_server_listen(rest, listeners, errstr, sizeof(errstr)) != 0)
+        goto fail;
+
     fill_topic_specs(wc, specs, coordination, sizeof(coordination));
     if (kafka_topics_ensure(rk, wc, specs, 4, api_timeout < 30000 ? (int)api_timeout : 30000,
                             errstr, sizeof(errstr)) != 0)
@@ -443,11 +469,6 @@ int main(int argc, char **argv) {
     log_debug(mlog, "Read the config, status and offsets topics to their end");
     if (stopping()) goto stop;
 
-    effective_listeners(wc, listeners, sizeof(listeners));
-    advertised_url(wc, listener_port(listeners), advertised, sizeof(advertised));
-    char wid[512];
-    snprintf(wid, sizeof(wid), "%.*s", (int)(strlen(advertised) - 8), advertised + 7);
-    log_info(mlog, "Advertised URI: %s (worker id %s)", advertised, wid);
     worker = worker_new(wc, ss, os, wid, status_store_max_generation(ss) + 1);
     herder = herder_new(wc, cs, ss, os, worker);
     herder_set_config_providers(herder, providers);
@@ -463,28 +484,14 @@ int main(int argc, char **argv) {
     }
     if (cluster_start(cluster, errstr, sizeof(errstr)) != 0) goto fail;
 
-    api.wc = wc;
+    /* Every field the handlers use is set before start-up is declared finished (the gate
+     * reads them after taking the start lock). */
     api.cs = cs;
     api.ss = ss;
     api.os = os;
     api.herder = herder;
     api.cluster = cluster;
-    api.providers = providers;
-    api.advertised_url = advertised;
-    size_t n_routes;
-    const rest_route_t *routes = rest_api_routes(&n_routes);
-    rest = rest_server_new(routes, n_routes, &api);
-    if (!rest) goto fail;
-    rest_limits_t limits = {
-        .max_request_bytes = (size_t)worker_config_get_int(wc, "rest.max.request.bytes"),
-        .max_connections = (unsigned)worker_config_get_int(wc, "rest.max.connections"),
-        .request_timeout_ms = (int)worker_config_get_int(wc, "rest.request.timeout.ms"),
-    };
-    rest_server_set_limits(rest, &limits);
-    if (rest_server_listen_admin(rest, worker_config_get(wc, "admin.listeners"), errstr, sizeof(errstr)) != 0 ||
-        rest_server_listen(rest, listeners, errstr, sizeof(errstr)) != 0)
-        goto fail;
-    api.started = 1;
+    rest_api_set_started(&api);
     log_info(mlog, "Kafka Connect started");
     while (!stopping()) sleep_ms(100);
     goto stop;
@@ -494,6 +501,7 @@ fail:
     rc = 1;
 stop:
     log_info(mlog, "Kafka Connect stopping");
+    rest_api_set_stopping(&api);
     rest_server_stop(rest, REST_DRAIN_MS);
     /* Leaving the group stops what this worker runs first (the others take it over at once);
      * tasks stop and commit their offsets; statuses say UNASSIGNED before the clients close. */

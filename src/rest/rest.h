@@ -42,6 +42,11 @@ typedef struct {
 /* routes must outlive the server; ctx is handed to every handler. */
 rest_server_t *rest_server_new(const rest_route_t *routes, size_t n_routes, void *ctx);
 
+/* A gate every matched request passes before its handler runs (on the connection's own thread,
+ * so it may wait). It returns true to go on, or false with resp filled. Set before listening. */
+typedef bool (*rest_gate_fn)(void *ctx, const rest_route_t *route, rest_response_t *resp);
+void rest_server_set_gate(rest_server_t *srv, rest_gate_fn gate);
+
 /* What one client may take (the worker properties rest.max.request.bytes, rest.max.connections
  * and rest.request.timeout.ms):
  * - a request body larger than max_request_bytes is refused with 413: at once when its

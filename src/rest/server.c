@@ -56,6 +56,7 @@ struct rest_server {
     const rest_route_t *routes;
     size_t n_routes;
     void *ctx;
+    rest_gate_fn gate;
     rest_limits_t limits;
     struct MHD_Daemon *daemons[REST_MAX_LISTENERS];
     int ports[REST_MAX_LISTENERS];
@@ -335,7 +336,8 @@ static void dispatch(rest_server_t *srv, req_state_t *st, const char *url, const
             return;
         }
     }
-    found->fn(srv->ctx, &req, resp);
+    /* As in Kafka Connect, a body is parsed (and refused) before the request waits for the worker. */
+    if (!srv->gate || srv->gate(srv->ctx, found, resp)) found->fn(srv->ctx, &req, resp);
     if (req.body) json_object_put(req.body);
     free(path);
 }
@@ -565,6 +567,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     (void)cls;
     if (log_enabled(rlog(), LOG_LEVEL_WARN)) log_vwrite(rlog(), LOG_LEVEL_WARN, fmt, ap);
 }
+
+void rest_server_set_gate(rest_server_t *srv, rest_gate_fn gate) { srv->gate = gate; }
 
 rest_server_t *rest_server_new(const rest_route_t *routes, size_t n_routes, void *ctx) {
     rest_server_t *srv = calloc(1, sizeof(*srv));

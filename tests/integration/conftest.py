@@ -493,12 +493,14 @@ class Connectd:
         if self.proc.poll() is not None:
             pytest.fail(f"connectd exited with {self.proc.returncode}:\n{self.output()}")
         try:
-            return self.get("/", timeout=2)[0] == 200
+            # GET / answers as soon as the REST server listens, before the internal topics are
+            # read; /health says 503 "starting" until start-up has finished.
+            return self.get("/", timeout=2)[0] == 200 and self.get("/health", timeout=15)[0] != 503
         except OSError:
             return False
 
     def wait_ready(self, timeout=60):
-        wait_for(self.ready, timeout, f"connectd to answer GET / on port {self.port}")
+        wait_for(self.ready, timeout, f"connectd to finish starting (GET / and /health) on port {self.port}")
         return self
 
     def wait_output(self, pattern, timeout=30):

@@ -274,3 +274,37 @@ def test_new_request_during_shutdown_gets_503(broker, connectd):
     held.close()
     keep.close()
     assert c.wait_exit() == 0
+
+
+def test_get_root_answers_while_the_internal_topics_are_read(broker, connectd):
+    """The REST server listens once the Kafka cluster's id is known, as Kafka Connect's does: GET /
+    answers at once, /health says the worker is starting, and other requests wait for the end of
+    start-up instead of failing. Every broker response is delayed, so reading the internal topics
+    takes many round trips."""
+    import threading
+    assert broker.command("rtt -1 400").startswith("OK")
+    c = connectd(bootstrap=broker.bootstrap)
+    wait_for(lambda: _root_status(c) == 200, 60, "GET / to answer")
+    status, body, _ = c.get("/health", timeout=30)
+    assert (status, body) == (503, {"status": "starting", "message": "Worker is still starting up."})
+    answers = []
+    waiting = threading.Thread(target=lambda: answers.append(c.get("/connectors", timeout=120)))
+    waiting.start()
+    for _ in range(3):
+        # An answer seen before /health still says starting would be an answer before start-up
+        # finished (start-up never goes back): look at the answers first.
+        answered = bool(answers)
+        assert not (answered and c.get("/health", timeout=30)[0] == 503)
+    assert broker.command("rtt -1 0").startswith("OK")
+    waiting.join(120)
+    assert answers and answers[0][:2] == (200, [])
+    wait_for(lambda: c.get("/health", timeout=30)[0] == 200, 60, "/health to say healthy")
+
+
+def _root_status(c):
+    if c.proc.poll() is not None:
+        raise AssertionError(f"connectd exited:\n{c.output()}")
+    try:
+        return c.get("/", timeout=2)[0]
+    except OSError:
+        return None
