@@ -313,7 +313,12 @@ static int apply_overrides(task_t *t, rd_kafka_conf_t *conf, const char *prefix,
         const char *k = cd_props_key_at(ov, i), *v = cd_props_value_at(ov, i);
         const char *name = kafka_client_setting_name(k); /* max.request.size is message.max.bytes */
         if (!name) continue;
-        char err[256];
+        char err[256], converted[32];
+        if (kafka_client_setting_value(k, &v, converted, sizeof(converted)) != 0) {
+            snprintf(errstr, errstr_size, "invalid %s%s=%s: not a number of bytes", prefix, k, v ? v : "");
+            rc = -1;
+            break;
+        }
         rd_kafka_conf_res_t r = rd_kafka_conf_set(conf, name, v ? v : "", err, sizeof(err));
         if (r == RD_KAFKA_CONF_UNKNOWN) {
             log_warn(wlog(), "%s: %s%s is not a setting of the Kafka client library; ignored",

@@ -443,10 +443,17 @@ static int start_producer(task_t *t, char *errstr, size_t errstr_size) {
         {"partitioner", "murmur2_random"}, /* Java's default partitioner */
         {"linger.ms", "5"},
         {"message.timeout.ms", "0"}, /* retry until delivered, as Kafka Connect does */
-        {"queue.buffering.max.kbytes", "65536"},
+        /* Records produced and not yet acknowledged, at most 8 MiB (Java's buffer.memory is 32):
+         * enough to keep a broker busy at full speed (a few ms of acknowledgement latency at
+         * hundreds of MB/s), and what bounds the worker's memory while Kafka lags behind; the
+         * replication stream then waits in PostgreSQL. producer.buffer.memory sets it. */
+        {"queue.buffering.max.kbytes", "8192"},
     };
+    /* connectd's defaults; a worker-level producer.* setting wins, as in Kafka Connect, and a
+     * connector's producer.override.* over both (task_client_new). */
     for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-        rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], NULL, 0);
+        if (!kafka_client_role_sets(t->w->wc, KAFKA_ROLE_PRODUCER, defaults[i][0]))
+            rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], NULL, 0);
     rd_kafka_conf_set_dr_msg_cb(conf, on_source_delivery);
     t->producer = task_client_new(t, RD_KAFKA_PRODUCER, conf, "producer.override.", errstr, errstr_size);
     return t->producer ? 0 : -1;

@@ -3,6 +3,7 @@
 #include "kafka/client.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,8 @@ int kafka_jaas_credentials(const char *jaas, char **username, char **password) {
     return -1;
 }
 
+static const char *const role_prefix[] = {"producer.", "consumer.", "admin."};
+
 typedef struct {
     rd_kafka_conf_t *conf;
     const worker_config_t *wc;
@@ -77,6 +80,7 @@ static const struct {
     const char *rdkafka; /* NULL: connectd handles it itself, or it has no meaning here */
 } java_names[] = {
     {"max.request.size", "message.max.bytes"},
+    {"buffer.memory", "queue.buffering.max.kbytes"}, /* bytes to KiB in apply_one */
     {"default.api.timeout.ms", NULL},
     {"key.serializer", NULL},
     {"value.serializer", NULL},
@@ -93,6 +97,20 @@ const char *kafka_client_setting_name(const char *name) {
     for (size_t i = 0; i < sizeof(java_names) / sizeof(java_names[0]); i++)
         if (!strcmp(name, java_names[i].java)) return java_names[i].rdkafka;
     return name;
+}
+
+int kafka_client_setting_value(const char *java_name, const char **value, char *buf, size_t size) {
+    if (strcmp(java_name, "buffer.memory") != 0) return 0;
+    if (!*value) return -1;
+    /* The Java producer's buffer of records not yet sent, in bytes; librdkafka's in KiB. */
+    char *end;
+    errno = 0;
+    long long bytes = strtoll(*value, &end, 10);
+    if (errno || end == *value || *end || bytes < 0) return -1;
+    long long kb = (bytes + 1023) / 1024;
+    snprintf(buf, size, "%lld", kb < 1 ? 1 : kb);
+    *value = buf;
+    return 0;
 }
 
 static void apply_one(const char *key, const char *value, const char *origin, void *opaque) {
@@ -123,6 +141,13 @@ static void apply_one(const char *key, const char *value, const char *origin, vo
         snprintf(typekey, sizeof(typekey), "%.*sssl.truststore.type", (int)ctx->strip, key);
         const char *type = worker_config_get(ctx->wc, typekey);
         if (type && !strcasecmp(type, "PEM")) name = "ssl.ca.location";
+    }
+    char converted[32];
+    if (kafka_client_setting_value(name, &value, converted, sizeof(converted)) != 0) {
+        snprintf(ctx->errstr, ctx->errstr_size, "%s: invalid value '%s' for %s: not a number of bytes",
+                 origin, value, key);
+        ctx->failed = 1;
+        return;
     }
     name = kafka_client_setting_name(name);
     if (!name) return;
@@ -165,7 +190,6 @@ rd_kafka_conf_t *kafka_client_conf(const worker_config_t *wc, kafka_role_t role,
     worker_config_foreach(wc, "", apply_shared, &ctx);
     if (ctx.failed) goto fail;
 
-    static const char *const role_prefix[] = {"producer.", "consumer.", "admin."};
     ctx.strip = strlen(role_prefix[role]);
     worker_config_foreach(wc, role_prefix[role], apply_one, &ctx);
     if (ctx.failed) goto fail;
@@ -173,6 +197,26 @@ rd_kafka_conf_t *kafka_client_conf(const worker_config_t *wc, kafka_role_t role,
 fail:
     rd_kafka_conf_destroy(conf);
     return NULL;
+}
+
+typedef struct {
+    size_t strip;
+    const char *name;
+    bool found;
+} sets_ctx_t;
+
+static void find_setting(const char *key, const char *value, const char *origin, void *opaque) {
+    (void)value;
+    (void)origin;
+    sets_ctx_t *c = opaque;
+    const char *name = kafka_client_setting_name(key + c->strip);
+    if (name && !strcmp(name, c->name)) c->found = true;
+}
+
+bool kafka_client_role_sets(const worker_config_t *wc, kafka_role_t role, const char *rdkafka_name) {
+    sets_ctx_t c = {strlen(role_prefix[role]), rdkafka_name, false};
+    worker_config_foreach(wc, role_prefix[role], find_setting, &c);
+    return c.found;
 }
 
 int32_t kafka_client_any_broker(rd_kafka_t *rk, int timeout_ms) {

@@ -21,14 +21,23 @@ typedef enum { KAFKA_ROLE_PRODUCER, KAFKA_ROLE_CONSUMER, KAFKA_ROLE_ADMIN } kafk
 rd_kafka_conf_t *kafka_client_conf(const worker_config_t *wc, kafka_role_t role,
                                    const char *client_id, char *errstr, size_t errstr_size);
 
+/* The librdkafka name of a Java client setting (max.request.size: message.max.bytes,
+ * buffer.memory: queue.buffering.max.kbytes, its value converted), the name itself when librdkafka
+ * knows it so, or NULL when it has no meaning for librdkafka (serializer classes, ...) or connectd
+ * handles it itself. */
+const char *kafka_client_setting_name(const char *java_name);
+/* The value for librdkafka of a Java client setting's value: *value unchanged, or converted into
+ * buf (buffer.memory's bytes as KiB). -1 when the value cannot be converted. */
+int kafka_client_setting_value(const char *java_name, const char **value, char *buf, size_t size);
+
+/* Whether the worker's <role>.* settings set the librdkafka setting rdkafka_name (under its own
+ * or its Java name), so that a default of connectd's must not replace it. */
+bool kafka_client_role_sets(const worker_config_t *wc, kafka_role_t role, const char *rdkafka_name);
+
 /* The id of a broker the cluster's metadata names, or -1 when none answered within timeout_ms.
  * Admin requests that any broker can answer go there with rd_kafka_AdminOptions_set_broker:
  * librdkafka otherwise sends them to the controller, which librdkafka's mock cluster does not
  * name, so they wait there for their whole timeout instead of failing at once. */
-/* The librdkafka name of a Java client setting (max.request.size: message.max.bytes), the name
- * itself when librdkafka knows it so, or NULL when it has no meaning for librdkafka (serializer
- * classes, ...) or connectd handles it itself. */
-const char *kafka_client_setting_name(const char *java_name);
 
 /* Whether metadata (all topics) lists the topic (one the cluster knows, not an error entry). */
 bool kafka_metadata_has_topic(const rd_kafka_metadata_t *md, const char *topic);

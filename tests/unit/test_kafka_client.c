@@ -110,6 +110,42 @@ static void test_pem_truststore(void **state) {
     worker_config_destroy(wc);
 }
 
+/* buffer.memory (Java's bytes) becomes queue.buffering.max.kbytes (KiB, rounded up); a value
+ * that is not a number of bytes is refused; kafka_client_role_sets sees either spelling, so
+ * connectd's defaults never replace a user's setting. */
+static void test_buffer_memory(void **state) {
+    (void)state;
+    char err[512], buf[512];
+    static const struct { const char *bytes, *kb; } cases[] = {
+        {"33554432", "32768"}, {"1", "1"}, {"0", "1"}, {"1025", "2"}, {"8388608", "8192"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        worker_config_t *wc = worker_config_new();
+        worker_config_set(wc, "producer.buffer.memory", cases[i].bytes, "test");
+        assert_true(kafka_client_role_sets(wc, KAFKA_ROLE_PRODUCER, "queue.buffering.max.kbytes"));
+        assert_false(kafka_client_role_sets(wc, KAFKA_ROLE_CONSUMER, "queue.buffering.max.kbytes"));
+        assert_false(kafka_client_role_sets(wc, KAFKA_ROLE_PRODUCER, "linger.ms"));
+        rd_kafka_conf_t *c = kafka_client_conf(wc, KAFKA_ROLE_PRODUCER, NULL, err, sizeof(err));
+        assert_non_null(c);
+        assert_string_equal(conf_get(c, "queue.buffering.max.kbytes", buf, sizeof(buf)), cases[i].kb);
+        rd_kafka_conf_destroy(c);
+        worker_config_destroy(wc);
+    }
+    worker_config_t *wc = worker_config_new();
+    worker_config_set(wc, "producer.queue.buffering.max.kbytes", "100", "test");
+    assert_true(kafka_client_role_sets(wc, KAFKA_ROLE_PRODUCER, "queue.buffering.max.kbytes"));
+    worker_config_set(wc, "producer.buffer.memory", "32MB", "test");
+    assert_null(kafka_client_conf(wc, KAFKA_ROLE_PRODUCER, NULL, err, sizeof(err)));
+    assert_non_null(strstr(err, "producer.buffer.memory"));
+    assert_non_null(strstr(err, "not a number of bytes"));
+    const char *v = NULL;
+    assert_int_equal(kafka_client_setting_value("buffer.memory", &v, buf, sizeof(buf)), -1);
+    v = "7";
+    assert_int_equal(kafka_client_setting_value("linger.ms", &v, buf, sizeof(buf)), 0);
+    assert_string_equal(v, "7");
+    worker_config_destroy(wc);
+}
+
 static int teardown(void **state) {
     (void)state;
     log_shutdown();
@@ -123,6 +159,7 @@ int main(void) {
         cmocka_unit_test(test_roles_and_shared_keys),
         cmocka_unit_test(test_invalid_value_names_key_and_origin),
         cmocka_unit_test(test_pem_truststore),
+        cmocka_unit_test(test_buffer_memory),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
