@@ -151,79 +151,129 @@ uint64_t pg_pos_flush_lsn(const pg_pos_t *p) { return p->has_commit ? p->lsn_com
  * lsn_commit, lsn, txId, ts_usec. connectd writes the same text. */
 char *pg_pos_format(const pg_pos_t *p, const pg_pos_txn_t *txn) { return pg_pos_format_ext(p, txn, NULL); }
 
+/* The members of an offset being formatted: keys and where each value's JSON is in one buffer.
+ * Formatting runs for every streamed record, so it allocates nothing per member: keys are
+ * literals (or, for a transaction's tables, made once per call), values share one buffer, and the
+ * HashMap order of a key set of literals is remembered from the call before (a stream's offsets
+ * have the same keys record after record). */
+#define POS_SMALL 24
+typedef struct {
+    const char **keys;
+    size_t *off, *len;
+    size_t n;
+    cd_buf_t vals;
+} members_t;
+
+static cd_buf_t *member(members_t *m, const char *key) {
+    m->keys[m->n] = key;
+    m->off[m->n] = m->vals.len;
+    return &m->vals;
+}
+
+static void member_end(members_t *m) {
+    m->len[m->n] = m->vals.len - m->off[m->n];
+    m->n++;
+}
+
+#define MEMBER_INT(m, k, v) (cd_jw_int(member(m, k), (int64_t)(v)), member_end(m))
+#define MEMBER_STR(m, k, s, l) (cd_jw_string(member(m, k), s, l), member_end(m))
+#define MEMBER_RAW(m, k, s, l) (cd_jw_raw(member(m, k), s, l), member_end(m))
+#define MEMBER_BOOL(m, k, b) MEMBER_RAW(m, k, (b) ? "true" : "false", (b) ? 4 : 5)
+
+/* The last key set of literals ordered on this thread, and its order. */
+static __thread const char *last_keys[POS_SMALL];
+static __thread size_t last_order[POS_SMALL], last_n;
+
 char *pg_pos_format_ext(const pg_pos_t *p, const pg_pos_txn_t *txn, const pg_pos_extra_t *extra) {
-    size_t n_tables = txn && txn->id ? txn->n : 0, max = 10 + n_tables + (extra ? extra->n : 0), n = 0;
-    char **keys = xmalloc(max * sizeof(*keys));
-    cd_buf_t *vals = xmalloc(max * sizeof(*vals));
-    memset(vals, 0, max * sizeof(*vals));
-#define MEMBER(k) (keys[n] = xstrdup(k), &vals[n++])
-    cd_jw_int(MEMBER("ts_usec"), p->ts_usec);
+    size_t n_tables = txn && txn->id ? txn->n : 0, max = 10 + n_tables + (extra ? extra->n : 0);
+    const char *keys_small[POS_SMALL];
+    size_t off_small[POS_SMALL], len_small[POS_SMALL], order_small[POS_SMALL];
+    bool small = max <= POS_SMALL;
+    members_t m = {small ? keys_small : xmalloc(max * sizeof(char *)),
+                   small ? off_small : xmalloc(max * sizeof(size_t)),
+                   small ? len_small : xmalloc(max * sizeof(size_t)), 0, {0}};
+    size_t *order = small ? order_small : xmalloc(max * sizeof(size_t));
+    char **owned = NULL; /* the transaction's per-table keys */
+    MEMBER_INT(&m, "ts_usec", p->ts_usec);
     uint64_t txid = p->snapshot && !p->snapshot_blocking ? p->txid_snapshot : p->txid;
-    if (txid) cd_jw_int(MEMBER("txId"), (int64_t)txid);
-    cd_jw_int(MEMBER("lsn"), (int64_t)p->lsn);
+    if (txid) MEMBER_INT(&m, "txId", txid);
+    MEMBER_INT(&m, "lsn", p->lsn);
     if (p->snapshot && p->snapshot_blocking) {
         /* Debezium's offset context keeps its streaming members during a blocking snapshot. */
-        cd_jw_string(MEMBER("snapshot"), "BLOCKING", 8);
-        cd_buf_t *b = MEMBER("last_snapshot_record");
-        cd_jw_raw(b, p->last_snapshot_record ? "true" : "false", p->last_snapshot_record ? 4 : 5);
-        b = MEMBER("snapshot_completed");
-        cd_jw_raw(b, p->snapshot_completed ? "true" : "false", p->snapshot_completed ? 4 : 5);
-        cd_jw_int(MEMBER("lsn_proc"), (int64_t)p->lsn_proc);
-        if (p->has_commit) cd_jw_int(MEMBER("lsn_commit"), (int64_t)p->lsn_commit);
+        MEMBER_STR(&m, "snapshot", "BLOCKING", 8);
+        MEMBER_BOOL(&m, "last_snapshot_record", p->last_snapshot_record);
+        MEMBER_BOOL(&m, "snapshot_completed", p->snapshot_completed);
+        MEMBER_INT(&m, "lsn_proc", p->lsn_proc);
+        if (p->has_commit) MEMBER_INT(&m, "lsn_commit", p->lsn_commit);
         const char *type = pg_msg_type_name(p->type);
-        cd_jw_string(MEMBER("messageType"), type, strlen(type));
-        if (p->events) cd_jw_int(MEMBER("lsn_events_processed"), (int64_t)p->events);
+        MEMBER_STR(&m, "messageType", type, strlen(type));
+        if (p->events) MEMBER_INT(&m, "lsn_events_processed", p->events);
     } else if (p->snapshot) {
         /* A snapshot record: no lsn_proc and no messageType (Debezium's snapshot offset context
          * has neither); lsn_commit only when carried over from streaming. */
-        cd_jw_string(MEMBER("snapshot"), "INITIAL", 7);
-        cd_buf_t *b = MEMBER("last_snapshot_record");
-        cd_jw_raw(b, p->last_snapshot_record ? "true" : "false", p->last_snapshot_record ? 4 : 5);
-        b = MEMBER("snapshot_completed");
-        cd_jw_raw(b, p->snapshot_completed ? "true" : "false", p->snapshot_completed ? 4 : 5);
-        if (p->has_commit) cd_jw_int(MEMBER("lsn_commit"), (int64_t)p->lsn_commit);
+        MEMBER_STR(&m, "snapshot", "INITIAL", 7);
+        MEMBER_BOOL(&m, "last_snapshot_record", p->last_snapshot_record);
+        MEMBER_BOOL(&m, "snapshot_completed", p->snapshot_completed);
+        if (p->has_commit) MEMBER_INT(&m, "lsn_commit", p->lsn_commit);
         if (!p->snapshot_completed && p->snapshot_table[0]) {
-            cd_jw_string(MEMBER("snapshot_table"), p->snapshot_table, strlen(p->snapshot_table));
-            cd_jw_int(MEMBER("snapshot_block"), (int64_t)p->snapshot_block);
+            MEMBER_STR(&m, "snapshot_table", p->snapshot_table, strlen(p->snapshot_table));
+            MEMBER_INT(&m, "snapshot_block", p->snapshot_block);
         }
     } else {
-        cd_jw_int(MEMBER("lsn_proc"), (int64_t)p->lsn_proc);
-        if (p->has_commit) cd_jw_int(MEMBER("lsn_commit"), (int64_t)p->lsn_commit);
+        MEMBER_INT(&m, "lsn_proc", p->lsn_proc);
+        if (p->has_commit) MEMBER_INT(&m, "lsn_commit", p->lsn_commit);
         const char *type = pg_msg_type_name(p->type);
-        cd_jw_string(MEMBER("messageType"), type, strlen(type));
-        if (p->events) cd_jw_int(MEMBER("lsn_events_processed"), (int64_t)p->events);
+        MEMBER_STR(&m, "messageType", type, strlen(type));
+        if (p->events) MEMBER_INT(&m, "lsn_events_processed", p->events);
     }
+    bool literals = true;
     if (txn && txn->id) {
-        cd_jw_string(MEMBER("transaction_id"), txn->id, strlen(txn->id));
+        MEMBER_STR(&m, "transaction_id", txn->id, strlen(txn->id));
+        owned = n_tables ? xmalloc(n_tables * sizeof(*owned)) : NULL;
         for (size_t i = 0; i < n_tables; i++) {
-            keys[n] = xasprintf("transaction_data_collection_order_%s", txn->tables[i]);
-            cd_jw_int(&vals[n++], txn->counts[i]);
+            owned[i] = xasprintf("transaction_data_collection_order_%s", txn->tables[i]);
+            MEMBER_INT(&m, owned[i], txn->counts[i]);
         }
+        literals = n_tables == 0;
     }
     for (size_t i = 0; extra && i < extra->n; i++) {
-        keys[n] = xstrdup(extra->keys[i]);
-        cd_jw_raw(&vals[n++], extra->json[i], strlen(extra->json[i]));
+        MEMBER_RAW(&m, extra->keys[i], extra->json[i], strlen(extra->json[i]));
+        literals = false; /* the caller's strings: their addresses say nothing of their text */
     }
-#undef MEMBER
-    size_t *order = xmalloc(n * sizeof(*order));
-    ju_hashmap_order((const char *const *)keys, n, 16, order);
+    size_t n = m.n;
+    if (literals && small && n == last_n && !memcmp(m.keys, last_keys, n * sizeof(char *))) {
+        memcpy(order, last_order, n * sizeof(size_t));
+    } else {
+        ju_hashmap_order(m.keys, n, 16, order);
+        if (literals && small) {
+            memcpy(last_keys, m.keys, n * sizeof(char *));
+            memcpy(last_order, order, n * sizeof(size_t));
+            last_n = n;
+        }
+    }
+    size_t total = 2;
+    for (size_t i = 0; i < n; i++) total += strlen(m.keys[i]) + 4 + m.len[i];
     cd_buf_t out = {0};
+    cd_buf_reserve(&out, total + 16);
     cd_jw_char(&out, '{');
     for (size_t i = 0; i < n; i++) {
+        size_t k = order[i];
         if (i) cd_jw_char(&out, ',');
-        cd_jw_string(&out, keys[order[i]], strlen(keys[order[i]]));
+        cd_jw_string(&out, m.keys[k], strlen(m.keys[k]));
         cd_jw_char(&out, ':');
-        cd_jw_raw(&out, vals[order[i]].data, vals[order[i]].len);
+        cd_jw_raw(&out, m.vals.data + m.off[k], m.len[k]);
     }
     cd_jw_char(&out, '}');
     cd_jw_char(&out, '\0');
-    for (size_t i = 0; i < n; i++) {
-        free(keys[i]);
-        cd_buf_free(&vals[i]);
+    cd_buf_free(&m.vals);
+    for (size_t i = 0; owned && i < n_tables; i++) free(owned[i]);
+    free(owned);
+    if (!small) {
+        free(m.keys);
+        free(m.off);
+        free(m.len);
+        free(order);
     }
-    free(keys);
-    free(vals);
-    free(order);
     return out.data;
 }
 

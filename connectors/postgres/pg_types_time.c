@@ -151,11 +151,20 @@ bool pgt_parse_datetime(const char *s, size_t n, bool want_date, dt_t *t) {
     return true;
 }
 
+/* Fixed-width decimal digits of 0 <= v < 10^width (these run for every timestamp of every row:
+ * no printf). */
+static size_t put_digits(char *b, int64_t v, int width) {
+    for (int i = width - 1; i >= 0; i--, v /= 10) b[i] = (char)('0' + v % 10);
+    return (size_t)width;
+}
+
+static size_t put2(char *b, int v) { return put_digits(b, v, 2); }
+
 /* java.time's ISO year: 4 digits, '+' above 9999, '-' and 4-digit padding below zero. */
 static size_t fmt_year(char *b, int64_t y) {
     if (y > 9999) return (size_t)sprintf(b, "+%lld", (long long)y);
     if (y < 0) return (size_t)sprintf(b, "-%04lld", -(long long)y);
-    return (size_t)sprintf(b, "%04lld", (long long)y);
+    return put_digits(b, y, 4);
 }
 
 static size_t fmt_date(char *b, int64_t days) {
@@ -163,22 +172,31 @@ static size_t fmt_date(char *b, int64_t days) {
     int m, d;
     civil_from_days(days, &y, &m, &d);
     size_t k = fmt_year(b, y);
-    return k + (size_t)sprintf(b + k, "-%02d-%02d", m, d);
+    b[k++] = '-';
+    k += put2(b + k, m);
+    b[k++] = '-';
+    k += put2(b + k, d);
+    b[k] = '\0';
+    return k;
 }
 
 /* "HH:MM:SS" and a fraction: fixed > 0 digits, or (fixed < 0) as many as needed, none when zero
  * (java.time's ISO_LOCAL_TIME). */
 static size_t fmt_time(char *b, int64_t tod_us, int fixed) {
     int64_t s = tod_us / 1000000, us = tod_us % 1000000;
-    size_t k = (size_t)sprintf(b, "%02d:%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60));
+    size_t k = put2(b, (int)(s / 3600));
+    b[k++] = ':';
+    k += put2(b + k, (int)(s / 60 % 60));
+    b[k++] = ':';
+    k += put2(b + k, (int)(s % 60));
     if (fixed > 0) {
-        char f[16];
-        sprintf(f, "%06lld000", (long long)us);
+        char f[9];
+        put_digits(f, us * 1000, 9);
         b[k++] = '.';
         for (int i = 0; i < fixed && i < 9; i++) b[k++] = f[i];
     } else if (fixed < 0 && us) {
-        char f[8];
-        int nd = sprintf(f, "%06lld", (long long)us);
+        char f[6];
+        int nd = (int)put_digits(f, us, 6);
         while (nd > 0 && f[nd - 1] == '0') nd--;
         b[k++] = '.';
         memcpy(b + k, f, (size_t)nd);

@@ -10,7 +10,7 @@ from test_rest_api import SRC, create, wait_state
 
 @pytest.mark.brokers("kafka")
 def test_refused_records_with_a_full_in_flight_ring_fail_the_task(worker, tmp_path):
-    """The records the task has in flight fill its ring (65536) before the first delivery report
+    """The records the task has in flight fill its ring (16384 records) before the first delivery report
     comes back, and that report is an error: the task waiting for ring space must notice it
     instead of waiting for ever as RUNNING."""
     topic = worker.t("refused")
