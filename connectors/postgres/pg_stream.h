@@ -44,6 +44,9 @@ int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *le
  * its clients have flushed all it sent; an idle client that has stored everything lets it stop at
  * once instead. */
 void pg_stream_allow_idle_flush(pg_stream_t *s, bool allowed);
+/* The highest WAL end the server reported, and the flush position last sent to it. */
+uint64_t pg_stream_wal_end(const pg_stream_t *s);
+uint64_t pg_stream_confirmed(const pg_stream_t *s);
 
 /* Sends a Standby Status Update: write = the last position received, flush = apply = flushed. */
 int pg_stream_confirm(pg_stream_t *s, uint64_t flushed, char *errstr, size_t errstr_size);

@@ -361,6 +361,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
         pg_stream_allow_idle_flush(t->stream, t->cfg.lsn_flush_mode != PG_LSN_FLUSH_MANUAL && !t->in_txn &&
                                                   t->all_committed);
         int r = pg_stream_next(t->stream, (int)(left > 100 ? 100 : left), &data, &len, &lsn, errstr, errstr_size);
+        pg_metrics_stream(t);
         if (r < 0) {
             stream_lost(t, errstr);
             return 0;
@@ -481,6 +482,7 @@ static void task_stop(void *task) {
     free(t->message_topic);
     free(t->transaction_topic);
     pg_config_clear(&t->cfg);
+    pg_metrics_free(t);
     free(t);
 }
 
@@ -533,4 +535,5 @@ const cd_connector_plugin_t postgres_plugin = {
     .waiting = task_waiting,
     .paused = task_paused,
     .stop = task_stop,
+    .metrics = pg_metrics_render,
 };
