@@ -168,6 +168,10 @@ int pg_stream_confirm(pg_stream_t *s, uint64_t flushed, char *errstr, size_t err
 
 void pg_stream_allow_idle_flush(pg_stream_t *s, bool allowed) { s->idle_flush = allowed; }
 
+void pg_stream_idle_advance(pg_stream_t *s) {
+    if (s->idle_flush && s->received > s->confirmed) s->confirmed = s->received;
+}
+
 uint64_t pg_stream_wal_end(const pg_stream_t *s) { return s->received; }
 uint64_t pg_stream_confirmed(const pg_stream_t *s) { return s->confirmed; }
 
@@ -218,10 +222,8 @@ int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *le
             /* A reply the server asks for repeats the last confirmed position, as every status
              * update does: pg_stat_replication.flush_lsn must not drop to 0/0 between commits
              * (lag monitors read it). While idle with everything stored, what the server has
-             * sent up to its WAL end is all processed: any keepalive may move the position there
-             * (sent with the reply, or the next status update), so the slot does not hold WAL
-             * that other databases' traffic wrote while this connector had nothing to do. */
-            if (s->idle_flush && s->received > s->confirmed) s->confirmed = s->received;
+             * sent up to its WAL end is all processed (pg_stream_idle_advance). */
+            if (s->idle_flush) pg_stream_idle_advance(s);
             if (b[17] && send_status(s, s->confirmed, false, errstr, errstr_size) != 0) return -1;
             continue;
         }

@@ -391,6 +391,8 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
             t->next_heartbeat_ms = now + t->cfg.heartbeat_interval_ms;
         }
         if (now >= t->next_status_ms) {
+            /* Nothing was read since the idle-flush flag was set: it is current. */
+            if (r == 0) pg_stream_idle_advance(t->stream);
             /* A status update that cannot be sent means the connection is gone, as a read error
              * does (a lost connection must not go unnoticed while the server has nothing to send). */
             if (pg_stream_confirm(t->stream, t->confirmed, errstr, errstr_size) != 0) {
