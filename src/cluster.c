@@ -3,7 +3,9 @@
  * rebalance callback is where ownership changes. The partitions are paused: nothing is fetched. */
 #include "cluster.h"
 
+#include <ctype.h>
 #include <librdkafka/rdkafka.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 
 #include "kafka/client.h"
 #include "log.h"
+#include "metrics.h"
 
 struct cluster {
     const worker_config_t *wc;
@@ -29,11 +32,19 @@ struct cluster {
     bool assigned_once;
     bool broken;     /* the topic's partition count changed: run nothing */
     int64_t generation;
+    /* connect-worker-rebalance-metrics: a rebalance runs from the first revocation (or, without
+     * one, the assignment itself) to the assignment that ends it */
+    uint64_t rebalances;
+    int64_t rebalance_began_ms, last_rebalance_ms; /* monotonic; 0: none */
+    metrics_stat_t rebalance_time;
+    metrics_config_t mcfg;
 
     pthread_t thread;
     bool thread_started;
     atomic_bool stop;
 };
+
+static int64_t mono_ms(void);
 
 static log_logger_t *clog_(void) {
     static log_logger_t *lg;
@@ -137,6 +148,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                 if (lost) c->held[parts->elems[i].partition] = true;
             }
         int64_t gen = c->generation;
+        if (!c->rebalance_began_ms) c->rebalance_began_ms = mono_ms();
         pthread_mutex_unlock(&c->lock);
         log_parts(lost ? "Lost (the session with the group coordinator expired; kept running until the "
                          "group rejoins)" : "Releasing", parts, gen);
@@ -190,6 +202,12 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     if (gen < 0) gen = c->generation + 1;
     c->generation = gen;
     c->assigned_once = true;
+    int64_t now = mono_ms();
+    c->rebalances++;
+    metrics_stat_record(&c->rebalance_time, &c->mcfg, now,
+                        (double)(c->rebalance_began_ms ? now - c->rebalance_began_ms : 0));
+    c->rebalance_began_ms = 0;
+    c->last_rebalance_ms = now;
     pthread_cond_broadcast(&c->changed);
     pthread_mutex_unlock(&c->lock);
     if (parts->cnt) log_parts("Took", parts, gen);
@@ -211,6 +229,8 @@ cluster_t *cluster_new(const worker_config_t *wc, const char *worker_id, const c
     cluster_topic_name(wc, topic, sizeof(topic));
     c->topic = strdup(topic);
     c->cb = *cb;
+    c->mcfg = (metrics_config_t){worker_config_get_int(wc, "metrics.sample.window.ms"),
+                                 (int)worker_config_get_int(wc, "metrics.num.samples")};
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->changed, NULL);
     const char *proto = worker_config_get(wc, "connect.protocol");
@@ -442,4 +462,52 @@ char *cluster_connector_owner_url(cluster_t *c, const char *connector, int timeo
 
 char *cluster_task_owner_url(cluster_t *c, const char *connector, int task, int timeout_ms) {
     return owner_url(c, cluster_partition_of(connector, task, partitions(c)), timeout_ms);
+}
+
+/* connect-worker-rebalance-metrics and connect-coordinator-metrics' assignment counts, as the JMX
+ * exporter shows them under Strimzi's rules (leader-name and connect-protocol as labels). */
+void cluster_metrics(cluster_t *c, struct cd_metrics *out, size_t assigned_connectors, size_t assigned_tasks) {
+    static const char *const help = "Kafka Connect JMX metric rebalance information";
+    const char *none[] = {NULL};
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&c->lock);
+    uint64_t rebalances = c->rebalances;
+    int64_t gen = c->generation, last = c->last_rebalance_ms;
+    bool rebalancing = c->rebalance_began_ms != 0 || !c->assigned_once;
+    bool leads = c->n_parts > 0 && (c->owned[0] || c->held[0]);
+    double avg = metrics_stat_avg(&c->rebalance_time, &c->mcfg, now);
+    double max = metrics_stat_max(&c->rebalance_time, &c->mcfg, now);
+    pthread_mutex_unlock(&c->lock);
+    metrics_out_add(out, "kafka_connect_worker_rebalance_completed_rebalances_total", CD_METRIC_COUNTER, help, none,
+                    (double)rebalances);
+    /* Kafka's connect.protocol names: SESSIONED (the default), COMPATIBLE, EAGER */
+    char proto[32];
+    snprintf(proto, sizeof(proto), "%s", worker_config_get(c->wc, "connect.protocol"));
+    for (char *p = proto; *p; p++) *p = (char)toupper((unsigned char)*p);
+    const char *pl[] = {"connect_protocol", proto, NULL};
+    metrics_out_add(out, "kafka_connect_worker_rebalance_connect_protocol", CD_METRIC_UNTYPED,
+                    "Kafka Connect connect-protocol JMX metric type worker rebalance", pl, 1.0);
+    metrics_out_add(out, "kafka_connect_worker_rebalance_epoch", CD_METRIC_GAUGE, help, none, (double)gen);
+    char *leader = leads ? strdup(c->url) : cluster_leader_url(c, 0);
+    if (leader) {
+        const char *ll[] = {"leader_name", leader, NULL};
+        metrics_out_add(out, "kafka_connect_worker_rebalance_leader_name", CD_METRIC_UNTYPED,
+                        "Kafka Connect leader-name JMX metric type worker rebalance", ll, 1.0);
+        free(leader);
+    }
+    metrics_out_add(out, "kafka_connect_worker_rebalance_rebalance_avg_time_ms", CD_METRIC_GAUGE, help, none, avg);
+    metrics_out_add(out, "kafka_connect_worker_rebalance_rebalance_max_time_ms", CD_METRIC_GAUGE, help, none, max);
+    metrics_out_add(out, "kafka_connect_worker_rebalance_rebalancing", CD_METRIC_GAUGE, help, none, rebalancing ? 1 : 0);
+    /* Kafka's is infinite before the first rebalance */
+    metrics_out_add(out, "kafka_connect_worker_rebalance_time_since_last_rebalance_ms", CD_METRIC_GAUGE, help, none,
+                    last ? (double)(now - last) : INFINITY);
+    char client[600];
+    snprintf(client, sizeof(client), "connect-%s", c->worker_id);
+    char *cid = metrics_jmx_sanitize(client);
+    const char *cl[] = {"clientid", cid, NULL};
+    metrics_out_add(out, "kafka_connect_coordinator_assigned_connectors", CD_METRIC_GAUGE,
+                    "Kafka connect JMX metric type connect-coordinator", cl, (double)assigned_connectors);
+    metrics_out_add(out, "kafka_connect_coordinator_assigned_tasks", CD_METRIC_GAUGE,
+                    "Kafka connect JMX metric type connect-coordinator", cl, (double)assigned_tasks);
+    free(cid);
 }

@@ -83,6 +83,9 @@ char *cluster_task_owner_url(cluster_t *c, const char *connector, int task, int 
 const char *cluster_own_url(const cluster_t *c);
 
 /* The partition of a connector (task -1) or of one of its tasks among n partitions. */
+/* GET /metrics: the worker's rebalance metrics and what it was assigned (counted by the herder). */
+struct cd_metrics;
+void cluster_metrics(cluster_t *c, struct cd_metrics *out, size_t assigned_connectors, size_t assigned_tasks);
 int32_t cluster_partition_of(const char *connector, int task, int32_t n);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "cluster.h"
 #include "config_providers.h"
+#include "metrics.h"
 #include "connect/java_hash.h"
 #include "connectors/registry.h"
 #include "kafka/topic_creation.h"
@@ -141,6 +142,7 @@ static void connector_failed_with(herder_t *h, conn_t *c, const char *exception,
     snprintf(trace, sizeof(trace), "%s: %s\n", exception, msg);
     log_error(hlog(), "[%s] Connector failed: %s", c->name, msg);
     put_connector_status(h, c->name, "FAILED", trace);
+    if (!c->failed) worker_metrics_connector_startup(h->w, false);
     c->failed = true;
 }
 
@@ -392,7 +394,10 @@ static void reconcile_one(herder_t *h, const char *name) {
         static const char *const names[] = {"RUNNING", "PAUSED", "STOPPED"};
         if (target == TARGET_STARTED && (!c->started || c->target != TARGET_STARTED))
             c->needs_task_configs = true;
-        if (!c->started) log_info(hlog(), "[%s] Starting connector (%s)", name, c->plugin->class_name);
+        if (!c->started) {
+            log_info(hlog(), "[%s] Starting connector (%s)", name, c->plugin->class_name);
+            worker_metrics_connector_startup(h->w, true);
+        }
         c->started = true;
         c->target = target;
         c->failed = false;
@@ -846,4 +851,46 @@ void herder_destroy(herder_t *h) {
     pthread_cond_destroy(&h->wake);
     pthread_cond_destroy(&h->pinged);
     free(h);
+}
+
+/* ------------------------------------------------------------------ metrics */
+
+/* connector-metrics of the connectors this worker runs (not STOPPED ones: Kafka Connect shuts
+ * those down), as the JMX exporter shows them under Strimzi's rules: one sample of value 1 per
+ * string attribute, the value in a label. Then the worker's and its tasks'. */
+void herder_metrics(herder_t *h, struct cd_metrics *out) {
+    static const char *const states[] = {"running", "paused", "stopped"};
+    size_t n = 0;
+    pthread_mutex_lock(&h->lock);
+    for (conn_t *c = h->conns; c; c = c->next) {
+        if (!(c->started || c->failed) || !owns_connector(h, c->name)) continue;
+        target_state_t target = TARGET_STARTED;
+        config_store_target_state(h->cs, c->name, &target);
+        if (target == TARGET_STOPPED && !c->failed) continue;
+        n++;
+        char *name = metrics_jmx_sanitize(c->name);
+        const char *status = c->failed ? "failed" : states[c->started ? c->target : target];
+        struct {
+            const char *family, *key, *value;
+        } attrs[] = {
+            {"kafka_connect_connector_connector_class", "connector_class", c->plugin ? c->plugin->class_name : NULL},
+            {"kafka_connect_connector_connector_type", "connector_type",
+             c->plugin ? (c->plugin->type == CD_CONNECTOR_SOURCE ? "source" : "sink") : NULL},
+            {"kafka_connect_connector_connector_version", "connector_version", c->plugin ? c->plugin->version : NULL},
+            {"kafka_connect_connector_status", "status", status},
+        };
+        for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+            if (!attrs[i].value) continue;
+            char help[128];
+            snprintf(help, sizeof(help), "Kafka Connect %s JMX metric type connector", attrs[i].key);
+            for (char *p = help; *p; p++)
+                if (*p == '_') *p = '-';
+            const char *labels[] = {"connector", name, attrs[i].key, attrs[i].value, NULL};
+            metrics_out_add(out, attrs[i].family, CD_METRIC_GAUGE, help, labels, 1.0);
+        }
+        free(name);
+    }
+    pthread_mutex_unlock(&h->lock);
+    size_t tasks = worker_metrics_render(h->w, out, n);
+    if (h->cl) cluster_metrics(h->cl, out, n, tasks);
 }

@@ -97,4 +97,9 @@ bool herder_ping(herder_t *h, int timeout_ms);
  * within timeout_ms (a connector or task slow to start). */
 bool herder_wait_status(herder_t *h, const char *name, int timeout_ms);
 
+/* GET /metrics: the metrics of the connectors and tasks this worker runs, and the worker's own
+ * (worker_metrics_render). */
+struct cd_metrics;
+void herder_metrics(herder_t *h, struct cd_metrics *out);
+
 #endif

@@ -250,6 +250,7 @@ void task_note_topic(task_t *t, const char *topic) {
 
 void task_report(task_t *t, task_state_t st, const char *trace) {
     atomic_store(&t->state, st);
+    task_metrics_state(t, st);
     /* Once told to stop, the task's status is the herder's (deleted with its connector,
      * RESTARTING, or soon a new instance's): the task writes only the UNASSIGNED of its stop, when
      * asked to, and nothing once cancelled, as in Kafka Connect. */
@@ -351,6 +352,7 @@ static void *task_main(void *arg) {
         task_run_source(t);
     else
         task_run_sink(t);
+    if (!t->m.startup_done && atomic_load(&t->state) == TS_FAILED) task_metrics_startup(t, false);
     errors_close(t);
     if (t->kx.pub_since) { /* the outage notes go with the task */
         t->kx.since = 0;
@@ -418,6 +420,7 @@ static void task_free(task_t *t) {
     pthread_mutex_destroy(&t->lock);
     pthread_cond_destroy(&t->cond);
     pthread_mutex_destroy(&t->commit_lock);
+    task_metrics_destroy(t);
     free(t->connector);
     free(t);
 }
@@ -463,6 +466,9 @@ worker_t *worker_new(const worker_config_t *wc, status_store_t *ss, offset_store
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->ended, NULL);
     pthread_mutex_init(&w->held_lock, NULL);
+    pthread_mutex_init(&w->m_lock, NULL);
+    w->mcfg = (metrics_config_t){worker_config_get_int(wc, "metrics.sample.window.ms"),
+                                 (int)worker_config_get_int(wc, "metrics.num.samples")};
     w->flush_interval_ms = worker_config_get_int(wc, "offset.flush.interval.ms");
     w->flush_timeout_ms = worker_config_get_int(wc, "offset.flush.timeout.ms");
     w->shutdown_timeout_ms = worker_config_get_int(wc, "task.shutdown.graceful.timeout.ms");
@@ -591,6 +597,7 @@ int worker_start_task(worker_t *w, const char *connector, int id, const cd_conne
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->cond, NULL);
     pthread_mutex_init(&t->commit_lock, NULL);
+    task_metrics_init(t);
     t->next = w->tasks;
     w->tasks = t;
     pthread_create(&t->thread, NULL, task_main, t);
@@ -771,6 +778,7 @@ bool worker_destroy(worker_t *w) {
         held_free(h);
     }
     pthread_mutex_destroy(&w->held_lock);
+    pthread_mutex_destroy(&w->m_lock);
     free(w->id);
     free(w);
     return true;

@@ -34,6 +34,14 @@ void worker_tick(worker_t *w);
 
 const char *worker_id(const worker_t *w);
 int64_t worker_generation(const worker_t *w);
+
+/* GET /metrics (worker_metrics.c). A connector's start on this worker, and whether it succeeded
+ * (connect-worker-metrics' connector-startup-*). */
+void worker_metrics_connector_startup(worker_t *w, bool ok);
+/* Adds the worker's metrics (connector_count: how many connectors the herder runs here) and those
+ * of every task running here, with what each task's plugin adds. */
+struct cd_metrics;
+size_t worker_metrics_render(worker_t *w, struct cd_metrics *out, size_t connector_count); /* tasks */
 /* After a rebalance: the group generation later status records carry. */
 void worker_set_generation(worker_t *w, int64_t generation);
 

@@ -84,6 +84,9 @@ static const wc_def_t defs[] = {
     {"status.storage.partitions", WC_INT, "5", .check = CHECK_PARTITIONS},
     {"config.storage.partitions", WC_INT, NULL, .check = CHECK_NONE},
     {"offset.flush.interval.ms", WC_LONG, "60000", AT_LEAST(0)},
+    /* Kafka's MetricConfig, for the windowed rates, averages and maxima of GET /metrics */
+    {"metrics.sample.window.ms", WC_LONG, "30000", AT_LEAST(1)},
+    {"metrics.num.samples", WC_INT, "2", RANGE(1, 16)},
     {"offset.flush.timeout.ms", WC_LONG, "5000", AT_LEAST(0)},
     {"task.shutdown.graceful.timeout.ms", WC_LONG, "5000", AT_LEAST(0)},
     {"default.api.timeout.ms", WC_INT, "60000", AT_LEAST(1)},

@@ -76,6 +76,7 @@ static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *o
         log_error(dlq_log(), "%s Could not produce message to dead letter queue. topic=%s: %s", t->name,
                   t->errors.dlq_topic, rd_kafka_err2str(m->err));
         t->errors.dlq_failed = true;
+        task_metrics_count(&t->m.dlq_failures, 1);
     }
 }
 
@@ -344,6 +345,14 @@ int errors_handle(task_t *t, err_stage_t stage, const char *klass, const char *e
                   const errant_t *rec) {
     task_errors_t *e = &t->errors;
     e->failures++;
+    /* task-error-metrics (ErrorHandlingMetrics): connectd retries nothing, so every failure is
+     * a record's error; logged, sent to the dead letter queue, and skipped when tolerated */
+    task_metrics_count(&t->m.rec_failures, 1);
+    task_metrics_count(&t->m.rec_errors, 1);
+    atomic_store(&t->m.last_error_ms, wall_ms());
+    if (e->log) task_metrics_count(&t->m.errors_logged, 1);
+    if (e->dlq && rec && rec->consumed) task_metrics_count(&t->m.dlq_requests, 1);
+    if (e->tolerate_all) task_metrics_count(&t->m.rec_skipped, 1);
     char named[256];
     size_t pre = java_exception_prefix(error);
     if (pre && pre < sizeof(named)) {

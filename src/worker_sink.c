@@ -30,6 +30,7 @@ static void commit_sink(task_t *t, bool sync) {
     /* The commit request is queued under the lock that fencing takes (worker.c, "One instance of
      * a task", invariant 2); only waiting for its result happens outside. */
     rd_kafka_resp_err_t e;
+    int64_t started = now_ms();
     rd_kafka_queue_t *q = sync ? rd_kafka_queue_new(t->consumer) : NULL;
     pthread_mutex_lock(&t->commit_lock);
     bool fenced = t->fenced;
@@ -53,6 +54,10 @@ static void commit_sink(task_t *t, bool sync) {
         if (ev) rd_kafka_event_destroy(ev);
     }
     if (q) rd_kafka_queue_destroy(q);
+    /* An asynchronous commit counts as done once queued: what it commits is what was put. */
+    if (fenced || e == RD_KAFKA_RESP_ERR__NO_OFFSET) task_metrics_commit_skipped(t);
+    else task_metrics_commit(t, !e, now_ms() - started);
+    if (!fenced && !e) atomic_store(&t->m.active_sink, 0);
     if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
         log_warn(wlog(), "%s Commit of consumer offsets failed: %s", t->name, rd_kafka_err2str(e));
 }
@@ -62,6 +67,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     task_t *t = opaque;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         rd_kafka_assign(rk, parts);
+        atomic_store(&t->m.partitions, parts->cnt);
         pthread_mutex_lock(&t->lock);
         bool paused = t->target != TARGET_STARTED;
         pthread_mutex_unlock(&t->lock);
@@ -72,6 +78,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (t->instance && atomic_load(&t->state) != TS_FAILED && !rd_kafka_assignment_lost(rk))
             commit_sink(t, true);
         rd_kafka_assign(rk, NULL);
+        atomic_store(&t->m.partitions, 0);
     }
 }
 
@@ -190,6 +197,8 @@ void task_run_sink(task_t *t) {
         t->instance = NULL;
         return;
     }
+    task_metrics_startup(t, true);
+    task_metrics_instance(t, t->instance);
     cd_sink_record_t *batch = calloc(SINK_BATCH, sizeof(*batch));
     cd_value_t *vals = calloc(SINK_BATCH * 2, sizeof(*vals));
     rd_kafka_message_t *msgs[SINK_BATCH];
@@ -219,6 +228,9 @@ void task_run_sink(task_t *t) {
             if (n == SINK_BATCH) break;
             m = rd_kafka_consumer_poll(t->consumer, 0);
         }
+        task_metrics_count(&t->m.read, n);
+        atomic_fetch_add(&t->m.active_sink, (int64_t)n);
+        task_metrics_tick(t, now_ms());
         cd_arena_reset(t->arena);
         bool failed = false;
         size_t kept = 0; /* records left after the transformations */
@@ -254,9 +266,14 @@ void task_run_sink(task_t *t) {
             }
             if (x == 0) kept++;
         }
+        int64_t put_start = now_ms();
         if (!failed && kept > 0 && t->plugin->put(t->instance, batch, kept, err, sizeof(err)) != 0) {
             task_fail(t, err);
             failed = true;
+        }
+        if (!failed && kept > 0) {
+            task_metrics_count(&t->m.sent, kept);
+            task_metrics_put_batch(t, kept, now_ms() - put_start);
         }
         if (!failed) {
             for (size_t i = 0; i < n; i++)
@@ -274,6 +291,7 @@ void task_run_sink(task_t *t) {
     rd_kafka_consumer_close(t->consumer);
     free(batch);
     free(vals);
+    task_metrics_instance(t, NULL);
     t->plugin->stop(t->instance);
     t->instance = NULL;
 }

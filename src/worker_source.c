@@ -45,6 +45,7 @@ static const char *java_producer_exception_class(rd_kafka_resp_err_t err);
 static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
     task_t *t = opaque;
+    atomic_fetch_sub_explicit(&t->m.bytes_in_flight, (int64_t)(m->len + m->key_len), memory_order_relaxed);
     uint64_t seq = (uint64_t)(uintptr_t)m->_private - 1;
     if (m->err) {
         /* Not rd_kafka_message_errstr: a delivery report's payload is the record. */
@@ -62,7 +63,9 @@ static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void
          * position counts as written, as WorkerSourceTask acknowledges it */
         errors_handle(t, STAGE_KAFKA_PRODUCE, "org.apache.kafka.connect.runtime.WorkerSourceTask",
                       java_producer_exception_class(m->err), why, NULL);
+        task_metrics_count(&t->m.skipped, 1);
     } else {
+        task_metrics_count(&t->m.written, 1);
         /* TRACE: where each record landed and the source offset it carries, numbered in the order
          * the task sent them (what a resume test needs to know what followed an offset). */
         log_trace(srclog(), "%s Wrote record #%llu successfully: topic %s partition %d offset %lld, source offset %s",
@@ -120,6 +123,7 @@ static int wait_for_room(cd_task_context_t *t, char *errstr, size_t errstr_size)
 /* A record the error handler skips (errors.tolerance=all): its position still counts, as a
  * record's would (README, "Transforms"). */
 static int skip_record(task_t *t, const cd_source_record_t *rec, char *errstr, size_t errstr_size) {
+    task_metrics_count(&t->m.skipped, 1);
     return rec->source_partition && rec->source_offset
                ? cd_task_send_offset(t, rec->source_partition, rec->source_offset, errstr, errstr_size)
                : 0;
@@ -173,6 +177,7 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
                  size_t errstr_size) {
     const cd_source_record_t *orig = rec;
     cd_source_record_t transformed;
+    task_metrics_count(&t->m.polled, 1); /* source-record-poll: before the transformations */
     if (t->xf) {
         int r = transform_source(t, rec, &transformed, errstr, errstr_size);
         if (r < 0) return -1;
@@ -235,6 +240,7 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
             if (t->errors.tolerate_all) { /* reported, skipped; its position counts */
                 errors_handle(t, STAGE_KAFKA_PRODUCE, "org.apache.kafka.connect.runtime.WorkerSourceTask",
                               java_producer_exception_class(err), why, NULL);
+                task_metrics_count(&t->m.skipped, 1);
                 e->acked = true;
                 t->tail++;
                 advance_head(t);
@@ -253,6 +259,8 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
         return -1;
     }
     t->tail++;
+    atomic_fetch_add_explicit(&t->m.bytes_in_flight, (int64_t)((hk ? t->kbuf.len : 0) + (hv ? t->vbuf.len : 0)),
+                              memory_order_relaxed);
     rd_kafka_poll(t->producer, 0);
     task_note_topic(t, rec->topic);
     return 0;
@@ -270,6 +278,19 @@ int cd_task_send_offset(cd_task_context_t *t, const char *source_partition, cons
     t->tail++;
     advance_head(t);
     return 0;
+}
+
+void cd_task_buffer(const cd_task_context_t *t, cd_task_buffer_t *out) {
+    /* head and tail are the task thread's; read atomically, they give a moment's count */
+    uint64_t head = __atomic_load_n(&t->head, __ATOMIC_RELAXED), tail = __atomic_load_n(&t->tail, __ATOMIC_RELAXED);
+    int64_t bytes = atomic_load_explicit(&t->m.bytes_in_flight, memory_order_relaxed);
+    char kb[32] = "0";
+    size_t kb_len = sizeof(kb);
+    if (t->producer) rd_kafka_conf_get(rd_kafka_conf(t->producer), "queue.buffering.max.kbytes", kb, &kb_len);
+    *out = (cd_task_buffer_t){.records_capacity = TRACK_CAP,
+                              .records_in_flight = tail > head ? tail - head : 0,
+                              .bytes_capacity = strtoull(kb, NULL, 10) * 1024,
+                              .bytes_in_flight = bytes > 0 ? (uint64_t)bytes : 0};
 }
 
 /* The exception Kafka's Java producer reports for a delivery error, for the "Caused by" line of
@@ -397,6 +418,7 @@ static bool finish_offset_commit(task_t *t, int wait_ms, int64_t give_up_at) {
         snprintf(err, sizeof(err), "Kafka did not acknowledge them within offset.flush.timeout.ms=%lld",
                  (long long)t->w->flush_timeout_ms);
     }
+    task_metrics_commit(t, r == 1, now_ms() - t->pc.started_ms);
     if (r == 1) {
         if (t->pc.late)
             log_info(wlog(), "%s Offset commit acknowledged after %lld ms", t->name,
@@ -480,6 +502,8 @@ void task_run_source(task_t *t) {
         task_fail(t, err);
         return;
     }
+    task_metrics_startup(t, true);
+    task_metrics_instance(t, t->instance);
     int64_t next_commit = now_ms() + t->w->flush_interval_ms;
     bool failed = false;
     while (!atomic_load(&t->stop)) {
@@ -490,6 +514,7 @@ void task_run_source(task_t *t) {
             if (t->plugin->paused && !atomic_load(&t->stop)) t->plugin->paused(t->instance);
             rd_kafka_poll(t->producer, 0);
             task_check_kafka(t);
+            task_metrics_tick(t, now_ms());
             finish_offset_commit(t, 0, 0);
             if (now_ms() >= next_commit && !atomic_load(&t->stop)) {
                 start_offset_commit(t);
@@ -499,8 +524,14 @@ void task_run_source(task_t *t) {
         }
         if (atomic_load(&t->state) != TS_RUNNING) task_report(t, TS_RUNNING, NULL);
         err[0] = '\0';
+        uint64_t polled = atomic_load_explicit(&t->m.polled, memory_order_relaxed);
+        int64_t poll_start = now_ms();
         int rc = t->plugin->poll(t->instance, err, sizeof(err));
         rd_kafka_poll(t->producer, 0);
+        int64_t poll_end = now_ms();
+        uint64_t batch = atomic_load_explicit(&t->m.polled, memory_order_relaxed) - polled;
+        if (batch) task_metrics_poll_batch(t, batch, poll_end - poll_start);
+        task_metrics_tick(t, poll_end);
         if (t->produce_err) { /* whatever the plugin made of it, the producer's error is the cause */
             fail_producer(t);
             failed = true;
@@ -527,6 +558,7 @@ void task_run_source(task_t *t) {
     rd_kafka_flush(t->producer, (int)t->w->shutdown_timeout_ms);
     if (!failed) commit_offsets_and_wait(t);
     else finish_offset_commit(t, (int)t->w->flush_timeout_ms, now_ms() + t->w->flush_timeout_ms);
+    task_metrics_instance(t, NULL);
     t->plugin->stop(t->instance);
     t->instance = NULL;
 }

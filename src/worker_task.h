@@ -15,6 +15,7 @@
 #include "connect/transforms.h"
 #include "kafka/topic_creation.h"
 #include "log.h"
+#include "metrics.h"
 #include "worker.h"
 
 #define TRACK_CAP 16384 /* records in flight per source task: about 80 ms of acknowledgements at 200k records/s */
@@ -57,6 +58,35 @@ typedef struct {
     int part; /* index in parts, -1 without a source offset */
     char *offset;
 } track_t;
+
+/* A task's metrics (worker_metrics.c). Invariant: what the task's thread counts per record is an
+ * atomic it alone writes (relaxed: a scrape needs no order between them); everything else --
+ * windowed stats, which are recorded per batch or per commit, and the rates' windows, which
+ * advance on a tick from the task's loop about once a second and on every scrape -- is under
+ * `lock`, never taken per record. `instance` is the plugin's task as the scrape may use it
+ * (plugin->metrics): set under `lock` once start() returned, cleared under it before stop(). */
+typedef struct {
+    pthread_mutex_t lock;
+    void *instance;
+    /* per record, the task's thread only */
+    _Atomic uint64_t polled, written, skipped;  /* source: handed to cd_task_send; acknowledged;
+                                                   dropped by a transformation or an error */
+    _Atomic uint64_t read, sent;                /* sink: consumed; handed to put() */
+    _Atomic uint64_t rec_failures, rec_errors, rec_skipped, errors_logged, dlq_requests, dlq_failures;
+    _Atomic int64_t last_error_ms;              /* wall clock; 0: none */
+    _Atomic int64_t active_sink;                /* sink: consumed, not yet committed */
+    _Atomic int64_t partitions;                 /* sink: assigned partitions */
+    _Atomic int64_t bytes_in_flight;            /* source: key and value bytes produced, not yet acknowledged */
+    bool startup_done; /* task_metrics_startup was called (task's thread only) */
+    /* under lock */
+    int64_t next_tick_ms;
+    metrics_counter_rate_t poll_rate, write_rate, read_rate, send_rate;
+    metrics_stat_t batch_size, commit_time, poll_time, put_time, active, commit_completion, commit_skip;
+    uint64_t commit_completions, commit_skips, commit_seq;
+    /* Kafka's StateTracker: time spent in each state since the first */
+    int state;        /* task_state_t; -1 before the first */
+    int64_t state_since_ms, first_ms, running_ms, paused_ms;
+} task_metrics_t;
 
 struct cd_task_context {
     worker_t *w;
@@ -133,6 +163,7 @@ struct cd_task_context {
     cd_xf_chain_t *xf;
     cd_arena_t *xf_arena;
     task_errors_t errors;
+    task_metrics_t m;
 
     struct cd_task_context *next;
 };
@@ -162,6 +193,12 @@ struct worker {
     bool track_topics;
     pthread_mutex_t held_lock; /* apart from lock: tasks report while the worker stops them */
     held_t *held;
+    /* Metrics (worker_metrics.c): metrics.sample.window.ms and metrics.num.samples; the
+     * worker's start-up counters, under m_lock (taken after lock, never before it). */
+    metrics_config_t mcfg;
+    pthread_mutex_t m_lock;
+    uint64_t conn_starts[2], task_starts[2]; /* [0] failed, [1] succeeded */
+    metrics_stat_t conn_results, task_results;
 };
 
 /* How long a task told to stop has before it is cancelled: it flushes its producer (up to
@@ -225,6 +262,27 @@ void errors_fail_task(task_t *t);
  * reported. Returns 0, 1 when it has not yet (do not commit now), -1 when it refused a record. */
 int errors_flush(task_t *t, int timeout_ms);
 void errors_close(task_t *t);
+
+/* worker_metrics.c (see task_metrics_t) */
+void task_metrics_init(task_t *t);
+void task_metrics_destroy(task_t *t);
+/* The plugin's instance becomes visible to scrapes, or stops being (before its stop()). */
+void task_metrics_instance(task_t *t, void *instance);
+/* A task's start: it succeeded once the plugin's start() returned, failed when it failed before. */
+void task_metrics_startup(task_t *t, bool ok);
+/* A state change, for running-ratio and pause-ratio. */
+void task_metrics_state(task_t *t, task_state_t st);
+/* From the task's loop: advances the rate windows about once a second. */
+void task_metrics_tick(task_t *t, int64_t now);
+/* A poll() that handed over n records in duration_ms (source), a put() of n in duration_ms (sink). */
+void task_metrics_poll_batch(task_t *t, uint64_t n, int64_t duration_ms);
+void task_metrics_put_batch(task_t *t, uint64_t n, int64_t duration_ms);
+/* An offset commit that ended (success or not) after duration_ms; a sink commit that was skipped. */
+void task_metrics_commit(task_t *t, bool ok, int64_t duration_ms);
+void task_metrics_commit_skipped(task_t *t);
+static inline void task_metrics_count(_Atomic uint64_t *c, uint64_t n) {
+    atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
 
 /* worker_source.c, worker_sink.c: the task's thread until it stops or fails. */
 void task_run_source(task_t *t);

@@ -501,6 +501,7 @@ int pg_connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, bool *f
     log_info(pg_log(), "[%s] Streaming changes from slot '%s' at LSN %s", cd_task_connector_name(t->ctx),
              t->cfg.slot_name, txt);
     t->stream = s;
+    atomic_store(&t->metrics.connected, true);
     t->slot_acquired = true;
     /* Status updates report the slot's own confirmed position until a commit moves it: never
      * 0/0, which pg_stat_replication would show as the flush position. */
@@ -513,6 +514,7 @@ int pg_connect_and_start(pg_task_t *t, char *errstr, size_t errstr_size, bool *f
 }
 
 void pg_disconnect(pg_task_t *t) {
+    atomic_store(&t->metrics.connected, false);
     pg_stream_close(t->stream);
     t->stream = NULL;
     if (t->conn) PQfinish(t->conn);

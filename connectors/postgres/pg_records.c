@@ -350,6 +350,8 @@ static int send_record(pg_task_t *t, rec_kind_t kind, const char *topic, const c
                               .n_headers = n};
     int rc = cd_task_send(t->ctx, &rec, errstr, errstr_size);
     free(off);
+    if (rc == 0 && kind == REC_DATA && v && t->pending_op) pg_metrics_event(t, t->pending_op, t->commit_ts_us, t->cur_lsn);
+    t->pending_op = 0;
     if (rc == 0) {
         t->filtered_since_emit = 0;
         t->last_sent = t->pos;
@@ -519,6 +521,7 @@ static cd_value_t envelope(pg_task_t *t, const cd_value_t *before, const cd_valu
     f[2] = *source;
     f[3] = block ? *block : cd_null();
     f[4] = cd_string(op, 1);
+    t->pending_op = op[0];
     f[5] = cd_int(CD_TYPE_INT64, now / 1000);
     f[6] = cd_int(CD_TYPE_INT64, now);
     f[7] = cd_int(CD_TYPE_INT64, now * 1000);
@@ -580,6 +583,7 @@ static int on_change(pg_task_t *t, const pgo_msg_t *m, uint64_t lsn, char *errst
     }
     if (!r->captured || skipped(t, op)) { /* no record: the position stays */
         t->filtered_since_emit++;
+        atomic_fetch_add_explicit(&t->metrics.filtered[PG_CTX_STREAMING], 1, memory_order_relaxed);
         return 0;
     }
     if (opted_out(t)) return 0; /* as a filtered change; its commit is handed over (pg_dispatch) */

@@ -318,6 +318,12 @@ static int describe_table(pg_task_t *t, pg_snapshot_t *s, snap_table_t *x, char 
 
 /* Chunks of about snapshot.fetch.size rows, by the table's rows per heap block. */
 static void plan_chunks(pg_task_t *t, pg_snapshot_t *s, const pg_pos_t *resume) {
+    char **names = calloc(s->n_tables + 1, sizeof(char *));
+    size_t n_names = 0;
+    for (size_t i = 0; i < s->n_tables; i++)
+        if (!s->tables[i].skip) names[n_names++] = s->tables[i].dc;
+    pg_metrics_snapshot_begin(t, names, n_names);
+    free(names);
     size_t cap = 16;
     s->chunks = calloc(cap, sizeof(*s->chunks));
     size_t first_table = 0;
@@ -811,6 +817,7 @@ static int emit_pending(pg_task_t *t, bool last_in_table, bool final, char *errs
     }
     const char *m = final ? "last" : marker(s, s->pending_table, s->pending_first, last_in_table);
     if (pg_send_snapshot_row(t, x->rel, &row, m, errstr, errstr_size) != 0) return -1;
+    pg_metrics_snapshot_row(t, x->dc);
     s->has_pending = false;
     return 0;
 }
@@ -880,6 +887,7 @@ int pg_snapshot_step(pg_task_t *t, int max_rows, char *errstr, size_t errstr_siz
             /* Every chunk is emitted but the buffered row: it is the last. */
             if (s->has_pending && emit_pending(t, true, true, errstr, errstr_size) != 0) return -1;
             log_progress(t, true);
+            pg_metrics_snapshot_end(t, true);
             log_info(pg_log(), "[%s] Snapshot completed: %" PRIu64 " rows of %zu tables in %.1f s",
                      cd_task_connector_name(t->ctx), s->rows, s->n_tables, (double)(now_ms() - s->started_ms) / 1000);
             return 0;
@@ -915,6 +923,7 @@ int pg_snapshot_step(pg_task_t *t, int max_rows, char *errstr, size_t errstr_siz
             if (table_end) {
                 snap_table_t *x = &s->tables[c->table];
                 s->tables_done++;
+                pg_metrics_snapshot_table_done(t);
                 log_info(pg_log(), "\t Finished exporting %" PRIu64 " records for table '%s' (%zu of %zu tables); total "
                                    "duration %.1f s",
                          x->rows, x->dc, c->table + 1, s->n_tables, (double)(now_ms() - s->started_ms) / 1000);
@@ -936,6 +945,7 @@ int pg_snapshot_step(pg_task_t *t, int max_rows, char *errstr, size_t errstr_siz
 void pg_snapshot_close(pg_task_t *t) {
     pg_snapshot_t *s = t->snap;
     if (!s) return;
+    pg_metrics_snapshot_end(t, false); /* aborted, unless it completed (pg_snapshot_step) */
     pthread_mutex_lock(&s->lock);
     atomic_store(&s->stop, true);
     pthread_cond_broadcast(&s->cond);

@@ -168,6 +168,13 @@ int pg_stream_confirm(pg_stream_t *s, uint64_t flushed, char *errstr, size_t err
 
 void pg_stream_allow_idle_flush(pg_stream_t *s, bool allowed) { s->idle_flush = allowed; }
 
+void pg_stream_idle_advance(pg_stream_t *s) {
+    if (s->idle_flush && s->received > s->confirmed) s->confirmed = s->received;
+}
+
+uint64_t pg_stream_wal_end(const pg_stream_t *s) { return s->received; }
+uint64_t pg_stream_confirmed(const pg_stream_t *s) { return s->confirmed; }
+
 int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *len, uint64_t *lsn,
                    char *errstr, size_t errstr_size) {
     for (;;) {
@@ -214,8 +221,9 @@ int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *le
             if (end > s->received) s->received = end;
             /* A reply the server asks for repeats the last confirmed position, as every status
              * update does: pg_stat_replication.flush_lsn must not drop to 0/0 between commits
-             * (lag monitors read it). */
-            if (b[17] && s->idle_flush && s->received > s->confirmed) s->confirmed = s->received;
+             * (lag monitors read it). While idle with everything stored, what the server has
+             * sent up to its WAL end is all processed (pg_stream_idle_advance). */
+            if (s->idle_flush) pg_stream_idle_advance(s);
             if (b[17] && send_status(s, s->confirmed, false, errstr, errstr_size) != 0) return -1;
             continue;
         }

@@ -44,6 +44,15 @@ int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *le
  * its clients have flushed all it sent; an idle client that has stored everything lets it stop at
  * once instead. */
 void pg_stream_allow_idle_flush(pg_stream_t *s, bool allowed);
+/* While idle flush is allowed: the flush position moves to the highest position the server
+ * reported (a logical walsender reports only what it has sent: everything before it was read and,
+ * idle, stored), and is sent with the next status update. So the slot releases the WAL of the last
+ * transaction, whose commit carries no record of its own, and of other databases' traffic, once
+ * the connector is idle. Call it only when no message was returned since the flag was set. */
+void pg_stream_idle_advance(pg_stream_t *s);
+/* The highest WAL end the server reported, and the flush position last sent to it. */
+uint64_t pg_stream_wal_end(const pg_stream_t *s);
+uint64_t pg_stream_confirmed(const pg_stream_t *s);
 
 /* Sends a Standby Status Update: write = the last position received, flush = apply = flushed. */
 int pg_stream_confirm(pg_stream_t *s, uint64_t flushed, char *errstr, size_t errstr_size);

@@ -47,6 +47,32 @@ typedef struct {
     char *data_collection;   /* "<schema>.<table>" */
 } rel_t;
 
+/* Debezium's metrics of the task (pg_metrics.c). Invariant: only the task's thread writes them,
+ * with relaxed atomics; the scrape (pg_metrics_render) only reads. */
+enum { PG_CTX_SNAPSHOT, PG_CTX_STREAMING };
+enum { PG_SNAP_NONE, PG_SNAP_RUNNING, PG_SNAP_COMPLETED, PG_SNAP_ABORTED, PG_SNAP_SKIPPED };
+typedef struct pg_table_rows {
+    struct pg_table_rows *prev; /* an earlier snapshot's list, freed with the task */
+    size_t n;
+    struct {
+        char *name;
+        _Atomic uint64_t count;
+    } rows[];
+} pg_table_rows_t;
+typedef struct {
+    _Atomic uint64_t events[2], creates[2], updates[2], deletes[2], filtered[2]; /* [PG_CTX_*] */
+    _Atomic int64_t last_event_ms[2];                                            /* wall clock */
+    _Atomic uint64_t committed_txns;
+    uint64_t last_event_lsn;         /* the task's own */
+    _Atomic int64_t behind_ms;
+    _Atomic bool connected;
+    _Atomic int snap_state;
+    _Atomic int64_t snap_started_ms, snap_ended_ms, snap_total, snap_remaining;
+    pg_table_rows_t *_Atomic tables; /* RowsScanned of the last snapshot; published whole */
+    size_t row_cache;                /* the task's own: index of the table of the last row */
+    _Atomic uint64_t wal_end, confirmed; /* the walsender's last WAL end; the task's flush position */
+} pg_metrics_t;
+
 struct pg_signals;     /* pg_signal.c: the Kafka and file channels */
 struct pg_incremental; /* pg_incremental.c: the incremental snapshot's state and window */
 
@@ -119,7 +145,22 @@ typedef struct pg_task {
     int64_t slot_wait_since_ms; /* when the wait for the previous instance's slot began; 0: none */
     int64_t filtered_since_emit;
     pg_control_t ctl;         /* control from SQL: pause point, read-ahead, opted-out transaction */
+    char pending_op;          /* the op of the envelope built last (for the metrics) */
+    pg_metrics_t metrics;
 } pg_task_t;
+
+/* pg_metrics.c */
+/* A change event handed over (op c, u, d, t, m or r), and its commit time. */
+void pg_metrics_event(pg_task_t *t, char op, int64_t commit_ts_us, uint64_t lsn);
+void pg_metrics_snapshot_begin(pg_task_t *t, char *const *tables, size_t n);
+void pg_metrics_snapshot_row(pg_task_t *t, const char *table);
+void pg_metrics_snapshot_table_done(pg_task_t *t);
+void pg_metrics_snapshot_end(pg_task_t *t, bool completed);
+void pg_metrics_free(pg_task_t *t);
+/* After each read of the stream: the WAL end and flush position for the slot's lag. */
+void pg_metrics_stream(pg_task_t *t);
+/* The plugin's metrics hook. */
+void pg_metrics_render(void *task, cd_metrics_t *out);
 
 log_logger_t *pg_log(void);
 int64_t pg_mono_ms(void);

@@ -361,6 +361,7 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
         pg_stream_allow_idle_flush(t->stream, t->cfg.lsn_flush_mode != PG_LSN_FLUSH_MANUAL && !t->in_txn &&
                                                   t->all_committed);
         int r = pg_stream_next(t->stream, (int)(left > 100 ? 100 : left), &data, &len, &lsn, errstr, errstr_size);
+        pg_metrics_stream(t);
         if (r < 0) {
             stream_lost(t, errstr);
             return 0;
@@ -390,6 +391,8 @@ static int task_poll(void *task, char *errstr, size_t errstr_size) {
             t->next_heartbeat_ms = now + t->cfg.heartbeat_interval_ms;
         }
         if (now >= t->next_status_ms) {
+            /* Nothing was read since the idle-flush flag was set: it is current. */
+            if (r == 0) pg_stream_idle_advance(t->stream);
             /* A status update that cannot be sent means the connection is gone, as a read error
              * does (a lost connection must not go unnoticed while the server has nothing to send). */
             if (pg_stream_confirm(t->stream, t->confirmed, errstr, errstr_size) != 0) {
@@ -481,6 +484,7 @@ static void task_stop(void *task) {
     free(t->message_topic);
     free(t->transaction_topic);
     pg_config_clear(&t->cfg);
+    pg_metrics_free(t);
     free(t);
 }
 
@@ -533,4 +537,5 @@ const cd_connector_plugin_t postgres_plugin = {
     .waiting = task_waiting,
     .paused = task_paused,
     .stop = task_stop,
+    .metrics = pg_metrics_render,
 };

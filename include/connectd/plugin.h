@@ -86,6 +86,15 @@ int cd_task_send(cd_task_context_t *ctx, const cd_source_record_t *rec, char *er
 int cd_task_send_offset(cd_task_context_t *ctx, const char *source_partition, const char *source_offset,
                         char *errstr, size_t errstr_size);
 
+/* The runtime's bounded buffer toward Kafka of a source task: records handed to cd_task_send
+ * and not yet acknowledged, and their bytes, with the bounds beyond which cd_task_send waits.
+ * Readable from any thread (GET /metrics); the numbers are a moment's. */
+typedef struct {
+    uint64_t records_capacity, records_in_flight;
+    uint64_t bytes_capacity, bytes_in_flight;
+} cd_task_buffer_t;
+void cd_task_buffer(const cd_task_context_t *ctx, cd_task_buffer_t *out);
+
 /* The target state of the task's connector, as PUT /connectors/<name>/pause and /resume set it. */
 typedef enum { CD_TARGET_STARTED, CD_TARGET_PAUSED } cd_target_t;
 /* Asks the runtime to pause or resume the task's connector, as PUT /connectors/<name>/pause or
@@ -113,6 +122,20 @@ void cd_task_holds(cd_task_context_t *ctx, const char *what, const char *remove)
  * on this worker. Copied; NULL removes it. */
 void cd_task_report_progress(cd_task_context_t *ctx, const char *json);
 void cd_task_released(cd_task_context_t *ctx, const char *what);
+
+/* GET /metrics: what a task adds to the worker's Prometheus exposition besides what the runtime
+ * measures for every task (its plugin's metrics hook). */
+typedef struct cd_metrics cd_metrics_t;
+typedef enum { CD_METRIC_GAUGE, CD_METRIC_COUNTER, CD_METRIC_UNTYPED } cd_metric_type_t;
+/* Adds one sample of family (a Prometheus metric name) with labels (key, value, ..., NULL; values
+ * are escaped by the runtime) and its help text. Samples of one family may come from several
+ * tasks: all are shown under one # HELP / # TYPE. */
+void cd_metrics_add(cd_metrics_t *out, const char *family, cd_metric_type_t type, const char *help,
+                    const char *const *labels, double value);
+/* A label value as it shows in an MBean name (Kafka's Sanitizer.jmxSanitize: quoted when it has
+ * other characters than letters, digits, _ - % . space and tab), which is how the JMX exporter
+ * shows it; malloc'ed. */
+char *cd_metrics_jmx_sanitize(const char *value);
 
 typedef struct cd_connector_plugin {
     const char *class_name;      /* "org.apache.kafka.connect.file.FileStreamSourceConnector" */
@@ -169,6 +192,11 @@ typedef struct cd_connector_plugin {
     /* Sink: makes everything put so far durable, before consumer offsets are committed. */
     int (*flush)(void *task, char *errstr, size_t errstr_size);
     void (*stop)(void *task);
+    /* GET /metrics: adds the task's own metrics (Debezium's MBeans, say) with cd_metrics_add.
+     * Called from a REST thread, never before start() has returned nor once stop() is called
+     * (the runtime serialises the three), so the task must only read, with atomic loads, what its
+     * own thread writes, and must not block. May be NULL. */
+    void (*metrics)(void *task, cd_metrics_t *out);
 } cd_connector_plugin_t;
 
 #endif

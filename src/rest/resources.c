@@ -126,6 +126,7 @@ bool rest_api_gate(void *ctx, const rest_route_t *route, rest_response_t *resp) 
 static const rest_route_t routes[] = {
     {"GET", "/", api_get_root},
     {"GET", "/health", api_get_health},
+    {"GET", "/metrics", api_get_metrics},
     {"GET", "/connectors", api_list_connectors},
     {"POST", "/connectors", api_create_connector},
     {"GET", "/connectors/{c}", api_get_connector},

@@ -62,6 +62,7 @@ void api_put_task_configs(void *ctx, const rest_request_t *req, rest_response_t 
 void api_fence_zombies(void *ctx, const rest_request_t *req, rest_response_t *resp);
 void api_get_root(void *ctx, const rest_request_t *req, rest_response_t *resp);
 void api_get_health(void *ctx, const rest_request_t *req, rest_response_t *resp);
+void api_get_metrics(void *ctx, const rest_request_t *req, rest_response_t *resp); /* metrics_resource.c */
 void api_list_connectors(void *ctx, const rest_request_t *req, rest_response_t *resp);
 void api_create_connector(void *ctx, const rest_request_t *req, rest_response_t *resp);
 void api_get_connector(void *ctx, const rest_request_t *req, rest_response_t *resp);

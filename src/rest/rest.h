@@ -26,6 +26,9 @@ typedef struct rest_response {
     int status;
     json_object *body;    /* owned by the response; NULL for a response without a body */
     char *location;       /* malloc'ed Location header value, or NULL */
+    char *text;           /* malloc'ed body that is not JSON (GET /metrics), sent instead of body */
+    size_t text_len;
+    const char *content_type; /* static: text's Content-Type */
 } rest_response_t;
 
 typedef void (*rest_handler_fn)(void *ctx, const rest_request_t *req, rest_response_t *resp);

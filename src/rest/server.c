@@ -446,7 +446,16 @@ static enum MHD_Result answer(struct MHD_Connection *conn, const char *method, c
                               rest_response_t *resp) {
     if (resp->status == 0) rest_error(resp, 500, "The request was not answered");
     log_debug(rlog(), "\"%s %s\" %d", method, url, resp->status);
-    enum MHD_Result ret = send_json(conn, resp->status, resp->body, resp->location);
+    enum MHD_Result ret;
+    if (resp->text) {
+        struct MHD_Response *r = MHD_create_response_from_buffer(resp->text_len, resp->text, MHD_RESPMEM_MUST_FREE);
+        resp->text = NULL; /* libmicrohttpd frees it */
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+        ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+        MHD_destroy_response(r);
+    } else {
+        ret = send_json(conn, resp->status, resp->body, resp->location);
+    }
     if (resp->body) json_object_put(resp->body);
     free(resp->location);
     return ret;
@@ -506,7 +515,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                  * instead of reading the body. */
                 st->answered = true;
                 conn_mark(srv, st->ci, false);
-                rest_response_t resp = {0, NULL, NULL};
+                rest_response_t resp = {0};
                 body_too_large(srv, &resp, n);
                 return answer(conn, method, url, &resp);
             }
@@ -528,7 +537,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     conn_mark(srv, st->ci, false);
-    rest_response_t resp = {0, NULL, NULL};
+    rest_response_t resp = {0};
     if (st->refused) {
         rest_error(&resp, 503, "The worker is shutting down and does not take new requests");
     } else if (st->too_large) {

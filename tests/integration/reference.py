@@ -21,15 +21,24 @@ CONNECT_SH = str(ROOT / "scripts" / "connect.sh")
 SHARED_WORKER_SETTINGS = {"offset.flush.interval.ms": "500"}
 
 
+# The JMX exporter rules the reference worker's /metrics (metrics_url) is served with: Strimzi's
+# example Kafka Connect rules and Debezium's (test_metrics.py compares connectd's /metrics with it).
+METRICS_RULES = str(ROOT / "config" / "metrics" / "kafka-connect-metrics.yml")
+
+
 class JavaConnect:
-    """One Kafka Connect worker (distributed mode) in a temp directory, on the given broker."""
+    """One Kafka Connect worker (distributed mode) in a temp directory, on the given broker, with
+    the Prometheus JMX exporter's agent serving its MBeans at metrics_url."""
 
     def __init__(self, bootstrap, settings=None):
         self.dir = tempfile.mkdtemp(prefix="connectd-reference-")
         self.port = free_port()
+        metrics_port = free_port()
+        self.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+        env = dict(os.environ, CONNECT_JMX_EXPORTER_PORT=str(metrics_port), CONNECT_JMX_EXPORTER_RULES=METRICS_RULES)
         kv = [f"{k}={v}" for k, v in {**SHARED_WORKER_SETTINGS, **(settings or {})}.items()]
         r = subprocess.run(["bash", CONNECT_SH, "start", self.dir, bootstrap, str(self.port), *kv],
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=300, env=env)
         if r.returncode != 0:
             log = self.log()[-4000:]
             shutil.rmtree(self.dir, ignore_errors=True)
