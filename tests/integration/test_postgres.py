@@ -220,7 +220,9 @@ def test_unknown_user_fails_with_a_clear_message(pg, pgdb, worker):
     role = "leaving_" + db
     conn.cursor().execute(f"CREATE ROLE {role} LOGIN REPLICATION SUPERUSER")
     try:
-        cfg = pg_config(pg, db, **{"database.user": role})
+        # Debezium retries a lost connection slot.max.retries (6) times, slot.retry.delay.ms
+        # (10 s) apart, before the task fails: shorter here.
+        cfg = pg_config(pg, db, **{"database.user": role, "slot.retry.delay.ms": "500"})
         assert worker.request("POST", "/connectors", {"name": "bad", "config": cfg})[0] == 201
         wait_state(worker, "bad", "RUNNING", ["RUNNING"], timeout=60)
         conn.cursor().execute(f"ALTER ROLE {role} NOLOGIN")

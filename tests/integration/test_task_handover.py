@@ -251,7 +251,11 @@ def test_shutdown_with_a_stuck_task_exits_without_touching_freed_memory(pg, work
         hole.release()
         assert w.wait_exit(60) == 0
         out = w.output()
-        assert "hung-0 Task thread has still not ended; the worker exits without it" in out
+        # Almost always the worker gives up on the thread first; on a loaded machine the thread
+        # can come back between the worker's log line and its check, and then it is reaped as
+        # usual. Either way the worker exits cleanly.
+        assert ("hung-0 Task thread has still not ended; the worker exits without it" in out
+                or "hung-0 Cancelled task has ended" in out), out
         assert "Kafka Connect stopped" in out
         # (the connectd fixture fails the test on any sanitizer report)
     finally:
