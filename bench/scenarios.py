@@ -9,6 +9,7 @@ only the real Kafka is shared by the run (Context), and run.py stops it last.
 """
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -45,14 +46,14 @@ class Settings:
         def size(pair):
             txn, rows = pair.split(":")
             return int(txn), int(rows)
-        sizes = _env_list("BENCH_STREAM_ROWS", q("1:20000 10:100000 1000:200000",
+        sizes = _env_list("BENCH_STREAM_ROWS", q("1:30000 10:200000 1000:400000",
                                                  "1:2000 10:10000 1000:20000"), size)
         if any(t <= 0 or n <= 0 for t, n in sizes):
             raise BenchError("BENCH_STREAM_ROWS lists TXN_ROWS:ROWS pairs of positive integers")
         self.stream_rows = sizes
         self.writers = bl.positive_int("BENCH_WRITERS", 4)
-        self.peer_rows = bl.positive_int("BENCH_PEER_ROWS", q(100000, 10000))
-        self.peer_warmup = bl.positive_int("BENCH_PEER_WARMUP", q(2000, 200))
+        self.peer_rows = bl.positive_int("BENCH_PEER_ROWS", q(200000, 10000))
+        self.peer_warmup = bl.positive_int("BENCH_PEER_WARMUP", q(10000, 500))
         self.latency_rates = _env_list("BENCH_LATENCY_RATES", "10000 50000")
         self.latency_seconds = bl.positive_int("BENCH_LATENCY_SECONDS", q(10, 3))
         self.latency_txn_rows = bl.positive_int("BENCH_LATENCY_TXN_ROWS", 100)
@@ -61,6 +62,7 @@ class Settings:
         self.idle_connectors = bl.positive_int("BENCH_IDLE_CONNECTORS", 10)
         self.bigtxn_rows = bl.positive_int("BENCH_BIGTXN_ROWS", q(1000000, 100000))
         self.starts = bl.positive_int("BENCH_STARTS", q(20, 5))
+        self.settle_seconds = bl.positive_int("BENCH_SETTLE_SECONDS", 3)
         self.converter_events = bl.positive_int("BENCH_CONVERTER_EVENTS", q(500000, 100000))
 
     def as_dict(self):
@@ -154,11 +156,13 @@ def converter(ctx, results):
 
 # ---------------------------------------------------------------- streaming
 
-def measure_stream(pg, ids, wm, n, txn_rows, writers, pid, walpid, alive, broker_pid=None):
+def measure_stream(pg, ids, wm, n, txn_rows, writers, pid, walpid, alive, broker_pid=None, perf_name=None):
     """n rows in transactions of txn_rows by `writers` sessions, from the first insert until Kafka
     has taken all n; the figures of that window. Raises BenchError when the topic got another
-    count than n."""
+    count than n. With BENCH_PERF_DIR set, `perf record -g` samples the worker over the window
+    into BENCH_PERF_DIR/<perf_name>.data."""
     base = wm.total()
+    perf = _perf_start(pid, perf_name)
     try:
         cpu0, wal0 = bl.cpu_seconds(pid), bl.cpu_seconds(walpid)
         b0 = bl.cpu_seconds(broker_pid) if broker_pid else None
@@ -169,6 +173,8 @@ def measure_stream(pg, ids, wm, n, txn_rows, writers, pid, walpid, alive, broker
     except FileNotFoundError as e:
         raise BenchError(f"a process measured left during the run ({e.filename}): the walsender "
                          "reconnected or the worker died")
+    finally:
+        _perf_stop(perf)
     acked = seen - base
     if acked != n:
         raise BenchError(f"{wm.topic} took {acked} records for {n} rows written")
@@ -180,6 +186,29 @@ def measure_stream(pg, ids, wm, n, txn_rows, writers, pid, walpid, alive, broker
             "walsender_cpu_pct": round(100 * wal / elapsed, 1),
             "worker_cpu_s": round(cpu, 2), "worker_cpu_s_per_100k": round(cpu * 1e5 / n, 2),
             "broker_cpu_pct": round(100 * bcpu / elapsed, 1) if bcpu is not None else None}
+
+
+def _perf_start(pid, name):
+    out = os.environ.get("BENCH_PERF_DIR")
+    if not out or not name:
+        return None
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, re.sub(r"[^\w.-]+", "_", name) + ".data")
+    p = subprocess.Popen(["perf", "record", "-q", "-g", "-p", str(pid), "-o", path],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)  # perf attaches to every thread before the window opens
+    return p
+
+
+def _perf_stop(p):
+    if p is None:
+        return
+    p.send_signal(signal.SIGINT)
+    try:
+        p.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
 
 
 def streaming(ctx, results):
@@ -231,7 +260,7 @@ def _stream_connector(ctx, pg, ids, broker, c, schemas, results):
         for txn_rows, n in s.stream_rows:
             try:
                 r = measure_stream(pg, ids, wm, n, txn_rows, s.writers, c.proc.pid, walpid, alive,
-                                   bl.broker_pid(broker))
+                                   bl.broker_pid(broker), perf_name=f"{tag}-{txn_rows}")
             except (Exception, bl.FixtureFailed) as e:
                 results.append(_failed(label(txn_rows), e))
                 continue
@@ -406,19 +435,22 @@ def latency(ctx, results):
                 n = rate * s.latency_seconds
                 base = wm.total()
                 t0, t1 = bl.insert_rows(pg, ids, n, s.latency_txn_rows, 2, rate=rate)
-                seen, _ = wm.wait_for(base + n, 120 + n / 1000, alive, f"{n} paced rows")
+                seen, t_acked = wm.wait_for(base + n, 120 + n / 1000, alive, f"{n} paced rows")
                 if seen - base != n:
                     raise BenchError(f"{topic} took {seen - base} records for {n} rows written")
                 lat = sorted(consume_latencies(kafka.bootstrap, topic, base, n, 120 + n / 5000))
                 achieved = n / (t1 - t0)
+                drained = n / (t_acked - t0)
                 r = {"case": case, "target_rows_per_s": rate, "achieved_rows_per_s": round(achieved),
+                     "acked_rows_per_s": round(drained),
                      "rows": n, "rows_acked": seen - base, "records_read": len(lat),
                      "txn_rows": s.latency_txn_rows, "writers": 2,
                      "p50_ms": round(_pct(lat, 0.50)), "p99_ms": round(_pct(lat, 0.99)),
                      "max_ms": round(lat[-1])}
                 r["text"] = {"result": f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms",
                              "beside": f"written at {_k(achieved)} rows/s for {s.latency_seconds} s, "
-                                       f"synchronous commits; real broker, schemas on"}
+                                       f"acknowledged at {_k(drained)} rows/s; synchronous commits; "
+                                       f"real broker, schemas on"}
                 results.append(r)
             except (Exception, bl.FixtureFailed) as e:
                 results.append(_failed(case, e))
@@ -544,7 +576,7 @@ def footprint(ctx, results):
         stack.close()
 
 
-def _settle_rss(pid, seconds=3):
+def _settle_rss(pid, seconds):
     """VmRSS after `seconds` with nothing to do (start-up and the connectors' first polls done)."""
     time.sleep(seconds)
     return bl.proc_status(pid, "VmRSS")
@@ -556,7 +588,7 @@ def _idle_rss(s, pg, ids, results):
         # A broker of its own: a later worker on it would run these connectors too.
         broker = bl.start_mock_broker(sub)
         c, _ = bl.start_connectd(sub, broker)
-        idle0 = _settle_rss(c.proc.pid)
+        idle0 = _settle_rss(c.proc.pid, s.settle_seconds)
         alive = lambda: bl.connectd_alive(c)  # noqa: E731
         k = s.idle_connectors
         for i in range(k):
@@ -565,7 +597,7 @@ def _idle_rss(s, pg, ids, results):
         for i in range(k):
             bl.wait_running(c, f"idle{i}", alive)
             bl.wait_streaming(pg, f"idle{i}")
-        idlek = _settle_rss(c.proc.pid)
+        idlek = _settle_rss(c.proc.pid, s.settle_seconds)
         results.append({"case": "idle RSS, 0 connectors", "rss_mib": _mib(idle0),
                         "text": {"result": f"{_mib(idle0)} MiB", "beside": "VmRSS, mock broker"}})
         results.append({"case": f"idle RSS, {k} PostgreSQL connectors", "connectors": k, "rss_mib": _mib(idlek),
