@@ -454,6 +454,8 @@ def start_java_connect(stack, kafka, names, settings=None, timeout=300):
     which this waits for too."""
     from reference import CONNECT_SH, JavaConnect
     import tempfile
+    # JavaConnect's methods (get, request, log, close) on a worker started here: its constructor
+    # returns only once the worker has joined its group, too late to time GET / answering.
     j = JavaConnect.__new__(JavaConnect)
     j.dir = tempfile.mkdtemp(prefix="connectd-bench-reference-")
     j.port = conftest.free_port()
