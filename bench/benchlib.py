@@ -131,12 +131,25 @@ class Stack:
         self.items.append((what, close))
 
     def close(self):
-        while self.items:
-            what, close = self.items.pop()
-            try:
-                close()
-            except BaseException as e:  # keep stopping the rest, even after a second Ctrl-C
-                print(f"bench: stopping {what} failed: {type(e).__name__}: {e}", file=sys.stderr)
+        # A Ctrl-C or TERM while stopping would kill a stop half-way (a JVM left running): it
+        # waits until everything is stopped, and is raised then.
+        pending = []
+        saved = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                saved[sig] = signal.signal(sig, lambda signum, frame: pending.append(signum))
+        try:
+            while self.items:
+                what, close = self.items.pop()
+                try:
+                    close()
+                except (Exception, FixtureFailed) as e:  # keep stopping the rest
+                    print(f"bench: stopping {what} failed: {type(e).__name__}: {e}", file=sys.stderr)
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+        if pending:
+            raise KeyboardInterrupt(f"signal {pending[0]} while stopping")
 
 
 def check_binaries():
