@@ -54,7 +54,7 @@ help:
 	@echo "make run      build and start a worker in the foreground (embedded Kafka when none is configured)"
 	@echo "make kafka    a real single-node Apache Kafka $(KAFKA_VERSION) in the foreground (KAFKA_DIR, KAFKA_PORT)"
 	@echo "make test     sanitizer build, then every unit and integration test"
-	@echo "make bench    benchmarks"
+	@echo "make bench    every benchmark once (bench/run.py): one table and bench/results.json; BENCH_QUICK=1 for a short run"
 	@echo "make clean    remove build/"
 
 deps:
@@ -119,9 +119,7 @@ build/bench/%: build/obj/bench/%.o $(REL_OBJ)
 BENCH_BIN := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
 
 bench: deps all $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do echo "== $$b"; $$b; done
-	@echo "== bench/bench_postgres.py"; /usr/bin/python3 bench/bench_postgres.py
-	@echo "== bench/bench_snapshot.py"; /usr/bin/python3 bench/bench_snapshot.py
+	/usr/bin/python3 bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build
