@@ -36,7 +36,8 @@ FixtureFailed = pytest.fail.Exception
 PG_CONNECTOR = "io.debezium.connector.postgresql.PostgresConnector"
 JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
 # Every worker the benchmarks start commits offsets once a second.
-WORKER_ARGS = ["-D", "offset.flush.interval.ms=1000"]
+# BENCH_WORKER_ARGS: more connectd arguments (e.g. "-D producer.linger.ms=1"), to measure a setting.
+WORKER_ARGS = ["-D", "offset.flush.interval.ms=1000"] + os.environ.get("BENCH_WORKER_ARGS", "").split()
 
 
 class BenchError(Exception):

@@ -463,7 +463,10 @@ static int start_producer(task_t *t, char *errstr, size_t errstr_size) {
         {"acks", "all"},
         {"enable.idempotence", "true"},
         {"partitioner", "murmur2_random"}, /* Java's default partitioner */
-        {"linger.ms", "5"},
+        /* 1 ms, not Kafka's 5: on the real broker it gave a p99 commit-to-acknowledgement of
+         * 9 ms at 10k changes/s instead of 15 (make bench), and no less throughput, since
+         * records batch up anyway while earlier requests are in flight. */
+        {"linger.ms", "1"},
         {"message.timeout.ms", "0"}, /* retry until delivered, as Kafka Connect does */
         /* Records produced and not yet acknowledged, at most 8 MiB (Java's buffer.memory is 32):
          * enough to keep a broker busy at full speed (a few ms of acknowledgement latency at
