@@ -88,6 +88,27 @@ class Cluster:
         return wait_for(ok, timeout, "every connector and task RUNNING on a live worker", interval=0.5)
 
 
+def settled_units(cluster, expected, timeout=120):
+    """{(connector, task or None): worker_id} from the last status record of each unit in the status
+    topic itself, once every one of `expected` is RUNNING there on a live worker. A worker's REST view
+    reads that topic behind the writers, so just after a rebalance it can still show a unit RUNNING on
+    the worker that has since released it; the topic cannot."""
+    live = {w.id for w in cluster.alive()}
+
+    def ok():
+        last = {}
+        for _, (k, v) in sorted(status_records(cluster.kafka.bootstrap, cluster.names.status).items()):
+            last[k] = v
+        out = {}
+        for (n, task) in expected:
+            v = last.get(f"status-connector-{n}" if task is None else f"status-task-{n}-{task}")
+            if not v or v.get("state") != "RUNNING" or v.get("worker_id") not in live:
+                return None
+            out[(n, task)] = v["worker_id"]
+        return out
+    return wait_for(ok, timeout, "every unit's last status record RUNNING on a live worker", interval=0.5)
+
+
 def units(statuses):
     """{(connector, task or None): worker_id}"""
     out = {}
@@ -248,7 +269,9 @@ def test_ten_connectors_spread_survive_a_kill_and_a_join(cluster, pg, tmp_path):
             fourth = cluster.add()
             fourth.wait_output(r"Took partitions \[", timeout=60)
             files.append(5)
-            after_join = units(cluster.wait_running(configs))
+            cluster.wait_running(configs)
+            after_join = settled_units(cluster, after_kill)
+            assert fourth.id in after_join.values(), f"the new worker runs nothing: {after_join}"
             time.sleep(2)
             moved = {u for u in after_join if after_join[u] != after_kill[u]}
             assert all(after_join[u] == fourth.id for u in moved), (after_kill, after_join)
