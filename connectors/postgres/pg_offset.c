@@ -185,13 +185,22 @@ static __thread const char *last_keys[POS_SMALL];
 static __thread size_t last_order[POS_SMALL], last_n;
 
 char *pg_pos_format_ext(const pg_pos_t *p, const pg_pos_txn_t *txn, const pg_pos_extra_t *extra) {
+    cd_buf_t out = {0}, scratch = {0};
+    pg_pos_format_into(&out, &scratch, p, txn, extra);
+    cd_buf_free(&scratch);
+    return out.data;
+}
+
+void pg_pos_format_into(cd_buf_t *outp, cd_buf_t *scratch, const pg_pos_t *p, const pg_pos_txn_t *txn,
+                        const pg_pos_extra_t *extra) {
     size_t n_tables = txn && txn->id ? txn->n : 0, max = 10 + n_tables + (extra ? extra->n : 0);
     const char *keys_small[POS_SMALL];
     size_t off_small[POS_SMALL], len_small[POS_SMALL], order_small[POS_SMALL];
     bool small = max <= POS_SMALL;
+    scratch->len = 0;
     members_t m = {small ? keys_small : xmalloc(max * sizeof(char *)),
                    small ? off_small : xmalloc(max * sizeof(size_t)),
-                   small ? len_small : xmalloc(max * sizeof(size_t)), 0, {0}};
+                   small ? len_small : xmalloc(max * sizeof(size_t)), 0, *scratch};
     size_t *order = small ? order_small : xmalloc(max * sizeof(size_t));
     char **owned = NULL; /* the transaction's per-table keys */
     MEMBER_INT(&m, "ts_usec", p->ts_usec);
@@ -251,10 +260,8 @@ char *pg_pos_format_ext(const pg_pos_t *p, const pg_pos_txn_t *txn, const pg_pos
             last_n = n;
         }
     }
-    size_t total = 2;
-    for (size_t i = 0; i < n; i++) total += strlen(m.keys[i]) + 4 + m.len[i];
-    cd_buf_t out = {0};
-    cd_buf_reserve(&out, total + 16);
+    cd_buf_t out = *outp;
+    out.len = 0;
     cd_jw_char(&out, '{');
     for (size_t i = 0; i < n; i++) {
         size_t k = order[i];
@@ -265,7 +272,9 @@ char *pg_pos_format_ext(const pg_pos_t *p, const pg_pos_txn_t *txn, const pg_pos
     }
     cd_jw_char(&out, '}');
     cd_jw_char(&out, '\0');
-    cd_buf_free(&m.vals);
+    out.len--;
+    *outp = out;
+    *scratch = m.vals;
     for (size_t i = 0; owned && i < n_tables; i++) free(owned[i]);
     free(owned);
     if (!small) {
@@ -274,7 +283,6 @@ char *pg_pos_format_ext(const pg_pos_t *p, const pg_pos_txn_t *txn, const pg_pos
         free(m.len);
         free(order);
     }
-    return out.data;
 }
 
 /* A member that must be a non-negative integer when present (null counts as absent). Returns 1

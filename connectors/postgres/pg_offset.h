@@ -78,6 +78,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "connectd/data.h"
 
 typedef enum {
     PG_MSG_NONE = 0, /* no position yet (messageType NOOP) */
@@ -177,6 +178,12 @@ typedef struct {
 
 /* pg_pos_format with extra's members too (extra may be NULL), all in Java HashMap order. */
 char *pg_pos_format_ext(const pg_pos_t *p, const pg_pos_txn_t *txn, const pg_pos_extra_t *extra);
+
+/* The same text, NUL-terminated, written over out (out->len is its length, without the NUL),
+ * with scratch for the members' values: a streaming task formats every record's offset with
+ * the same two buffers and allocates nothing once they have grown. */
+void pg_pos_format_into(cd_buf_t *out, cd_buf_t *scratch, const pg_pos_t *p, const pg_pos_txn_t *txn,
+                        const pg_pos_extra_t *extra);
 
 /* Reads an offset. Returns 0, or -1 with errstr naming the field that is wrong (e.g. a lsn_proc
  * that is not a non-negative integer). Unknown members are ignored. */

@@ -280,9 +280,11 @@ static size_t tx_tables_java_order(const pg_task_t *t, const char **tables, int6
     return cap;
 }
 
-/* The offset of t->pos as a record carries it. Debezium's TransactionContext is open from BEGIN
- * until the END record is built (tx_end), and adds its members then. */
-static char *offset_text(pg_task_t *t, bool tx_end) {
+/* The offset of t->pos as a record carries it: a text in the task's offset buffer (or its
+ * snapshot chunk cache), valid until the next call; the worker copies what it keeps. Debezium's
+ * TransactionContext is open from BEGIN until the END record is built (tx_end), and adds its
+ * members then. */
+static const char *offset_text(pg_task_t *t, bool tx_end) {
     /* An incremental snapshot's progress rides on every offset while it runs. */
     const char *const *ikeys = NULL, *const *ijson = NULL;
     size_t n_inc = t->inc ? pg_inc_offset_members(t->inc, &ikeys, &ijson) : 0;
@@ -295,14 +297,14 @@ static char *offset_text(pg_task_t *t, bool tx_end) {
         if (n_inc == 0 && t->off_cache && pg_pos_equal(&t->pos, c) && t->pos.lsn == c->lsn &&
             t->pos.ts_usec == c->ts_usec && t->pos.txid_snapshot == c->txid_snapshot &&
             t->pos.last_snapshot_record == c->last_snapshot_record)
-            return xstrdup(t->off_cache);
-        char *text = pg_pos_format_ext(&t->pos, NULL, &inc_members);
+            return t->off_cache;
+        pg_pos_format_into(&t->off_buf, &t->off_scratch, &t->pos, NULL, &inc_members);
         if (n_inc == 0 && t->pos.snapshot) {
             free(t->off_cache);
-            t->off_cache = xstrdup(text);
+            t->off_cache = xstrdup(t->off_buf.data);
             t->off_cache_pos = t->pos;
         }
-        return text;
+        return t->off_buf.data;
     }
     char id[16];
     snprintf(id, sizeof(id), "%u", t->xid);
@@ -310,13 +312,13 @@ static char *offset_text(pg_task_t *t, bool tx_end) {
     int64_t *counts = cd_arena_alloc(t->scratch, (t->n_tx_tables + 1) * sizeof(*counts));
     tx_tables_java_order(t, tables, counts);
     pg_pos_txn_t txn = {id, tables, counts, t->n_tx_tables};
-    return pg_pos_format_ext(&t->pos, &txn, &inc_members);
+    pg_pos_format_into(&t->off_buf, &t->off_scratch, &t->pos, &txn, &inc_members);
+    return t->off_buf.data;
 }
 
 int pg_send_position(pg_task_t *t, char *errstr, size_t errstr_size) {
-    char *off = offset_text(t, false);
+    const char *off = offset_text(t, false);
     int rc = cd_task_send_offset(t->ctx, t->partition, off, errstr, errstr_size);
-    free(off);
     if (rc == 0) {
         t->last_sent = t->pos;
         t->all_committed = false;
@@ -336,7 +338,7 @@ static int send_record(pg_task_t *t, rec_kind_t kind, const char *topic, const c
     /* connectd.skip.transaction.mode=mark: the change events (and tombstones) of an opted-out
      * transaction say so (pg_control.h). */
     if (kind == REC_DATA && t->ctl.in_skip_txn) hdrs[n++] = (cd_header_t){"__connectd.skip.transaction", "true", 4};
-    char *off = offset_text(t, kind == REC_TX_END);
+    const char *off = offset_text(t, kind == REC_TX_END);
     cd_source_record_t rec = {.topic = topic,
                               .kafka_partition = kind == REC_HEARTBEAT ? 0 : -1, /* HeartbeatImpl: partition 0 */
                               .key_schema = ks,
@@ -349,7 +351,6 @@ static int send_record(pg_task_t *t, rec_kind_t kind, const char *topic, const c
                               .headers = hdrs,
                               .n_headers = n};
     int rc = cd_task_send(t->ctx, &rec, errstr, errstr_size);
-    free(off);
     if (rc == 0 && kind == REC_DATA && v && t->pending_op) pg_metrics_event(t, t->pending_op, t->commit_ts_us, t->cur_lsn);
     t->pending_op = 0;
     if (rc == 0) {
@@ -369,15 +370,35 @@ static bool next_record(pg_task_t *t, pg_msg_type_t type, uint64_t lsn) {
 }
 
 /* The source block of an event at lsn. */
+/* The decimal digits of v at p (no NUL); returns how many. */
+static size_t put_u64(char *p, uint64_t v) {
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++) p[i] = tmp[n - 1 - i];
+    return n;
+}
+
 static void fill_source(pg_task_t *t, cd_value_t *src, const char *schema, const char *table,
                         bool has_txid, uint64_t lsn, char *seq, size_t seq_size) {
     cd_arena_t *a = t->scratch;
     int64_t ts_us = t->pos.ts_usec;
-    if (t->pos.has_commit)
-        snprintf(seq, seq_size, "[\"%llu\",\"%llu\"]", (unsigned long long)t->pos.lsn_commit,
-                 (unsigned long long)lsn);
-    else
-        snprintf(seq, seq_size, "[null,\"%llu\"]", (unsigned long long)lsn);
+    /* ["<lsn_commit>","<lsn>"] or [null,"<lsn>"], without stdio (once per record) */
+    char *p = seq;
+    if (seq_size < 48) abort(); /* two 20-digit numbers and the punctuation */
+    if (t->pos.has_commit) {
+        p = mempcpy(p, "[\"", 2);
+        p += put_u64(p, t->pos.lsn_commit);
+        p = mempcpy(p, "\",\"", 3);
+    } else {
+        p = mempcpy(p, "[null,\"", 7);
+    }
+    p += put_u64(p, lsn);
+    p = mempcpy(p, "\"]", 3); /* with the NUL */
+    size_t seq_len = (size_t)(p - seq) - 1;
     cd_value_t *f = cd_arena_alloc(a, N_SOURCE * sizeof(cd_value_t));
     f[0] = cd_string(DEBEZIUM_VERSION, strlen(DEBEZIUM_VERSION));
     f[1] = cd_string("postgresql", 10);
@@ -385,7 +406,7 @@ static void fill_source(pg_task_t *t, cd_value_t *src, const char *schema, const
     f[3] = cd_int(CD_TYPE_INT64, ts_us / 1000);
     f[4] = cd_null();
     f[5] = cd_string(t->cfg.dbname, strlen(t->cfg.dbname));
-    f[6] = cd_string(seq, strlen(seq));
+    f[6] = cd_string(seq, seq_len);
     f[7] = cd_int(CD_TYPE_INT64, ts_us);
     f[8] = cd_int(CD_TYPE_INT64, ts_us * 1000);
     f[9] = cd_string(schema, strlen(schema));
@@ -407,12 +428,13 @@ static int build_struct_as(pg_task_t *t, rel_t *r, const pgo_tuple_t *tup, const
         char kind = 'n';
         const char *data = NULL;
         uint32_t len = 0;
-        for (uint16_t w = 0; w < tup->n && w < r->n_wire; w++)
-            if (r->wire_to_cat[w] == (int)ci) {
-                kind = tup->values[w].kind;
-                data = tup->values[w].data;
-                len = tup->values[w].len;
-            }
+        /* The catalog columns are the Relation message's, in its order (load_relation): catalog
+         * column ci is the tuple's column ci. */
+        if (ci < tup->n && ci < r->n_wire && r->wire_to_cat[ci] == (int)ci) {
+            kind = tup->values[ci].kind;
+            data = tup->values[ci].data;
+            len = tup->values[ci].len;
+        }
         if ((snapshot ? pg_column_snapshot_value : pg_column_value)(r->cols[ci], kind, data, len, t->scratch, &vals[i],
                                                                     errstr, errstr_size) != 0)
             return -1;
@@ -859,6 +881,8 @@ void pg_records_init(pg_task_t *t) {
 void pg_records_free(pg_task_t *t) {
     free(t->off_cache);
     t->off_cache = NULL;
+    cd_buf_free(&t->off_buf);
+    cd_buf_free(&t->off_scratch);
     for (size_t i = 0; i < t->n_rels; i++) rel_free(t->rels[i]);
     free(t->rels);
     t->rels = NULL;

@@ -124,6 +124,7 @@ typedef struct pg_task {
     pg_pos_t last_sent;       /* the offset of the last record handed to the runtime */
     char *off_cache;          /* the text of the last offset formatted, for off_cache_pos */
     pg_pos_t off_cache_pos;
+    cd_buf_t off_buf, off_scratch; /* offset_text's text and the values of its members */
     /* ... was an incremental snapshot row: its offset shares the stream position of the record
      * before it, so the position alone does not tell that it is stored */
     bool last_sent_snapshot;

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ---- strings ---------------------------------------------------------------------------------- */
 
@@ -22,25 +23,38 @@ static const unsigned char escape_of[256] = {
     [0xf0] = 's', [0xf1] = 's', [0xf2] = 's', [0xf3] = 's', [0xf4] = 's',
 };
 
-void cd_jw_string(cd_buf_t *b, const char *s, size_t n) {
+/* Whether any of the 8 bytes of x needs the careful path: a control character (< 0x20), '"',
+ * '\\', or the lead byte of a 4-byte UTF-8 sequence (0xf0 and above). Each test is the classic
+ * "has a zero byte" / "has a byte less than n" word trick, exact as a yes/no answer. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+static inline uint64_t zero_byte(uint64_t v) { return (v - ONES) & ~v & HIGHS; }
+static inline bool word_needs_escape(uint64_t x) {
+    return ((x - ONES * 0x20) & ~x & HIGHS) | zero_byte(x ^ (ONES * '"')) | zero_byte(x ^ (ONES * '\\')) |
+           zero_byte((x & (ONES * 0xf0)) ^ (ONES * 0xf0));
+}
+
+/* The careful path from s[i] on: the escapes of escape_of; b->len is where s[i] goes. */
+static void string_tail(cd_buf_t *b, const char *s, size_t i, size_t n) {
     static const char hex[] = "0123456789ABCDEF";
-    cd_buf_reserve(b, n + 2);
-    b->data[b->len++] = '"';
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t run = i;
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         unsigned char e = escape_of[c];
         if (__builtin_expect(!e, 1)) continue;
         cd_jw_raw(b, s + run, i - run);
         run = i + 1;
         if (e == 's') {
+            unsigned cp = i + 3 < n ? ((c & 7u) << 18) | (((unsigned char)s[i + 1] & 0x3fu) << 12) |
+                                          (((unsigned char)s[i + 2] & 0x3fu) << 6) | ((unsigned char)s[i + 3] & 0x3fu)
+                                    : 0;
             if (i + 3 >= n || (s[i + 1] & 0xc0) != 0x80 || (s[i + 2] & 0xc0) != 0x80 ||
-                (s[i + 3] & 0xc0) != 0x80) {
-                run = i; /* not a whole sequence: copied as it is */
+                (s[i + 3] & 0xc0) != 0x80 || cp < 0x10000 || cp > 0x10ffff) {
+                /* not a whole sequence of a code point beyond the BMP (PostgreSQL never sends
+                 * one): copied as it is */
+                run = i;
                 continue;
             }
-            unsigned cp = ((c & 7u) << 18) | (((unsigned char)s[i + 1] & 0x3fu) << 12) |
-                          (((unsigned char)s[i + 2] & 0x3fu) << 6) | ((unsigned char)s[i + 3] & 0x3fu);
             unsigned hi = 0xd800 + ((cp - 0x10000) >> 10), lo = 0xdc00 + ((cp - 0x10000) & 0x3ff);
             char u[12] = {'\\', 'u', hex[hi >> 12], hex[(hi >> 8) & 15], hex[(hi >> 4) & 15], hex[hi & 15],
                           '\\', 'u', hex[lo >> 12], hex[(lo >> 8) & 15], hex[(lo >> 4) & 15], hex[lo & 15]};
@@ -56,19 +70,49 @@ void cd_jw_string(cd_buf_t *b, const char *s, size_t n) {
         }
     }
     cd_jw_raw(b, s + run, n - run);
+}
+
+void cd_jw_string(cd_buf_t *b, const char *s, size_t n) {
+    if (b->cap - b->len < n + 2) cd_buf_reserve(b, n + 2);
+    char *d = b->data + b->len;
+    *d++ = '"';
+    /* Most text needs no escape: copied 8 bytes at a time into the room reserved above until a
+     * word that might need one; the rest goes the careful way. */
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if (word_needs_escape(x)) break;
+        memcpy(d + i, &x, 8);
+    }
+    for (; i < n && !escape_of[(unsigned char)s[i]]; i++) d[i] = s[i];
+    b->len += 1 + i;
+    if (i < n) string_tail(b, s, i, n);
     cd_jw_char(b, '"');
 }
 
 /* ---- integers --------------------------------------------------------------------------------- */
 
+static const char two_digits[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                    "8081828384858687888990919293949596979899";
+
 void cd_jw_int(cd_buf_t *b, int64_t v) {
     char tmp[24];
     char *p = tmp + sizeof(tmp);
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    while (u >= 100) {
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        p -= 2;
+        memcpy(p, two_digits + 2 * r, 2);
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, two_digits + 2 * u, 2);
+    } else {
+        *--p = (char)('0' + u);
+    }
     if (v < 0) *--p = '-';
     cd_jw_raw(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }

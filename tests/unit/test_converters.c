@@ -500,6 +500,93 @@ static void test_string_escaping(void **state) {
     cd_converter_destroy(c);
 }
 
+static unsigned utf8_cp4(const unsigned char *s) {
+    return ((s[0] & 7u) << 18) | ((s[1] & 0x3fu) << 12) | ((s[2] & 0x3fu) << 6) | (s[3] & 0x3fu);
+}
+
+/* The reference for cd_jw_string: one byte at a time, as Jackson's escaping is specified. */
+static void escape_reference(cd_buf_t *b, const unsigned char *s, size_t n) {
+    static const char hex[] = "0123456789ABCDEF";
+    char tmp[16];
+    cd_buf_append(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = s[i];
+        if (c == '"' || c == '\\') {
+            tmp[0] = '\\', tmp[1] = (char)c;
+            cd_buf_append(b, tmp, 2);
+        } else if (c < 0x20) {
+            const char *shortf = c == '\b' ? "\\b" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\f' ? "\\f"
+                               : c == '\r' ? "\\r" : NULL;
+            if (shortf) {
+                cd_buf_append(b, shortf, 2);
+            } else {
+                snprintf(tmp, sizeof(tmp), "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+                cd_buf_append(b, tmp, 6);
+            }
+        } else if (c >= 0xf0 && c <= 0xf4 && i + 3 < n && (s[i + 1] & 0xc0) == 0x80 && (s[i + 2] & 0xc0) == 0x80 &&
+                   (s[i + 3] & 0xc0) == 0x80 && utf8_cp4(s + i) >= 0x10000 && utf8_cp4(s + i) <= 0x10ffff) {
+            unsigned cp = utf8_cp4(s + i);
+            snprintf(tmp, sizeof(tmp), "\\u%04X\\u%04X", 0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff));
+            cd_buf_append(b, tmp, 12);
+            i += 3;
+        } else {
+            cd_buf_append(b, &s[i], 1);
+        }
+    }
+    cd_buf_append(b, "\"", 1);
+}
+
+/* cd_jw_string copies clean 8-byte words at once and cd_jw_int writes two digits at a time: both
+ * checked against the plain reference over many random inputs (every escape class at every
+ * position of a word, buffers that must grow mid-string, all integer lengths and signs). */
+static void test_string_and_int_fast_paths(void **state) {
+    (void)state;
+    static const unsigned char alphabet[] = {'a', 'Z', '0', ' ', '/', '"', '\\', '\n', '\t', 0x00, 0x01, 0x1f,
+                                             0x7f, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xf5, 0xff};
+    unsigned seed = 12345;
+    unsigned char in[80];
+    for (int round = 0; round < 20000; round++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 8) % sizeof(in);
+        unsigned clean = (seed >> 20) % 4; /* mostly plain text, sometimes dense with escapes */
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            in[i] = clean && r % 8 ? (unsigned char)('a' + r % 26) : alphabet[r % sizeof(alphabet)];
+        }
+        /* an emoji placed at a random position, sometimes across a word boundary */
+        if (n >= 4 && round % 3 == 0) memcpy(in + (seed >> 4) % (n - 3), "\xf0\x9f\x98\x80", 4);
+        cd_buf_t want = {0}, got = {0};
+        escape_reference(&want, in, n);
+        if (round % 2) cd_buf_reserve(&got, 1); /* a small buffer that must grow */
+        cd_jw_lit(&got, "x");
+        cd_jw_string(&got, (const char *)in, n);
+        assert_int_equal(got.len, want.len + 1);
+        assert_memory_equal(got.data + 1, want.data, want.len);
+        cd_buf_free(&want);
+        cd_buf_free(&got);
+    }
+    int64_t edge[] = {0, 1, -1, 9, 10, 99, 100, 101, -100, 999, 1000, 123456789, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    for (int round = 0; round < 20000 + (int)(sizeof(edge) / sizeof(*edge)); round++) {
+        int64_t v;
+        if (round < (int)(sizeof(edge) / sizeof(*edge))) {
+            v = edge[round];
+        } else {
+            seed = seed * 1103515245u + 12345u;
+            uint64_t u = ((uint64_t)seed << 32) ^ (seed * 2654435761u);
+            u >>= seed % 64;
+            v = (int64_t)(seed & 1 ? (uint64_t)0 - u : u);
+        }
+        char want[32];
+        snprintf(want, sizeof(want), "%lld", (long long)v);
+        cd_buf_t got = {0};
+        cd_jw_int(&got, v);
+        cd_jw_char(&got, '\0');
+        assert_string_equal(got.data, want);
+        cd_buf_free(&got);
+    }
+}
+
 /* ---- maps and arrays ---- */
 
 static void test_maps_and_arrays(void **state) {
@@ -990,6 +1077,7 @@ int main(void) {
         cmocka_unit_test(test_bytes_base64),
         cmocka_unit_test(test_decimal_base64_and_numeric),
         cmocka_unit_test(test_string_escaping),
+        cmocka_unit_test(test_string_and_int_fast_paths),
         cmocka_unit_test(test_maps_and_arrays),
         cmocka_unit_test(test_type_mismatch_errors),
         cmocka_unit_test(test_schema_cache),
