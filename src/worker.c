@@ -21,7 +21,11 @@ static const char *const state_names[] = {"UNASSIGNED", "RUNNING", "PAUSED", "FA
  *
  * An outage is: the task's client reported every broker down and nothing was acknowledged since
  * (without records waiting, a metadata request tells when Kafka answers again), or records wait
- * and none was acknowledged for OUTAGE_STALL_MS (a broker that hangs rather than refuses). It is
+ * and none was acknowledged for OUTAGE_STALL_MS (a broker that hangs rather than refuses), or,
+ * with nothing waiting, a connection error was followed by a metadata request nobody answered.
+ * (librdkafka says "all brokers down" only once every broker it knows is down; one it has not
+ * connected to yet does not count, so a consumer that lost its connections before it needed a
+ * broker's, as a sink still joining its group, may never say it.) It is
  * checked at most once a second, from the task's loop and while it waits in back-pressure; the
  * per-record path only counts acknowledgements, as it always did. */
 #define OUTAGE_CHECK_MS 1000
@@ -44,6 +48,7 @@ void task_on_client_error(rd_kafka_t *rk, int err, const char *reason, void *opa
     case RD_KAFKA_RESP_ERR__RESOLVE:
     case RD_KAFKA_RESP_ERR__TIMED_OUT:
         snprintf(t->kx.last_error, sizeof(t->kx.last_error), "%s", reason);
+        if (!t->kx.error_at) t->kx.error_at = wall_ms();
         break;
     default:
         /* What librdkafka logs itself when no error callback is set. */
@@ -110,13 +115,19 @@ void task_check_kafka(task_t *t) {
     if (t->kx.brokers_down && t->head != t->kx.down_head) t->kx.brokers_down = false;
     if (t->head != t->kx.last_head || waiting == 0 || !t->kx.progress_ms) t->kx.progress_ms = now;
     t->kx.last_head = t->head;
-    if (t->kx.brokers_down && waiting == 0 && now >= t->kx.next_probe_ms) {
+    if ((t->kx.brokers_down || t->kx.error_at) && waiting == 0 && now >= t->kx.next_probe_ms) {
         rd_kafka_t *rk = t->producer ? t->producer : t->consumer;
         const struct rd_kafka_metadata *md = NULL;
         if (rd_kafka_metadata(rk, 0, NULL, &md, OUTAGE_PROBE_WAIT_MS) == RD_KAFKA_RESP_ERR_NO_ERROR) {
             rd_kafka_metadata_destroy(md);
             t->kx.brokers_down = false;
+        } else if (!t->kx.brokers_down) { /* a connection error, and nobody answers */
+            t->kx.brokers_down = true;
+            t->kx.down_at = t->kx.error_at;
+            t->kx.down_head = t->head;
+            snprintf(t->kx.down_reason, sizeof(t->kx.down_reason), "no broker answers");
         }
+        t->kx.error_at = 0;
         t->kx.next_probe_ms = now_ms() + OUTAGE_PROBE_MS;
     }
     bool stalled = waiting > 0 && now - t->kx.progress_ms >= OUTAGE_STALL_MS;

@@ -146,6 +146,7 @@ struct cd_task_context {
         int64_t down_at;         /* wall clock, ms */
         char down_reason[128];   /* "1/1 brokers are down" */
         char last_error[384];    /* the client's latest connection error */
+        int64_t error_at;        /* wall clock, ms, of a connection error not yet probed; 0: none */
         uint64_t last_head;
         int64_t progress_ms, next_check_ms, next_probe_ms;
         int64_t since;           /* wall clock, ms, when the outage began; 0: none */
