@@ -20,6 +20,8 @@ PG_NPM_VERSIONS ?= 14.23.0-beta.17 16.14.0-beta.17 17.10.0-beta.17 18.4.0-beta.1
 # PostgreSQL majors the integration tests run on: 15 (Debian's) gets every test, the others a
 # representative subset; `all` runs every test on every version.
 PG_VERSIONS ?= 14 15 16 17 18
+# BROKERS=all: every worker test on the mock cluster too (tests/integration/conftest.py)
+BROKERS ?=
 # pytest options for `make integration`/`make test`; the slowest tests are listed so CI time is visible.
 PYTEST_ARGS ?= --durations=40
 # make kafka: where the broker keeps its data, and its port.
@@ -100,7 +102,7 @@ unit: deps asan
 # Integration tests run the sanitizer build of connectd and the test broker.
 integration: deps asan
 	CONNECTD_BIN=$(CURDIR)/build/asan/connectd TEST_BROKER_BIN=$(CURDIR)/build/asan/test-broker \
-	  PG_VERSIONS="$(PG_VERSIONS)" /usr/bin/python3 -m pytest tests/integration $(PYTEST_ARGS)
+	  PG_VERSIONS="$(PG_VERSIONS)" BROKERS="$(BROKERS)" /usr/bin/python3 -m pytest tests/integration $(PYTEST_ARGS)
 
 test: deps asan
 	@$(MAKE) --no-print-directory unit

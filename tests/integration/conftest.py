@@ -18,8 +18,11 @@ Which PostgreSQL versions and which brokers a test runs on:
   - PostgreSQL 15 (Debian's) runs every test; 14, 16, 17 and 18 (from build/postgresql, fetched
     by `make deps`) run the tests marked `@pytest.mark.all_pg_versions`, or every test with
     PG_VERSIONS=all. PG_VERSIONS="15 17" limits the versions.
-  - A test using `worker` runs on both brokers, unless marked `@pytest.mark.brokers("kafka")`
-    (or "mock"); on PostgreSQL versions other than 15 it runs on the real Kafka only.
+  - A test using `worker` runs on the real Kafka, the oracle. It runs on the test broker too
+    (librdkafka's mock cluster, which is also the embedded broker of `make run`) when marked
+    `@pytest.mark.brokers("mock", "kafka")`, only there when marked `brokers("mock")` (fault
+    injection the real broker cannot do), and every unmarked test runs on both with BROKERS=all.
+    On PostgreSQL versions other than 15 a test runs on the real Kafka only.
 """
 import os
 import pathlib
@@ -233,7 +236,8 @@ def pytest_generate_tests(metafunc):
                              ids=[f"pg{v}" for v in versions] or ["pg-none"])
     if "worker" in metafunc.fixturenames:
         m = metafunc.definition.get_closest_marker("brokers")
-        kinds = list(m.args) if m else ["mock", "kafka"]
+        both = os.environ.get("BROKERS", "").strip() == "all"
+        kinds = list(m.args) if m else ["mock", "kafka"] if both else ["kafka"]
         metafunc.parametrize("broker_kind", kinds, indirect=True, ids=kinds)
 
 

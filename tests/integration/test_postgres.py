@@ -99,6 +99,7 @@ CUSTOMERS = ("CREATE TABLE customers (id SERIAL PRIMARY KEY, first_name VARCHAR(
              "last_name VARCHAR(255) NOT NULL, email VARCHAR(255) NOT NULL)")
 
 
+@pytest.mark.brokers("mock", "kafka")  # the embedded broker of `make run` too
 @pytest.mark.all_pg_versions
 def test_insert_update_delete_events(pg, pgdb, worker):
     P = worker.t("fulfillment")
@@ -470,6 +471,7 @@ def test_alter_table_shows_in_the_next_event(pg, pgdb, worker):
     assert recs[3][1]["schema"]["fields"][1]["fields"][1] == {"type": "int64", "optional": True, "field": "b"}
 
 
+@pytest.mark.brokers("mock", "kafka")  # the embedded broker of `make run` too
 @pytest.mark.all_pg_versions
 def test_kill_9_loses_nothing(pg, pgdb, worker):
     P = worker.t("fulfillment")

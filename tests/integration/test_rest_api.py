@@ -36,6 +36,7 @@ def wait_state(w, name, state, tasks=None, timeout=30):
     return wait_for(check, timeout, f"{name} to be {state} with tasks {tasks}")
 
 
+@pytest.mark.brokers("mock", "kafka")  # the embedded broker of `make run` too
 def test_create_then_read_your_writes(worker, tmp_path):
     cfg = source_config(tmp_path)
     cfg["tasks.max"] = 1  # a JSON number, as Strimzi sends it
@@ -117,6 +118,7 @@ def test_create_errors_write_nothing(worker, tmp_path):
     assert worker.get("/connectors")[1] == []
 
 
+@pytest.mark.brokers("mock", "kafka")  # the embedded broker of `make run` too
 def test_strimzi_reconciliation_sequence(worker, tmp_path):
     cfg = source_config(tmp_path, "strimzi", topic=worker.t("lines"))
     desired = {**cfg, "tasks.max": 2}

@@ -3,6 +3,8 @@ directions, converters, pause/resume, orderly and abrupt stops with FileStream c
 import json
 import signal
 
+import pytest
+
 from conftest import wait_for
 from kafka_util import java_partition, produce, read_topic
 from test_rest_api import SINK, SRC, create, source_config, wait_state
@@ -12,6 +14,7 @@ def topic_values(bootstrap, topic):
     return [v for (_, _, _, v) in read_topic(bootstrap, topic)]
 
 
+@pytest.mark.brokers("mock", "kafka")  # the embedded broker of `make run` too
 def test_restart_keeps_connectors_states_and_offsets(worker, tmp_path):
     create(worker, "run", source_config(tmp_path, "run", topic=worker.t("t-run"), lines=("1", "2", "3")))
     create(worker, "pause", source_config(tmp_path, "pause", topic="t-pause"), initial_state="PAUSED")
@@ -169,6 +172,7 @@ def test_pause_resume_loses_and_repeats_nothing(worker, tmp_path):
     assert payloads == sorted(f"l{i}" for i in range(200))
 
 
+@pytest.mark.brokers("mock", "kafka")  # the embedded broker of `make run` too
 def test_round_trip_survives_kill_9(worker, tmp_path):
     """FileStream source -> Kafka -> FileStream sink, with the worker killed (SIGKILL) and
     restarted in the middle: every line arrives at least once."""
@@ -189,6 +193,7 @@ def test_round_trip_survives_kill_9(worker, tmp_path):
     wait_state(w2, sink, "RUNNING", ["RUNNING"])
 
 
+@pytest.mark.brokers("mock", "kafka")  # the embedded broker of `make run` too
 def test_sink_dead_letter_queue_on_either_broker(worker, tmp_path):
     """errors.tolerance=all with a dead letter queue on both brokers: the real Kafka gets the
     topic created, the embedded broker (which cannot create topics) creates it on first use; the
