@@ -370,18 +370,6 @@ static bool next_record(pg_task_t *t, pg_msg_type_t type, uint64_t lsn) {
 }
 
 /* The source block of an event at lsn. */
-/* The decimal digits of v at p (no NUL); returns how many. */
-static size_t put_u64(char *p, uint64_t v) {
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++) p[i] = tmp[n - 1 - i];
-    return n;
-}
-
 static void fill_source(pg_task_t *t, cd_value_t *src, const char *schema, const char *table,
                         bool has_txid, uint64_t lsn, char *seq, size_t seq_size) {
     cd_arena_t *a = t->scratch;
@@ -391,12 +379,12 @@ static void fill_source(pg_task_t *t, cd_value_t *src, const char *schema, const
     if (seq_size < 48) abort(); /* two 20-digit numbers and the punctuation */
     if (t->pos.has_commit) {
         p = mempcpy(p, "[\"", 2);
-        p += put_u64(p, t->pos.lsn_commit);
+        p += cd_jw_u64_digits(p, t->pos.lsn_commit);
         p = mempcpy(p, "\",\"", 3);
     } else {
         p = mempcpy(p, "[null,\"", 7);
     }
-    p += put_u64(p, lsn);
+    p += cd_jw_u64_digits(p, lsn);
     p = mempcpy(p, "\"]", 3); /* with the NUL */
     size_t seq_len = (size_t)(p - seq) - 1;
     cd_value_t *f = cd_arena_alloc(a, N_SOURCE * sizeof(cd_value_t));

@@ -223,7 +223,7 @@ int pg_stream_next(pg_stream_t *s, int timeout_ms, const char **data, size_t *le
              * update does: pg_stat_replication.flush_lsn must not drop to 0/0 between commits
              * (lag monitors read it). While idle with everything stored, what the server has
              * sent up to its WAL end is all processed (pg_stream_idle_advance). */
-            if (s->idle_flush) pg_stream_idle_advance(s);
+            pg_stream_idle_advance(s);
             if (b[17] && send_status(s, s->confirmed, false, errstr, errstr_size) != 0) return -1;
             continue;
         }

@@ -97,10 +97,9 @@ static const char two_digits[201] = "0001020304050607080910111213141516171819202
                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                     "8081828384858687888990919293949596979899";
 
-void cd_jw_int(cd_buf_t *b, int64_t v) {
-    char tmp[24];
+size_t cd_jw_u64_digits(char *out, uint64_t u) {
+    char tmp[20];
     char *p = tmp + sizeof(tmp);
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     while (u >= 100) {
         unsigned r = (unsigned)(u % 100);
         u /= 100;
@@ -113,8 +112,17 @@ void cd_jw_int(cd_buf_t *b, int64_t v) {
     } else {
         *--p = (char)('0' + u);
     }
-    if (v < 0) *--p = '-';
-    cd_jw_raw(b, p, (size_t)(tmp + sizeof(tmp) - p));
+    size_t n = (size_t)(tmp + sizeof(tmp) - p);
+    memcpy(out, p, n);
+    return n;
+}
+
+void cd_jw_int(cd_buf_t *b, int64_t v) {
+    char tmp[21];
+    size_t n = 0;
+    if (v < 0) tmp[n++] = '-';
+    n += cd_jw_u64_digits(tmp + n, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+    cd_jw_raw(b, tmp, n);
 }
 
 /* ---- Java floating point text ----------------------------------------------------------------- */

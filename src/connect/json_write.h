@@ -35,6 +35,9 @@ void cd_jw_string(cd_buf_t *b, const char *s, size_t n);
 /* Decimal integer text. */
 void cd_jw_int(cd_buf_t *b, int64_t v);
 
+/* The decimal digits of u at out (at most 20 bytes, no NUL); returns how many. */
+size_t cd_jw_u64_digits(char *out, uint64_t u);
+
 /* Java's Double.toString / Float.toString (JDK 19+ shortest form): "4.0", "3.3", "1.0E10",
  * "1.234E-5", "-0.0", and the bare words NaN, Infinity, -Infinity (JSON writers quote those). */
 void cd_jw_java_double(cd_buf_t *b, double d);
