@@ -3,6 +3,7 @@
 #include "connect/java_hash.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,11 +64,16 @@ size_t java_table_size_for(size_t n) {
 
 static uint32_t java_long_hash(uint64_t v) { return (uint32_t)(v ^ (v >> 32)); }
 
-uint32_t java_json_hash(json_object *v) {
+static uint32_t json_hash(json_object *v, bool jackson) {
     switch (json_object_get_type(v)) {
     case json_type_null: return 0;
     case json_type_boolean: return json_object_get_boolean(v) ? 1231 : 1237;
-    case json_type_int: return java_long_hash((uint64_t)json_object_get_int64(v));
+    case json_type_int: {
+        int64_t x = json_object_get_int64(v);
+        /* Jackson reads a number in int's range as an Integer, whose hash is the number */
+        if (jackson && x >= INT32_MIN && x <= INT32_MAX) return (uint32_t)(int32_t)x;
+        return java_long_hash((uint64_t)x);
+    }
     case json_type_double: {
         double d = json_object_get_double(v);
         uint64_t bits;
@@ -79,17 +85,21 @@ uint32_t java_json_hash(json_object *v) {
     case json_type_array: {
         uint32_t h = 1;
         for (size_t i = 0; i < json_object_array_length(v); i++)
-            h = 31 * h + java_json_hash(json_object_array_get_idx(v, i));
+            h = 31 * h + json_hash(json_object_array_get_idx(v, i), jackson);
         return h;
     }
     case json_type_object: {
         uint32_t h = 0;
-        json_object_object_foreach(v, k, x) h += java_string_hash(k) ^ java_json_hash(x);
+        json_object_object_foreach(v, k, x) h += java_string_hash(k) ^ json_hash(x, jackson);
         return h;
     }
     }
     return 0;
 }
+
+uint32_t java_json_hash(json_object *v) { return json_hash(v, false); }
+
+uint32_t java_jackson_hash(json_object *v) { return json_hash(v, true); }
 
 uint32_t java_bytes_hash(const void *bytes, size_t n) {
     const signed char *b = bytes;

@@ -44,6 +44,8 @@ size_t java_table_size_for(size_t n);
 /* hashCode() of the Java object a JSON value becomes in JsonConverter without schemas: String,
  * Long (integers), Double, Boolean, null (0), ArrayList and HashMap (sum of key ^ value). */
 uint32_t java_json_hash(json_object *v);
+/* The same for the value Jackson reads from that JSON (a number in int's range is an Integer). */
+uint32_t java_jackson_hash(json_object *v);
 /* ByteBuffer.hashCode of n bytes. */
 uint32_t java_bytes_hash(const void *bytes, size_t n);
 

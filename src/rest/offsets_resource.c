@@ -385,7 +385,8 @@ void api_patch_offsets(void *ctx, const rest_request_t *req, rest_response_t *re
         }
     }
     if (ok) {
-        if (offset_store_write(api->os, CONNECTOR, w, n, STORE_TIMEOUT_MS, err, sizeof(err)) != 0)
+        size_t m = offset_store_kafka_order(CONNECTOR, w, n, false);
+        if (offset_store_write(api->os, CONNECTOR, w, m, STORE_TIMEOUT_MS, err, sizeof(err)) != 0)
             rest_error(resp, 500, "Failed to modify offsets for source connector %s", CONNECTOR);
         else
             message(resp, altered_message(pl, false));
@@ -424,7 +425,8 @@ void api_delete_offsets(void *ctx, const rest_request_t *req, rest_response_t *r
         texts[i] = offset_store_json_text(json_object_object_get(json_object_array_get_idx(list, i), "partition"), NULL);
         w[i] = (offset_write_t){texts[i], NULL};
     }
-    if (n > 0 && offset_store_write(api->os, CONNECTOR, w, n, STORE_TIMEOUT_MS, err, sizeof(err)) != 0)
+    size_t m = offset_store_kafka_order(CONNECTOR, w, n, true);
+    if (m > 0 && offset_store_write(api->os, CONNECTOR, w, m, STORE_TIMEOUT_MS, err, sizeof(err)) != 0)
         rest_error(resp, 500, "Failed to reset offsets for source connector %s", CONNECTOR);
     else
         message(resp, altered_message(pl, true));

@@ -48,7 +48,11 @@ static void on_record(void *opaque, int32_t partition, int64_t offset, const cha
                       size_t key_len, const char *value, size_t value_len) {
     (void)partition;
     (void)offset;
-    offset_store_t *os = opaque;
+    offset_store_apply(opaque, key, key_len, value, value_len);
+}
+
+void offset_store_apply(offset_store_t *os, const char *key, size_t key_len, const char *value,
+                        size_t value_len) {
     if (!key) return;
     pthread_mutex_lock(&os->lock);
     entry_t **p = slot(os, key, key_len);
@@ -77,6 +81,12 @@ static void on_record(void *opaque, int32_t partition, int64_t offset, const cha
         e->value_len = value_len;
     }
     pthread_mutex_unlock(&os->lock);
+}
+
+offset_store_t *offset_store_new_memory(void) {
+    offset_store_t *os = calloc(1, sizeof(*os));
+    pthread_mutex_init(&os->lock, NULL);
+    return os;
 }
 
 offset_store_t *offset_store_new(const worker_config_t *wc, char *errstr, size_t errstr_size) {
@@ -130,12 +140,21 @@ char *offset_store_key(const char *connector, const char *partition_json, size_t
 }
 
 char *offset_store_json_text(json_object *map, const char **bad_field) {
+    /* Kafka Connect writes the HashMap JsonConverter read the request's object into: its members
+     * in that map's iteration order (a default HashMap, filled in the request's order). */
+    size_t n = (size_t)json_object_object_length(map), i = 0;
+    char **names = xmalloc((n ? n : 1) * sizeof(*names));
+    json_object_object_foreach(map, name, ignored) {
+        (void)ignored;
+        names[i++] = name;
+    }
+    java_hashmap_order(names, n, java_hashmap_capacity(n));
     cd_buf_t b = {0};
     cd_jw_char(&b, '{');
-    bool first = true;
-    json_object_object_foreach(map, k, v) {
-        if (!first) cd_jw_char(&b, ',');
-        first = false;
+    for (i = 0; i < n; i++) {
+        const char *k = names[i];
+        json_object *v = json_object_object_get(map, k);
+        if (i > 0) cd_jw_char(&b, ',');
         cd_jw_string(&b, k, strlen(k));
         cd_jw_char(&b, ':');
         switch (json_object_get_type(v)) {
@@ -150,9 +169,11 @@ char *offset_store_json_text(json_object *map, const char **bad_field) {
         default:
             if (bad_field) *bad_field = k;
             cd_buf_free(&b);
+            free(names);
             return NULL;
         }
     }
+    free(names);
     cd_jw_lit(&b, "}\0");
     return b.data;
 }
@@ -186,6 +207,51 @@ static void java_offsets_order(size_t *idx, size_t n, const uint32_t *map_hash, 
     java_hash_order(idx, n, key_hash, sized);
     java_hash_order(idx, n, key_hash, grown);
     java_hash_order(idx, n, map_hash, sized);
+}
+
+size_t offset_store_kafka_order(const char *connector, offset_write_t *w, size_t n, bool reset) {
+    /* ConnectorOffsets.toMap: a default HashMap of partitions, so a repeated partition keeps its
+     * first place and its last offset. */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < m && strcmp(w[j].partition, w[i].partition)) j++;
+        if (j < m) w[j].offset = w[i].offset;
+        else w[m++] = w[i];
+    }
+    uint32_t *map_hash = xmalloc((m ? m : 1) * sizeof(*map_hash));
+    uint32_t *first_hash = xmalloc((m ? m : 1) * sizeof(*first_hash));
+    uint32_t *key_hash = xmalloc((m ? m : 1) * sizeof(*key_hash));
+    size_t *idx = xmalloc((m ? m : 1) * sizeof(*idx));
+    for (size_t i = 0; i < m; i++) {
+        json_object *p = parse(w[i].partition, strlen(w[i].partition));
+        map_hash[i] = java_json_hash(p);
+        first_hash[i] = reset ? map_hash[i] : java_jackson_hash(p);
+        json_object_put(p);
+        size_t len;
+        char *key = offset_store_key(connector, w[i].partition, &len);
+        key_hash[i] = java_bytes_hash(key, len);
+        free(key);
+        idx[i] = i;
+    }
+    /* Three default HashMaps of partitions: that one (of the maps Jackson read from the request,
+     * or of those the set of partitions holds for a reset), Worker.normalizeSourceConnectorOffsets'
+     * and OffsetStorageWriter's (of the maps JsonConverter reads back); then the writer's HashMap
+     * of serialized keys sized for them, whose iteration order KafkaOffsetBackingStore.set sends
+     * the records in. */
+    size_t grown = java_hashmap_capacity(m), sized = java_hashmap_grow(java_table_size_for(m), m);
+    java_hash_order(idx, m, first_hash, grown);
+    for (int k = 0; k < 2; k++) java_hash_order(idx, m, map_hash, grown);
+    java_hash_order(idx, m, key_hash, sized);
+    offset_write_t *copy = xmalloc((m ? m : 1) * sizeof(*copy));
+    for (size_t i = 0; i < m; i++) copy[i] = w[idx[i]];
+    memcpy(w, copy, m * sizeof(*w));
+    free(copy);
+    free(idx);
+    free(map_hash);
+    free(first_hash);
+    free(key_hash);
+    return m;
 }
 
 json_object *offset_store_list(offset_store_t *os, const char *connector) {

@@ -4,6 +4,7 @@
 #define CONNECTD_STORE_OFFSET_STORE_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "store/kafka_log.h"
@@ -12,6 +13,11 @@
 typedef struct offset_store offset_store_t;
 
 offset_store_t *offset_store_new(const worker_config_t *wc, char *errstr, size_t errstr_size);
+/* A store fed only by offset_store_apply: offsets topic records without the topic. */
+offset_store_t *offset_store_new_memory(void);
+/* One offsets topic record (value NULL: a tombstone), as the topic's reader applies it. */
+void offset_store_apply(offset_store_t *os, const char *key, size_t key_len, const char *value,
+                        size_t value_len);
 int offset_store_start(offset_store_t *os, int timeout_ms, char *errstr, size_t errstr_size);
 void offset_store_destroy(offset_store_t *os);
 int offset_store_refresh(offset_store_t *os, int timeout_ms, char *errstr, size_t errstr_size);
@@ -37,6 +43,12 @@ typedef struct {
     const char *partition; /* JSON object text */
     const char *offset;    /* JSON object text; NULL writes a tombstone */
 } offset_write_t;
+
+/* Puts an offsets change (a PATCH's, in the request's order, or a reset's)  in the order Kafka Connect 4.1
+ * sends its records to the offsets topic, dropping repeated partitions as it does (the first
+ * place, the last offset); returns how many remain. That order is the order the partitions enter
+ * Kafka Connect's set of a connector's partitions, which GET /connectors/{c}/offsets reflects. */
+size_t offset_store_kafka_order(const char *connector, offset_write_t *w, size_t n, bool reset);
 
 /* Starts writing the offsets; poll the result with kafka_log_pending_poll and free it with
  * kafka_log_pending_free. NULL with errstr when they could not be sent. */
