@@ -25,11 +25,21 @@ typedef struct entry {
 
 #define N_BUCKETS 1024
 
+/* How many partitions a connector has, and the most it ever had since the topic was first read:
+ * Kafka's set of a connector's partitions (a HashSet) keeps the capacity it grew to, and that
+ * capacity orders it. */
+typedef struct partition_count {
+    char *connector;
+    size_t count, most;
+    struct partition_count *next;
+} partition_count_t;
+
 struct offset_store {
     kafka_log_t *log;
     pthread_mutex_t lock;
     entry_t *buckets[N_BUCKETS];
     uint64_t next_seq;
+    partition_count_t *counts;
 };
 
 static uint32_t hash(const char *s, size_t n) {
@@ -51,6 +61,43 @@ static void on_record(void *opaque, int32_t partition, int64_t offset, const cha
     offset_store_apply(opaque, key, key_len, value, value_len);
 }
 
+static json_object *parse(const char *s, size_t len) {
+    json_tokener *tok = json_tokener_new();
+    json_object *o = json_tokener_parse_ex(tok, s, (int)len);
+    json_tokener_free(tok);
+    return o;
+}
+
+/* The partition count of the connector a key belongs to, as OffsetUtils.processPartitionKey
+ * reads keys (["<connector>", {partition}], else not a partition); NULL if it is none. */
+static partition_count_t *count_of(offset_store_t *os, const char *key, size_t key_len) {
+    json_object *k = parse(key, key_len);
+    json_object *name = k && json_object_is_type(k, json_type_array) && json_object_array_length(k) == 2
+                            ? json_object_array_get_idx(k, 0)
+                            : NULL;
+    partition_count_t *c = NULL;
+    if (name && json_object_is_type(name, json_type_string) &&
+        json_object_is_type(json_object_array_get_idx(k, 1), json_type_object)) {
+        const char *n = json_object_get_string(name);
+        for (c = os->counts; c && strcmp(c->connector, n); c = c->next) {}
+        if (!c) {
+            c = xmalloc(sizeof(*c));
+            c->count = c->most = 0;
+            c->connector = xstrdup(n);
+            c->next = os->counts;
+            os->counts = c;
+        }
+    }
+    json_object_put(k);
+    return c;
+}
+
+static size_t most_partitions(offset_store_t *os, const char *connector) {
+    for (partition_count_t *c = os->counts; c; c = c->next)
+        if (!strcmp(c->connector, connector)) return c->most;
+    return 0;
+}
+
 void offset_store_apply(offset_store_t *os, const char *key, size_t key_len, const char *value,
                         size_t value_len) {
     if (!key) return;
@@ -58,6 +105,8 @@ void offset_store_apply(offset_store_t *os, const char *key, size_t key_len, con
     entry_t **p = slot(os, key, key_len);
     if (!value) {
         if (*p) {
+            partition_count_t *c = count_of(os, key, key_len);
+            if (c && c->count > 0) c->count--;
             entry_t *e = *p;
             *p = e->next;
             free(e->key);
@@ -73,6 +122,8 @@ void offset_store_apply(offset_store_t *os, const char *key, size_t key_len, con
             e->key_len = key_len;
             e->seq = os->next_seq++;
             *p = e;
+            partition_count_t *c = count_of(os, key, key_len);
+            if (c && ++c->count > c->most) c->most = c->count;
         }
         free(e->value);
         e->value = malloc(value_len + 1);
@@ -124,6 +175,11 @@ void offset_store_destroy(offset_store_t *os) {
             free(e->value);
             free(e);
         }
+    for (partition_count_t *c = os->counts, *n; c; c = n) {
+        n = c->next;
+        free(c->connector);
+        free(c);
+    }
     pthread_mutex_destroy(&os->lock);
     free(os);
 }
@@ -189,21 +245,16 @@ char *offset_store_get(offset_store_t *os, const char *connector, const char *pa
     return v;
 }
 
-static json_object *parse(const char *s, size_t len) {
-    json_tokener *tok = json_tokener_new();
-    json_object *o = json_tokener_parse_ex(tok, s, (int)len);
-    json_tokener_free(tok);
-    return o;
-}
-
 /* The order Kafka Connect 4.1's Worker.sourceConnectorOffsets lists partitions in: each passes
- * through a HashSet of partitions (KafkaOffsetBackingStore.connectorPartitions), a HashMap of
+ * through a HashSet of partitions (KafkaOffsetBackingStore.connectorPartitions, filled in the
+ * offsets topic's order, with the capacity it grew to for the most partitions it held), a HashMap of
  * serialized keys sized for them, the backing store's HashMap of raw keys, and last a HashMap of
  * partitions sized for them, whose iteration order the answer has. Partitions hash as the Maps
  * JsonConverter makes of them, serialized keys as ByteBuffers. */
-static void java_offsets_order(size_t *idx, size_t n, const uint32_t *map_hash, const uint32_t *key_hash) {
+static void java_offsets_order(size_t *idx, size_t n, const uint32_t *map_hash, const uint32_t *key_hash,
+                               size_t most) {
     size_t sized = java_hashmap_grow(java_table_size_for(n), n), grown = java_hashmap_capacity(n);
-    java_hash_order(idx, n, map_hash, grown);
+    java_hash_order(idx, n, map_hash, java_hashmap_capacity(most > n ? most : n));
     java_hash_order(idx, n, key_hash, sized);
     java_hash_order(idx, n, key_hash, grown);
     java_hash_order(idx, n, map_hash, sized);
@@ -289,6 +340,7 @@ json_object *offset_store_list(offset_store_t *os, const char *connector) {
             }
             json_object_put(k);
         }
+    size_t most = most_partitions(os, connector);
     pthread_mutex_unlock(&os->lock);
     size_t *idx = xmalloc((n ? n : 1) * sizeof(*idx));
     for (size_t i = 0; i < n; i++) idx[i] = i;
@@ -297,7 +349,7 @@ json_object *offset_store_list(offset_store_t *os, const char *connector) {
             size_t t = idx[j];
             idx[j] = idx[j - 1], idx[j - 1] = t;
         }
-    java_offsets_order(idx, n, map_hash, key_hash);
+    java_offsets_order(idx, n, map_hash, key_hash, most);
     for (size_t i = 0; i < n; i++) json_object_array_add(arr, items[idx[i]]);
     free(idx);
     free(items);

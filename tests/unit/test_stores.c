@@ -374,7 +374,7 @@ static char *joined_sent(const char *connector, const offset_write_t *w, size_t 
     return out;
 }
 
-/* Kafka Connect 4.1.1's own classes, over 60 random runs of offsets PATCH and reset requests
+/* Kafka Connect 4.1.1's own classes, over 100 random runs of offsets PATCH and reset requests
  * (tests/unit/java/OffsetOrderCases.java): connectd sends the same records in the same order,
  * byte for byte, and GET lists the partitions in the same order after each request. */
 static void test_offset_order(void **state) {
