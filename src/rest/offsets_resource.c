@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "connect/connector_config.h"
+#include "connect/java_hash.h"
 #include "connect/java_regex.h"
 #include "connect/converter.h"
 #include "connectors/registry.h"
@@ -17,6 +18,7 @@
 #include "kafka/groups.h"
 #include "log.h"
 #include "version.h"
+#include "xalloc.h"
 
 /* ------------------------------------------------------------------ offsets (KIP-875) */
 
@@ -98,9 +100,18 @@ void api_get_offsets(void *ctx, const rest_request_t *req, rest_response_t *resp
         if (!rk || (parts->cnt > 0 && rd_kafka_committed(rk, parts, 10000))) {
             rest_error(resp, 500, "Failed to retrieve consumer group offsets for sink connector %s", CONNECTOR);
         } else {
-            list = json_object_new_array();
+            /* Kafka Connect lists the HashMap<TopicPartition, OffsetAndMetadata> its admin
+             * client answers with, in that map's order (TopicPartition.hashCode). */
+            size_t n = 0, *idx = xmalloc(((size_t)parts->cnt + 1) * sizeof(*idx));
+            uint32_t *hashes = xmalloc(((size_t)parts->cnt + 1) * sizeof(*hashes));
             for (int i = 0; i < parts->cnt; i++) {
-                if (parts->elems[i].offset < 0) continue;
+                hashes[i] = 31u * (31u + (uint32_t)parts->elems[i].partition) + java_string_hash(parts->elems[i].topic);
+                if (parts->elems[i].offset >= 0) idx[n++] = (size_t)i;
+            }
+            java_hash_order(idx, n, hashes, java_hashmap_capacity(n));
+            list = json_object_new_array();
+            for (size_t j = 0; j < n; j++) {
+                int i = (int)idx[j];
                 json_object *item = json_object_new_object(), *p = json_object_new_object(),
                             *o = json_object_new_object();
                 json_object_object_add(p, "kafka_topic", json_object_new_string(parts->elems[i].topic));
@@ -110,6 +121,8 @@ void api_get_offsets(void *ctx, const rest_request_t *req, rest_response_t *resp
                 json_object_object_add(item, "offset", o);
                 json_object_array_add(list, item);
             }
+            free(idx);
+            free(hashes);
         }
         if (parts) rd_kafka_topic_partition_list_destroy(parts);
         if (rk) rd_kafka_destroy(rk);

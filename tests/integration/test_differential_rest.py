@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from conftest import free_port, wait_for
+from kafka_util import produce
 from reference import Step, known_difference, same
 
 pytestmark = pytest.mark.brokers("kafka")
@@ -493,6 +494,30 @@ def test_offsets_filestream_source_and_sink(pair, tmp_path):
               {"offsets": [{"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": None}]})
     pair.call("GET", f"/connectors/{k}/offsets")
     pair.call("DELETE", f"/connectors/{k}/offsets")
+    pair.call("GET", f"/connectors/{k}/offsets")
+    pair.check()
+
+
+def test_sink_offsets_many_partitions(pair, worker, reference, tmp_path):
+    """A sink's offsets over many partitions, in the order of Kafka Connect's HashMap of
+    TopicPartitions."""
+    topic = pair.name("off-many")
+    for broker in (worker.broker, reference.kafka):
+        broker.create_topic(topic, partitions=24)
+        for part in range(24):
+            produce(broker.bootstrap, topic, [(f"k{part}", f"v{i}") for i in range(part % 3 + 1)],
+                    partition=part)
+    out = tmp_path / "out"
+    out.mkdir()
+    os.chmod(out, 0o777)
+    k = pair.name("off-many-sink")
+    strings = "org.apache.kafka.connect.storage.StringConverter"
+    pair.create(k, {"connector.class": FILE_SINK, "file": str(out / "sink.txt"), "topics": topic,
+                    "key.converter": strings, "value.converter": strings})
+    committed = lambda b: b and len(b.get("offsets") or []) == 24
+    pair.settle(f"/connectors/{k}/offsets", committed, timeout=90)
+    pair.call("PUT", f"/connectors/{k}/stop")
+    pair.settle_status(k, "STOPPED", tasks=0)
     pair.call("GET", f"/connectors/{k}/offsets")
     pair.check()
 
