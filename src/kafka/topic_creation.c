@@ -624,6 +624,36 @@ static void missing_topic(const topic_creation_t *tc, const char *topic, int32_t
 
 /* The first record to a topic: Kafka Connect's maybeCreateTopic, and without topic creation, the
  * check that the broker will create the topic. */
+/* Asks for the topic's metadata, which has the broker create it, until its partitions have
+ * leaders, as Java's producer blocks its first send to a topic until its metadata is known. A
+ * record produced before that waits in librdkafka's queue of unassigned records and is numbered
+ * for its partition only when it is moved there, after a record produced once the metadata came:
+ * two records of one partition could then reach Kafka out of order. Gives up waiting (the
+ * producer then retries on its own) after AUTO_CREATE_WAIT_MS; -1 only when the task stops. */
+#define AUTO_CREATE_WAIT_MS 30000
+static int await_auto_created(topic_creation_t *tc, const char *topic) {
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(tc->rk, topic, NULL);
+    if (!rkt) return 0;
+    for (int waited = 0; waited < AUTO_CREATE_WAIT_MS; waited += 100) {
+        const struct rd_kafka_metadata *md = NULL;
+        bool ready = false;
+        if (!rd_kafka_metadata(tc->rk, 0, rkt, &md, LIST_TIMEOUT_MS) && md) {
+            ready = md->topic_cnt == 1 && !md->topics[0].err && md->topics[0].partition_cnt > 0;
+            for (int p = 0; ready && p < md->topics[0].partition_cnt; p++)
+                ready = md->topics[0].partitions[p].leader >= 0 && !md->topics[0].partitions[p].err;
+        }
+        if (md) rd_kafka_metadata_destroy(md);
+        if (ready) break;
+        if (stopping(tc)) {
+            rd_kafka_topic_destroy(rkt);
+            return -1;
+        }
+        rd_kafka_poll(tc->rk, 100);
+    }
+    rd_kafka_topic_destroy(rkt);
+    return 0;
+}
+
 static int check_topic(topic_creation_t *tc, const char *topic, char *errstr, size_t errstr_size) {
     if (tc->rules)
         log_info(srclog(), "%s The task will send records to topic '%s' for the first time. Checking "
@@ -642,6 +672,7 @@ static int check_topic(topic_creation_t *tc, const char *topic, char *errstr, si
         if (stopping(tc)) return stopped(tc, errstr, errstr_size);
         log_debug(srclog(), "%s Topic '%s' does not exist yet; the broker creates it on first use",
                   tc->task, topic);
+        if (await_auto_created(tc, topic) != 0) return stopped(tc, errstr, errstr_size);
         known_add(tc, topic);
         return 0;
     }

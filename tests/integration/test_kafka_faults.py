@@ -265,9 +265,11 @@ def test_broker_outage_under_load(pg, pgdb, kafka_factory, connectd, tmp_path): 
     # A walsender that hears nothing from connectd for 5 s ends the replication connection (60 s
     # by default), so a short outage shows whether the task keeps it alive while it waits.
     admin.cursor().execute(f"ALTER ROLE postgres IN DATABASE {db} SET wal_sender_timeout = '5s'")
-    # A small producer queue: the PostgreSQL task soon waits in back-pressure during the outage.
+    # A small producer queue: the PostgreSQL task soon waits in back-pressure during the outage,
+    # at 2000 records (the byte bound, buffer.memory, made large enough not to come first).
     load, out = setup_pipeline(pg, db, w, tmp_path, "out",
-                               **{"producer.override.queue.buffering.max.messages": "2000"})
+                               **{"producer.override.queue.buffering.max.messages": "2000",
+                                  "producer.override.buffer.memory": "16777216"})
     load.start()
     streaming(k.bootstrap, load, "out.public.items", "out-lines")
     pid = walsender_pid(pg, db)
