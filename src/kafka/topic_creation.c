@@ -622,8 +622,6 @@ static void missing_topic(const topic_creation_t *tc, const char *topic, int32_t
              topic, (int)broker, todo);
 }
 
-/* The first record to a topic: Kafka Connect's maybeCreateTopic, and without topic creation, the
- * check that the broker will create the topic. */
 /* Asks for the topic's metadata, which has the broker create it, until its partitions have
  * leaders, as Java's producer blocks its first send to a topic until its metadata is known. A
  * record produced before that waits in librdkafka's queue of unassigned records and is numbered
@@ -654,6 +652,8 @@ static int await_auto_created(topic_creation_t *tc, const char *topic) {
     return 0;
 }
 
+/* The first record to a topic: Kafka Connect's maybeCreateTopic, and without topic creation, the
+ * check that the broker will create the topic. */
 static int check_topic(topic_creation_t *tc, const char *topic, char *errstr, size_t errstr_size) {
     if (tc->rules)
         log_info(srclog(), "%s The task will send records to topic '%s' for the first time. Checking "

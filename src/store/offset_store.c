@@ -141,8 +141,7 @@ offset_store_t *offset_store_new_memory(void) {
 }
 
 offset_store_t *offset_store_new(const worker_config_t *wc, char *errstr, size_t errstr_size) {
-    offset_store_t *os = calloc(1, sizeof(*os));
-    pthread_mutex_init(&os->lock, NULL);
+    offset_store_t *os = offset_store_new_memory();
     char client_id[512];
     const char *cid = worker_config_get(wc, "client.id");
     snprintf(client_id, sizeof(client_id), "%s-%s%soffsets", worker_config_get(wc, "group.id"),
