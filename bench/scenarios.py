@@ -55,6 +55,8 @@ class Settings:
         self.peer_rows = bl.positive_int("BENCH_PEER_ROWS", q(200000, 10000))
         self.peer_warmup = bl.positive_int("BENCH_PEER_WARMUP", q(10000, 500))
         self.latency_rates = _env_list("BENCH_LATENCY_RATES", "10000 50000")
+        raw = os.environ.get("BENCH_LATENCY_SEND_RATES", "50000").strip()
+        self.latency_send_rates = [] if raw in ("", "0") else _env_list("BENCH_LATENCY_SEND_RATES", "50000")
         self.latency_seconds = bl.positive_int("BENCH_LATENCY_SECONDS", q(20, 3))
         self.latency_txn_rows = bl.positive_int("BENCH_LATENCY_TXN_ROWS", 100)
         self.snapshot_rows = bl.positive_int("BENCH_SNAPSHOT_ROWS", q(1000000, 100000))
@@ -377,10 +379,12 @@ def _source_ts_us(value):
     return int(m.group(1))
 
 
-def consume_latencies(bootstrap, topic, start, count, timeout):
-    """For the records at offsets [start, start + count) of partition 0: broker append time (ms,
-    LogAppendTime) minus source.ts_us, in ms."""
-    from confluent_kafka import TIMESTAMP_LOG_APPEND_TIME, Consumer, TopicPartition
+def consume_latencies(bootstrap, topic, start, count, timeout, kind):
+    """For the records at offsets [start, start + count) of partition 0: the record's timestamp
+    (ms) minus source.ts_us, in ms. kind is the topic's message.timestamp.type: LogAppendTime (the
+    broker's append) or CreateTime (when connectd handed the record to its producer)."""
+    from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME, Consumer, TopicPartition
+    want = TIMESTAMP_LOG_APPEND_TIME if kind == "LogAppendTime" else TIMESTAMP_CREATE_TIME
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-latency",
                          "enable.auto.commit": False})
     out = []
@@ -395,9 +399,9 @@ def consume_latencies(bootstrap, topic, start, count, timeout):
                     raise BenchError(f"reading {topic}: {m.error()}")
                 if m.offset() >= start + count:
                     continue
-                kind, ts = m.timestamp()
-                if kind != TIMESTAMP_LOG_APPEND_TIME:
-                    raise BenchError(f"{topic}'s records carry timestamp type {kind}, not LogAppendTime")
+                tstype, ts = m.timestamp()
+                if tstype != want:
+                    raise BenchError(f"{topic}'s records carry timestamp type {tstype}, not {kind}")
                 out.append(ts - _source_ts_us(m.value()) / 1000)
     finally:
         consumer.close()
@@ -409,7 +413,15 @@ def _pct(sorted_values, p):
 
 
 def latency(ctx, results):
-    """Commit-to-append latency at steady paced rates, on the real Kafka."""
+    """Commit-to-append latency at steady paced rates, on the real Kafka; then, with a connector
+    of its own, commit to connectd's send at BENCH_LATENCY_SEND_RATES: the part before the broker."""
+    s = ctx.settings
+    _latency_runs(ctx, results, "LogAppendTime", s.latency_rates)
+    if s.latency_send_rates:
+        _latency_runs(ctx, results, "CreateTime", s.latency_send_rates)
+
+
+def _latency_runs(ctx, results, kind, rates):
     s = ctx.settings
     kafka = ctx.kafka()
     stack = Stack()
@@ -421,16 +433,19 @@ def latency(ctx, results):
         alive = lambda: bl.connectd_alive(c)  # noqa: E731
         name = f"latency-{c.names.suffix.strip('-')}"
         topic = f"{name}.{TABLE}"
-        # Each record's timestamp is then the broker's append time, not the producer's.
-        kafka.create_topic(topic, 1, {"message.timestamp.type": "LogAppendTime"})
+        # LogAppendTime: each record's timestamp is the broker's append time. CreateTime: the
+        # producer's, which librdkafka takes when connectd hands the record over.
+        kafka.create_topic(topic, 1, {"message.timestamp.type": kind})
         bl.register(c, name, bl.pg_connector(pg, name, "latency", True))
         bl.wait_running(c, name, alive)
         bl.wait_streaming(pg, "latency")
         wm = bl.Watermarks(kafka.bootstrap, topic)
         stack.push("watermarks", wm.close)
         bl.warm_up(pg, ids, kafka.bootstrap, wm, c.names.offsets, alive, 1000, s.latency_txn_rows)
-        for rate in s.latency_rates:
+        for rate in rates:
             case = f"{_k(rate)} changes/s, {s.latency_txn_rows}-row txns"
+            if kind == "CreateTime":
+                case += ", to connectd's send"
             try:
                 n = rate * s.latency_seconds
                 base = wm.total()
@@ -438,17 +453,19 @@ def latency(ctx, results):
                 seen, t_acked = wm.wait_for(base + n, 120 + n / 1000, alive, f"{n} paced rows")
                 if seen - base != n:
                     raise BenchError(f"{topic} took {seen - base} records for {n} rows written")
-                lat = sorted(consume_latencies(kafka.bootstrap, topic, base, n, 120 + n / 5000))
+                lat = sorted(consume_latencies(kafka.bootstrap, topic, base, n, 120 + n / 5000, kind))
                 achieved = n / (t1 - t0)
                 drained = n / (t_acked - t0)
-                r = {"case": case, "target_rows_per_s": rate, "achieved_rows_per_s": round(achieved),
-                     "acked_rows_per_s": round(drained),
+                r = {"case": case, "timestamp": kind, "target_rows_per_s": rate,
+                     "achieved_rows_per_s": round(achieved), "acked_rows_per_s": round(drained),
                      "rows": n, "rows_acked": seen - base, "records_read": len(lat),
                      "txn_rows": s.latency_txn_rows, "writers": 2,
                      "p50_ms": round(_pct(lat, 0.50)), "p99_ms": round(_pct(lat, 0.99)),
                      "max_ms": round(lat[-1])}
+                what = "COMMIT to the broker's append" if kind == "LogAppendTime" else \
+                    "COMMIT to connectd's produce() (CreateTime)"
                 r["text"] = {"result": f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms",
-                             "beside": f"written at {_k(achieved)} rows/s for {s.latency_seconds} s, "
+                             "beside": f"{what}; written at {_k(achieved)} rows/s for {s.latency_seconds} s, "
                                        f"acknowledged at {_k(drained)} rows/s; synchronous commits; "
                                        f"real broker, schemas on"}
                 results.append(r)
