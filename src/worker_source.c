@@ -503,10 +503,7 @@ static int start_producer(task_t *t, char *errstr, size_t errstr_size) {
     /* connectd's defaults; a worker-level producer.* setting wins, as in Kafka Connect, and a
      * connector's producer.override.* over both (task_client_new). */
     for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-        if (!kafka_client_role_sets(t->w->wc, KAFKA_ROLE_PRODUCER, defaults[i][0]) &&
-            /* librdkafka's other name for it */
-            !(!strcmp(defaults[i][0], "compression.type") &&
-              kafka_client_role_sets(t->w->wc, KAFKA_ROLE_PRODUCER, "compression.codec")))
+        if (!kafka_client_role_sets(t->w->wc, KAFKA_ROLE_PRODUCER, defaults[i][0]))
             rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], NULL, 0);
     rd_kafka_conf_set_dr_msg_cb(conf, on_source_delivery);
     t->producer = task_client_new(t, RD_KAFKA_PRODUCER, conf, "producer.override.", errstr, errstr_size);

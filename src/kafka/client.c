@@ -205,16 +205,33 @@ typedef struct {
     bool found;
 } sets_ctx_t;
 
+/* librdkafka's own second names of one setting (its CONFIGURATION.md, "Alias for"), where the
+ * Java name is the alias: setting either sets the same property. */
+static const char *const rdkafka_aliases[][2] = {
+    {"linger.ms", "queue.buffering.max.ms"},
+    {"acks", "request.required.acks"},
+    {"compression.type", "compression.codec"},
+    {"delivery.timeout.ms", "message.timeout.ms"},
+    {"retries", "message.send.max.retries"},
+    {"max.in.flight", "max.in.flight.requests.per.connection"},
+};
+
+static const char *rdkafka_property(const char *name) {
+    for (size_t i = 0; i < sizeof(rdkafka_aliases) / sizeof(rdkafka_aliases[0]); i++)
+        if (!strcmp(name, rdkafka_aliases[i][0])) return rdkafka_aliases[i][1];
+    return name;
+}
+
 static void find_setting(const char *key, const char *value, const char *origin, void *opaque) {
     (void)value;
     (void)origin;
     sets_ctx_t *c = opaque;
     const char *name = kafka_client_setting_name(key + c->strip);
-    if (name && !strcmp(name, c->name)) c->found = true;
+    if (name && !strcmp(rdkafka_property(name), c->name)) c->found = true;
 }
 
 bool kafka_client_role_sets(const worker_config_t *wc, kafka_role_t role, const char *rdkafka_name) {
-    sets_ctx_t c = {strlen(role_prefix[role]), rdkafka_name, false};
+    sets_ctx_t c = {strlen(role_prefix[role]), rdkafka_property(rdkafka_name), false};
     worker_config_foreach(wc, role_prefix[role], find_setting, &c);
     return c.found;
 }

@@ -31,7 +31,8 @@ const char *kafka_client_setting_name(const char *java_name);
 int kafka_client_setting_value(const char *java_name, const char **value, char *buf, size_t size);
 
 /* Whether the worker's <role>.* settings set the librdkafka setting rdkafka_name (under its own
- * or its Java name), so that a default of connectd's must not replace it. */
+ * name, its Java name or librdkafka's alias of it: linger.ms and queue.buffering.max.ms are one
+ * property), so that a default of connectd's must not replace it. */
 bool kafka_client_role_sets(const worker_config_t *wc, kafka_role_t role, const char *rdkafka_name);
 
 /* The id of a broker the cluster's metadata names, or -1 when none answered within timeout_ms.

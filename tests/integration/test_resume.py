@@ -265,13 +265,13 @@ def remove_connectors(worker):
     repeated while it is refused as a client would repeat it: after kill -9 the group's leader can
     be a dead worker until its session times out, and a follower then answers 500 (IO Error trying
     to forward REST request), or 409 during the rebalance that follows."""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 30
     last = {}
     while True:
         names = worker.get("/connectors")[1]
         if not names:
             break
-        assert time.monotonic() < deadline, f"the connectors {names} were not deleted in 60s: {last}"
+        assert time.monotonic() < deadline, f"the connectors {names} were not deleted in 30s: {last}"
         for n in names:
             st, body, _ = worker.request("DELETE", f"/connectors/{n}")
             last[n] = (st, body)

@@ -110,6 +110,34 @@ static void test_pem_truststore(void **state) {
     worker_config_destroy(wc);
 }
 
+/* A setting under either of librdkafka's names for one property counts as set under the other,
+ * so that connectd's producer defaults (linger.ms, acks, compression.type, message.timeout.ms,
+ * max.in.flight.requests.per.connection) never replace what a user set under the other name;
+ * a different property does not count. */
+static void test_rdkafka_aliases(void **state) {
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"linger.ms", "queue.buffering.max.ms"},
+        {"acks", "request.required.acks"},
+        {"compression.type", "compression.codec"},
+        {"delivery.timeout.ms", "message.timeout.ms"},
+        {"retries", "message.send.max.retries"},
+        {"max.in.flight", "max.in.flight.requests.per.connection"},
+    };
+    char key[128];
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+        for (int set = 0; set < 2; set++) {
+            worker_config_t *wc = worker_config_new();
+            snprintf(key, sizeof(key), "producer.%s", pairs[i][set]);
+            worker_config_set(wc, key, "1", "test");
+            assert_true(kafka_client_role_sets(wc, KAFKA_ROLE_PRODUCER, pairs[i][0]));
+            assert_true(kafka_client_role_sets(wc, KAFKA_ROLE_PRODUCER, pairs[i][1]));
+            assert_false(kafka_client_role_sets(wc, KAFKA_ROLE_CONSUMER, pairs[i][0]));
+            assert_false(kafka_client_role_sets(wc, KAFKA_ROLE_PRODUCER, "enable.idempotence"));
+            worker_config_destroy(wc);
+        }
+}
+
 /* buffer.memory (Java's bytes) becomes queue.buffering.max.kbytes (KiB, rounded up); a value
  * that is not a number of bytes is refused; kafka_client_role_sets sees either spelling, so
  * connectd's defaults never replace a user's setting. */
@@ -160,6 +188,7 @@ int main(void) {
         cmocka_unit_test(test_invalid_value_names_key_and_origin),
         cmocka_unit_test(test_pem_truststore),
         cmocka_unit_test(test_buffer_memory),
+        cmocka_unit_test(test_rdkafka_aliases),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
