@@ -479,10 +479,14 @@ static int start_producer(task_t *t, char *errstr, size_t errstr_size) {
         {"enable.idempotence", "false"},
         {"max.in.flight.requests.per.connection", "1"},
         {"partitioner", "murmur2_random"}, /* Java's default partitioner */
-        /* 1 ms, not Kafka's 5: on the real broker it gave a p99 commit-to-acknowledgement of
-         * 9 ms at 10k changes/s instead of 15 (make bench), and no less throughput, since
-         * records batch up anyway while earlier requests are in flight. */
-        {"linger.ms", "1"},
+        /* 3 ms, not Kafka's 5: the wait for a batch adds to every change's latency, and each
+         * request costs the broker CPU. At 50k changes/s in 100-row transactions 1 and 2 ms sent
+         * each transaction in a request of its own (500 a second); 3 ms sends two per request,
+         * the broker took 28-32% of a core instead of 38-53%, and on the 2-core machine the
+         * commit-to-acknowledgement p99 was 12-26 ms instead of 52-170 (the walsender, starved
+         * of CPU, carried that tail). At 10k changes/s the p99 stays 7-8 ms; 5 ms gave 9-10.
+         * Records batch up anyway while a request is in flight, so throughput is the same. */
+        {"linger.ms", "3"},
         {"message.timeout.ms", "0"}, /* retry until delivered, as Kafka Connect does */
         /* Records produced and not yet acknowledged, at most 4 MiB (Java's buffer.memory is 32):
          * with one request in flight that is the batch on the wire and the next few filling up,
