@@ -483,8 +483,9 @@ static int start_producer(task_t *t, char *errstr, size_t errstr_size) {
          * request costs the broker CPU. At 50k changes/s in 100-row transactions 1 and 2 ms sent
          * each transaction in a request of its own (500 a second); 3 ms sends two per request,
          * the broker took 28-32% of a core instead of 38-53%, and on the 2-core machine the
-         * commit-to-acknowledgement p99 was 12-26 ms instead of 52-170 (the walsender, starved
-         * of CPU, carried that tail). At 10k changes/s the p99 stays 7-8 ms; 5 ms gave 9-10.
+         * commit-to-acknowledgement p99 was under 25 ms in 15 of 17 runs against 4 of 22 (the
+         * walsender, short of CPU, carried the tail; README, Performance). At 10k changes/s the
+         * p99 stays 7-8 ms; 5 ms gave 9-10.
          * Records batch up anyway while a request is in flight, so throughput is the same. */
         {"linger.ms", "3"},
         {"message.timeout.ms", "0"}, /* retry until delivered, as Kafka Connect does */
