@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <netdb.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -314,19 +313,6 @@ int main(int argc, char **argv) {
                 argv[optind]);
         free(defs);
         return 2;
-    }
-
-    /* glibc's allocator, before any thread has an arena: librdkafka allocates a buffer of up to a
-     * batch (1 MB) for every produce request, and with LZ4 one more for its compressed form. With
-     * glibc's defaults those came from fresh pages each time (mmap, or a heap trimmed after the
-     * free): 13k page faults a second at 50k changes/s on the real broker, 300 with these (make
-     * bench; a 2 MiB trim threshold gave 10k). The price is what an arena keeps after a peak:
-     * peak RSS in a 1M-row transaction 29.0 MiB against 28.2 (30.2 with 4 and 8 MiB).
-     * GLIBC_TUNABLES's glibc.malloc.* settings win. */
-    const char *tunables = getenv("GLIBC_TUNABLES");
-    if (!tunables || !strstr(tunables, "glibc.malloc.")) {
-        mallopt(M_MMAP_THRESHOLD, 2 << 20);
-        mallopt(M_TRIM_THRESHOLD, 4 << 20);
     }
 
     /* Signals go to one thread; every thread created from here on inherits the mask. */
